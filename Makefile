@@ -1,0 +1,61 @@
+# pipeformer: one library (lib/), one program per cmd/*.c, bats tests in tests/.
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man/man1
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
+            $(shell pkg-config --cflags libpng libzip)
+LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
+
+# `make check` builds the same sources with sanitizers into another folder.
+BUILD   ?= build
+BIN     ?= bin
+
+LIB_SRC  = $(wildcard lib/*.c)
+CMD_SRC  = $(wildcard cmd/*.c)
+LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
+MANPAGES = $(wildcard cmd/*.1)
+
+all: $(PROGRAMS)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/libpipeformer.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+
+test: all
+	PF_BIN=$(CURDIR)/$(BIN) bats tests
+
+check:
+	$(MAKE) BUILD=build/san BIN=build/san/bin \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' all
+	PF_BIN=$(CURDIR)/build/san/bin ASAN_OPTIONS=detect_leaks=1 bats tests
+
+demo: all
+	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
+
+bench: all
+	PATH="$(CURDIR)/$(BIN):$$PATH" sh bench/run.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	cp $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	cp $(MANPAGES) $(DESTDIR)$(MANDIR)/
+
+clean:
+	rm -rf build bin out
+
+.PHONY: all test check demo bench install clean
+.SECONDARY: $(LIB_OBJ)

@@ -1,0 +1,18 @@
+/* linalg: matrix products in PyTorch's layouts, and the row softmax. */
+#ifndef PF_LINALG_H
+#define PF_LINALG_H
+
+#include <stddef.h>
+
+/* Shape letters: N = rows, K = inner size, M = columns (out features of a Linear). */
+
+/* out[N,M] = a[N,K] b[K,M]   (plain triple loop: the reference the fast version is tested against) */
+void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
+/* out[N,M] = a[N,K] b[K,M]   (the i-k-j loop order: rows of b stream through the cache) */
+void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
+/* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL) */
+void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
+/* x[N,M]: each row replaced by softmax(row), computed in double with the row maximum subtracted */
+void softmax_rows(float *x, size_t N, size_t M);
+
+#endif

@@ -1,0 +1,141 @@
+#include "params.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "npz.h"
+#include "rng.h"
+
+void params_add(Params *p, float **slot, const char *name, InitRule init, double arg, int ndim,
+		const size_t *shape)
+{
+	Param *q;
+
+	p->items = xrealloc(p->items, xmul(p->count + 1, sizeof(Param), "parameters"));
+	q = &p->items[p->count++];
+	memset(q, 0, sizeof(*q));
+	q->name = xstrdup(name);
+	q->ndim = ndim;
+	memcpy(q->shape, shape, (size_t)ndim * sizeof(size_t));
+	q->init = init;
+	q->arg = arg;
+	q->slot = slot;
+}
+
+static void adopt(Param *q, Tensor *t)
+{
+	tensor_free(q->tensor);
+	q->tensor = t;
+	if (q->slot)
+		*q->slot = t->data;
+}
+
+static const char *shape_str(int ndim, const size_t *shape, char *buf)
+{
+	Tensor fake = { .ndim = ndim };
+
+	memcpy(fake.shape, shape, (size_t)ndim * sizeof(size_t));
+	return tensor_shape_str(&fake, buf);
+}
+
+void params_init(Params *p, uint64_t seed)
+{
+	Rng rng;
+
+	rng_seed(&rng, seed);
+	for (size_t i = 0; i < p->count; i++) {
+		Param *q = &p->items[i];
+		Tensor *t = tensor_new(q->ndim, q->shape);
+		size_t fan_in = q->ndim >= 2 ? q->shape[1] : q->shape[0], fan_out = q->shape[0];
+		switch (q->init) {
+		case INIT_ZEROS:
+			break;
+		case INIT_ONES:
+			for (size_t k = 0; k < t->size; k++)
+				t->data[k] = 1.0f;
+			break;
+		case INIT_NORMAL:
+			fill_normal(&rng, t->data, t->size, q->arg);
+			break;
+		case INIT_UNIFORM:
+			fill_uniform(&rng, t->data, t->size, q->arg);
+			break;
+		case INIT_LINEAR:
+			fill_uniform(&rng, t->data, t->size, fan_in ? 1.0 / sqrt((double)fan_in) : 0.0);
+			break;
+		case INIT_XAVIER_UNIFORM:
+			fill_uniform(&rng, t->data, t->size,
+				     fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0);
+			break;
+		}
+		adopt(q, t);
+	}
+}
+
+void params_load(Params *p, const char *path, const char *prefix, int allow_extra)
+{
+	Npz *z = npz_open(path);
+	size_t prefix_len = strlen(prefix);
+	char want[TENSOR_SHAPE_STR], got[TENSOR_SHAPE_STR];
+
+	for (size_t i = 0; i < p->count; i++) {
+		Param *q = &p->items[i];
+		char *name = xmalloc(prefix_len + strlen(q->name) + 1);
+		Tensor *t;
+		sprintf(name, "%s%s", prefix, q->name);
+		t = npz_read(z, name);
+		if (t == NULL)
+			die("%s: missing parameter %s (shape %s)", path, name, shape_str(q->ndim, q->shape, want));
+		if (t->ndim != q->ndim || memcmp(t->shape, q->shape, (size_t)q->ndim * sizeof(size_t)) != 0)
+			die("%s: parameter %s has shape %s, expected %s", path, name, tensor_shape_str(t, got),
+			    shape_str(q->ndim, q->shape, want));
+		tensor_require_finite(t, name);
+		adopt(q, t);
+		free(name);
+	}
+	for (size_t k = 0; k < npz_count(z) && !allow_extra; k++) {
+		const char *name = npz_name(z, k);
+		int known = 0;
+		if (strncmp(name, prefix, prefix_len) != 0)
+			continue; /* another part of a larger model */
+		for (size_t i = 0; i < p->count && !known; i++)
+			known = strcmp(p->items[i].name, name + prefix_len) == 0;
+		if (!known)
+			die("%s: unused parameter %s: not a parameter of this model (check the options that set its shape)",
+			    path, name);
+	}
+	npz_close(z);
+}
+
+void params_save(const Params *p, const char *path)
+{
+	NpzWriter *w = npz_create(path);
+
+	for (size_t i = 0; i < p->count; i++)
+		npz_add(w, p->items[i].name, p->items[i].tensor);
+	npz_commit(w);
+}
+
+void params_fill(Params *p, const ParamSource *source)
+{
+	if (source->weights)
+		params_load(p, source->weights, source->prefix ? source->prefix : "", source->allow_extra);
+	else
+		params_init(p, source->seed);
+	if (source->save_weights)
+		params_save(p, source->save_weights);
+}
+
+void params_free(Params *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		free(p->items[i].name);
+		tensor_free(p->items[i].tensor);
+	}
+	free(p->items);
+	p->items = NULL;
+	p->count = 0;
+}

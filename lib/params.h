@@ -1,0 +1,53 @@
+/* params: a table of named, shaped parameters: load from .npz, random init, save, and their errors. */
+#ifndef PF_PARAMS_H
+#define PF_PARAMS_H
+
+#include <stdint.h>
+
+#include "tensor.h"
+
+/* PyTorch's default initialisation rules (torch.nn.init and each module's reset_parameters). */
+typedef enum {
+	INIT_ZEROS,
+	INIT_ONES,
+	INIT_NORMAL,         /* N(0, arg^2): nn.Embedding uses arg = 1 */
+	INIT_UNIFORM,        /* U(-arg, arg): biases of nn.Linear (arg = 1/sqrt(in)), RNN weights (1/sqrt(H)) */
+	INIT_LINEAR,         /* U(-1/sqrt(in), 1/sqrt(in)) for a [out, in] weight: kaiming_uniform_(a=sqrt(5)) */
+	INIT_XAVIER_UNIFORM, /* U(-b, b), b = sqrt(6 / (in + out)) for a [out, in] weight */
+} InitRule;
+
+typedef struct {
+	char *name;          /* PyTorch's state_dict() name (loading puts ParamSource.prefix before it) */
+	int ndim;
+	size_t shape[TENSOR_MAX_DIMS];
+	InitRule init;
+	double arg;
+	float **slot;        /* where the data pointer is stored for the program's struct */
+	Tensor *tensor;      /* owns the data once filled */
+} Param;
+
+typedef struct {
+	Param *items;
+	size_t count;
+} Params;
+
+/* Where parameters come from: --weights FILE, else --seed N; --save-weights FILE; --prefix P. */
+typedef struct {
+	const char *weights;
+	const char *save_weights;
+	const char *prefix;   /* "" or e.g. "encoder." */
+	uint64_t seed;
+	int allow_extra;      /* archive entries that are not ours (outside our prefix they always are) */
+} ParamSource;
+
+/* Declare a parameter; shape has ndim entries. The name is copied. Saving writes names without prefix. */
+void params_add(Params *p, float **slot, const char *name, InitRule init, double arg, int ndim,
+		const size_t *shape);
+/* Load (source->weights) or initialise (source->seed) every parameter, in declaration order; then save if asked. */
+void params_fill(Params *p, const ParamSource *source);
+void params_load(Params *p, const char *path, const char *prefix, int allow_extra);
+void params_init(Params *p, uint64_t seed);
+void params_save(const Params *p, const char *path);
+void params_free(Params *p);
+
+#endif

@@ -1,0 +1,754 @@
+#include "stream.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "npy.h"
+
+struct StreamReader {
+	FILE *f;
+	char *path;
+	char *line;          /* current text line (getline buffer) */
+	size_t line_cap;
+	bool pushed_back;    /* the current line has been read but not used */
+	size_t line_no;
+	size_t count;        /* tensors read so far */
+	bool allow_nonfinite;
+};
+
+/* ---- labels ---------------------------------------------------------------------------- */
+
+static bool needs_escape(unsigned char c, const char *extra)
+{
+	return c <= 0x20 || c >= 0x7f || c == '\\' || (extra && strchr(extra, c));
+}
+
+void label_escape(FILE *f, const char *label, const char *extra)
+{
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++) {
+		if (needs_escape(*p, extra))
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+char *label_escape_str(const char *label, const char *extra)
+{
+	char *out = xmalloc(xmul(strlen(label), 4, "label") + 1);
+	char *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++) {
+		if (needs_escape(*p, extra))
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+void label_unescape(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p;) {
+		if (p[0] == '\\' && p[1] == 'x' && hexval(p[2]) >= 0 && hexval(p[3]) >= 0 &&
+		    (hexval(p[2]) | hexval(p[3])) != 0) {
+			*o++ = (char)(hexval(p[2]) * 16 + hexval(p[3]));
+			p += 4;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+}
+
+/* ---- numbers --------------------------------------------------------------------------- */
+
+int format_float(char *buf, float v, int digits)
+{
+	if (v == 0.0f)
+		return sprintf(buf, signbit(v) ? "-0" : "0");
+	if (digits > 0)
+		return sprintf(buf, "%.*g", digits, (double)v);
+	/* nine significant digits always read back exactly; stop at the first that does */
+	for (int p = 1; p < 9; p++) {
+		int n = sprintf(buf, "%.*g", p, (double)v);
+		if (strtof(buf, NULL) == v)
+			return n;
+	}
+	return sprintf(buf, "%.9g", (double)v);
+}
+
+/* ---- opening --------------------------------------------------------------------------- */
+
+StreamReader *stream_open(const char *path)
+{
+	StreamReader *r = xcalloc(1, sizeof(*r));
+
+	if (strcmp(path, "-") == 0) {
+		r->f = stdin;
+	} else {
+		struct stat st;
+		r->f = fopen(path, "rb");
+		if (r->f == NULL)
+			die("%s:", path);
+		if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+			die("%s: is a directory", path);
+	}
+	r->path = xstrdup(path);
+	return r;
+}
+
+void stream_allow_nonfinite(StreamReader *r)
+{
+	r->allow_nonfinite = true;
+}
+
+size_t stream_count(const StreamReader *r)
+{
+	return r->count;
+}
+
+const char *stream_path(const StreamReader *r)
+{
+	return r->path;
+}
+
+void stream_close(StreamReader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->f != stdin)
+		fclose(r->f);
+	free(r->line);
+	free(r->path);
+	free(r);
+}
+
+/* ---- binary ---------------------------------------------------------------------------- */
+
+static void read_exact(StreamReader *r, void *buf, size_t n, const char *what)
+{
+	size_t got = fread(buf, 1, n, r->f);
+
+	if (got != n) {
+		if (ferror(r->f))
+			die("%s: read error:", r->path);
+		die("%s: truncated binary tensor: %s needs %zu bytes, only %zu follow", r->path, what, n, got);
+	}
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+#define MAX_META_BYTES (64u << 20) /* a name or label block larger than this is not a label */
+
+static char *read_block(StreamReader *r, const char *what)
+{
+	unsigned char len_bytes[4];
+	uint64_t len;
+	char *s;
+
+	read_exact(r, len_bytes, 4, what);
+	len = get_le(len_bytes, 4);
+	if (len > MAX_META_BYTES)
+		die("%s: binary tensor: %s of %" PRIu64 " bytes is implausible", r->path, what, len);
+	s = xmalloc((size_t)len + 1);
+	read_exact(r, s, (size_t)len, what);
+	s[len] = '\0';
+	if (memchr(s, '\0', (size_t)len))
+		die("%s: binary tensor: NUL byte in %s", r->path, what);
+	return s;
+}
+
+/* Split a '\n'-separated block into exactly n labels. */
+static char **split_labels(const char *block, size_t n, const char *where, const char *what)
+{
+	char **labels = xcalloc(n, sizeof(char *));
+	const char *p = block;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || (end == NULL && i + 1 < n))
+			die("%s: %s: expected %zu labels", where, what, n);
+		labels[i] = memcpy(xmalloc(len + 1), p, len);
+		labels[i][len] = '\0';
+		p = end ? end + 1 : p + len;
+	}
+	if (*p != '\0')
+		die("%s: %s: more than %zu labels", where, what, n);
+	return labels;
+}
+
+void require_bytes_left(FILE *f, const char *where, size_t need)
+{
+	struct stat st;
+	long pos;
+
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (pos = ftell(f)) < 0)
+		return;
+	if ((uint64_t)st.st_size < (uint64_t)pos || (uint64_t)st.st_size - (uint64_t)pos < need)
+		die("%s: truncated tensor: header promises %zu bytes of data, only %lld follow", where, need,
+		    (long long)st.st_size - pos);
+}
+
+static Tensor *read_binary(StreamReader *r)
+{
+	unsigned char head[8], dims[8 * TENSOR_MAX_DIMS];
+	size_t shape[TENSOR_MAX_DIMS], size = 1, nbytes;
+	int ndim, flags;
+	char *name = NULL, *rows = NULL, *cols = NULL;
+	Tensor *t;
+
+	read_exact(r, head, 8, "header");
+	if (memcmp(head, BINARY_MAGIC, 4) != 0)
+		die("%s: bad magic: not a binary tensor", r->path);
+	if (head[4] != BINARY_VERSION)
+		die("%s: binary tensor version %d; this program reads version %d", r->path, head[4],
+		    BINARY_VERSION);
+	ndim = head[5];
+	flags = head[6];
+	if (ndim < 1 || ndim > TENSOR_MAX_DIMS)
+		die("%s: binary tensor with %d dimensions (1 to %d allowed)", r->path, ndim, TENSOR_MAX_DIMS);
+	if (flags & ~7)
+		die("%s: binary tensor: unknown flags 0x%02x", r->path, flags);
+	read_exact(r, dims, 8 * (size_t)ndim, "shape");
+	for (int i = 0; i < ndim; i++) {
+		uint64_t d = get_le(dims + 8 * i, 8);
+		if (d > SIZE_MAX || !size_mul(size, (size_t)d, &size))
+			die("%s: binary tensor: dimensions overflow", r->path);
+		shape[i] = (size_t)d;
+	}
+	if (!size_mul(size, sizeof(float), &nbytes))
+		die("%s: binary tensor: dimensions overflow", r->path);
+	if (flags & 1)
+		name = read_block(r, "name");
+	if (flags & 2)
+		rows = read_block(r, "row labels");
+	if (flags & 4)
+		cols = read_block(r, "column labels");
+	require_bytes_left(r->f, r->path, nbytes);
+	t = tensor_new(ndim, shape);
+	t->name = name;
+	if (rows && ndim >= 2)
+		t->row_labels = split_labels(rows, tensor_rows(t), r->path, "row labels");
+	if (cols)
+		t->col_labels = split_labels(cols, tensor_cols(t), r->path, "column labels");
+	free(rows);
+	free(cols);
+	read_exact(r, t->data, nbytes, "data");
+	floats_from_le(t->data, t->data, size);
+	return t;
+}
+
+static void write_block(FILE *f, const char *s, size_t len)
+{
+	unsigned char len_bytes[4];
+
+	put_le(len_bytes, len, 4);
+	fwrite(len_bytes, 1, 4, f);
+	fwrite(s, 1, len, f);
+}
+
+static void write_labels_block(FILE *f, char *const *labels, size_t n)
+{
+	size_t len = 0;
+	char *block, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(labels[i]) + 1;
+	if (len > MAX_META_BYTES)
+		die("labels too long for the binary format (%zu bytes)", len);
+	p = block = xmalloc(len + 1);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", labels[i], i + 1 < n ? "\n" : "");
+	write_block(f, block, (size_t)(p - block));
+	free(block);
+}
+
+static void write_binary(FILE *f, const Tensor *t)
+{
+	unsigned char head[8] = { 0x89, 'P', 'F', 'T', BINARY_VERSION, (unsigned char)t->ndim, 0, 0 };
+	unsigned char dim[8];
+	bool rows = t->row_labels && t->ndim >= 2;
+
+	head[6] = (unsigned char)((t->name ? 1 : 0) | (rows ? 2 : 0) | (t->col_labels ? 4 : 0));
+	fwrite(head, 1, 8, f);
+	for (int i = 0; i < t->ndim; i++) {
+		put_le(dim, t->shape[i], 8);
+		fwrite(dim, 1, 8, f);
+	}
+	if (t->name)
+		write_block(f, t->name, strlen(t->name));
+	if (rows)
+		write_labels_block(f, t->row_labels, tensor_rows(t));
+	if (t->col_labels)
+		write_labels_block(f, t->col_labels, tensor_cols(t));
+	write_floats_le(f, t->data, t->size);
+}
+
+void write_floats_le(FILE *f, const float *x, size_t n)
+{
+	unsigned char le[4096];
+
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		for (; i < n && k < sizeof(le); i++, k += 4) {
+			uint32_t bits;
+			memcpy(&bits, &x[i], 4);
+			put_le(le + k, bits, 4);
+		}
+		fwrite(le, 1, k, f);
+	}
+}
+
+void floats_from_le(float *out, const void *bytes, size_t n)
+{
+	const unsigned char *b = bytes;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t bits = (uint32_t)get_le(b + 4 * i, 4);
+		memcpy(&out[i], &bits, 4);
+	}
+}
+
+/* ---- text ------------------------------------------------------------------------------ */
+
+/* Next line into r->line (newline stripped); false at end of file. */
+static bool next_line(StreamReader *r)
+{
+	ssize_t n;
+
+	if (r->pushed_back) {
+		r->pushed_back = false;
+		return true;
+	}
+	errno = 0;
+	n = getline(&r->line, &r->line_cap, r->f);
+	if (n < 0) {
+		if (ferror(r->f))
+			die("%s: read error:", r->path);
+		return false;
+	}
+	if (memchr(r->line, '\0', (size_t)n))
+		die("%s: line %zu: NUL byte: binary data that is not a tensor stream?", r->path,
+		    r->line_no + 1);
+	while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+		r->line[--n] = '\0';
+	r->line_no++;
+	return true;
+}
+
+static bool is_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+static bool is_comment(const char *s)
+{
+	return s[0] == '#' && (s[1] == ' ' || s[1] == '\t' || s[1] == '\0');
+}
+
+static bool is_directive(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	return s[0] == '#' && strncmp(s + 1, word, n) == 0 && (s[n + 1] == '\0' || isspace((unsigned char)s[n + 1]));
+}
+
+/* Whitespace-separated tokens on a line. */
+static size_t count_tokens(const char *s)
+{
+	size_t n = 0;
+
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			n++;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+	}
+	return n;
+}
+
+/* Parse the numbers of one text line into out; returns how many (at most max + 1, to detect excess). */
+static size_t parse_numbers(StreamReader *r, const char *line, float *out, size_t max)
+{
+	size_t n = 0;
+	const char *p = line;
+
+	for (;;) {
+		char *end;
+		float v;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			return n;
+		errno = 0;
+		v = strtof(p, &end);
+		if (end == p || (*end && !isspace((unsigned char)*end))) {
+			const char *tok_end = p;
+			while (*tok_end && !isspace((unsigned char)*tok_end))
+				tok_end++;
+			die("%s: line %zu: not a number: '%.*s'", r->path, r->line_no, (int)(tok_end - p), p);
+		}
+		if (isnan(v) && !r->allow_nonfinite)
+			die("%s: line %zu: NaN in the data (column %zu)", r->path, r->line_no, n + 1);
+		if (isinf(v) && !r->allow_nonfinite)
+			die("%s: line %zu: %s in the data (column %zu)", r->path, r->line_no,
+			    errno == ERANGE ? "number out of float32 range" : "Inf", n + 1);
+		if (n < max)
+			out[n] = v;
+		n++;
+		if (n > max)
+			return n;
+		p = end;
+	}
+}
+
+static size_t parse_size(StreamReader *r, const char *tok)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*tok))
+		die("%s: line %zu: #tensor: '%s' is not a dimension", r->path, r->line_no, tok);
+	errno = 0;
+	v = strtoull(tok, &end, 10);
+	if (*end != '\0')
+		die("%s: line %zu: #tensor: '%s' is not a dimension", r->path, r->line_no, tok);
+	if (errno == ERANGE || v > SIZE_MAX)
+		die("%s: line %zu: #tensor: dimension %s overflows", r->path, r->line_no, tok);
+	return (size_t)v;
+}
+
+/* Labels of a #rows or #cols line: exactly n tokens. */
+static char **parse_labels(StreamReader *r, char *rest, size_t n, const char *what)
+{
+	char **labels = xcalloc(n, sizeof(char *));
+	size_t count = 0;
+
+	for (char *tok = strtok(rest, " \t"); tok; tok = strtok(NULL, " \t")) {
+		if (count == n)
+			die("%s: line %zu: #%s: more than %zu labels", r->path, r->line_no, what, n);
+		label_unescape(tok);
+		if (*tok == '\0')
+			die("%s: line %zu: #%s: empty label", r->path, r->line_no, what);
+		labels[count++] = xstrdup(tok);
+	}
+	if (count != n)
+		die("%s: line %zu: #%s: %zu labels for %zu %s", r->path, r->line_no, what, count, n, what);
+	return labels;
+}
+
+/* The directive lines after "#tensor": #name, #rows, #cols (other #words are ignored, as documented). */
+static void read_directives(StreamReader *r, Tensor *t)
+{
+	while (next_line(r)) {
+		char *rest = r->line + strcspn(r->line, " \t");
+		if (is_blank(r->line) || is_comment(r->line))
+			continue;
+		if (r->line[0] != '#' || is_directive(r->line, "tensor")) {
+			r->pushed_back = true;
+			return;
+		}
+		if (is_directive(r->line, "name")) {
+			while (isspace((unsigned char)*rest))
+				rest++;
+			label_unescape(rest);
+			tensor_set_name(t, rest);
+		} else if (is_directive(r->line, "rows")) {
+			if (t->ndim < 2)
+				die("%s: line %zu: #rows on a 1-D tensor", r->path, r->line_no);
+			labels_free(t->row_labels, tensor_rows(t));
+			t->row_labels = parse_labels(r, rest, tensor_rows(t), "rows");
+		} else if (is_directive(r->line, "cols")) {
+			labels_free(t->col_labels, tensor_cols(t));
+			t->col_labels = parse_labels(r, rest, tensor_cols(t), "cols");
+		}
+	}
+}
+
+/* A tensor that began with "#tensor D1 ...": directives, then the numbers row by row. */
+static Tensor *read_text_tensor(StreamReader *r)
+{
+	size_t shape[TENSOR_MAX_DIMS], size = 1, cols, filled = 0;
+	int ndim = 0;
+	char *save = NULL;
+	Tensor *t;
+
+	strtok_r(r->line, " \t", &save);
+	for (char *tok; (tok = strtok_r(NULL, " \t", &save)) != NULL;) {
+		if (ndim == TENSOR_MAX_DIMS)
+			die("%s: line %zu: #tensor: more than %d dimensions", r->path, r->line_no, TENSOR_MAX_DIMS);
+		shape[ndim] = parse_size(r, tok);
+		if (!size_mul(size, shape[ndim], &size) || !size_mul(size, sizeof(float), &(size_t){ 0 }))
+			die("%s: line %zu: #tensor: dimensions overflow", r->path, r->line_no);
+		ndim++;
+	}
+	if (ndim == 0)
+		die("%s: line %zu: #tensor needs 1 to %d dimensions", r->path, r->line_no, TENSOR_MAX_DIMS);
+	t = tensor_new(ndim, shape);
+	cols = tensor_cols(t);
+	read_directives(r, t);
+
+	while (filled < t->size) {
+		if (!next_line(r))
+			die("%s: line %zu: truncated tensor: %zu of %zu numbers", r->path, r->line_no, filled,
+			    t->size);
+		if (is_blank(r->line) || is_comment(r->line))
+			continue;
+		if (r->line[0] == '#')
+			die("%s: line %zu: truncated tensor: %zu of %zu numbers before '%s'", r->path, r->line_no,
+			    filled, t->size, r->line);
+		size_t n = parse_numbers(r, r->line, t->data + filled, cols);
+		if (n != cols)
+			die("%s: line %zu: %zu numbers in a row of %zu", r->path, r->line_no, count_tokens(r->line), cols);
+		filled += cols;
+	}
+	return t;
+}
+
+/* A bare block of numbers (no #tensor line): one 2-D tensor, shape taken from its rows. */
+static Tensor *read_bare_matrix(StreamReader *r)
+{
+	size_t rows = 0, cols = 0, cap = 0, first_line = r->line_no;
+	float *data = NULL;
+	Tensor *t;
+
+	do {
+		if (is_comment(r->line))
+			continue;
+		if (is_blank(r->line) || r->line[0] == '#') {
+			r->pushed_back = !is_blank(r->line);
+			break;
+		}
+		if (rows == 0)
+			cols = count_tokens(r->line); /* the first row sets the width; every row must match */
+		if (!size_mul(rows + 1, cols, &(size_t){ 0 }))
+			die("%s: line %zu: matrix too large", r->path, r->line_no);
+		if ((rows + 1) * cols > cap) {
+			cap = cap ? xmul(cap, 2, "matrix") : xmul(cols, 16, "matrix");
+			data = xrealloc(data, xmul(cap, sizeof(float), "matrix"));
+		}
+		size_t n = parse_numbers(r, r->line, data + rows * cols, cols);
+		if (n != cols)
+			die("%s: line %zu: ragged row: %zu numbers where line %zu has %zu", r->path, r->line_no, count_tokens(r->line),
+			    first_line, cols);
+		rows++;
+	} while (next_line(r));
+
+	t = tensor_new2(rows, cols);
+	memcpy(t->data, data, rows * cols * sizeof(float));
+	free(data);
+	return t;
+}
+
+static Tensor *read_text(StreamReader *r)
+{
+	while (next_line(r)) {
+		if (is_blank(r->line) || is_comment(r->line))
+			continue;
+		if (is_directive(r->line, "tensor"))
+			return read_text_tensor(r);
+		if (r->line[0] == '#') {
+			const char *word = r->line;
+			die("%s: line %zu: '%.*s' before any #tensor line", r->path, r->line_no,
+			    (int)strcspn(word, " \t"), word);
+		}
+		return read_bare_matrix(r);
+	}
+	return NULL;
+}
+
+/* ---- reading, any form ----------------------------------------------------------------- */
+
+bool stream_read(StreamReader *r, Tensor **out)
+{
+	Tensor *t = NULL;
+	int c;
+
+	if (!r->pushed_back) {
+		/* the first byte of a tensor tells its form: 0x89 binary, 0x93 .npy, else text */
+		do
+			c = getc(r->f);
+		while (c == '\n' || c == '\r' || c == ' ' || c == '\t');
+		if (c == EOF) {
+			if (ferror(r->f))
+				die("%s: read error:", r->path);
+		} else {
+			ungetc(c, r->f);
+			if (c == 0x89)
+				t = read_binary(r);
+			else if (c == 0x93)
+				t = npy_read(r->f, r->path);
+			else
+				t = read_text(r);
+		}
+	} else {
+		t = read_text(r);
+	}
+	if (t == NULL) {
+		if (r->count == 0)
+			die("%s: empty stream: no tensor", r->path);
+		return false;
+	}
+	if (!r->allow_nonfinite)
+		tensor_require_finite(t, r->path);
+	r->count++;
+	*out = t;
+	return true;
+}
+
+Tensor *stream_read_single(const char *path)
+{
+	StreamReader *r = stream_open(path);
+	Tensor *t, *extra;
+
+	stream_read(r, &t);
+	if (stream_read(r, &extra))
+		die("%s: holds more than one tensor; one was expected", path);
+	stream_close(r);
+	return t;
+}
+
+/* ---- writing text ---------------------------------------------------------------------- */
+
+static void write_label_line(FILE *f, const char *directive, char *const *labels, size_t n)
+{
+	fputs(directive, f);
+	for (size_t i = 0; i < n; i++) {
+		fputc(' ', f);
+		label_escape(f, labels[i], NULL);
+	}
+	fputc('\n', f);
+}
+
+#define ALIGN_LIMIT 65536 /* columns are aligned for tensors up to this many numbers */
+
+static void write_text(FILE *f, const Tensor *t, int digits)
+{
+	char buf[40];
+	size_t cols = tensor_cols(t), rows = tensor_rows(t), slice = rows * cols;
+	int width = 0;
+
+	fprintf(f, "#tensor");
+	for (int i = 0; i < t->ndim; i++)
+		fprintf(f, " %zu", t->shape[i]);
+	fputc('\n', f);
+	if (t->name) {
+		fputs("#name ", f);
+		label_escape(f, t->name, NULL);
+		fputc('\n', f);
+	}
+	if (t->row_labels && t->ndim >= 2)
+		write_label_line(f, "#rows", t->row_labels, rows);
+	if (t->col_labels)
+		write_label_line(f, "#cols", t->col_labels, cols);
+	if (t->size <= ALIGN_LIMIT)
+		for (size_t i = 0; i < t->size; i++) {
+			int n = format_float(buf, t->data[i], digits);
+			width = n > width ? n : width;
+		}
+	for (size_t i = 0; i < t->size; i++) {
+		if (t->ndim >= 3 && slice && i % slice == 0) {
+			size_t outer = i / slice;
+			if (i)
+				fputc('\n', f);
+			if (t->ndim == 3)
+				fprintf(f, "# [%zu,:,:]\n", outer);
+			else
+				fprintf(f, "# [%zu,%zu,:,:]\n", outer / t->shape[1], outer % t->shape[1]);
+		}
+		format_float(buf, t->data[i], digits);
+		fprintf(f, "%*s%c", width, buf, (i + 1) % cols == 0 ? '\n' : ' ');
+	}
+}
+
+void stream_write(FILE *f, const Tensor *t, const WriteOptions *o)
+{
+	switch (o->format) {
+	case FORMAT_TEXT:
+		write_text(f, t, o->digits);
+		break;
+	case FORMAT_BINARY:
+		write_binary(f, t);
+		break;
+	case FORMAT_NPY:
+		npy_write(f, t);
+		break;
+	}
+	if (ferror(f)) {
+		if (errno == EPIPE)
+			exit(0);
+		die("%s: write error:", f == stdout ? "stdout" : "output");
+	}
+}
+
+struct StreamWriter {
+	FILE *f;
+	char *path;
+	WriteOptions opts;
+};
+
+StreamWriter *writer_open(const char *path, const WriteOptions *o)
+{
+	StreamWriter *w = xcalloc(1, sizeof(*w));
+
+	w->path = xstrdup(path);
+	w->opts = *o;
+	w->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	if (w->f == NULL)
+		die("%s:", path);
+	return w;
+}
+
+void writer_put(StreamWriter *w, const Tensor *t)
+{
+	stream_write(w->f, t, &w->opts);
+	if (ferror(w->f))
+		die("%s: write error:", w->path);
+}
+
+void writer_close(StreamWriter *w)
+{
+	if (w == NULL)
+		return;
+	if (w->f != stdout && (fflush(w->f) != 0 || ferror(w->f) || fclose(w->f) != 0))
+		die("%s: write error:", w->path);
+	free(w->path);
+	free(w);
+}
