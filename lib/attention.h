@@ -20,4 +20,38 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
 			 size_t S, size_t Dk, size_t Dv);
 
+/*
+ * The similarity functions of the course (score f(q, k) of one query and one key):
+ *   dot       q.k
+ *   scaled    q.k / sqrt(Dk)                         (eq. 1, the default)
+ *   cosine    q.k / (|q| |k|)
+ *   general   q^T W k,            W[Dq,Dk]           (Luong et al. 2015)
+ *   additive  v^T tanh(W1 q + W2 k), W1[Hd,Dq], W2[Hd,Dk], v[Hd]   (Bahdanau et al. 2015)
+ * Scores are divided by temperature (1 = none).
+ */
+typedef enum { SCORE_DOT, SCORE_SCALED, SCORE_COSINE, SCORE_GENERAL, SCORE_ADDITIVE } ScoreKind;
+
+typedef struct {
+	ScoreKind kind;
+	float temperature;
+	size_t hidden;      /* Hd, additive only */
+	const float *W;     /* [Dq, Dk], general: parameter "W" */
+	const float *W1;    /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
+	const float *W2;    /* [Hd, Dk], additive: parameter "W2" */
+	const float *v;     /* [Hd],     additive: parameter "v" */
+} Scorer;
+
+/* scores[T,S] = f(q[T,Dq], k[S,Dk]) / temperature. scratch: at least (S + 1) * Hd + Dk floats (additive, general). */
+void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
+		      size_t T, size_t S, size_t Dq, size_t Dk);
+/*
+ * weights[T,S] = softmax over s of scores, with blocked keys (allowed[t*S+s] == 0, or s > t when
+ * causal) given weight 0. A row with every key blocked is all zeros. Returns the number of such rows.
+ * weights may equal scores (in place).
+ */
+size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal,
+		      size_t T, size_t S);
+/* out[T,Dv] = weights[T,S] v[S,Dv] */
+void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
+
 #endif
