@@ -94,7 +94,9 @@ size_t vocab_add(Vocab *v, const char *token)
 
 void vocab_count(Vocab *v, const char *token)
 {
-	v->counts[vocab_add(v, token)]++;
+	size_t id = vocab_add(v, token); /* first: adding may move v->counts */
+
+	v->counts[id]++;
 }
 
 const char *vocab_token(const Vocab *v, size_t id)
@@ -137,8 +139,10 @@ Vocab *vocab_by_frequency(const Vocab *counted)
 		n++;
 	}
 	qsort(order, n, sizeof(Counted), by_count_then_bytes);
-	for (size_t i = 0; i < n; i++)
-		v->counts[vocab_add(v, order[i].token)] = order[i].count;
+	for (size_t i = 0; i < n; i++) {
+		size_t id = vocab_add(v, order[i].token);
+		v->counts[id] = order[i].count;
+	}
 	for (size_t i = 0; i < VOCAB_SPECIALS; i++) {
 		size_t id;
 		if (vocab_find(counted, specials[i], &id))
