@@ -21,16 +21,16 @@ const char *posenc_layout_name(PosencLayout layout)
 	return layout == POSENC_CONCAT ? "concat" : "interleaved";
 }
 
-/* omega_i = base^(-2i/E), written as exp(-(2i/E) ln base) */
+/* omega_i = 1 / base^(2i/E) */
 double posenc_frequency(size_t i, double base, size_t E)
 {
-	return exp(-(double)(2 * i) / (double)E * log(base));
+	return 1.0 / pow(base, (double)(2 * i) / (double)E);
 }
 
-/* pos / base^(2i/E) = pos * omega_i */
+/* pos / base^(2i/E), the paper's formula as written (one division, no rounding of omega first) */
 double posenc_angle(size_t pos, size_t i, double base, size_t E)
 {
-	return (double)pos * posenc_frequency(i, base, E);
+	return (double)pos / pow(base, (double)(2 * i) / (double)E);
 }
 
 void posenc_columns(size_t *sin_col, size_t *cos_col, size_t i, PosencLayout layout, size_t E)
