@@ -168,9 +168,9 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 		tensor_require_finite(y, "output");
 		stream_write(stdout, y, &common.out);
 		if (attn_out)
-			put_attention(attn_out, cross, y, mem, "decoder cross-attention");
+			put_attention(attn_out, cross, y, mem, "cross-attention");
 		if (self_out)
-			put_attention(self_out, self, y, y, "decoder self-attention");
+			put_attention(self_out, self, y, y, "self-attention");
 		tensor_free(y);
 	}
 	tensor_free(mem);

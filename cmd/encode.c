@@ -126,7 +126,7 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 			memcpy(a->data, attn, a->size * sizeof(float));
 			tensor_keep_rows(a, x);
 			tensor_set_col_labels(a, x->ndim >= 2 ? x->row_labels : NULL);
-			tensor_set_name(a, "encoder self-attention");
+			tensor_set_name(a, "self-attention");
 			writer_put(attn_out, a);
 			tensor_free(a);
 		}
