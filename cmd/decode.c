@@ -494,6 +494,8 @@ int main(int argc, char **argv)
 			generation_option("--base");
 			break;
 		case OPT_LAYOUT:
+			if (!posenc_parse_layout(optarg, &(PosencLayout){ 0 }))
+				usage_error("--layout: '%s' is not interleaved or concat", optarg);
 			config_set(&settings, "posenc_layout", optarg, "--layout");
 			generation_option("--layout");
 			break;
