@@ -274,6 +274,13 @@ print("\n".join(greedy))
 
 # The same model without settings and vocabularies: they come from options and files instead.
 save_npz("model_bare.npz", state)
+# The embeddings alone (embed's parameter name is "weight"), to build the pipeline by hand
+save_npz("src_embed.npz", {"weight": src_embed.weight})
+save_npz("tgt_embed.npz", {"weight": tgt_embed.weight})
+with torch.no_grad():  # torch's memory of the first line, for the pipeline embed | posenc | encode
+    src = torch.tensor([[si[w] for w in lines[0].split()] + [si["</s>"]]])
+    write_tensor("model_memory.txt", model.encoder(embed(src_embed, src))[0],
+                 rows=lines[0].split() + ["</s>"])
 for name, vocab in (("src_vocab.txt", src_vocab), ("tgt_vocab.txt", tgt_vocab)):
     with open(os.path.join(OUT, name), "w") as f:
         f.write("\n".join(vocab) + "\n")
