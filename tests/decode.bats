@@ -198,9 +198,9 @@ DEC="--layers 2 --heads 2 --ff 16"
 
 @test "decode --generate: an option that contradicts the archive is an error" {
 	run decode --generate --weights "$G/model.npz" --heads 4 "$G/model_src.txt"
-	assert_fails 1 "model.npz: config line [0-9]+: heads 2 contradicts --heads: heads 4"
+	assert_fails 1 "model.npz: config line [0-9]+: heads 2 contradicts --heads, which says 4"
 	run decode --generate --weights "$G/model.npz" --norm-first "$G/model_src.txt"
-	assert_fails 1 "norm_first 0 contradicts --norm-first"
+	assert_fails 1 "norm_first 0 contradicts --norm-first, which says 1"
 }
 
 @test "decode --generate: --layers larger than the archive holds is an error" {
@@ -251,4 +251,14 @@ DEC="--layers 2 --heads 2 --ff 16"
 	assert_fails 2 "--attn-head 5: the model has heads 0 to 1"
 	run decode --generate --weights "$G/model.npz" --beam 0 "$G/model_src.txt"
 	assert_fails 2 "--beam: 0 is out of range"
+}
+
+@test "decode --generate: an unknown setting in the archive's config is an error naming its line" {
+	run decode --generate --weights "$G/model_bad_key.npz" "$G/model_src.txt"
+	assert_fails 1 "model_bad_key.npz: config line 2: unknown setting 'colour'"
+}
+
+@test "decode --generate: a config d_model that disagrees with the embeddings is an error" {
+	run decode --generate --weights "$G/model_bad_d_model.npz" "$G/model_src.txt"
+	assert_fails 1 "src_embed.weight: d_model 16 contradicts .*config line 2, which says 8"
 }

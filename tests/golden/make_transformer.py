@@ -344,3 +344,8 @@ with torch.no_grad():
     for K, alpha in ((1, 0.0), (3, 0.0), (3, 1.0)):
         with open(os.path.join(OUT, "model_random_beam%d_lp%g.txt" % (K, alpha)), "w") as f:
             f.write("\n".join(beam_search(line, K, alpha, 8) for line in lines) + "\n")
+
+# Archives whose settings are wrong, for the error tests (tiny: they fail before the layers load)
+tiny = {"src_embed.weight": torch.zeros(4, 16)}
+save_npz("model_bad_key.npz", tiny, {"config": "heads 2\ncolour blue\n"})
+save_npz("model_bad_d_model.npz", tiny, {"config": "# d_model disagrees with src_embed.weight\nd_model 8\n"})
