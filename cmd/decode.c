@@ -32,15 +32,8 @@ static const char usage_text[] =
 	"names of nn.Transformer), src_embed.weight, tgt_embed.weight, generator.weight and .bias, and may\n"
 	"hold its settings and vocabularies (docs/transformer.md); an option that contradicts them is an error.\n"
 	"\n"
-	"      --arch A            transformer (the only one yet; the default)\n"
+	TRANSFORMER_USAGE
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
-	"      --layers N          decoder layers (default 6, the paper's)\n"
-	"      --heads H           attention heads; E must be divisible by H (default 8)\n"
-	"      --ff F              feed-forward width d_ff (default 4 E, the paper's 2048 / 512)\n"
-	"      --activation A      relu (the paper's, default) or gelu\n"
-	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n"
-	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
 	"                          generating: one L x S tensor per line (output tokens x source tokens)\n"
@@ -72,15 +65,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_ARCH = OPT_PROGRAM,
-	OPT_MEMORY,
-	OPT_LAYERS,
-	OPT_HEADS,
-	OPT_FF,
-	OPT_ACTIVATION,
-	OPT_NORM_FIRST,
-	OPT_FINAL_NORM,
-	OPT_EPS,
+	OPT_MEMORY = OPT_PROGRAM,
 	OPT_NO_PAD_MASK,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
@@ -107,15 +92,8 @@ enum {
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
-	{ "arch", required_argument, NULL, OPT_ARCH },
+	TRANSFORMER_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "layers", required_argument, NULL, OPT_LAYERS },
-	{ "heads", required_argument, NULL, OPT_HEADS },
-	{ "ff", required_argument, NULL, OPT_FF },
-	{ "activation", required_argument, NULL, OPT_ACTIVATION },
-	{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },
-	{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },
-	{ "eps", required_argument, NULL, OPT_EPS },
 	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
@@ -142,7 +120,7 @@ static const struct option long_options[] = {
 
 static CommonOptions common;
 static MaskSource masks;
-static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
+static TransformerConfig cfg;
 static const char *memory_path, *attn_path, *self_attn_path;
 /* generation: the model's settings as given on the command line (checked against the archive's) */
 static ModelConfig settings;
@@ -200,20 +178,8 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	while (stream_read(in, &y)) {
 		size_t T = tensor_rows(y), E = tensor_cols(y), S, H = cfg.H;
 		char shape[TENSOR_SHAPE_STR];
-		if (y->ndim > 2)
-			die("%s: tensor #%zu is %s: the decoder reads positions x d_model", stream_path(in),
-			    stream_count(in) - 1, tensor_shape_str(y, shape));
-		if (stream_count(in) == 1) {
-			/* d_model comes from the first tensor; the parameters' shapes follow from it */
-			cfg.E = E;
-			if (cfg.F == 0)
-				cfg.F = xmul(4, E, "--ff");
-			transformer_declare(&params, &m, &cfg, true, "");
-			params_fill(&params, &common.params);
-		} else if (E != cfg.E) {
-			die("%s: tensor #%zu is %zu wide, the first was %zu (d_model)", stream_path(in),
-			    stream_count(in) - 1, E, cfg.E);
-		}
+		transformer_for_input(&params, &m, &cfg, true, &common.params, y, stream_path(in),
+				      stream_count(in) - 1);
 		mem = next_memory(mem_in, mem);
 		S = tensor_rows(mem);
 		if (mem->ndim > 2 || tensor_cols(mem) != E)
@@ -280,20 +246,14 @@ static char **output_labels(const TransformerModel *m, const size_t *out, size_t
 	return labels;
 }
 
-/* --attn while generating: cross[N,H,L,S] → layer attn_layer, head attn_head or the mean over heads, [L,S] */
+/* --attn while generating: the chosen layer's cross-attention, one head or their mean, [L,S] */
 static void put_alignment(StreamWriter *w, const TransformerModel *m, const float *cross, char **rows,
 			  char **cols, size_t L, size_t S)
 {
-	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H, layer = attn_layer < 0 ? N - 1 : (size_t)attn_layer;
+	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H;
 	Tensor *a = tensor_new2(L, S);
 
-	for (size_t h = 0; h < H; h++) {
-		const float *w_lh = cross + (layer * H + h) * L * S;
-		if (attn_head >= 0 && (size_t)attn_head != h)
-			continue;
-		for (size_t i = 0; i < L * S; i++)
-			a->data[i] += w_lh[i] / (attn_head >= 0 ? 1.0f : (float)H);
-	}
+	cross_attention_of(a->data, cross, attn_layer < 0 ? N - 1 : (size_t)attn_layer, attn_head, H, L, S);
 	tensor_set_row_labels(a, rows);
 	tensor_set_col_labels(a, cols);
 	tensor_set_name(a, "cross-attention");
@@ -387,47 +347,13 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	mask_init(&masks);
+	transformer_defaults(&cfg);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, &settings, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ARCH:
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
-			config_set(&settings, "arch", optarg, "--arch");
-			break;
 		case OPT_MEMORY:
 			memory_path = optarg;
-			break;
-		case OPT_LAYERS:
-			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
-			config_set(&settings, "encoder_layers", optarg, "--layers");
-			config_set(&settings, "decoder_layers", optarg, "--layers");
-			break;
-		case OPT_HEADS:
-			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
-			config_set(&settings, "heads", optarg, "--heads");
-			break;
-		case OPT_FF:
-			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
-			config_set(&settings, "d_ff", optarg, "--ff");
-			break;
-		case OPT_ACTIVATION:
-			if (!activation_parse(&cfg.activation, optarg))
-				usage_error("--activation: '%s' is not relu or gelu", optarg);
-			config_set(&settings, "activation", optarg, "--activation");
-			break;
-		case OPT_NORM_FIRST:
-			cfg.norm_first = true;
-			config_set(&settings, "norm_first", "1", "--norm-first");
-			break;
-		case OPT_FINAL_NORM:
-			cfg.final_norm = true;
-			config_set(&settings, "final_norm", "1", "--final-norm");
-			break;
-		case OPT_EPS:
-			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
-			config_set(&settings, "eps", optarg, "--eps");
 			break;
 		case OPT_NO_PAD_MASK:
 			masks.pad = false;

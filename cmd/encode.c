@@ -22,14 +22,7 @@ static const char usage_text[] =
 	"decode reads), row labels kept. The same numbers and parameter names as PyTorch's\n"
 	"nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, F, batch_first=True), N).\n"
 	"\n"
-	"      --arch A            transformer (the only one yet; the default)\n"
-	"      --layers N          encoder layers (default 6, the paper's)\n"
-	"      --heads H           attention heads; E must be divisible by H (default 8)\n"
-	"      --ff F              feed-forward width d_ff (default 4 E, the paper's 2048 / 512)\n"
-	"      --activation A      relu (the paper's, default) or gelu\n"
-	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n"
-	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
+	TRANSFORMER_USAGE
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder. in a whole nn.Transformer\n"
@@ -43,15 +36,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_ARCH = OPT_PROGRAM,
-	OPT_LAYERS,
-	OPT_HEADS,
-	OPT_FF,
-	OPT_ACTIVATION,
-	OPT_NORM_FIRST,
-	OPT_FINAL_NORM,
-	OPT_EPS,
-	OPT_NO_PAD_MASK,
+	OPT_NO_PAD_MASK = OPT_PROGRAM,
 	OPT_ATTN,
 	OPT_PREFIX,
 };
@@ -59,14 +44,7 @@ enum {
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
-	{ "arch", required_argument, NULL, OPT_ARCH },
-	{ "layers", required_argument, NULL, OPT_LAYERS },
-	{ "heads", required_argument, NULL, OPT_HEADS },
-	{ "ff", required_argument, NULL, OPT_FF },
-	{ "activation", required_argument, NULL, OPT_ACTIVATION },
-	{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },
-	{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },
-	{ "eps", required_argument, NULL, OPT_EPS },
+	TRANSFORMER_LONG_OPTIONS,
 	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
@@ -75,7 +53,7 @@ static const struct option long_options[] = {
 
 static CommonOptions common;
 static MaskSource masks;
-static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
+static TransformerConfig cfg;
 static const char *attn_path;
 
 /* The Transformer encoder over every tensor of in: parameters declared once d_model is known. */
@@ -89,23 +67,9 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	size_t have_T = 0;
 
 	while (stream_read(in, &x)) {
-		size_t T = tensor_rows(x), E = tensor_cols(x), H;
-		char shape[TENSOR_SHAPE_STR];
-		if (x->ndim > 2)
-			die("%s: tensor #%zu is %s: the encoder reads positions x d_model", stream_path(in),
-			    stream_count(in) - 1, tensor_shape_str(x, shape));
-		if (stream_count(in) == 1) {
-			/* d_model comes from the first tensor; the parameters' shapes follow from it */
-			cfg.E = E;
-			if (cfg.F == 0)
-				cfg.F = xmul(4, E, "--ff");
-			transformer_declare(&params, &m, &cfg, false, "");
-			params_fill(&params, &common.params);
-		} else if (E != cfg.E) {
-			die("%s: tensor #%zu is %zu wide, the first was %zu (d_model)", stream_path(in),
-			    stream_count(in) - 1, E, cfg.E);
-		}
-		H = cfg.H;
+		size_t T = tensor_rows(x), H = cfg.H;
+		transformer_for_input(&params, &m, &cfg, false, &common.params, x, stream_path(in),
+				      stream_count(in) - 1);
 		if (T > have_T) { /* buffers grow to the longest sequence, then serve every later one */
 			have_T = T;
 			work = xrealloc(work, xmul(encoder_work_size(&m, T), sizeof(float), "work"));
@@ -149,36 +113,11 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	mask_init(&masks);
+	transformer_defaults(&cfg);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, NULL, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ARCH:
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
-			break;
-		case OPT_LAYERS:
-			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
-			break;
-		case OPT_HEADS:
-			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
-			break;
-		case OPT_FF:
-			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
-			break;
-		case OPT_ACTIVATION:
-			if (!activation_parse(&cfg.activation, optarg))
-				usage_error("--activation: '%s' is not relu or gelu", optarg);
-			break;
-		case OPT_NORM_FIRST:
-			cfg.norm_first = true;
-			break;
-		case OPT_FINAL_NORM:
-			cfg.final_norm = true;
-			break;
-		case OPT_EPS:
-			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
-			break;
 		case OPT_NO_PAD_MASK:
 			masks.pad = false;
 			break;
