@@ -162,7 +162,7 @@ static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *a
 	fprintf(stderr, "  step 3: each head attends on its own: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights\n",
 		Dh, T, S);
 	for (size_t h = 0; h < H; h++) {
-		char title[64];
+		char title[96];
 		const float *a_h = attn + h * T * S;
 		snprintf(title, sizeof(title), "head %zu weights (rows: queries, columns: keys)", h);
 		explain_matrix(title, a_h, qrows, krows, T, S);
