@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain.h"
 #include "mask.h"
 #include "mha.h"
 #include "opts.h"
@@ -13,8 +14,9 @@
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
-	"           [--attn FILE [--average]] [--explain] [--weights FILE.npz | --seed N]\n"
-	"           [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"           [--rope [--rope-base B] [--offset N]] [--attn FILE [--average]] [--explain]\n"
+	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"           [FILE]\n"
 	"\n"
 	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
 	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"
@@ -31,6 +33,10 @@ static const char usage_text[] =
 	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked\n"
 	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
 	"      --no-pad-mask       let queries attend to keys labelled <pad> (blocked by default)\n"
+	"      --rope              rotate each head's queries and keys by their positions (RoPE, RoFormer;\n"
+	"                          not part of PyTorch's module); E / H must be even\n"
+	"      --rope-base B       RoPE's base (default 10000)\n"
+	"      --offset N          RoPE: the position of the first row (default 0)\n"
 	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
@@ -55,6 +61,9 @@ enum {
 	OPT_MASK,
 	OPT_ADDITIVE_MASK,
 	OPT_NO_PAD_MASK,
+	OPT_ROPE,
+	OPT_ROPE_BASE,
+	OPT_OFFSET,
 	OPT_ATTN,
 	OPT_AVERAGE,
 	OPT_EXPLAIN,
@@ -74,6 +83,9 @@ static const struct option long_options[] = {
 	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
 	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	{ "rope", no_argument, NULL, OPT_ROPE },
+	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "average", no_argument, NULL, OPT_AVERAGE },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
@@ -84,7 +96,9 @@ static CommonOptions common;
 static MaskSource masks;
 static size_t heads, kdim, vdim;
 static const char *keys_path, *values_path, *attn_path;
-static bool memory_given, no_bias, causal, average, explain;
+static bool memory_given, no_bias, causal, average, explain, rope, rope_options;
+static double rope_base = 10000.0;
+static size_t rope_offset;
 
 /* The next tensor of a side stream (keys, values): one per query tensor, or a single one for all. */
 static Tensor *next_side(StreamReader *r, Tensor *prev)
@@ -117,73 +131,70 @@ static void require_width(const Tensor *t, size_t want, const char *where, const
 
 /* ---- --explain: the steps of section 3.2.2 on the actual numbers ---------------------------- */
 
-#define EXPLAIN_MAX 8 /* rows and columns shown of each matrix */
-
-static void explain_matrix(const char *title, const float *x, char *const *rows, char *const *cols, size_t R,
-			   size_t C)
+static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *attn, const unsigned char *allowed,
+			  const Tensor *x, const Tensor *k, const Tensor *y, const char *x_path, const char *k_path)
 {
-	fprintf(stderr, "    %s\n", title);
-	fprintf(stderr, "      %10s", "");
-	for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
-		fprintf(stderr, " %9.9s", cols ? cols[c] : "");
-	fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
-	for (size_t r = 0; r < R && r < EXPLAIN_MAX; r++) {
-		if (rows)
-			fprintf(stderr, "      %10.10s", rows[r]);
-		else
-			fprintf(stderr, "      %10zu", r);
-		for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
-			fprintf(stderr, " %9.4f", (double)x[r * C + c]);
-		fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
-	}
-	if (R > EXPLAIN_MAX)
-		fprintf(stderr, "      %10s (%zu more rows)\n", "...", R - EXPLAIN_MAX);
-}
+	size_t E = w->E, H = w->H, Dh = E / H, T = tensor_rows(x), S = tensor_rows(k);
+	char **qrows = x->ndim >= 2 ? x->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
 
-static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *attn, const Tensor *q,
-			  const Tensor *k, const Tensor *y, size_t T, size_t S)
-{
-	size_t E = w->E, H = w->H, Dh = E / H;
-	char **qrows = q->ndim >= 2 ? q->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
+	explain_step("multi-head attention: H = %zu heads of Dh = E / H = %zu columns, E = %zu (Vaswani et al. "
+		     "2017, section 3.2.2)",
+		     H, Dh, E);
+	explain_shape("queries", x, x_path);
+	if (k != x)
+		explain_shape("keys", k, k_path);
+	explain_note("each head attends in its own %zu-dimensional subspace; the output projection mixes them", Dh);
 
-	fprintf(stderr, "mha: multi-head attention, H = %zu heads of Dh = E / H = %zu columns, E = %zu "
-			"(Vaswani et al. 2017, section 3.2.2)\n",
-		H, Dh, E);
-	fprintf(stderr, "  step 1: three projections, each a Linear layer (rows of in_proj_weight or q/k/v_proj_weight)\n");
-	fprintf(stderr, "    q = query W_q^T + b_q   %zux%zu = %zux%zu times %zux%zu^T\n", T, E, T, E, E, E);
-	fprintf(stderr, "    k = key   W_k^T + b_k   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->kdim, E,
-		w->kdim);
-	fprintf(stderr, "    v = value W_v^T + b_v   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->vdim, E,
-		w->vdim);
-	explain_matrix("q", p->q, qrows, NULL, T, E);
-	explain_matrix("k", p->k, krows, NULL, S, E);
-	fprintf(stderr, "  step 2: split into heads: %zux%zu -> %zux%zux%zu; head h takes columns h*%zu .. h*%zu+%zu\n",
-		T, E, H, T, Dh, Dh, Dh, Dh - 1);
-	fprintf(stderr, "  step 3: each head attends on its own: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights\n",
-		Dh, T, S);
+	explain_step("three projections, each a Linear layer (%s)",
+		     w->in_proj_weight ? "rows 0..E-1, E..2E-1, 2E..3E-1 of in_proj_weight" :
+					 "q_proj_weight, k_proj_weight, v_proj_weight");
+	explain_note("q = query W_q^T + b_q   %zux%zu = %zux%zu times (%zux%zu)^T", T, E, T, E, E, E);
+	explain_note("k = key   W_k^T + b_k   %zux%zu = %zux%zu times (%zux%zu)^T", S, E, S, w->kdim, E, w->kdim);
+	explain_note("v = value W_v^T + b_v   %zux%zu = %zux%zu times (%zux%zu)^T", S, E, S, w->vdim, E, w->vdim);
+	if (w->rope_base > 0)
+		explain_note("RoPE (base %g): in each head, the pairs of q's and k's columns turned by position * "
+			     "base^(-2i/Dh), so that q_t . k_s depends on t - s (shown after the turn)",
+			     w->rope_base);
+	explain_matrix("q", p->q, T, E, qrows, NULL);
+	explain_matrix("k", p->k, S, E, krows, NULL);
+	explain_matrix("v", p->v, S, E, krows, NULL);
+
+	explain_step("split into heads: %zux%zu -> %zux%zux%zu (head h takes columns h*%zu .. h*%zu+%zu)", T, E, H, T,
+		     Dh, Dh, Dh, Dh - 1);
+	explain_matrix("q of head 0", p->qh, T, Dh, qrows, NULL);
+	if (H > 1)
+		explain_matrix("q of head 1", p->qh + T * Dh, T, Dh, qrows, NULL);
+
+	explain_step("attention in each head, independently: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights", Dh,
+		     T, S);
+	explain_mask(allowed, causal, T, S, qrows, krows);
 	for (size_t h = 0; h < H; h++) {
-		char title[96];
+		char title[96], line[512];
 		const float *a_h = attn + h * T * S;
-		snprintf(title, sizeof(title), "head %zu weights (rows: queries, columns: keys)", h);
-		explain_matrix(title, a_h, qrows, krows, T, S);
-		fprintf(stderr, "      strongest:");
-		for (size_t t = 0; t < T && t < EXPLAIN_MAX; t++) {
+		size_t used = 0;
+		snprintf(title, sizeof(title), "head %zu: weights (rows: queries, columns: keys)", h);
+		explain_matrix(title, a_h, T, S, qrows, krows);
+		for (size_t t = 0; t < T && t < EXPLAIN_MAX_ROWS && used < sizeof(line); t++) {
 			size_t best = 0;
 			for (size_t s = 1; s < S; s++)
 				best = a_h[t * S + s] > a_h[t * S + best] ? s : best;
 			if (qrows && krows)
-				fprintf(stderr, " %s->%s", qrows[t], krows[best]);
+				used += (size_t)snprintf(line + used, sizeof(line) - used, " %.12s->%.12s (%.2f)",
+							 qrows[t], krows[best], (double)a_h[t * S + best]);
 			else
-				fprintf(stderr, " %zu->%zu", t, best);
-			fprintf(stderr, "(%.2f)", (double)a_h[t * S + best]);
+				used += (size_t)snprintf(line + used, sizeof(line) - used, " %zu->%zu (%.2f)", t, best,
+							 (double)a_h[t * S + best]);
 		}
-		fputc('\n', stderr);
+		explain_note("head %zu attends most:%s", h, line);
 	}
-	fprintf(stderr, "  step 4: concatenate the heads' outputs: %zux%zux%zu -> %zux%zu\n", H, T, Dh, T, E);
-	explain_matrix("concat", p->concat, qrows, NULL, T, E);
-	fprintf(stderr, "  step 5: output projection, mixing the heads: out = concat W_o^T + b_o   %zux%zu\n", T,
-		E);
-	explain_matrix("out", y->data, qrows, NULL, T, E);
+
+	explain_step("concatenate the heads' outputs: %zux%zux%zu -> %zux%zu", H, T, Dh, T, E);
+	explain_matrix("concat", p->concat, T, E, qrows, NULL);
+
+	explain_step("output projection, mixing the heads: out = concat W_o^T + b_o   %zux%zu = %zux%zu times "
+		     "(%zux%zu)^T",
+		     T, E, T, E, E, E);
+	explain_matrix("out", y->data, T, E, qrows, NULL);
 }
 
 /* ---- one query tensor --------------------------------------------------------------------- */
@@ -217,7 +228,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (explain) {
 		MhaParts parts;
 		mha_work_parts(&parts, work, w, T, S);
-		explain_steps(w, &parts, attn, x, k, y, T, S);
+		explain_steps(w, &parts, attn, blocked ? allowed : NULL, x, k, y, x_path, k_path);
 	}
 	stream_write(stdout, y, &common.out);
 	if (attn_out) {
@@ -295,6 +306,17 @@ int main(int argc, char **argv)
 		case OPT_NO_PAD_MASK:
 			masks.pad = false;
 			break;
+		case OPT_ROPE:
+			rope = true;
+			break;
+		case OPT_ROPE_BASE:
+			rope_base = parse_double(optarg, "--rope-base", 1.0, 1e12);
+			rope_options = true;
+			break;
+		case OPT_OFFSET:
+			rope_offset = (size_t)parse_long(optarg, "--offset", 0, 1L << 30);
+			rope_options = true;
+			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;
@@ -318,6 +340,8 @@ int main(int argc, char **argv)
 		usage_error("--values needs --keys");
 	if ((kdim || vdim) && !keys_path)
 		usage_error("--kdim and --vdim describe --keys and --values (or --memory): give them");
+	if (rope_options && !rope)
+		usage_error("--rope-base and --offset set up --rope: give it");
 	if (average && !attn_path)
 		usage_error("--average needs --attn FILE");
 
@@ -333,6 +357,11 @@ int main(int argc, char **argv)
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
 			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
 			params_fill(&params, &common.params);
+			if (rope && (w.E / w.H) % 2)
+				usage_error("--rope turns pairs of columns in each head: E / H = %zu / %zu = %zu is odd",
+					    w.E, w.H, w.E / w.H);
+			w.rope_base = rope ? rope_base : 0.0;
+			w.rope_offset = rope_offset;
 		}
 		if (keys)
 			k = next_side(keys, k);

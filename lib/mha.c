@@ -104,6 +104,17 @@ static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t
 			memcpy(x + n * H * Dh + h * Dh, heads + (h * N + n) * Dh, Dh * sizeof(float));
 }
 
+/* x[N,E]: each head's Dh columns rotated by RoPE, row n at position first + n (Dh even) */
+static void rope_heads(float *x, const MhaWeights *w, size_t first, size_t N)
+{
+	size_t Dh = w->E / w->H;
+
+	if (w->rope_base <= 0.0)
+		return;
+	for (size_t h = 0; h < w->H; h++)
+		rope_apply(x + h * Dh, w->rope_base, first, N, Dh, w->E);
+}
+
 /*
  * Steps 2 to 5 of multi-head attention, from the projections q[T,E], k[S,E], v[S,E]:
  * split into heads, attention in each head, concatenation, output projection.
@@ -158,6 +169,9 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
 	linear(p.k, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
 	linear(p.v, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	/* step 1b (optional): RoPE turns each head's q and k by their positions; v is left alone */
+	rope_heads(p.q, w, w->rope_offset, T);
+	rope_heads(p.k, w, w->rope_offset, S);
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
 }
 
@@ -167,6 +181,7 @@ bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const 
 		return false;
 	linear(c->k + c->len * w->E, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
 	linear(c->v + c->len * w->E, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	rope_heads(c->k + c->len * w->E, w, c->len, S);
 	c->len += S;
 	return true;
 }
@@ -178,5 +193,6 @@ size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights
 
 	mha_work_parts(&p, work, w, T, c->len);
 	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
+	rope_heads(p.q, w, first, T);
 	return attend_projected(out, attn, &p, w, p.q, c->k, c->v, allowed, causal, first, T, c->len);
 }

@@ -19,6 +19,9 @@ typedef struct {
 	float *in_proj_bias;    /* [3E], NULL without bias */
 	float *out_proj_weight; /* [E, E], "out_proj.weight" */
 	float *out_proj_bias;   /* [E], "out_proj.bias", NULL without bias */
+	/* Not part of PyTorch's module; mha_declare sets both to 0 (off), a caller may set them after. */
+	double rope_base;       /* > 0: rotate each head's q and k by RoPE (rope_apply, D = Dh, which must be even) */
+	size_t rope_offset;     /* mha_forward: the position of the first query row and of the first key row */
 } MhaWeights;
 
 /*
@@ -61,7 +64,8 @@ void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T,
 /*
  * Incremental decoding (the KV cache of a Transformer decoder): the keys and values of the
  * positions seen so far are projected once and kept; each step projects only its new rows.
- * The caller owns k and v, each [capacity, E].
+ * The caller owns k and v, each [capacity, E]. With RoPE, the keys are rotated when appended,
+ * at their positions in the cache (c->len + s), and the queries at first + t.
  */
 typedef struct {
 	float *k, *v;     /* [capacity, E]: x W_k^T + b_k and x W_v^T + b_v of the positions so far */

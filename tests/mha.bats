@@ -71,6 +71,30 @@ golden() {
 	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --additive-mask "$BATS_TEST_TMPDIR/add.txt"
 }
 
+# RoPE is not in nn.MultiheadAttention: the golden is section 3.2.2 written out in torch, RoPE per head
+@test "mha: --rope turns each head's q and k as RoFormer eq. 34" {
+	mha --heads 2 --rope --weights "$GOLDEN/mha-rope.npz" --attn "$BATS_TEST_TMPDIR/attn.txt" \
+		"$GOLDEN/mha-rope-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-rope-out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-rope-attn.txt"
+}
+
+@test "mha: --rope-base and --offset change the angles as RoFormer's" {
+	mha --heads 2 --rope --rope-base 100 --offset 3 --weights "$GOLDEN/mha-rope-offset.npz" \
+		--attn "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-rope-offset-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-rope-offset-out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-rope-offset-attn.txt"
+}
+
+@test "mha: with --rope, self-attention depends on relative positions only (any --offset, same output)" {
+	mha --heads 2 --rope --weights "$GOLDEN/mha-rope.npz" "$GOLDEN/mha-rope-q.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	mha --heads 2 --rope --offset 7 --weights "$GOLDEN/mha-rope.npz" "$GOLDEN/mha-rope-q.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	mha --heads 2 --weights "$GOLDEN/mha-rope.npz" "$GOLDEN/mha-rope-q.txt" >"$BATS_TEST_TMPDIR/c.txt"
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" 1e-5
+	run tensor diff "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
+	[ "$status" -eq 1 ]
+}
+
 @test "mha: output keeps the query's row labels; --attn carries query rows and key columns" {
 	mha --weights "$GOLDEN/mha-cross.npz" --heads 4 --memory "$GOLDEN/mha-cross-k.txt" \
 		--attn "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-cross-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
@@ -156,8 +180,9 @@ golden() {
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "H = 2 heads of Dh = E / H = 4 columns, E = 8" ]]
 	[[ "$output" =~ "q = query W_q^T + b_q   4x8" ]]
-	[[ "$output" =~ "split into heads: 4x8 -> 2x4x4" ]]
-	[[ "$output" =~ "head 1 weights" ]]
+	[[ "$output" =~ "split into heads: 4x8 -> 2x4x4 (head h takes columns h*4 .. h*4+3)" ]]
+	[[ "$output" =~ "head 1: weights (rows: queries, columns: keys)" ]]
+	[[ "$output" =~ "head 0 attends most: w0->" ]]
 	[[ "$output" =~ "concatenate the heads' outputs: 2x4x4 -> 4x8" ]]
 	[[ "$output" =~ "out = concat W_o^T + b_o" ]]
 }
@@ -257,6 +282,21 @@ golden() {
 	cat "$GOLDEN/mha-cross-k.txt" "$GOLDEN/mha-cross-k.txt" >"$BATS_TEST_TMPDIR/k.txt"
 	cat "$GOLDEN/mha-cross-q.txt" "$GOLDEN/mha-cross-q.txt" "$GOLDEN/mha-cross-q.txt" |
 		{ run mha --heads 4 --seed 1 --memory "$BATS_TEST_TMPDIR/k.txt"; assert_fails 1 "k.txt: holds 2 tensors, the input more"; }
+}
+
+@test "mha: --rope with an odd head width is an error naming it" {
+	run mha --heads 8 --rope --seed 1 "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: --rope turns pairs of columns in each head: E / H = 8 / 8 = 1 is odd"
+}
+
+@test "mha: --offset without --rope is a usage error" {
+	run mha --heads 2 --offset 3 --seed 1 "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: --rope-base and --offset set up --rope"
+}
+
+@test "mha: --rope-base below 1 is out of range" {
+	run mha --heads 2 --rope --rope-base 0.5 --seed 1 "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: --rope-base: 0.5 is out of range"
 }
 
 @test "mha: --memory with --keys is a usage error" {
