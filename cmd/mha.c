@@ -140,7 +140,7 @@ static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *a
 	explain_step("multi-head attention: H = %zu heads of Dh = E / H = %zu columns, E = %zu (Vaswani et al. "
 		     "2017, section 3.2.2)",
 		     H, Dh, E);
-	explain_shape("queries", x, x_path);
+	explain_shape("queries", x, strcmp(x_path, "-") == 0 ? "standard input" : x_path);
 	if (k != x)
 		explain_shape("keys", k, k_path);
 	explain_note("each head attends in its own %zu-dimensional subspace; the output projection mixes them", Dh);
