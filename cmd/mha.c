@@ -58,9 +58,6 @@ enum {
 	OPT_VDIM,
 	OPT_NO_BIAS,
 	OPT_CAUSAL,
-	OPT_MASK,
-	OPT_ADDITIVE_MASK,
-	OPT_NO_PAD_MASK,
 	OPT_ROPE,
 	OPT_ROPE_BASE,
 	OPT_OFFSET,
@@ -80,9 +77,7 @@ static const struct option long_options[] = {
 	{ "vdim", required_argument, NULL, OPT_VDIM },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
 	{ "causal", no_argument, NULL, OPT_CAUSAL },
-	{ "mask", required_argument, NULL, OPT_MASK },
-	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	MASK_LONG_OPTIONS,
 	{ "rope", no_argument, NULL, OPT_ROPE },
 	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
 	{ "offset", required_argument, NULL, OPT_OFFSET },
@@ -269,7 +264,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	mask_init(&masks);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_HEADS:
@@ -296,15 +291,6 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CAUSAL:
 			causal = true;
-			break;
-		case OPT_MASK:
-			mask_load(&masks, optarg);
-			break;
-		case OPT_ADDITIVE_MASK:
-			mask_load_additive(&masks, optarg);
-			break;
-		case OPT_NO_PAD_MASK:
-			masks.pad = false;
 			break;
 		case OPT_ROPE:
 			rope = true;
