@@ -14,9 +14,9 @@
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
-	"           [--rope [--rope-base B] [--offset N]] [--attn FILE [--average]] [--explain]\n"
-	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
-	"           [FILE]\n"
+	"           [--rope [--rope-base B] [--offset N]] [--incremental] [--attn FILE [--average]]\n"
+	"           [--explain] [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy]\n"
+	"           [--digits N] [FILE]\n"
 	"\n"
 	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
 	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"
@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"                          not part of PyTorch's module); E / H must be even\n"
 	"      --rope-base B       RoPE's base (default 10000)\n"
 	"      --offset N          RoPE: the position of the first row (default 0)\n"
+	"      --incremental       compute as a decoder does, one query at a time through a KV cache\n"
+	"                          (self-attention: with --causal); the same numbers\n"
 	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
@@ -64,6 +66,7 @@ enum {
 	OPT_ATTN,
 	OPT_AVERAGE,
 	OPT_EXPLAIN,
+	OPT_INCREMENTAL,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +87,7 @@ static const struct option long_options[] = {
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "average", no_argument, NULL, OPT_AVERAGE },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -91,7 +95,7 @@ static CommonOptions common;
 static MaskSource masks;
 static size_t heads, kdim, vdim;
 static const char *keys_path, *values_path, *attn_path;
-static bool memory_given, no_bias, causal, average, explain, rope, rope_options;
+static bool memory_given, no_bias, causal, average, explain, rope, rope_options, incremental;
 static double rope_base = 10000.0;
 static size_t rope_offset;
 
@@ -202,7 +206,8 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	Tensor *y = tensor_new2(T, E);
 	unsigned char *allowed = xmalloc(TS);
 	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
-	float *work = xmalloc(xmul(mha_work_size(w, T, S), sizeof(float), "attention"));
+	size_t work_size = incremental ? mha_incremental_work_size(w, S) : mha_work_size(w, T, S);
+	float *work = xmalloc(xmul(work_size, sizeof(float), "attention"));
 	char **key_labels = k->ndim >= 2 ? k->row_labels : NULL;
 	bool blocked;
 	size_t empty;
@@ -213,8 +218,18 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
 	blocked = mask_build(allowed, &masks, key_labels, T, S);
-	empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL, causal,
-			    T, S);
+	if (incremental) {
+		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */
+		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");
+		MhaCache cache = { .k = xmalloc(bytes), .v = xmalloc(bytes), .len = 0, .capacity = S };
+		empty = mha_forward_incremental(y->data, attn, work, w, &cache, x->data, k->data, v->data,
+						blocked ? allowed : NULL, causal, T, S);
+		free(cache.k);
+		free(cache.v);
+	} else {
+		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL,
+				    causal, T, S);
+	}
 	if (empty)
 		warning("%s: %zu query rows have every key blocked: their heads output 0 (PyTorch gives NaN)", x_path,
 			empty / H);
@@ -312,6 +327,9 @@ int main(int argc, char **argv)
 		case OPT_EXPLAIN:
 			explain = true;
 			break;
+		case OPT_INCREMENTAL:
+			incremental = true;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -328,6 +346,10 @@ int main(int argc, char **argv)
 		usage_error("--kdim and --vdim describe --keys and --values (or --memory): give them");
 	if (rope_options && !rope)
 		usage_error("--rope-base and --offset set up --rope: give it");
+	if (incremental && explain)
+		usage_error("--explain shows the whole computation at once: not with --incremental");
+	if (incremental && !causal && !keys_path)
+		usage_error("--incremental self-attention is a decoder's: it needs --causal");
 	if (average && !attn_path)
 		usage_error("--average needs --attn FILE");
 

@@ -95,6 +95,28 @@ golden() {
 	[ "$status" -eq 1 ]
 }
 
+# --incremental goes through lib/mha's KV cache (mha_cache_append, mha_forward_cached)
+@test "mha: --incremental causal self-attention equals torch, one query at a time through the KV cache" {
+	golden causal --heads 3 --causal --incremental
+}
+
+@test "mha: --incremental cross-attention with padding equals torch" {
+	golden pad --heads 2 --memory "$GOLDEN/mha-pad-k.txt" --incremental
+}
+
+@test "mha: --incremental with a mask and kdim/vdim equals torch" {
+	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --mask "$GOLDEN/mha-mask-mask.txt" --incremental
+	golden kvdim --heads 2 --keys "$GOLDEN/mha-kvdim-k.txt" --values "$GOLDEN/mha-kvdim-v.txt" --kdim 5 --vdim 3 \
+		--incremental
+}
+
+@test "mha: --incremental with --rope rotates cached keys at their positions" {
+	mha --heads 2 --causal --rope --offset 4 --weights "$GOLDEN/mha-rope.npz" "$GOLDEN/mha-rope-q.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	mha --heads 2 --causal --rope --offset 4 --incremental --weights "$GOLDEN/mha-rope.npz" "$GOLDEN/mha-rope-q.txt" \
+		>"$BATS_TEST_TMPDIR/b.txt"
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" 1e-6
+}
+
 @test "mha: output keeps the query's row labels; --attn carries query rows and key columns" {
 	mha --weights "$GOLDEN/mha-cross.npz" --heads 4 --memory "$GOLDEN/mha-cross-k.txt" \
 		--attn "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-cross-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
@@ -297,6 +319,16 @@ golden() {
 @test "mha: --rope-base below 1 is out of range" {
 	run mha --heads 2 --rope --rope-base 0.5 --seed 1 "$GOLDEN/mha-self-q.txt"
 	assert_fails 2 "mha: --rope-base: 0.5 is out of range"
+}
+
+@test "mha: --incremental self-attention without --causal is a usage error" {
+	run mha --heads 2 --incremental --seed 1 "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: --incremental self-attention is a decoder's: it needs --causal"
+}
+
+@test "mha: --incremental with --explain is a usage error" {
+	run mha --heads 2 --incremental --causal --explain --seed 1 "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: --explain shows the whole computation at once"
 }
 
 @test "mha: --memory with --keys is a usage error" {
