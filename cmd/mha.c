@@ -173,7 +173,8 @@ static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *a
 		size_t used = 0;
 		snprintf(title, sizeof(title), "head %zu: weights (rows: queries, columns: keys)", h);
 		explain_matrix(title, a_h, T, S, qrows, krows);
-		for (size_t t = 0; t < T && t < EXPLAIN_MAX_ROWS && used < sizeof(line); t++) {
+		line[0] = '\0';
+		for (size_t t = 0; t < T && t < EXPLAIN_MAX_ROWS && S > 0 && used < sizeof(line); t++) {
 			size_t best = 0;
 			for (size_t s = 1; s < S; s++)
 				best = a_h[t * S + s] > a_h[t * S + best] ? s : best;
@@ -184,7 +185,7 @@ static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *a
 				used += (size_t)snprintf(line + used, sizeof(line) - used, " %zu->%zu (%.2f)", t, best,
 							 (double)a_h[t * S + best]);
 		}
-		explain_note("head %zu attends most:%s", h, line);
+		explain_note("head %zu attends most:%s", h, S > 0 ? line : " (no keys)");
 	}
 
 	explain_step("concatenate the heads' outputs: %zux%zux%zu -> %zux%zu", H, T, Dh, T, E);

@@ -197,6 +197,14 @@ golden() {
 	assert_close "$BATS_TEST_TMPDIR/row.txt" "$BATS_TEST_TMPDIR/bias.txt"
 }
 
+@test "mha: an empty memory (no keys) warns and explains without reading past the weights" {
+	printf '#tensor 0 8\n' >"$BATS_TEST_TMPDIR/empty.txt"
+	run mha --heads 2 --seed 1 --memory "$BATS_TEST_TMPDIR/empty.txt" --explain "$GOLDEN/mha-self-q.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "4 query rows have every key blocked" ]]
+	[[ "$output" =~ "head 1 attends most: (no keys)" ]]
+}
+
 @test "mha: --explain shows the projections, the split, each head, the concatenation" {
 	run mha --weights "$GOLDEN/mha-self.npz" --heads 2 --explain "$GOLDEN/mha-self-q.txt"
 	[ "$status" -eq 0 ]
