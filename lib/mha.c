@@ -175,6 +175,16 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
 }
 
+void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S)
+{
+	memset(out, 0, T * S * sizeof(float));
+	for (size_t h = 0; h < H; h++)
+		for (size_t i = 0; i < T * S; i++)
+			out[i] += attn[h * T * S + i];
+	for (size_t i = 0; i < T * S; i++)
+		out[i] /= (float)H;
+}
+
 bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const float *value, size_t S)
 {
 	if (S > c->capacity - c->len)

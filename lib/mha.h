@@ -47,6 +47,9 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
 		   size_t S);
 
+/* out[T,S] = the mean over heads of attn[H,T,S]   (PyTorch's average_attn_weights=True) */
+void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S);
+
 /*
  * The intermediates of mha_forward, as they lie in its work space: after the call a caller
  * (--explain) may read them. mha_work_parts points parts into work for T queries and S keys.
