@@ -82,6 +82,8 @@ static void learned_init(size_t E)
 /* pe[T,E] for positions offset .. offset+T-1, from the formula or the learned table. */
 static void fill_table(float *pe, size_t T, size_t E, const char *where)
 {
+	if (E == 0)
+		die("%s: d_model is 0: there are no columns to encode", where);
 	if (!learned) {
 		if (E % 2 != 0)
 			die("%s: d_model %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
