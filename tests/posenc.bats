@@ -124,6 +124,11 @@ zeros() {
 	assert_fails 1 "^posenc: --dim: d_model 5 is odd"
 }
 
+@test "posenc: a tensor of 0 columns is an error" {
+	run posenc <<< "#tensor 2 0"
+	assert_fails 1 "^posenc: stdin: tensor #0: d_model is 0"
+}
+
 @test "posenc: a 1-D tensor is an error" {
 	run posenc <<< "$(printf '#tensor 3\n1 2 3\n')"
 	assert_fails 1 "^posenc: stdin: tensor #0: a 1-D tensor of 3; posenc needs rows"
