@@ -12,12 +12,12 @@
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: tensor [cat] [-b | --npy] [--digits N] [FILE ...]\n"
-	"       tensor info [FILE ...]\n"
-	"       tensor rand --shape DxD... [--seed N] [--dist normal|uniform] [--count N] [-b | --npy]\n"
+	"usage: tensor [cat] [-b | --npy] [--digits N] [file ...]\n"
+	"       tensor info [file ...]\n"
+	"       tensor rand --shape DxD... [--seed N] [--dist normal | uniform] [--count N] [-b | --npy]\n"
 	"       tensor diff [--atol X] [--rtol Y] A B\n"
-	"       tensor get [-b | --npy] ARCHIVE.npz [NAME ...]\n"
-	"       tensor pack ARCHIVE.npz NAME=FILE ...\n"
+	"       tensor get [-b | --npy] archive.npz [name ...]\n"
+	"       tensor pack archive.npz name=file ...\n"
 	"\n"
 	"  cat    convert a stream (text, binary or .npy, detected) to text, binary (-b) or .npy (--npy)\n"
 	"  info   shape, name, labels, min / max / mean, NaN and Inf counts of every tensor\n"
