@@ -1,5 +1,6 @@
 /* tensor: inspect, convert, compare and create tensor streams. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,9 @@ static int uniform;
 static long count = 1;
 static double abs_tol = 1e-5, rel_tol = 0.0;
 
-static void cat(char **files, int n)
+/* Call visit on every tensor of the files in order (standard input when there is none). */
+static void each_tensor(char **files, int n, bool allow_nonfinite,
+			void (*visit)(const char *path, size_t index, const Tensor *t))
 {
 	static char *stdin_only[] = { "-" };
 
@@ -68,12 +71,20 @@ static void cat(char **files, int n)
 	for (int i = 0; i < n; i++) {
 		StreamReader *r = stream_open(files[i]);
 		Tensor *t;
+		if (allow_nonfinite)
+			stream_allow_nonfinite(r);
 		while (stream_read(r, &t)) {
-			stream_write(stdout, t, &common.out);
+			visit(files[i], stream_count(r) - 1, t);
 			tensor_free(t);
 		}
 		stream_close(r);
 	}
+}
+
+static void cat_one(const char *path, size_t index, const Tensor *t)
+{
+	(void)path, (void)index;
+	stream_write(stdout, t, &common.out);
 }
 
 static void print_labels(const char *what, char *const *labels, size_t n)
@@ -119,24 +130,6 @@ static void info_one(const char *path, size_t index, const Tensor *t)
 	if (finite)
 		printf("  min %.9g  max %.9g  mean %.9g  (of the finite values)\n", lo, hi, sum / (double)finite);
 	printf("  NaN %zu  Inf %zu\n", nans, infs);
-}
-
-static void info(char **files, int n)
-{
-	static char *stdin_only[] = { "-" };
-
-	if (n == 0)
-		files = stdin_only, n = 1;
-	for (int i = 0; i < n; i++) {
-		StreamReader *r = stream_open(files[i]);
-		Tensor *t;
-		stream_allow_nonfinite(r); /* info is where a student finds them */
-		while (stream_read(r, &t)) {
-			info_one(files[i], stream_count(r) - 1, t);
-			tensor_free(t);
-		}
-		stream_close(r);
-	}
 }
 
 static void rand_tensors(void)
@@ -281,7 +274,7 @@ int main(int argc, char **argv)
 			usage_error("rand takes no file");
 		rand_tensors();
 	} else if (strcmp(command, "info") == 0) {
-		info(argv, argc);
+		each_tensor(argv, argc, true, info_one); /* info is where a student finds NaN and Inf */
 	} else if (strcmp(command, "diff") == 0) {
 		if (argc != 2)
 			usage_error("diff compares two streams: tensor diff A B");
@@ -295,7 +288,7 @@ int main(int argc, char **argv)
 			usage_error("pack needs an archive and at least one NAME=FILE");
 		pack(argv[0], argv + 1, argc - 1);
 	} else {
-		cat(argv, argc);
+		each_tensor(argv, argc, false, cat_one);
 	}
 	close_stdout();
 	return status;
