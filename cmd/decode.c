@@ -66,7 +66,6 @@ static const char usage_text[] =
 
 enum {
 	OPT_MEMORY = OPT_PROGRAM,
-	OPT_NO_PAD_MASK,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_PREFIX,
@@ -94,7 +93,7 @@ static const struct option long_options[] = {
 	PARAM_LONG_OPTIONS,
 	TRANSFORMER_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
@@ -349,14 +348,12 @@ int main(int argc, char **argv)
 	mask_init(&masks);
 	transformer_defaults(&cfg);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, &settings, c, optarg))
+		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, &settings, c, optarg) ||
+		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_MEMORY:
 			memory_path = optarg;
-			break;
-		case OPT_NO_PAD_MASK:
-			masks.pad = false;
 			break;
 		case OPT_ATTN:
 			attn_path = optarg;

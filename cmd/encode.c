@@ -12,7 +12,8 @@
 
 static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
-	"              [--norm-first] [--final-norm] [--eps X] [--no-pad-mask] [--attn FILE] [--prefix P]\n"
+	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
+	"              [--no-pad-mask] [--attn FILE] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
 	"\n"
@@ -23,6 +24,8 @@ static const char usage_text[] =
 	"nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, F, batch_first=True), N).\n"
 	"\n"
 	TRANSFORMER_USAGE
+	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool)\n"
+	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder. in a whole nn.Transformer\n"
@@ -36,8 +39,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_NO_PAD_MASK = OPT_PROGRAM,
-	OPT_ATTN,
+	OPT_ATTN = OPT_PROGRAM,
 	OPT_PREFIX,
 };
 
@@ -45,7 +47,7 @@ static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	TRANSFORMER_LONG_OPTIONS,
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	MASK_LONG_OPTIONS,
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ NULL, 0, NULL, 0 },
@@ -115,12 +117,10 @@ int main(int argc, char **argv)
 	mask_init(&masks);
 	transformer_defaults(&cfg);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, NULL, c, optarg))
+		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, NULL, c, optarg) ||
+		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_NO_PAD_MASK:
-			masks.pad = false;
-			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;

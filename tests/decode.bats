@@ -41,6 +41,12 @@ DEC="--layers 2 --heads 2 --ff 16"
 	done
 }
 
+@test "decode: --no-pad-mask attends to <pad> positions too" {
+	decode $DEC --no-pad-mask --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem_pad.txt" "$G/dec_y_pad.txt" \
+		> "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/dec_post_relu.txt" 1e-4
+}
+
 @test "decode: --attn writes the N x H x T x S cross-attention equal to torch's, labelled" {
 	decode $DEC --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem_pad.txt" --attn "$BATS_TEST_TMPDIR/a.txt" \
 		"$G/dec_y.txt" > /dev/null
