@@ -17,7 +17,7 @@ static const char usage_text[] =
 	"              [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
 	"       decode --generate --weights MODEL.npz [--beam K] [--length-penalty A] [--max-len N]\n"
 	"              [--no-cache] [--attn FILE [--attn-layer L] [--attn-head H]] [--scores FILE]\n"
-	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--no-scale] [--base X]\n"
+	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--scale] [--base X]\n"
 	"              [--layout interleaved|concat] [--bos] [--eos] [--chars] [model options] [FILE]\n"
 	"\n"
 	"The decoder of \"Attention Is All You Need\", teacher-forced: on each T x E tensor of target\n"
@@ -49,7 +49,7 @@ static const char usage_text[] =
 	"      --src-vocab FILE    source vocabulary, when the model archive has none\n"
 	"      --tgt-vocab FILE    target vocabulary, when the model archive has none\n"
 	"      --tie               the output projection is tgt_embed.weight (no generator.weight)\n"
-	"      --no-scale          do not multiply the embeddings by sqrt(d_model)\n"
+	"      --scale             multiply the embeddings by sqrt(d_model), as embed --scale\n"
 	"      --base X            sinusoidal encoding base (default 10000)\n"
 	"      --layout L          sinusoidal layout: interleaved (default) or concat\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
@@ -80,7 +80,7 @@ enum {
 	OPT_SRC_VOCAB,
 	OPT_TGT_VOCAB,
 	OPT_TIE,
-	OPT_NO_SCALE,
+	OPT_SCALE,
 	OPT_BASE,
 	OPT_LAYOUT,
 	OPT_BOS,
@@ -108,7 +108,7 @@ static const struct option long_options[] = {
 	{ "src-vocab", required_argument, NULL, OPT_SRC_VOCAB },
 	{ "tgt-vocab", required_argument, NULL, OPT_TGT_VOCAB },
 	{ "tie", no_argument, NULL, OPT_TIE },
-	{ "no-scale", no_argument, NULL, OPT_NO_SCALE },
+	{ "scale", no_argument, NULL, OPT_SCALE },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "bos", no_argument, NULL, OPT_BOS },
@@ -407,9 +407,9 @@ int main(int argc, char **argv)
 			config_set(&settings, "tie", "1", "--tie");
 			generation_option("--tie");
 			break;
-		case OPT_NO_SCALE:
-			config_set(&settings, "scale", "0", "--no-scale");
-			generation_option("--no-scale");
+		case OPT_SCALE:
+			config_set(&settings, "scale", "1", "--scale");
+			generation_option("--scale");
 			break;
 		case OPT_BASE:
 			parse_double(optarg, "--base", 1.0, 1e12);

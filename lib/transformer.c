@@ -533,7 +533,7 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 	enc.N = config_size(c, "encoder_layers", 6, 1, 1000);
 	dec.N = config_size(c, "decoder_layers", 6, 1, 1000);
 
-	m->embed_scale = config_bool(c, "scale", true) ? embedding_scale(E) : 1.0f;
+	m->embed_scale = config_bool(c, "scale", false) ? embedding_scale(E) : 1.0f;
 	s = config_get(c, "posenc");
 	if (s && strcmp(s, "sinusoidal") != 0 && strcmp(s, "none") != 0)
 		die("%s: posenc '%s' is not sinusoidal or none", config_where(c, "posenc"), s);

@@ -193,7 +193,7 @@ DEC="--layers 2 --heads 2 --ff 16"
 
 @test "decode --generate: settings and vocabularies may come from options and files instead of the archive" {
 	decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
-		--layers 2 --heads 2 --ff 32 --eos "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+		--layers 2 --heads 2 --ff 32 --eos --scale "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
 	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
 }
 
