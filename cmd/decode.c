@@ -217,7 +217,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
-/* Source line → ids, with the model's tokenising settings. */
+/* The output tokens as a line of text, up to </s> (left out). */
 static void output_line(const TransformerModel *m, const size_t *out, size_t L)
 {
 	bool first = true;
@@ -265,16 +265,17 @@ static void generate_transformer(const char *input, StreamWriter *attn_out, Stre
 {
 	TransformerModel *m;
 	Generator *g;
-	FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+	FILE *in;
 	char *line = NULL, where[512];
 	size_t cap = 0, line_no = 0;
 	ssize_t len;
 	float *cross = NULL, *scores = NULL;
 
-	if (!in)
-		die("%s:", input);
 	if (!common.params.weights)
 		usage_error("--generate needs --weights MODEL.npz (the whole model)");
+	in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+	if (!in)
+		die("%s:", input);
 	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
 	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
 		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);

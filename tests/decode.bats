@@ -257,6 +257,8 @@ DEC="--layers 2 --heads 2 --ff 16"
 	assert_fails 2 "--attn-head 5: the model has heads 0 to 1"
 	run decode --generate --weights "$G/model.npz" --beam 0 "$G/model_src.txt"
 	assert_fails 2 "--beam: 0 is out of range"
+	run decode --generate --weights "$G/model.npz" "$BATS_TEST_TMPDIR/no-such-file.txt"
+	assert_fails 1 "no-such-file.txt: No such file or directory"
 }
 
 @test "decode --generate: an unknown setting in the archive's config is an error naming its line" {
