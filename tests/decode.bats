@@ -270,3 +270,11 @@ DEC="--layers 2 --heads 2 --ff 16"
 	run decode --generate --weights "$G/model_bad_d_model.npz" "$G/model_src.txt"
 	assert_fails 1 "src_embed.weight: d_model 16 contradicts .*config line 2, which says 8"
 }
+
+@test "decode --generate: tie 1 projects with the target embedding, as torch does with the same weights" {
+	decode --generate --weights "$G/model_tied.npz" --max-len 8 "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_tied_greedy.txt"
+	head -1 "$G/model_src.txt" |
+		decode --generate --weights "$G/model_tied.npz" --max-len 8 --scores "$BATS_TEST_TMPDIR/s.txt" > /dev/null
+	assert_close "$BATS_TEST_TMPDIR/s.txt" "$G/model_tied_scores.txt" 1e-4
+}
