@@ -279,11 +279,10 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S)
 	return layer_work(m, 1, mha_work_size(&m->layer[0].self_attn, 1, max_size(max_T, max_S)));
 }
 
-void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
-		  const MemoryCache *mem, const unsigned char *cross_allowed)
+void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const MemoryCache *mem)
 {
 	const TransformerConfig *cfg = &m->cfg;
-	size_t E = cfg->E, H = cfg->H, t = kv_cache_len(c), S = mem->N ? mem->cross[0].len : 0;
+	size_t E = cfg->E, t = kv_cache_len(c);
 	float *tmp = work, *a = tmp + E, *hidden = a + E, *mha_work = hidden + cfg->F;
 
 	for (size_t i = 0; i < cfg->N; i++) {
@@ -297,8 +296,7 @@ void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m
 		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, 1);
 		/* sublayer 2: encoder-decoder attention over the memory's keys and values, projected once */
 		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, 1);
-		mha_forward_cached(a, cross_attn ? cross_attn + i * H * S : NULL, mha_work, &L->cross_attn,
-				   &mem->cross[i], in, cross_allowed, false, 0, 1);
+		mha_forward_cached(a, NULL, mha_work, &L->cross_attn, &mem->cross[i], in, NULL, false, 0, 1);
 		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, 1);
 		/* sublayer 3: the feed-forward network */
 		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, 1);
@@ -707,7 +705,7 @@ static void next_logprobs(Generator *g, float *logprobs, size_t k, const size_t 
 	if (g->use_cache) {
 		/* one new position: its embedding, then one decoder step against the cache */
 		model_embed(g->y, g->scratch, m, m->tgt_embed, &last, len, 1);
-		decoder_step(g->y, NULL, g->step_work, &m->decoder, g->cache[k], g->mem, NULL);
+		decoder_step(g->y, g->step_work, &m->decoder, g->cache[k], g->mem);
 		project(logprobs, m, g->y);
 		return;
 	}
