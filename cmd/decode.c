@@ -32,7 +32,6 @@ static const char usage_text[] =
 	"names of nn.Transformer), src_embed.weight, tgt_embed.weight, generator.weight and .bias, and may\n"
 	"hold its settings and vocabularies (docs/transformer.md); an option that contradicts them is an error.\n"
 	"\n"
-	"      --arch A            the architecture: transformer (the default; the only one yet)\n"
 	TRANSFORMER_USAGE
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
@@ -66,8 +65,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_ARCH = OPT_PROGRAM,
-	OPT_MEMORY,
+	OPT_MEMORY = OPT_PROGRAM,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_PREFIX,
@@ -93,7 +91,6 @@ enum {
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
-	{ "arch", required_argument, NULL, OPT_ARCH },
 	TRANSFORMER_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
@@ -356,11 +353,6 @@ int main(int argc, char **argv)
 		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ARCH: /* each architecture is one function: decode_transformer, generate_transformer, ... */
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
-			config_set(&settings, "arch", optarg, "--arch");
-			break;
 		case OPT_MEMORY:
 			memory_path = optarg;
 			break;

@@ -23,7 +23,6 @@ static const char usage_text[] =
 	"decode reads), row labels kept. The same numbers and parameter names as PyTorch's\n"
 	"nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, F, batch_first=True), N).\n"
 	"\n"
-	"      --arch A            the architecture: transformer (the default; the only one yet)\n"
 	TRANSFORMER_USAGE
 	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool)\n"
 	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
@@ -40,15 +39,13 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_ARCH = OPT_PROGRAM,
-	OPT_ATTN,
+	OPT_ATTN = OPT_PROGRAM,
 	OPT_PREFIX,
 };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
-	{ "arch", required_argument, NULL, OPT_ARCH },
 	TRANSFORMER_LONG_OPTIONS,
 	MASK_LONG_OPTIONS,
 	{ "attn", required_argument, NULL, OPT_ATTN },
@@ -124,10 +121,6 @@ int main(int argc, char **argv)
 		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ARCH: /* each architecture is one function: encode_transformer, ... */
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
-			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;

@@ -844,6 +844,11 @@ static void given(ModelConfig *settings, const char *key, const char *value, con
 int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg)
 {
 	switch (c) {
+	case OPT_ARCH:
+		if (strcmp(arg, "transformer") != 0)
+			usage_error("--arch: '%s' is not an architecture (transformer)", arg);
+		given(settings, "arch", arg, "--arch");
+		return 1;
 	case OPT_LAYERS:
 		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
 		given(settings, "encoder_layers", arg, "--layers");

@@ -203,13 +203,13 @@ void cross_attention_of(float *align, const float *cross, size_t i, long h, size
 /* ---- the options encode and decode share ------------------------------------------------------ */
 
 /*
- * --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
+ * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
  * getopt_long table (TRANSFORMER_LONG_OPTIONS), its usage text (TRANSFORMER_USAGE) and its option loop
- * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own. (--arch, which chooses
- * between this and other architectures, is the program's.)
+ * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own.
  */
 enum {
-	OPT_LAYERS = OPT_PROGRAM + 100,
+	OPT_ARCH = OPT_PROGRAM + 100,
+	OPT_LAYERS,
 	OPT_HEADS,
 	OPT_FF,
 	OPT_ACTIVATION,
@@ -219,14 +219,15 @@ enum {
 };
 
 #define TRANSFORMER_LONG_OPTIONS                                                                        \
-	{ "layers", required_argument, NULL, OPT_LAYERS }, { "heads", required_argument, NULL, OPT_HEADS }, \
-		{ "ff", required_argument, NULL, OPT_FF },                                           \
+	{ "arch", required_argument, NULL, OPT_ARCH }, { "layers", required_argument, NULL, OPT_LAYERS },   \
+		{ "heads", required_argument, NULL, OPT_HEADS }, { "ff", required_argument, NULL, OPT_FF }, \
 		{ "activation", required_argument, NULL, OPT_ACTIVATION },                           \
 		{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },                                 \
 		{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },                                 \
 		{ "eps", required_argument, NULL, OPT_EPS }
 
 #define TRANSFORMER_USAGE                                                                                   \
+	"      --arch A            transformer (the only one yet; the default)\n"                                 \
 	"      --layers N          layers (default 6, the paper's)\n"                                             \
 	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"                 \
 	"      --ff F              feed-forward width d_ff (default 4 d_model, the paper's 2048 / 512)\n"         \
