@@ -218,8 +218,13 @@ void explain_scores(const float *raw, const float *scores, float scale, size_t t
 	explain_note("the softmax towards one-hot, where its gradients vanish.");
 	explain_note("here the raw dot products have mean %.4g and variance %.4g (d_k = %zu).", mean, var, Dk);
 	if (scale != 1.0f) {
-		explain_note("times %.6g (1/sqrt(d_k) = %.6g): variance %.4g x %.6g^2 = %.4g.", scale,
-			     1.0 / sqrt((double)Dk), var, scale, var * scale * scale);
+		const double root = 1.0 / sqrt((double)Dk);
+		if (fabs(scale - root) < 1e-6 * root)
+			explain_note("scaled by 1/sqrt(d_k) = 1/sqrt(%zu) = %.6g: the variance becomes %.4g x %.6g^2 = %.4g.",
+				     Dk, root, var, root, var * root * root);
+		else
+			explain_note("scaled by %.6g (1/sqrt(d_k) = %.6g, over the temperature): the variance becomes %.4g.",
+				     scale, root, var * scale * scale);
 		explain_matrix("scores = q.k x scale", scores, T, S, q_labels, k_labels);
 	} else {
 		explain_note("no scale applied (--score dot): the scores are the raw dot products.");
