@@ -239,6 +239,9 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		explain_note("every score divided by the temperature %g", (double)scorer.temperature);
 	if (is_dot)
 		attention_scores(raw, &raw_scorer, q, k, scratch, n, S, Dq, Dk);
+	if (is_dot && keys == x && !project)
+		explain_note("self-attention without --project: key t is query t, so the diagonal q_t.q_t = |q_t|^2 is"
+			     " large and positive");
 	explain_scores(is_dot ? raw : NULL, scores,
 		       (scorer.kind == SCORE_SCALED ? 1.0f / sqrtf((float)Dk) : 1.0f) / scorer.temperature, T, n, S,
 		       Dk, q_labels, k_labels);
