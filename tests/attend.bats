@@ -218,6 +218,15 @@ reverse_rows() {
 	grep -q 'out\[the\]\[0\] = 0.9005 x 0.5 + 0.09491 x 1.5 + 0.00458 x -2 = 0.583463' "$T/err.txt"
 }
 
+@test "attend: --explain of a first query with every key blocked says so instead of dividing by zero" {
+	printf '0 0 0\n1 1 1\n1 1 1\n' > "$T/mask.txt"
+	run attend --explain --mask "$T/mask.txt" "$SAMPLES/matrix.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"every key blocked: weights all 0, output 0"* ]]
+	[[ "$output" == *"out[the] = 0 (every key blocked)"* ]]
+	[[ "$output" != *nan* ]]
+}
+
 @test "attend: --explain summarises a large input instead of flooding the terminal" {
 	tensor rand --shape 400x64 > "$T/x.txt"
 	attend --explain --causal "$T/x.txt" > /dev/null 2> "$T/err.txt"
