@@ -245,19 +245,18 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
 
 size_t attention_tiled_work_size(const Scorer *f, size_t Dk)
 {
-	/* the score block, the running maxima m and sums l, and the scorer's scratch for one key block */
-	return ATTENTION_TILE_T * ATTENTION_TILE_S + 2 * ATTENTION_TILE_T +
-	       attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+	/* the score block, and the scorer's scratch for one key block */
+	return ATTENTION_TILE_T * ATTENTION_TILE_S + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
 }
 
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv)
 {
-	float *block = work;                                       /* [TILE_T, TILE_S] scores */
-	float *m = block + ATTENTION_TILE_T * ATTENTION_TILE_S;    /* [TILE_T] running maxima */
-	float *l = m + ATTENTION_TILE_T;                           /* [TILE_T] running sums */
-	float *scratch = l + ATTENTION_TILE_T;
+	float *block = work;                                    /* [TILE_T, TILE_S] scores */
+	float *scratch = block + ATTENTION_TILE_T * ATTENTION_TILE_S;
+	float m[ATTENTION_TILE_T];  /* running maxima */
+	double l[ATTENTION_TILE_T]; /* running sums of exp(score - m), in double: S terms may be many */
 	size_t blocked_rows = 0;
 
 	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_TILE_T) {
@@ -266,7 +265,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 		const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
 
 		for (size_t i = 0; i < nt; i++)
-			m[i] = -INFINITY, l[i] = 0.0f;
+			m[i] = -INFINITY, l[i] = 0.0;
 		memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
 		for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
 			const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
@@ -309,7 +308,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 				continue;
 			}
 			for (size_t d = 0; d < Dv; d++)
-				out_t[d] /= l[i];
+				out_t[d] = (float)(out_t[d] / l[i]);
 		}
 	}
 	return blocked_rows;
