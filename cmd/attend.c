@@ -37,8 +37,8 @@ static const char usage_text[] =
 	"      --memory FILE      keys and values from FILE (cross-attention)\n"
 	"      --keys FILE        keys from FILE (with --values)\n"
 	"      --values FILE      values from FILE (with --keys)\n"
-	"      --project          learn Q = x Wq^T, K = Wk, V = Wv (q_proj.weight [dk, d], k_proj.weight,\n"
-	"                         v_proj.weight [dv, d], as torch.nn.Linear)\n"
+	"      --project          learnable projections, as torch.nn.Linear ([out, in], no bias):\n"
+	"                         Q = x q_proj.weight^T, K = keys k_proj.weight^T, V = values v_proj.weight^T\n"
 	"      --dk N, --dv N     projected widths (default: the input widths)\n"
 	"      --bias             --project with biases (q_proj.bias, k_proj.bias, v_proj.bias)\n"
 	"      --causal           query i sees keys 0..i only (the decoder's masked self-attention)\n"
@@ -223,7 +223,8 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		explain_shape("V", values, "values (--values)");
 	explain_note("T = %zu queries, S = %zu keys, d_k = %zu, d_v = %zu; the output is T x d_v = %zu x %zu", T, S,
 		     Dk, Dv, T, Dv);
-	explain_step("queries Q, keys K, values V%s%s", project ? " (projected: Q = x Wq^T, K = Wk, V = Wv)" : "",
+	explain_step("queries Q, keys K, values V%s%s",
+		     project ? " (projected: Q = x Wq^T, K = keys Wk^T, V = values Wv^T)" : "",
 		     rope ? ", Q and K rotated by RoPE" : "");
 	explain_matrix("Q", q, T, Dq, q_labels, project ? NULL : x->col_labels);
 	explain_matrix("K", k, S, Dk, k_labels, project ? NULL : keys->col_labels);
