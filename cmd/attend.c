@@ -436,6 +436,9 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input at most (queries); keys and values come with --memory or --keys/--values");
+	if ((keys_path && strcmp(keys_path, "-") == 0 && strcmp(input, "-") == 0) ||
+	    (values_path && strcmp(values_path, "-") == 0 && strcmp(input, "-") == 0))
+		usage_error("standard input can hold the queries or the keys and values, not both: name a file");
 	if ((keys_path == NULL) != (values_path == NULL))
 		usage_error("--keys and --values go together (or --memory FILE for both)");
 	if ((dk_opt || dv_opt || bias) && !project)

@@ -304,6 +304,8 @@ reverse_rows() {
 	assert_fails 2 "attend: --dk: 0 is out of range"
 	run attend "$X" "$X"
 	assert_fails 2 "attend: one input at most"
+	run attend --memory - < "$X"
+	assert_fails 2 "attend: standard input can hold the queries or the keys and values, not both"
 	run attend --frobnicate
 	assert_fails 2 "Try 'attend --help'"
 }
