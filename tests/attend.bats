@@ -124,6 +124,16 @@ reverse_rows() {
 	done
 }
 
+@test "attend: the tiled path equals the plain path on widths and lengths that fill no tile (77 x 13)" {
+	tensor rand --shape 77x13 --seed 5 > "$T/x.txt"
+	tensor rand --shape 77x77 --seed 6 | awk '!/^#/ { for (i = 1; i <= NF; i++) $i = ($i > -0.8) } 1' > "$T/mask.txt"
+	for score in scaled additive; do
+		attend --score "$score" --mask "$T/mask.txt" --causal "$T/x.txt" > "$T/tiled.txt" 2> /dev/null
+		attend --score "$score" --mask "$T/mask.txt" --causal --plain "$T/x.txt" > "$T/plain.txt" 2> /dev/null
+		assert_close "$T/tiled.txt" "$T/plain.txt" 1e-5
+	done
+}
+
 @test "attend: self-attention is permutation equivariant (shuffled rows in, same rows shuffled out)" {
 	tensor rand --shape 7x4 --seed 9 > "$T/x.txt"
 	reverse_rows "$T/x.txt" > "$T/x_rev.txt"
