@@ -28,6 +28,7 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/libpipeformer.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
