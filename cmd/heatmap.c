@@ -232,15 +232,17 @@ int main(int argc, char **argv)
 	if (!stream_read(r, &t))
 		die("%s: empty stream: no tensor", path);
 	for (size_t k = 0; t; k++, t = next) {
-		char where[64];
+		char *where = xmalloc(strlen(path) + 32); /* "path" or, in a stream of several, "path #k" */
 		if (!stream_read(r, &next))
 			next = NULL;
 		if (next && !ansi && !numbered) /* known before the first image is written */
 			die("%s: the stream holds several tensors: use -o NAME-%%d.png for one image each", path);
-		snprintf(where, sizeof(where), "%.40s%s", path, "");
 		if (k > 0 || next)
-			snprintf(where, sizeof(where), "%.40s #%zu", path, k);
+			sprintf(where, "%s #%zu", path, k);
+		else
+			strcpy(where, path);
 		draw(t, where, k);
+		free(where);
 		tensor_free(t);
 	}
 	stream_close(r);
