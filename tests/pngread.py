@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Read an 8-bit RGB PNG with the standard library only (zlib, struct), for tests/heatmap.bats.
 
-usage: pngread.py FILE size                       -> "W H"
+usage: pngread.py FILE size                       -> "W H" (read from the header alone)
        pngread.py FILE pixel X Y                  -> "R G B"
        pngread.py FILE find R G B [X0 Y0 X1 Y1]   -> "X Y" of the first such pixel (rows top to bottom,
                                                      left to right) in [X0,X1) x [Y0,Y1), or "none"
@@ -19,7 +19,7 @@ def fail(msg):
     sys.exit(1)
 
 
-def decode(data):
+def decode(data, header_only=False):
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         fail("not a PNG signature")
     pos, idat, header, ended = 8, [], None, False
@@ -35,6 +35,8 @@ def decode(data):
             fail("bad CRC in chunk %r" % kind)
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
+            if header_only:
+                return header[0], header[1], None
         elif kind == b"IDAT":
             idat.append(body)
         elif kind == b"IEND":
@@ -82,7 +84,7 @@ def main(argv):
     if len(argv) < 3:
         fail("usage: pngread.py FILE size|pixel|find|count|ink ...")
     data = sys.stdin.buffer.read() if argv[1] == "-" else open(argv[1], "rb").read()
-    width, height, rows = decode(data)
+    width, height, rows = decode(data, header_only=argv[2] == "size")
     cmd, args = argv[2], [int(a) for a in argv[3:]]
 
     def px(x, y):
