@@ -222,7 +222,7 @@ Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const 
 
 	lo.label_w = text_width(longest_label(p->row_labels, p->row0, p->rows), 1) + GAP;
 	lo.title_h = p->title[0] ? FONT_LINE + 2 : 0;
-	lo.cols_up = text_width(col_glyphs, 1) + 2 > cell;
+	lo.cols_up = text_width(col_glyphs, 1) + FONT_ADVANCE > cell; /* a glyph's width between labels */
 	lo.col_h = (lo.cols_up ? text_width(col_glyphs, 1) : 7) + GAP + 1;
 	lo.box_w = lo.label_w + xmul(p->cols, cell, "image width");
 	lo.box_h = lo.title_h + lo.col_h + xmul(p->rows, cell, "image height");
