@@ -101,6 +101,16 @@ void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi)
 		}
 }
 
+void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax)
+{
+	*vmin = lo;
+	*vmax = hi;
+	if (lo < 0)
+		*vmax = fmax(-lo, hi), *vmin = -*vmax;
+	if (lo == hi)
+		*vmax = lo + 1;
+}
+
 static size_t grid_rows(size_t count, size_t grid_cols)
 {
 	return (count + grid_cols - 1) / grid_cols;
@@ -280,7 +290,7 @@ static size_t escaped_len(const char *s)
 
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *st)
 {
-	size_t w = st->annotate ? 6 : 2; /* characters per cell */
+	size_t w = st->annotate ? 7 : 2; /* characters per cell */
 	char buf[32], text[32];
 
 	if (st->title && st->title[0])
@@ -314,10 +324,12 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 			fprintf(f, "%*s ", (int)label_w, e);
 			free(e);
 			for (size_t c = 0; c < p->cols; c++) {
-				if (st->annotate)
-					snprintf(text, sizeof(text), "%6.2f", row[c]);
-				else
+				/* with --annotate a space and six characters: 2 decimals, else none, else a power of ten */
+				if (!st->annotate)
 					snprintf(text, sizeof(text), "  ");
+				else if (snprintf(text, sizeof(text), " %6.2f", row[c]) > 7 &&
+					 snprintf(text, sizeof(text), " %6.0f", row[c]) > 7)
+					snprintf(text, sizeof(text), " %6.0e", row[c]);
 				ansi_cells(f, colormap_color(st->map, row[c], st->vmin, st->vmax), text);
 			}
 			fputs("\033[0m\n", f);
