@@ -76,9 +76,9 @@ cell_color() {
 }
 
 @test "heatmap: signed data gets coolwarm centred on 0" {
-	{ echo '#tensor 2 3'; echo '-2 0 2'; echo '1 -0.5 0.5'; } > "$T/s.txt"
-	heatmap --cell 10 -o "$T/a.png" "$T/s.txt"
-	ORIGIN="59 76 192"
+	{ echo '#tensor 2 3'; echo '-1 0 2'; echo '1 -0.5 0.5'; } > "$T/s.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/s.txt"                # the scale is -2 to 2
+	ORIGIN="141 176 254"                                       # -1 -> (1 / 4) * 256 = entry 64
 	[ "$(cell_color "$T/a.png" 0 1 10)" = "221 220 220" ]  # 0 -> entry 128, the light middle
 	[ "$(cell_color "$T/a.png" 0 2 10)" = "180 4 38" ]     # 2 -> entry 255
 	[ "$(cell_color "$T/a.png" 1 1 10)" = "185 208 249" ]  # -0.5 -> (1.5 / 4) * 256 = entry 96
@@ -119,6 +119,17 @@ cell_color() {
 	x=$((x - 10)) y=$((y - 20))                            # cell (0,0)
 	[ "$(png "$T/a.png" ink 0 "$y" $((x - 1)) $((y + 30)))" -gt 20 ]   # "the", "cat", "sat"
 	[ "$(png "$T/a.png" ink "$x" 0 $((x + 40)) $((y - 1)))" -gt 20 ]   # "d0" ... "d3"
+}
+
+@test "heatmap: column labels wider than a cell stand upright, 6 pixels a character" {
+	{ echo '#tensor 1 2'; echo '#cols abcd efgh'; echo '0 1'; } > "$T/four.txt"
+	{ echo '#tensor 1 2'; echo '#cols abcdefgh ijklmnop'; echo '0 1'; } > "$T/eight.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/four.txt"
+	heatmap --cell 10 -o "$T/b.png" "$T/eight.txt"
+	read -r wa ha < <(png "$T/a.png" size)
+	read -r wb hb < <(png "$T/b.png" size)
+	[ "$wa" -eq "$wb" ]
+	[ $((hb - ha)) -eq 24 ]
 }
 
 @test "heatmap: non-ASCII bytes of labels are drawn as \\xHH" {
