@@ -103,7 +103,7 @@ void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi)
 
 void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax)
 {
-	*vmin = lo;
+	*vmin = lo >= 0 && hi <= 1 ? 0 : lo;
 	*vmax = hi;
 	if (lo < 0)
 		*vmax = fmax(-lo, hi), *vmin = -*vmax;

@@ -40,9 +40,10 @@ Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where
 void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
 
 /*
- * The scale for values lo..hi when the user gives none: [lo, hi]; [-m, m] with m = max(-lo, hi)
- * when a value is negative, so that 0 is the middle colour of a diverging map; [lo, lo + 1] for
- * a constant, which then takes the first colour (as matplotlib).
+ * The scale for values lo..hi when the user gives none: [lo, hi]; [0, hi] for weights (all in
+ * [0, 1]), so that a colour says which fraction of the strongest weight a cell holds; [-m, m]
+ * with m = max(-lo, hi) when a value is negative, so that 0 is the middle colour of a diverging
+ * map; [lo, lo + 1] for a constant, which then takes the first colour (as matplotlib).
  */
 void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax);
 

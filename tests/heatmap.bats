@@ -364,3 +364,11 @@ heads() {
 	assert_fails 2 "^heatmap: one input at a time"
 	[ ! -e "$T/a.png" ]
 }
+
+@test "heatmap: weights in [0,1] are drawn on a scale from 0 to their largest value" {
+	{ echo '#tensor 1 3'; echo '0.25 0.5 0.375'; } > "$T/w.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/w.txt"
+	ORIGIN="33 145 140"                                        # 0.25 of 0.5 -> entry 128
+	[ "$(cell_color "$T/a.png" 0 1 10)" = "253 231 37" ]   # 0.5, the largest -> entry 255
+	[ "$(cell_color "$T/a.png" 0 2 10)" = "94 201 98" ]    # 0.375 / 0.5 * 256 = entry 192
+}
