@@ -23,9 +23,12 @@ setup() {
 
 @test "heatmap: writes a valid 8-bit RGB PNG" {
 	heatmap -o "$T/a.png" "$SAMPLES/matrix.txt"
-	run pngcheck "$T/a.png"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"24-bit RGB, non-interlaced"* ]]
+	[[ "$(png "$T/a.png" check)" == "ok "* ]]
+	if command -v pngcheck > /dev/null; then   # Debian's pngcheck, when installed, checks more
+		run pngcheck "$T/a.png"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"24-bit RGB, non-interlaced"* ]]
+	fi
 }
 
 @test "heatmap: image grows by the cells times --cell" {
