@@ -375,3 +375,10 @@ heads() {
 	[ "$(cell_color "$T/a.png" 0 1 10)" = "253 231 37" ]   # 0.5, the largest -> entry 255
 	[ "$(cell_color "$T/a.png" 0 2 10)" = "94 201 98" ]    # 0.375 / 0.5 * 256 = entry 192
 }
+
+@test "heatmap: refuses to write a PNG to a terminal" {
+	command -v script > /dev/null || skip "script(1) is not installed"
+	run script -qec "heatmap '$SAMPLES/matrix.txt'" /dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"heatmap: will not write a PNG to a terminal: use -o FILE.png, or --ansi"* ]]
+}
