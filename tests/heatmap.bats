@@ -217,6 +217,8 @@ heads() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *$'\ncat '* && "$output" == *$'\nsat '* && "$output" != *$'\nthe '* ]]
 	[[ "$output" == *"2 3"* && "$output" != *"0 1"* ]]   # the digits of d2 d3, written downward
+	run heatmap --ansi --rows 1 "$SAMPLES/matrix.txt"     # one number: one row
+	[[ "$output" == *$'\ncat '* && "$output" != *$'\nsat '* && "$output" != *$'\nthe '* ]]
 	heatmap --cell 20 -o "$T/a.png" "$T/r68.txt"
 	heatmap --cell 20 --rows 0:4 --cols 3:8 -o "$T/b.png" "$T/r68.txt"
 	read -r w1 h1 < <(png "$T/a.png" size)
