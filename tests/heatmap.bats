@@ -3,7 +3,10 @@
 # (Python's standard library only). Colours expected below are matplotlib's, rounded as to_hex does.
 load helpers
 
-png() { python3 "$BATS_TEST_DIRNAME/pngread.py" "$@"; }
+# Debian's python3 when there is one: a version manager's python3 shim costs a second a call.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+png() { "$PYTHON" "$BATS_TEST_DIRNAME/pngread.py" "$@"; }
 
 setup() {
 	T="$BATS_TEST_TMPDIR"
