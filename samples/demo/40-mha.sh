@@ -8,8 +8,6 @@ mha --heads 4 --weights out/mha.npz --attn out/mha-average.txt --average < out/t
 cat out/mha-average.txt
 # Masked self-attention, as in the decoder: no head looks at a later word.
 mha --heads 4 --weights out/mha.npz --causal --attn out/mha-causal-heads.txt < out/the-cat.txt > /dev/null
-# The per-head grid (heatmap joins on merge; the weights above are its input either way).
-if command -v heatmap > /dev/null 2>&1; then
-	heatmap -o out/mha-heads.png < out/mha-heads.txt
-	heatmap -o out/mha-causal-heads.png < out/mha-causal-heads.txt
-fi
+# The per-head grids: one panel per head.
+heatmap -o out/mha-heads.png < out/mha-heads.txt
+heatmap -o out/mha-causal-heads.png < out/mha-causal-heads.txt

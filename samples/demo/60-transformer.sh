@@ -22,6 +22,5 @@ decode --generate --weights $M/model.npz out/english.txt
 decode --generate --weights $M/model.npz --beam 4 --length-penalty 0.6 \
 	--attn out/alignment.txt --scores out/scores.txt out/english.txt
 tensor --digits 2 out/alignment.txt
-if command -v heatmap > /dev/null 2>&1; then
-	heatmap -o out/alignment.png < out/alignment.txt && echo "alignment picture: out/alignment.png"
-fi
+heatmap -o out/alignment-%d.png < out/alignment.txt
+echo "alignment pictures (one per sentence): out/alignment-*.png"
