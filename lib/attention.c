@@ -3,6 +3,65 @@
 #include <math.h>
 #include <string.h>
 
+/* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
+
+/*
+ * a[n] . b[n] with eight partial sums: the compiler can keep them in one vector register (it may not
+ * reorder a single running float sum), and the rounding error grows more slowly than with one sum.
+ */
+static float dot(const float *a, const float *b, size_t n)
+{
+	float part[8] = { 0 };
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (size_t j = 0; j < 8; j++)
+			part[j] += a[i + j] * b[i + j];
+	for (; i < n; i++)
+		part[0] += a[i] * b[i];
+	return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+}
+
+/* y[n] += a x[n], in groups of eight for the same reason as dot() */
+static void axpy(float *y, float a, const float *x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (size_t j = 0; j < 8; j++)
+			y[i + j] += a * x[i + j];
+	for (; i < n; i++)
+		y[i] += a * x[i];
+}
+
+/*
+ * out[Dv] += p[n] v[n,Dv]: the output is taken sixteen columns at a time and kept in registers while
+ * all n rows of v stream past, instead of being loaded and stored again for every row.
+ */
+static void add_weighted_rows(float *out, const float *p, const float *v, size_t n, size_t Dv)
+{
+	size_t d = 0;
+
+	for (; d + 16 <= Dv; d += 16) {
+		float acc[16];
+		memcpy(acc, out + d, sizeof(acc));
+		for (size_t j = 0; j < n; j++) {
+			const float p_j = p[j], *v_j = v + j * Dv + d;
+			for (size_t c = 0; c < 16; c++)
+				acc[c] += p_j * v_j[c];
+		}
+		memcpy(out + d, acc, sizeof(acc));
+	}
+	for (; d < Dv; d++)
+		for (size_t j = 0; j < n; j++)
+			out[d] += p[j] * v[j * Dv + d];
+}
+
+static bool is_blocked(const unsigned char *allowed, bool causal, size_t t, size_t s, size_t S)
+{
+	return (allowed && !allowed[t * S + s]) || (causal && s > t);
+}
+
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
 			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
 			 size_t S, size_t Dk, size_t Dv)
@@ -19,19 +78,15 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 
 		/* pass 1: scores q_t . k_s * scale, the blocked ones set aside, and the row maximum */
 		for (size_t s = 0; s < S; s++) {
-			const float *k_s = k + s * Dk;
-			float dot = 0.0f;
-			for (size_t d = 0; d < Dk; d++)
-				dot += q_t[d] * k_s[d];
-			dot *= scale;
+			float score = dot(q_t, k + s * Dk, Dk) * scale;
 			if (scores)
-				scores[t * S + s] = dot;
-			if ((allowed && !allowed[t * S + s]) || (causal && s > t)) {
+				scores[t * S + s] = score;
+			if (is_blocked(allowed, causal, t, s, S)) {
 				w_row[s] = -INFINITY;
 				continue;
 			}
-			w_row[s] = dot;
-			max = dot > max ? dot : max;
+			w_row[s] = score;
+			max = score > max ? score : max;
 			any = true;
 		}
 		/* pass 2: exp(score - max): subtracting the maximum keeps exp() from overflowing */
@@ -47,9 +102,231 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 			float w = any ? (float)(w_row[s] / sum) : 0.0f;
 			if (weights)
 				weights[t * S + s] = w;
-			for (size_t d = 0; d < Dv && w != 0.0f; d++)
-				out_t[d] += w * v_s[d];
+			if (w != 0.0f)
+				axpy(out_t, w, v_s, Dv);
 		}
 	}
 	return blocked_rows;
+}
+
+size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk)
+{
+	switch (f->kind) {
+	case SCORE_COSINE:
+		return S;
+	case SCORE_GENERAL:
+		return Dk;
+	case SCORE_ADDITIVE:
+		return (S + 1) * f->hidden;
+	default:
+		return 0;
+	}
+}
+
+/* |x[n]|, the Euclidean length */
+static float norm(const float *x, size_t n)
+{
+	return sqrtf(dot(x, x, n));
+}
+
+void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
+		      size_t T, size_t S, size_t Dq, size_t Dk)
+{
+	const size_t Hd = f->hidden;
+	/* the divisor of every score: sqrt(Dk) for scaled (footnote 4: it keeps the variance near 1) */
+	const float inv = 1.0f / (f->temperature * (f->kind == SCORE_SCALED ? sqrtf((float)Dk) : 1.0f));
+
+	switch (f->kind) {
+	case SCORE_DOT:
+	case SCORE_SCALED:
+		/* score[t,s] = q_t . k_s (/ sqrt(Dk)) */
+		for (size_t t = 0; t < T; t++)
+			for (size_t s = 0; s < S; s++)
+				scores[t * S + s] = dot(q + t * Dq, k + s * Dk, Dk) * inv;
+		break;
+	case SCORE_COSINE: {
+		/* score[t,s] = q_t . k_s / (|q_t| |k_s|); a zero vector has cosine 0 with everything */
+		float *k_norm = scratch; /* [S] */
+		for (size_t s = 0; s < S; s++)
+			k_norm[s] = norm(k + s * Dk, Dk);
+		for (size_t t = 0; t < T; t++) {
+			const float *q_t = q + t * Dq;
+			const float q_norm = norm(q_t, Dq);
+			for (size_t s = 0; s < S; s++) {
+				const float len = q_norm * k_norm[s];
+				scores[t * S + s] = len > 0.0f ? dot(q_t, k + s * Dk, Dk) / len * inv : 0.0f;
+			}
+		}
+		break;
+	}
+	case SCORE_GENERAL: {
+		/* score[t,s] = q_t^T W k_s = u_t . k_s with u_t[Dk] = q_t^T W[Dq,Dk], computed once per query */
+		float *u = scratch; /* [Dk] */
+		for (size_t t = 0; t < T; t++) {
+			const float *q_t = q + t * Dq;
+			memset(u, 0, Dk * sizeof(float));
+			for (size_t i = 0; i < Dq; i++) {
+				const float *W_i = f->W + i * Dk;
+				for (size_t j = 0; j < Dk; j++)
+					u[j] += q_t[i] * W_i[j];
+			}
+			for (size_t s = 0; s < S; s++)
+				scores[t * S + s] = dot(u, k + s * Dk, Dk) * inv;
+		}
+		break;
+	}
+	case SCORE_ADDITIVE: {
+		/* score[t,s] = v . tanh(W1 q_t + W2 k_s): both projections once, then Hd tanh per pair */
+		float *key_proj = scratch;       /* [S,Hd]: W2 k_s */
+		float *query_proj = scratch + S * Hd; /* [Hd]: W1 q_t */
+		for (size_t s = 0; s < S; s++)
+			for (size_t h = 0; h < Hd; h++)
+				key_proj[s * Hd + h] = dot(f->W2 + h * Dk, k + s * Dk, Dk);
+		for (size_t t = 0; t < T; t++) {
+			for (size_t h = 0; h < Hd; h++)
+				query_proj[h] = dot(f->W1 + h * Dq, q + t * Dq, Dq);
+			for (size_t s = 0; s < S; s++) {
+				const float *kp_s = key_proj + s * Hd;
+				float sum = 0.0f;
+				for (size_t h = 0; h < Hd; h++)
+					sum += f->v[h] * tanhf(query_proj[h] + kp_s[h]);
+				scores[t * S + s] = sum * inv;
+			}
+		}
+		break;
+	}
+	}
+}
+
+size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal,
+		      size_t T, size_t S)
+{
+	size_t blocked_rows = 0;
+
+	for (size_t t = 0; t < T; t++) {
+		const float *score_t = scores + t * S;
+		float *w_t = weights + t * S;
+		float max = -INFINITY;
+		double sum = 0.0;
+
+		/* pass 1: the maximum over the keys this query may see */
+		for (size_t s = 0; s < S; s++)
+			if (!is_blocked(allowed, causal, t, s, S) && score_t[s] > max)
+				max = score_t[s];
+		if (max == -INFINITY) { /* every key blocked: zero weights, never 0/0 */
+			memset(w_t, 0, S * sizeof(float));
+			blocked_rows++;
+			continue;
+		}
+		/* pass 2: exp(score - max), 0 where blocked; subtracting max keeps exp() from overflowing */
+		for (size_t s = 0; s < S; s++) {
+			w_t[s] = is_blocked(allowed, causal, t, s, S) ? 0.0f : expf(score_t[s] - max);
+			sum += w_t[s];
+		}
+		/* pass 3: divide by the row's sum so that it sums to 1 */
+		for (size_t s = 0; s < S; s++)
+			w_t[s] = (float)(w_t[s] / sum);
+	}
+	return blocked_rows;
+}
+
+void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv)
+{
+	for (size_t t = 0; t < T; t++) {
+		float *out_t = out + t * Dv;
+		memset(out_t, 0, Dv * sizeof(float));
+		for (size_t s = 0; s < S; s++) {
+			const float w_ts = weights[t * S + s], *v_s = v + s * Dv;
+			if (w_ts != 0.0f)
+				axpy(out_t, w_ts, v_s, Dv);
+		}
+	}
+}
+
+size_t attention_tiled_work_size(const Scorer *f, size_t Dk)
+{
+	/* the score block, the running maxima m and sums l, and the scorer's scratch for one key block */
+	return ATTENTION_TILE_T * ATTENTION_TILE_S + 2 * ATTENTION_TILE_T +
+	       attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+}
+
+size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
+		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
+		       size_t Dk, size_t Dv)
+{
+	float *block = work;                                       /* [TILE_T, TILE_S] scores */
+	float *m = block + ATTENTION_TILE_T * ATTENTION_TILE_S;    /* [TILE_T] running maxima */
+	float *l = m + ATTENTION_TILE_T;                           /* [TILE_T] running sums */
+	float *scratch = l + ATTENTION_TILE_T;
+	size_t blocked_rows = 0;
+
+	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_TILE_T) {
+		const size_t nt = T - t0 < ATTENTION_TILE_T ? T - t0 : ATTENTION_TILE_T;
+		/* causal: keys after this block's last query are blocked for all of it, so skip them */
+		const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
+
+		for (size_t i = 0; i < nt; i++)
+			m[i] = -INFINITY, l[i] = 0.0f;
+		memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
+		for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
+			const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
+			attention_scores(block, f, q + t0 * Dq, k + s0 * Dk, scratch, nt, ns, Dq, Dk);
+			for (size_t i = 0; i < nt; i++) {
+				const size_t t = t0 + i;
+				float *score_i = block + i * ns, *out_t = out + t * Dv;
+				float block_max = -INFINITY, m_new, rescale;
+				/* pass 1 over the block: the maximum of the keys this query may see */
+				for (size_t j = 0; j < ns; j++) {
+					if (is_blocked(allowed, causal, t, s0 + j, S))
+						score_i[j] = -INFINITY;
+					else if (score_i[j] > block_max)
+						block_max = score_i[j];
+				}
+				if (block_max == -INFINITY)
+					continue; /* nothing visible here: m, l and out stay as they were */
+				/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) */
+				m_new = block_max > m[i] ? block_max : m[i];
+				rescale = expf(m[i] - m_new); /* exp(-inf) = 0 on the first visible block */
+				if (rescale != 1.0f) {
+					l[i] *= rescale;
+					for (size_t d = 0; d < Dv; d++)
+						out_t[d] *= rescale;
+				}
+				m[i] = m_new;
+				/* pass 2: p = exp(score - m) (0 where blocked), added to l and, times v_s, to out */
+				for (size_t j = 0; j < ns; j++) {
+					score_i[j] = expf(score_i[j] - m_new); /* exp(-inf) = 0 */
+					l[i] += score_i[j];
+				}
+				add_weighted_rows(out_t, score_i, v + s0 * Dv, ns, Dv);
+			}
+		}
+		/* last step: divide by each row's sum; a row that saw no key stays zero */
+		for (size_t i = 0; i < nt; i++) {
+			float *out_t = out + (t0 + i) * Dv;
+			if (m[i] == -INFINITY) {
+				blocked_rows++;
+				continue;
+			}
+			for (size_t d = 0; d < Dv; d++)
+				out_t[d] /= l[i];
+		}
+	}
+	return blocked_rows;
+}
+
+void rope_apply(float *x, double base, size_t offset, size_t T, size_t D, size_t stride)
+{
+	for (size_t t = 0; t < T; t++) {
+		float *x_t = x + t * stride;
+		const double pos = (double)(offset + t);
+		for (size_t i = 0; i < D / 2; i++) {
+			/* theta_i = base^(-2i/D): the first pair turns fastest, the last slowest */
+			const double angle = pos * pow(base, -2.0 * (double)i / (double)D);
+			const double c = cos(angle), s = sin(angle);
+			const double a = x_t[2 * i], b = x_t[2 * i + 1];
+			x_t[2 * i] = (float)(a * c - b * s);
+			x_t[2 * i + 1] = (float)(a * s + b * c);
+		}
+	}
 }

@@ -1,4 +1,4 @@
-/* attention: scaled dot-product attention with masks (Vaswani et al. 2017, section 3.2.1). */
+/* attention: the attention layer: scores (dot, scaled, cosine, general, additive), masked softmax, weighted sum, the tiled online-softmax path, RoPE. */
 #ifndef PF_ATTENTION_H
 #define PF_ATTENTION_H
 
@@ -41,7 +41,9 @@ typedef struct {
 	const float *v;     /* [Hd],     additive: parameter "v" */
 } Scorer;
 
-/* scores[T,S] = f(q[T,Dq], k[S,Dk]) / temperature. scratch: at least (S + 1) * Hd + Dk floats (additive, general). */
+/* Floats of scratch attention_scores needs: S for cosine (|k_s|), Dk for general (q_t^T W), (S + 1) * Hd for additive. */
+size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
+/* scores[T,S] = f(q[T,Dq], k[S,Dk]) / temperature. scratch: attention_scores_scratch(f, S, Dk) floats. */
 void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
 		      size_t T, size_t S, size_t Dq, size_t Dk);
 /*
@@ -53,5 +55,29 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 		      size_t T, size_t S);
 /* out[T,Dv] = weights[T,S] v[S,Dv] */
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
+
+/*
+ * The tiled path: the same out[T,Dv] as attention_scores + masked_softmax + weighted_sum (the plain
+ * reference), without ever holding the T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
+ * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
+ * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
+ * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
+ * the inputs and out: attention_tiled_work_size() floats, independent of T. Returns the fully blocked rows.
+ */
+#define ATTENTION_TILE_T 32
+#define ATTENTION_TILE_S 128
+size_t attention_tiled_work_size(const Scorer *f, size_t Dk);
+size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
+		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
+		       size_t Dk, size_t Dv);
+
+/*
+ * Rotary position embedding (RoFormer, Su et al. 2021, section 3.4.2, eq. 34), in place: in row t of
+ * x[T, stride], the pairs (x[2i], x[2i+1]) of the first D entries are rotated by the angle
+ * (offset + t) * base^(-2i / D), i = 0 .. D/2 - 1. D must be even. Applied to queries and keys, it makes
+ * q_t . k_s depend on their positions only through t - s. stride lets mha rotate one head of q[T,E] in
+ * place (x = q + h * Dh, stride = E, D = Dh).
+ */
+void rope_apply(float *x, double base, size_t offset, size_t T, size_t D, size_t stride);
 
 #endif
