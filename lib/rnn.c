@@ -231,10 +231,12 @@ void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, 
 	params_add(p, &w->out_bias, name, INIT_UNIFORM, 1.0 / sqrt((double)in), 1, shape_out);
 }
 
-/* scratch of attention_scores: (S + 1) * Hd + Dm */
+/* the scratch attention_scores needs for S keys of width Dm */
 static size_t score_scratch(const AttnDecoderWeights *w, size_t S)
 {
-	return xmul(S + 1, w->Hd, "score work") + w->Dm;
+	const Scorer f = { .kind = w->score, .hidden = w->Hd };
+
+	return attention_scores_scratch(&f, S, w->Dm);
 }
 
 size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S)
