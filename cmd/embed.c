@@ -1,0 +1,267 @@
+/* embed: text in, one labelled T x d_model tensor per line out (token embeddings, torch.nn.Embedding). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "opts.h"
+#include "params.h"
+#include "stream.h"
+#include "tensor.h"
+#include "vocab.h"
+
+static const char usage_text[] =
+	"usage: embed [--vocab FILE] [--save-vocab FILE] [--chars | --ids] [--bos] [--eos] [--pad-to N]\n"
+	"             [--dim E | --one-hot] [--scale] [--show-ids] [--weights FILE | --seed N]\n"
+	"             [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
+	"\n"
+	"Each input line (from FILEs or stdin) becomes one tensor of T rows, one per token, labelled\n"
+	"with the tokens. Without --vocab the vocabulary is built from the whole input: <pad> <unk>\n"
+	"<s> </s> (ids 0 to 3), then the tokens by falling count, ties in byte order.\n"
+	"\n"
+	"      --vocab FILE         one token per line, id = line number from 0\n"
+	"      --save-vocab FILE    write the vocabulary used, for later runs\n"
+	"      --chars              split into characters (a whitespace run becomes <sp>), not words\n"
+	"      --ids                the lines hold token ids, not words (needs --vocab)\n"
+	"      --bos, --eos         put <s> before, </s> after every sequence\n"
+	"      --pad-to N           append <pad> up to N positions; a longer sequence is an error\n"
+	"      --dim E              d_model, the width of each vector (default 16)\n"
+	"      --one-hot            write one-hot rows of width V instead (no parameters)\n"
+	"      --scale              multiply by sqrt(d_model), as the paper does (section 3.4)\n"
+	"      --show-ids           label rows token:id instead of token\n"
+	"      --weights FILE       parameter weight [V, E] from an .npz\n"
+	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
+	"      --save-weights FILE  write the parameters used to an .npz\n"
+	"  -b, --binary             write the binary form\n"
+	"      --npy                write .npy arrays\n"
+	"      --digits N           round text output to N significant digits\n"
+	"  -h, --help               this help\n"
+	"      --version            the version\n";
+
+enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
+       OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS };
+
+static const struct option long_options[] = {
+	OUTPUT_LONG_OPTIONS,
+	PARAM_LONG_OPTIONS,
+	{ "vocab", required_argument, NULL, OPT_VOCAB },
+	{ "save-vocab", required_argument, NULL, OPT_SAVE_VOCAB },
+	{ "chars", no_argument, NULL, OPT_CHARS },
+	{ "ids", no_argument, NULL, OPT_IDS },
+	{ "bos", no_argument, NULL, OPT_BOS },
+	{ "eos", no_argument, NULL, OPT_EOS },
+	{ "pad-to", required_argument, NULL, OPT_PAD_TO },
+	{ "dim", required_argument, NULL, OPT_DIM },
+	{ "one-hot", no_argument, NULL, OPT_ONE_HOT },
+	{ "scale", no_argument, NULL, OPT_SCALE },
+	{ "show-ids", no_argument, NULL, OPT_SHOW_IDS },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define DEFAULT_DIM 16
+
+static CommonOptions common;
+static TokenizeOptions tok;
+static const char *vocab_path, *save_vocab_path;
+static size_t dim = DEFAULT_DIM;
+static int dim_given, one_hot_rows, scale, show_ids;
+
+static Vocab *vocab;
+static float *weight; /* [V, E], PyTorch's name "weight" */
+
+/* A line of input and where it came from ("path: line N"), kept while a vocabulary is built. */
+typedef struct {
+	char *text;
+	char *where;
+} Line;
+
+static char *where_str(const char *path, size_t line_no)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	size_t n = strlen(name) + 32;
+	char *s = xmalloc(n);
+
+	snprintf(s, n, "%s: line %zu", name, line_no);
+	return s;
+}
+
+/* One line to one tensor on stdout: T x E embeddings (or T x V one-hot), rows labelled with the tokens. */
+static void embed_line(const char *text, const char *where)
+{
+	Sequence s;
+	Tensor *x;
+
+	sequence_encode(&s, vocab, text, &tok, where);
+	if (one_hot_rows) {
+		x = tensor_new2(s.len, vocab->count);
+		one_hot(x->data, s.ids, s.len, vocab->count);
+		tensor_set_col_labels(x, vocab->tokens);
+	} else {
+		x = tensor_new2(s.len, dim);
+		embedding_forward(x->data, weight, s.ids, scale ? (float)sqrt((double)dim) : 1.0f, s.len, dim);
+	}
+	if (s.len > 0) {
+		x->row_labels = xcalloc(s.len, sizeof(char *));
+		for (size_t t = 0; t < s.len; t++) {
+			size_t n = strlen(s.tokens[t]) + 32;
+			x->row_labels[t] = xmalloc(n);
+			snprintf(x->row_labels[t], n, show_ids ? "%s:%zu" : "%s", s.tokens[t], s.ids[t]);
+		}
+	}
+	if (common.out.format == FORMAT_TEXT) {
+		printf("# ids");
+		for (size_t t = 0; t < s.len; t++)
+			printf(" %zu", s.ids[t]);
+		putchar('\n');
+	}
+	stream_write(stdout, x, &common.out);
+	tensor_free(x);
+	sequence_free(&s);
+}
+
+/* Read every line of every file: with lines != NULL keep them, else embed each one as it comes. */
+static void read_lines(char **files, int nfiles, Line **lines, size_t *nlines)
+{
+	static char *stdin_only[] = { "-" };
+	char *buf = NULL;
+	size_t cap = 0, kept_cap = 0;
+
+	if (nfiles == 0)
+		files = stdin_only, nfiles = 1;
+	for (int i = 0; i < nfiles; i++) {
+		FILE *f = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "r");
+		ssize_t len;
+		size_t line_no = 0;
+		if (f == NULL)
+			die("%s:", files[i]);
+		while ((len = getline(&buf, &cap, f)) != -1) {
+			char *where = where_str(files[i], ++line_no);
+			if (len > 0 && buf[len - 1] == '\n')
+				buf[len - 1] = '\0';
+			if (lines == NULL) {
+				embed_line(buf, where);
+				free(where);
+				continue;
+			}
+			if (*nlines == kept_cap) {
+				kept_cap = kept_cap ? xmul(kept_cap, 2, "lines") : 64;
+				*lines = xrealloc(*lines, xmul(kept_cap, sizeof(Line), "lines"));
+			}
+			(*lines)[*nlines].text = xstrdup(buf);
+			(*lines)[*nlines].where = where;
+			(*nlines)++;
+		}
+		if (ferror(f))
+			die("%s: read error:", files[i]);
+		if (f != stdin)
+			fclose(f);
+	}
+	free(buf);
+}
+
+/* The vocabulary of the kept lines: count every token, then order by vocab_by_frequency. */
+static Vocab *build_vocab(const Line *lines, size_t nlines)
+{
+	Vocab *counted = vocab_new(), *built;
+
+	for (size_t k = 0; k < nlines; k++) {
+		char **words;
+		size_t n = tokenize(&words, lines[k].text, tok.chars);
+		for (size_t j = 0; j < n; j++)
+			vocab_count(counted, words[j]);
+		labels_free(words, n);
+	}
+	built = vocab_by_frequency(counted);
+	vocab_free(counted);
+	return built;
+}
+
+int main(int argc, char **argv)
+{
+	Params params = { 0 };
+	Line *lines = NULL;
+	size_t nlines = 0;
+	int c;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case OPT_VOCAB:
+			vocab_path = optarg;
+			break;
+		case OPT_SAVE_VOCAB:
+			save_vocab_path = optarg;
+			break;
+		case OPT_CHARS:
+			tok.chars = true;
+			break;
+		case OPT_IDS:
+			tok.ids = true;
+			break;
+		case OPT_BOS:
+			tok.bos = true;
+			break;
+		case OPT_EOS:
+			tok.eos = true;
+			break;
+		case OPT_PAD_TO:
+			tok.pad_to = (size_t)parse_long(optarg, "--pad-to", 1, 1000000);
+			break;
+		case OPT_DIM:
+			dim = (size_t)parse_long(optarg, "--dim", 1, 1000000);
+			dim_given = 1;
+			break;
+		case OPT_ONE_HOT:
+			one_hot_rows = 1;
+			break;
+		case OPT_SCALE:
+			scale = 1;
+			break;
+		case OPT_SHOW_IDS:
+			show_ids = 1;
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (tok.chars && tok.ids)
+		usage_error("--chars and --ids do not go together: ids are already tokens");
+	if (tok.ids && vocab_path == NULL)
+		usage_error("--ids needs --vocab: the vocabulary sets the table's size and the row labels");
+	if (one_hot_rows && (dim_given || scale || common.params.weights || common.params.save_weights))
+		usage_error("--one-hot has no parameters: its width is the vocabulary size (no --dim, --scale, "
+			    "--weights, --save-weights)");
+
+	if (vocab_path) {
+		vocab = vocab_load(vocab_path);
+	} else {
+		read_lines(argv, argc, &lines, &nlines);
+		vocab = build_vocab(lines, nlines);
+	}
+	if (save_vocab_path)
+		vocab_save(vocab, save_vocab_path);
+	if (!one_hot_rows) {
+		size_t shape[2] = { vocab->count, dim };
+		params_add(&params, &weight, "weight", INIT_NORMAL, 1.0, 2, shape); /* nn.Embedding: N(0, 1) */
+		params_fill(&params, &common.params);
+	}
+
+	if (vocab_path) {
+		read_lines(argv, argc, NULL, NULL); /* a fixed vocabulary: embed line by line as they come */
+	} else {
+		for (size_t k = 0; k < nlines; k++) {
+			embed_line(lines[k].text, lines[k].where);
+			free(lines[k].text);
+			free(lines[k].where);
+		}
+		free(lines);
+	}
+	params_free(&params);
+	vocab_free(vocab);
+	close_stdout();
+	return 0;
+}

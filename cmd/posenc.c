@@ -1,0 +1,274 @@
+/* posenc: add the positional encoding (sinusoidal, section 3.5, or learned) to every tensor of a stream. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "opts.h"
+#include "params.h"
+#include "posenc.h"
+#include "stream.h"
+#include "tensor.h"
+
+static const char usage_text[] =
+	"usage: posenc [--layout interleaved|concat] [--base B] [--offset N] [--explain]\n"
+	"              [-b | --npy] [--digits N] [FILE ...]\n"
+	"       posenc --learned [--max-len N] [--offset N] [--weights FILE | --seed N]\n"
+	"              [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
+	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N]\n"
+	"\n"
+	"Adds PE(pos, 2i) = sin(pos / B^(2i/E)), PE(pos, 2i+1) = cos(pos / B^(2i/E)) to row pos of\n"
+	"every T x E tensor read (rows and labels kept); pos counts from --offset.\n"
+	"\n"
+	"      --layout L           interleaved (the paper: sin in even, cos in odd columns, default)\n"
+	"                           or concat (all sines, then all cosines, as Tensor2Tensor)\n"
+	"      --base B             the B of the formula (default 10000)\n"
+	"      --offset N           the position of the first row (default 0)\n"
+	"      --explain            show angles, sin and cos, and check PE(pos+k) = M_k PE(pos) (stderr)\n"
+	"      --learned            add a learned table instead: parameter weight [max_len, E]\n"
+	"      --max-len N          rows of the learned table (default 512)\n"
+	"      --weights FILE       the learned weight from an .npz\n"
+	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
+	"      --save-weights FILE  write the learned weight to an .npz\n"
+	"      --only               write the table itself (rows pos, no input); needs --len and --dim\n"
+	"      --len T              --only: number of positions\n"
+	"      --dim E              --only: d_model\n"
+	"  -b, --binary             write the binary form\n"
+	"      --npy                write .npy arrays\n"
+	"      --digits N           round text output to N significant digits\n"
+	"  -h, --help               this help\n"
+	"      --version            the version\n";
+
+enum { OPT_LAYOUT = OPT_PROGRAM, OPT_BASE, OPT_OFFSET, OPT_EXPLAIN, OPT_LEARNED, OPT_MAX_LEN, OPT_ONLY, OPT_LEN,
+       OPT_DIM };
+
+static const struct option long_options[] = {
+	OUTPUT_LONG_OPTIONS,
+	PARAM_LONG_OPTIONS,
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "learned", no_argument, NULL, OPT_LEARNED },
+	{ "max-len", required_argument, NULL, OPT_MAX_LEN },
+	{ "only", no_argument, NULL, OPT_ONLY },
+	{ "len", required_argument, NULL, OPT_LEN },
+	{ "dim", required_argument, NULL, OPT_DIM },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define DEFAULT_MAX_LEN 512
+#define EXPLAIN_ROWS 4 /* positions and pairs --explain prints */
+
+static CommonOptions common;
+static PosencLayout layout = POSENC_INTERLEAVED;
+static double base = POSENC_DEFAULT_BASE;
+static size_t offset, max_len = DEFAULT_MAX_LEN, only_len, only_dim;
+static int explain, learned, only, sinusoid_option_given;
+
+static Params params;
+static float *learned_weight; /* [max_len, E], PyTorch's name "weight" (an nn.Embedding of positions) */
+
+/* Declare and fill the learned table once E is known. */
+static void learned_init(size_t E)
+{
+	size_t shape[2] = { max_len, E };
+
+	params_add(&params, &learned_weight, "weight", INIT_NORMAL, 1.0, 2, shape); /* nn.Embedding: N(0, 1) */
+	params_fill(&params, &common.params);
+}
+
+/* pe[T,E] for positions offset .. offset+T-1, from the formula or the learned table. */
+static void fill_table(float *pe, size_t T, size_t E, const char *where)
+{
+	if (!learned) {
+		if (E % 2 != 0)
+			die("%s: d_model %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
+			    "(or use --learned)", where, E);
+		posenc_table(pe, offset, base, layout, T, E);
+		return;
+	}
+	if (offset + T > max_len)
+		die("%s: %zu positions from %zu do not fit the learned table of %zu positions (--max-len)", where, T,
+		    offset, max_len);
+	memcpy(pe, learned_weight + offset * E, xmul(xmul(T, E, "table"), sizeof(float), "table"));
+}
+
+/* --explain: the numbers of the formula for a few positions and pairs, then section 3.5's linear claim
+ * checked on the table itself. */
+static void explain_table(const float *pe, size_t T, size_t E)
+{
+	size_t pairs[3] = { 0, 1, E / 2 - 1 }, npairs = E / 2 >= 3 ? 3 : E / 2;
+	float *shifted = xmalloc(xmul(E, sizeof(float), "row"));
+
+	fprintf(stderr, "%s: PE(pos, 2i) = sin(pos / %g^(2i/%zu)), PE(pos, 2i+1) = cos(pos / %g^(2i/%zu))\n", progname,
+		base, E, base, E);
+	fprintf(stderr, "%s: layout %s: pair i has its sin in column %s, its cos in column %s\n", progname,
+		posenc_layout_name(layout), layout == POSENC_CONCAT ? "i" : "2i",
+		layout == POSENC_CONCAT ? "E/2+i" : "2i+1");
+	fprintf(stderr, "%6s %4s %9s %12s %12s %12s\n", "pos", "i", "sin,cos", "angle", "sin", "cos");
+	for (size_t t = 0; t < T && t < EXPLAIN_ROWS; t++)
+		for (size_t p = 0; p < npairs; p++) {
+			size_t s, c;
+			char cols[32];
+			posenc_columns(&s, &c, pairs[p], layout, E);
+			snprintf(cols, sizeof(cols), "%zu,%zu", s, c);
+			fprintf(stderr, "%6zu %4zu %9s %12.6g %12.6g %12.6g\n", offset + t, pairs[p], cols,
+				posenc_angle(offset + t, pairs[p], base, E), pe[t * E + s], pe[t * E + c]);
+		}
+	fprintf(stderr, "%s: PE(pos+k) = M_k PE(pos): M_k rotates each (sin, cos) pair by k * omega_i, "
+		"omega_i = %g^(-2i/%zu); M_k does not depend on pos\n", progname, base, E);
+	if (T < 2)
+		fprintf(stderr, "%s: (checking it needs at least 2 positions)\n", progname);
+	for (size_t k = 1; k < T && k <= 3; k++) {
+		double w = k * posenc_frequency(0, base, E), err = 0.0;
+		for (size_t t = 0; t + k < T; t++) {
+			posenc_shift(shifted, pe + t * E, k, base, layout, E);
+			for (size_t e = 0; e < E; e++)
+				err = fmax(err, fabs((double)shifted[e] - (double)pe[(t + k) * E + e]));
+		}
+		fprintf(stderr, "%s: k=%zu: M_%zu pair 0 = [%.6f %.6f; %.6f %.6f]; max |M_%zu PE(pos) - PE(pos+%zu)| = "
+			"%.2g (pos %zu to %zu)\n", progname, k, k, cos(w), sin(w), -sin(w), cos(w), k, k, err, offset,
+			offset + T - k - 1);
+	}
+	free(shifted);
+}
+
+/* Row labels "pos" and, for the sinusoid, column labels sin0 cos0 ... in the layout's order. */
+static void label_table(Tensor *pe)
+{
+	size_t T = tensor_rows(pe), E = tensor_cols(pe);
+	char buf[48];
+
+	pe->row_labels = xcalloc(T, sizeof(char *));
+	for (size_t t = 0; t < T; t++) {
+		snprintf(buf, sizeof(buf), "%zu", offset + t);
+		pe->row_labels[t] = xstrdup(buf);
+	}
+	if (learned)
+		return;
+	pe->col_labels = xcalloc(E, sizeof(char *));
+	for (size_t i = 0; i < E / 2; i++) {
+		size_t s, c;
+		posenc_columns(&s, &c, i, layout, E);
+		snprintf(buf, sizeof(buf), "sin%zu", i);
+		pe->col_labels[s] = xstrdup(buf);
+		snprintf(buf, sizeof(buf), "cos%zu", i);
+		pe->col_labels[c] = xstrdup(buf);
+	}
+}
+
+static void write_only(void)
+{
+	Tensor *pe = tensor_new2(only_len, only_dim);
+
+	if (learned)
+		learned_init(only_dim);
+	fill_table(pe->data, only_len, only_dim, "--dim");
+	if (explain)
+		explain_table(pe->data, only_len, only_dim);
+	label_table(pe);
+	stream_write(stdout, pe, &common.out);
+	tensor_free(pe);
+}
+
+/* Every T x E slice of every tensor gets the table added, in place: rows, labels and name stay. */
+static void add_to_stream(const char *path)
+{
+	StreamReader *r = stream_open(path);
+	Tensor *x;
+
+	while (stream_read(r, &x)) {
+		size_t T = tensor_rows(x), E = tensor_cols(x), slice = xmul(T, E, "tensor");
+		char where[256];
+		float *pe;
+		snprintf(where, sizeof(where), "%s: tensor #%zu", strcmp(path, "-") == 0 ? "stdin" : path,
+			 stream_count(r) - 1);
+		if (x->ndim < 2)
+			die("%s: a 1-D tensor of %zu; posenc needs rows of d_model values (T x E)", where, E);
+		if (learned && params.count == 0)
+			learned_init(E);
+		else if (learned && E != params.items[0].shape[1])
+			die("%s: d_model %zu, but the learned table has %zu", where, E, params.items[0].shape[1]);
+		pe = xmalloc(xmul(slice, sizeof(float), "table"));
+		fill_table(pe, T, E, where);
+		if (explain && stream_count(r) == 1 && T > 0)
+			explain_table(pe, T, E);
+		for (size_t j = 0; slice && j < x->size; j += slice)
+			posenc_add(x->data + j, pe, T, E);
+		stream_write(stdout, x, &common.out);
+		free(pe);
+		tensor_free(x);
+	}
+	stream_close(r);
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case OPT_LAYOUT:
+			if (!posenc_parse_layout(optarg, &layout))
+				usage_error("--layout: '%s' is neither interleaved nor concat", optarg);
+			sinusoid_option_given = 1;
+			break;
+		case OPT_BASE:
+			base = parse_double(optarg, "--base", 1.0, 1e30);
+			sinusoid_option_given = 1;
+			break;
+		case OPT_OFFSET:
+			offset = (size_t)parse_long(optarg, "--offset", 0, 1000000000);
+			break;
+		case OPT_EXPLAIN:
+			explain = 1;
+			sinusoid_option_given = 1;
+			break;
+		case OPT_LEARNED:
+			learned = 1;
+			break;
+		case OPT_MAX_LEN:
+			max_len = (size_t)parse_long(optarg, "--max-len", 1, 1000000);
+			break;
+		case OPT_ONLY:
+			only = 1;
+			break;
+		case OPT_LEN:
+			only_len = (size_t)parse_long(optarg, "--len", 1, 1000000);
+			break;
+		case OPT_DIM:
+			only_dim = (size_t)parse_long(optarg, "--dim", 1, 1000000);
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (learned && sinusoid_option_given)
+		usage_error("--layout, --base and --explain are about the sinusoidal table, not --learned");
+	if (!learned && (common.params.weights || common.params.save_weights))
+		usage_error("the sinusoidal table has no parameters: --weights and --save-weights need --learned");
+	if (!only && (only_len || only_dim))
+		usage_error("--len and --dim go with --only (otherwise the input sets them)");
+	if (only && (only_len == 0 || only_dim == 0))
+		usage_error("--only needs --len T and --dim E");
+	if (only && argc)
+		usage_error("--only reads no input");
+
+	if (only) {
+		write_only();
+	} else if (argc == 0) {
+		add_to_stream("-");
+	} else {
+		for (int i = 0; i < argc; i++)
+			add_to_stream(argv[i]);
+	}
+	params_free(&params);
+	close_stdout();
+	return 0;
+}
