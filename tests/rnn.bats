@@ -106,7 +106,7 @@ encode_case() {
 
 @test "rnn encode: --attn without --over-time is a usage error" {
 	run rnn encode --attn "$TMP/a.txt" "$R/x.txt"
-	assert_fails 2 "rnn: --attn: encode writes attention weights only with --over-time"
+	assert_fails 2 "rnn: --attn: the recurrent encoder writes attention weights only with --over-time"
 }
 
 @test "rnn encode: a second sequence of another width is an error" {
@@ -124,7 +124,7 @@ encode_case() {
 @test "rnn encode: a 3-D tensor is not a sequence" {
 	printf '#tensor 2 2 2\n1 2\n3 4\n5 6\n7 8\n' > "$TMP/cube.txt"
 	run rnn encode "$TMP/cube.txt"
-	assert_fails 1 "rnn: .*cube.txt: expected a matrix \\(positions x features\\), got 2x2x2"
+	assert_fails 1 "rnn: .*cube.txt: tensor #0: expected a matrix \\(positions x features\\), got 2x2x2"
 }
 
 # decode_case ARCH SCORE [zeros]: outputs and alignment equal the reference loop with torch's cells
@@ -204,12 +204,12 @@ decode_case() {
 
 @test "rnn decode: --init last needs --hidden equal to the memory width" {
 	run rnn decode --hidden 3 --memory "$R/memory.txt" "$R/y.txt"
-	assert_fails 1 "rnn: .*memory.txt: --init last starts from the last encoder state, of width 6, but --hidden is 3"
+	assert_fails 1 "rnn: .*memory.txt: --init last starts from the last encoder state, 6 wide, but --hidden is 3"
 }
 
 @test "rnn decode: --score dot needs --hidden equal to the memory width" {
 	run rnn decode --score dot --init zeros --hidden 3 --memory "$R/memory.txt" "$R/y.txt"
-	assert_fails 2 "rnn: --score dot compares s with h_j: --hidden 3 must equal the memory width 6"
+	assert_fails 1 "rnn: .*memory.txt: --score dot compares s_\\{t-1\\} with h_j: the memory is 6 wide, --hidden is 3"
 }
 
 @test "rnn decode: encoder-only options are refused" {
@@ -247,6 +247,8 @@ decode_case() {
 @test "rnn: a missing input file names it" {
 	run rnn encode "$TMP/nope.txt"
 	assert_fails 1 "rnn: .*nope.txt: No such file"
+	run rnn encode "$R/x.txt" "$R/x.txt"
+	assert_fails 2 "rnn: one input at most; extra argument"
 }
 
 @test "rnn: encode | decode is a seq2seq pipeline" {

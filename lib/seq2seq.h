@@ -1,0 +1,57 @@
+/* seq2seq: the recurrent encoder and attention decoder over tensor streams (what `rnn encode` / `rnn decode` run). */
+#ifndef PF_SEQ2SEQ_H
+#define PF_SEQ2SEQ_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "params.h"
+#include "rnn.h"
+#include "stream.h"
+
+/* T = positions of a sequence, I = input width, H = hidden size, D = directions, S = encoder positions */
+
+typedef struct {
+	RnnKind kind;
+	size_t hidden;       /* H; 0 = the input width I */
+	size_t layers;       /* L >= 1 */
+	bool bidirectional;  /* D = 2 */
+	bool last;           /* write the top layer's final state [h_T->; h_1<-] (1 x D*H) only */
+	bool over_time;      /* the seeds' LSTM + attention over time (one LSTM layer, one direction) */
+} RnnEncodeOptions;
+
+/*
+ * The combinations rnn_encode_stream refuses, as a usage message (NULL when o is valid).
+ * with_attn: the caller asks for the --over-time weights.
+ */
+const char *rnn_encode_invalid(const RnnEncodeOptions *o, bool with_attn);
+
+/*
+ * Every tensor of in (x, T x I) becomes one tensor on out (the states, T x D*H, rows labelled as x).
+ * Parameters are declared when the first tensor gives I (and T for --over-time), then filled from
+ * source. attn (NULL = not wanted) receives the --over-time weights (T x D*H). Dies on bad input.
+ */
+void rnn_encode_stream(StreamReader *in, FILE *out, StreamWriter *attn, const RnnEncodeOptions *o,
+		       const ParamSource *source, const WriteOptions *wo);
+
+typedef struct {
+	RnnKind kind;
+	size_t hidden;       /* H; 0 = the memory width Dm */
+	size_t attn_hidden;  /* Hd of the additive score; 0 = H */
+	ScoreKind score;     /* SCORE_ADDITIVE, SCORE_GENERAL or SCORE_DOT */
+	bool init_zeros;     /* s_0 = 0; else the last row of the memory */
+	size_t explain;      /* --explain: the first N steps on stderr (0 = none) */
+} RnnDecodeOptions;
+
+/* The score kinds the decoder takes: "additive", "general", "dot"; false for anything else. */
+bool rnn_score_parse(const char *name, ScoreKind *kind);
+
+/*
+ * Teacher forcing: every tensor of in (y_0 .. y_{T-1}, T x E) is decoded against the next tensor of
+ * memory (h_1 .. h_S, S x Dm); out receives o_1 .. o_T (T x H, rows labelled as y), attn (NULL = not
+ * wanted) the alignment (T x S, rows labelled as y, columns as the memory's rows).
+ */
+void rnn_decode_stream(StreamReader *in, StreamReader *memory, FILE *out, StreamWriter *attn,
+		       const RnnDecodeOptions *o, const ParamSource *source, const WriteOptions *wo);
+
+#endif
