@@ -61,7 +61,7 @@ static void encode_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions *o,
 		tensor_keep_rows(y, x);
 		if (attn) {
 			tensor_keep_rows(a, x);
-			tensor_set_name(a, "attention over time");
+			tensor_set_name(a, "over-time");
 			writer_put(attn, a);
 		}
 		tensor_free(a);
