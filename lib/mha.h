@@ -24,6 +24,9 @@ typedef struct {
 /*
  * Declare the parameters under prefix (e.g. "" or "layers.0.self_attn.") with PyTorch's names and
  * initialisation rules; dies with a usage message when E is not divisible by H.
+ * kdim or vdim 0 means E. Initialisation (MultiheadAttention._reset_parameters): xavier_uniform_
+ * on in_proj_weight (or on each of q/k/v_proj_weight), zero in_proj_bias and out_proj.bias,
+ * out_proj.weight as any nn.Linear (INIT_LINEAR).
  */
 void mha_declare(Params *p, MhaWeights *w, const char *prefix, size_t E, size_t H, size_t kdim,
 		 size_t vdim, bool bias);
@@ -34,10 +37,49 @@ size_t mha_work_size(const MhaWeights *w, size_t T, size_t S);
 /*
  * out[T,E] = concat_h(attention(q W_q^h, k W_k^h, v W_v^h)) W_o^T + b_o   (section 3.2.2)
  * query[T,E], key[S,kdim], value[S,vdim]; allowed[T,S] (NULL = all) and causal as attention_forward;
- * attn[H,T,S] (NULL = not wanted) receives each head's weights. Returns the number of fully blocked rows.
+ * attn[H,T,S] (NULL = not wanted) receives each head's weights. Returns the number of fully blocked rows
+ * (counted over heads: a blocked (query) row counts once per head).
  */
 size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, const float *query,
 		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
 		   size_t S);
+
+/*
+ * The intermediates of mha_forward, as they lie in its work space: after the call a caller
+ * (--explain) may read them. mha_work_parts points parts into work for T queries and S keys.
+ */
+typedef struct {
+	float *q, *k, *v;        /* [T,E], [S,E], [S,E]: the projections x W^T + b */
+	float *qh, *kh, *vh;     /* [H,T,Dh], [H,S,Dh], [H,S,Dh]: the same numbers split into heads */
+	float *oh;               /* [H,T,Dh]: each head's attention output */
+	float *concat;           /* [T,E]: the heads side by side again, before the output projection */
+	float *scratch;          /* [S]: attention_forward's row buffer */
+} MhaParts;
+
+void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S);
+
+/*
+ * Incremental decoding (the KV cache of a Transformer decoder): the keys and values of the
+ * positions seen so far are projected once and kept; each step projects only its new rows.
+ * The caller owns k and v, each [capacity, E].
+ */
+typedef struct {
+	float *k, *v;     /* [capacity, E]: x W_k^T + b_k and x W_v^T + b_v of the positions so far */
+	size_t len;       /* positions held */
+	size_t capacity;
+} MhaCache;
+
+/* Project key[S,kdim] and value[S,vdim] and append them. Returns false (and changes nothing) when they do not fit. */
+bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const float *value, size_t S);
+
+/*
+ * mha_forward for T queries query[T,E] against the c->len cached keys and values, the queries
+ * being at positions first .. first+T-1: causal blocks key s > first + t (for self-attention,
+ * append the new rows first, then call with first = c->len - T). allowed[T,len] as mha_forward;
+ * attn[H,T,len]; work: mha_work_size(w, T, c->len) floats. Equal to mha_forward on the whole
+ * sequence, row for row.
+ */
+size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights *w, const MhaCache *c,
+			  const float *query, const unsigned char *allowed, bool causal, size_t first, size_t T);
 
 #endif

@@ -1,0 +1,358 @@
+/* mha: multi-head attention, numerically the same as torch.nn.MultiheadAttention (batch_first). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "mask.h"
+#include "mha.h"
+#include "opts.h"
+#include "stream.h"
+#include "tensor.h"
+
+static const char usage_text[] =
+	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
+	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
+	"           [--attn FILE [--average]] [--explain] [--weights FILE.npz | --seed N]\n"
+	"           [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"\n"
+	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
+	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"
+	"nn.MultiheadAttention(E, H, batch_first=True). Writes T x E, the query's row labels kept.\n"
+	"\n"
+	"      --heads H           number of heads; E must be divisible by H\n"
+	"      --memory FILE       cross-attention: keys = values = the S x E tensors of FILE\n"
+	"      --keys FILE         keys (S x kdim), one tensor per query tensor (or one for all)\n"
+	"      --values FILE       values (S x vdim); default: the keys\n"
+	"      --kdim N            width of the keys when not E (k_proj_weight is E x N)\n"
+	"      --vdim N            width of the values when not E (v_proj_weight is E x N)\n"
+	"      --no-bias           no in_proj_bias, no out_proj.bias\n"
+	"      --causal            query t attends to keys 0 .. t only\n"
+	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked\n"
+	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
+	"      --no-pad-mask       let queries attend to keys labelled <pad> (blocked by default)\n"
+	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
+	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
+	"      --explain           print the steps on standard error, with the actual numbers\n"
+	"      --weights FILE.npz  parameters by PyTorch's state_dict() names\n"
+	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
+	"      --save-weights FILE.npz  save the parameters used\n"
+	"  -b, --binary            write the binary form\n"
+	"      --npy               write .npy arrays\n"
+	"      --digits N          round text output to N significant digits\n"
+	"  -h, --help              this help\n"
+	"      --version           the version\n";
+
+enum {
+	OPT_HEADS = OPT_PROGRAM,
+	OPT_MEMORY,
+	OPT_KEYS,
+	OPT_VALUES,
+	OPT_KDIM,
+	OPT_VDIM,
+	OPT_NO_BIAS,
+	OPT_CAUSAL,
+	OPT_MASK,
+	OPT_ADDITIVE_MASK,
+	OPT_NO_PAD_MASK,
+	OPT_ATTN,
+	OPT_AVERAGE,
+	OPT_EXPLAIN,
+};
+
+static const struct option long_options[] = {
+	OUTPUT_LONG_OPTIONS,
+	PARAM_LONG_OPTIONS,
+	{ "heads", required_argument, NULL, OPT_HEADS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "values", required_argument, NULL, OPT_VALUES },
+	{ "kdim", required_argument, NULL, OPT_KDIM },
+	{ "vdim", required_argument, NULL, OPT_VDIM },
+	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
+	{ "causal", no_argument, NULL, OPT_CAUSAL },
+	{ "mask", required_argument, NULL, OPT_MASK },
+	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
+	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	{ "attn", required_argument, NULL, OPT_ATTN },
+	{ "average", no_argument, NULL, OPT_AVERAGE },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static CommonOptions common;
+static MaskSource masks;
+static size_t heads, kdim, vdim;
+static const char *keys_path, *values_path, *attn_path;
+static bool memory_given, no_bias, causal, average, explain;
+
+/* The next tensor of a side stream (keys, values): one per query tensor, or a single one for all. */
+static Tensor *next_side(StreamReader *r, Tensor *prev)
+{
+	Tensor *t;
+
+	if (stream_read(r, &t)) {
+		tensor_free(prev);
+		return t;
+	}
+	if (stream_count(r) == 1)
+		return prev;
+	die("%s: holds %zu tensors, the input more; give one per query tensor, or one for all", stream_path(r),
+	    stream_count(r));
+}
+
+/* rows x width with width = want (a 1-D tensor is one row); otherwise die naming both */
+static void require_width(const Tensor *t, size_t want, const char *where, const char *what)
+{
+	char buf[TENSOR_SHAPE_STR];
+
+	if (t->ndim > 2)
+		die("%s: %s must be a matrix (positions x features), not %s", where, what, tensor_shape_str(t, buf));
+	if (tensor_cols(t) != want)
+		die("%s: %s are %zu wide, expected %zu (%s)", where, what, tensor_cols(t), want,
+		    strcmp(what, "queries") == 0 ? "the first tensor's width, d_model" :
+		    strcmp(what, "keys") == 0   ? "--kdim, or d_model without it" :
+						  "--vdim, or d_model without it");
+}
+
+/* ---- --explain: the steps of section 3.2.2 on the actual numbers ---------------------------- */
+
+#define EXPLAIN_MAX 8 /* rows and columns shown of each matrix */
+
+static void explain_matrix(const char *title, const float *x, char *const *rows, char *const *cols, size_t R,
+			   size_t C)
+{
+	fprintf(stderr, "    %s\n", title);
+	fprintf(stderr, "      %10s", "");
+	for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
+		fprintf(stderr, " %9.9s", cols ? cols[c] : "");
+	fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
+	for (size_t r = 0; r < R && r < EXPLAIN_MAX; r++) {
+		if (rows)
+			fprintf(stderr, "      %10.10s", rows[r]);
+		else
+			fprintf(stderr, "      %10zu", r);
+		for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
+			fprintf(stderr, " %9.4f", (double)x[r * C + c]);
+		fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
+	}
+	if (R > EXPLAIN_MAX)
+		fprintf(stderr, "      %10s (%zu more rows)\n", "...", R - EXPLAIN_MAX);
+}
+
+static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *attn, const Tensor *q,
+			  const Tensor *k, const Tensor *y, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, Dh = E / H;
+	char **qrows = q->ndim >= 2 ? q->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
+
+	fprintf(stderr, "mha: multi-head attention, H = %zu heads of Dh = E / H = %zu columns, E = %zu "
+			"(Vaswani et al. 2017, section 3.2.2)\n",
+		H, Dh, E);
+	fprintf(stderr, "  step 1: three projections, each a Linear layer (rows of in_proj_weight or q/k/v_proj_weight)\n");
+	fprintf(stderr, "    q = query W_q^T + b_q   %zux%zu = %zux%zu times %zux%zu^T\n", T, E, T, E, E, E);
+	fprintf(stderr, "    k = key   W_k^T + b_k   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->kdim, E,
+		w->kdim);
+	fprintf(stderr, "    v = value W_v^T + b_v   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->vdim, E,
+		w->vdim);
+	explain_matrix("q", p->q, qrows, NULL, T, E);
+	explain_matrix("k", p->k, krows, NULL, S, E);
+	fprintf(stderr, "  step 2: split into heads: %zux%zu -> %zux%zux%zu; head h takes columns h*%zu .. h*%zu+%zu\n",
+		T, E, H, T, Dh, Dh, Dh, Dh - 1);
+	fprintf(stderr, "  step 3: each head attends on its own: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights\n",
+		Dh, T, S);
+	for (size_t h = 0; h < H; h++) {
+		char title[64];
+		const float *a_h = attn + h * T * S;
+		snprintf(title, sizeof(title), "head %zu weights (rows: queries, columns: keys)", h);
+		explain_matrix(title, a_h, qrows, krows, T, S);
+		fprintf(stderr, "      strongest:");
+		for (size_t t = 0; t < T && t < EXPLAIN_MAX; t++) {
+			size_t best = 0;
+			for (size_t s = 1; s < S; s++)
+				best = a_h[t * S + s] > a_h[t * S + best] ? s : best;
+			if (qrows && krows)
+				fprintf(stderr, " %s->%s", qrows[t], krows[best]);
+			else
+				fprintf(stderr, " %zu->%zu", t, best);
+			fprintf(stderr, "(%.2f)", (double)a_h[t * S + best]);
+		}
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "  step 4: concatenate the heads' outputs: %zux%zux%zu -> %zux%zu\n", H, T, Dh, T, E);
+	explain_matrix("concat", p->concat, qrows, NULL, T, E);
+	fprintf(stderr, "  step 5: output projection, mixing the heads: out = concat W_o^T + b_o   %zux%zu\n", T,
+		E);
+	explain_matrix("out", y->data, qrows, NULL, T, E);
+}
+
+/* ---- one query tensor --------------------------------------------------------------------- */
+
+static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w,
+		       StreamWriter *attn_out, const char *x_path, const char *k_path, const char *v_path)
+{
+	size_t T = tensor_rows(x), S = tensor_rows(k), E = w->E, H = w->H;
+	size_t TS = xmul(T, S, "attention");
+	Tensor *y = tensor_new2(T, E);
+	unsigned char *allowed = xmalloc(TS);
+	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
+	float *work = xmalloc(xmul(mha_work_size(w, T, S), sizeof(float), "attention"));
+	char **key_labels = k->ndim >= 2 ? k->row_labels : NULL;
+	bool blocked;
+	size_t empty;
+
+	require_width(x, E, x_path, "queries");
+	require_width(k, w->kdim, k_path, "keys");
+	require_width(v, w->vdim, v_path, "values");
+	if (tensor_rows(v) != S)
+		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
+	blocked = mask_build(allowed, &masks, key_labels, T, S);
+	empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL, causal,
+			    T, S);
+	if (empty)
+		warning("%s: %zu query rows have every key blocked: their heads output 0 (PyTorch gives NaN)", x_path,
+			empty / H);
+	tensor_keep_rows(y, x);
+	tensor_require_finite(y, "output");
+	if (explain) {
+		MhaParts parts;
+		mha_work_parts(&parts, work, w, T, S);
+		explain_steps(w, &parts, attn, x, k, y, T, S);
+	}
+	stream_write(stdout, y, &common.out);
+	if (attn_out) {
+		size_t shape[3] = { H, T, S };
+		Tensor *a = average ? tensor_new2(T, S) : tensor_new(3, shape);
+		if (average) {
+			/* PyTorch's average_attn_weights: the mean over heads */
+			for (size_t h = 0; h < H; h++)
+				for (size_t i = 0; i < TS; i++)
+					a->data[i] += attn[h * TS + i];
+			for (size_t i = 0; i < TS; i++)
+				a->data[i] /= (float)H;
+		} else {
+			memcpy(a->data, attn, xmul(H, TS, "attention") * sizeof(float));
+		}
+		tensor_keep_rows(a, x);
+		tensor_set_col_labels(a, key_labels);
+		writer_put(attn_out, a);
+		tensor_free(a);
+	}
+	tensor_free(y);
+	free(allowed);
+	free(attn);
+	free(work);
+}
+
+int main(int argc, char **argv)
+{
+	const char *input = "-";
+	StreamReader *in, *keys = NULL, *values = NULL;
+	StreamWriter *attn_out = NULL;
+	Tensor *x, *k = NULL, *v = NULL;
+	Params params = { 0 };
+	MhaWeights w;
+	int c;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	mask_init(&masks);
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case OPT_HEADS:
+			heads = (size_t)parse_long(optarg, "--heads", 1, 65536);
+			break;
+		case OPT_MEMORY:
+			keys_path = values_path = optarg;
+			memory_given = true;
+			break;
+		case OPT_KEYS:
+			keys_path = optarg;
+			break;
+		case OPT_VALUES:
+			values_path = optarg;
+			break;
+		case OPT_KDIM:
+			kdim = (size_t)parse_long(optarg, "--kdim", 1, 1 << 20);
+			break;
+		case OPT_VDIM:
+			vdim = (size_t)parse_long(optarg, "--vdim", 1, 1 << 20);
+			break;
+		case OPT_NO_BIAS:
+			no_bias = true;
+			break;
+		case OPT_CAUSAL:
+			causal = true;
+			break;
+		case OPT_MASK:
+			mask_load(&masks, optarg);
+			break;
+		case OPT_ADDITIVE_MASK:
+			mask_load_additive(&masks, optarg);
+			break;
+		case OPT_NO_PAD_MASK:
+			masks.pad = false;
+			break;
+		case OPT_ATTN:
+			attn_path = optarg;
+			break;
+		case OPT_AVERAGE:
+			average = true;
+			break;
+		case OPT_EXPLAIN:
+			explain = true;
+			break;
+		}
+	}
+	if (optind < argc)
+		input = argv[optind++];
+	if (optind < argc)
+		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	if (heads == 0)
+		usage_error("--heads is required");
+	if (memory_given && (keys_path != values_path))
+		usage_error("--memory gives keys and values: do not combine it with --keys or --values");
+	if (values_path && !keys_path)
+		usage_error("--values needs --keys");
+	if ((kdim || vdim) && !keys_path)
+		usage_error("--kdim and --vdim describe --keys and --values (or --memory): give them");
+	if (average && !attn_path)
+		usage_error("--average needs --attn FILE");
+
+	in = stream_open(input);
+	if (keys_path)
+		keys = stream_open(keys_path);
+	if (values_path && values_path != keys_path)
+		values = stream_open(values_path);
+	if (attn_path)
+		attn_out = writer_open(attn_path, &common.out);
+	while (stream_read(in, &x)) {
+		if (stream_count(in) == 1) {
+			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
+			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
+			params_fill(&params, &common.params);
+		}
+		if (keys)
+			k = next_side(keys, k);
+		if (values)
+			v = next_side(values, v);
+		attend_one(x, keys ? k : x, values ? v : keys ? k : x, &w, attn_out, input,
+			   keys ? keys_path : input, values ? values_path : keys ? keys_path : input);
+		tensor_free(x);
+	}
+	if (attn_out)
+		writer_close(attn_out);
+	tensor_free(k);
+	tensor_free(v);
+	stream_close(in);
+	if (keys)
+		stream_close(keys);
+	if (values)
+		stream_close(values);
+	params_free(&params);
+	mask_free(&masks);
+	close_stdout();
+	return 0;
+}

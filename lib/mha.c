@@ -1,0 +1,182 @@
+#include "mha.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attention.h"
+#include "err.h"
+#include "linalg.h"
+
+/* T = query positions, S = key positions, E = d_model, H = heads, Dh = E / H */
+
+static void declare(Params *p, float **slot, const char *prefix, const char *name, InitRule init, int ndim,
+		    size_t rows, size_t cols)
+{
+	size_t shape[2] = { rows, cols };
+	char full[256];
+
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", prefix, name) >= sizeof(full))
+		die("parameter name too long: %s%s", prefix, name);
+	params_add(p, slot, full, init, 0.0, ndim, shape);
+}
+
+void mha_declare(Params *p, MhaWeights *w, const char *prefix, size_t E, size_t H, size_t kdim,
+		 size_t vdim, bool bias)
+{
+	if (H == 0 || E % H != 0)
+		usage_error("d_model %zu is not divisible by %zu heads (each head gets d_model / heads columns)", E,
+			    H);
+	memset(w, 0, sizeof(*w));
+	w->E = E;
+	w->H = H;
+	w->kdim = kdim ? kdim : E;
+	w->vdim = vdim ? vdim : E;
+	w->bias = bias;
+	/* declaration order is PyTorch's state_dict() order */
+	if (w->kdim == E && w->vdim == E) {
+		declare(p, &w->in_proj_weight, prefix, "in_proj_weight", INIT_XAVIER_UNIFORM, 2, 3 * E, E);
+	} else {
+		declare(p, &w->q_proj_weight, prefix, "q_proj_weight", INIT_XAVIER_UNIFORM, 2, E, E);
+		declare(p, &w->k_proj_weight, prefix, "k_proj_weight", INIT_XAVIER_UNIFORM, 2, E, w->kdim);
+		declare(p, &w->v_proj_weight, prefix, "v_proj_weight", INIT_XAVIER_UNIFORM, 2, E, w->vdim);
+	}
+	if (bias)
+		declare(p, &w->in_proj_bias, prefix, "in_proj_bias", INIT_ZEROS, 1, 3 * E, 0);
+	declare(p, &w->out_proj_weight, prefix, "out_proj.weight", INIT_LINEAR, 2, E, E);
+	if (bias)
+		declare(p, &w->out_proj_bias, prefix, "out_proj.bias", INIT_ZEROS, 1, E, 0);
+}
+
+size_t mha_work_size(const MhaWeights *w, size_t T, size_t S)
+{
+	/* q, qh, oh, concat: [T,E] each; k, v, kh, vh: [S,E] each; scratch: [S] */
+	size_t TE = xmul(T, w->E, "attention"), SE = xmul(S, w->E, "attention");
+	size_t n = xmul(4, TE, "attention"), m = xmul(4, SE, "attention");
+
+	if (n > SIZE_MAX - m || n + m > SIZE_MAX - S)
+		die("attention: size overflow");
+	return n + m + S;
+}
+
+void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S)
+{
+	size_t TE = T * w->E, SE = S * w->E;
+
+	parts->q = work;
+	parts->k = parts->q + TE;
+	parts->v = parts->k + SE;
+	parts->qh = parts->v + SE;
+	parts->kh = parts->qh + TE;
+	parts->vh = parts->kh + SE;
+	parts->oh = parts->vh + SE;
+	parts->concat = parts->oh + TE;
+	parts->scratch = parts->concat + TE;
+}
+
+/* which = 0, 1, 2 for q, k, v: the rows of in_proj_weight (and in_proj_bias) that belong to it */
+static const float *proj_weight(const MhaWeights *w, int which)
+{
+	if (w->in_proj_weight)
+		return w->in_proj_weight + (size_t)which * w->E * w->E;
+	return which == 0 ? w->q_proj_weight : which == 1 ? w->k_proj_weight : w->v_proj_weight;
+}
+
+static const float *proj_bias(const MhaWeights *w, int which)
+{
+	return w->in_proj_bias ? w->in_proj_bias + (size_t)which * w->E : NULL;
+}
+
+/* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
+static void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
+{
+	for (size_t h = 0; h < H; h++)
+		for (size_t n = 0; n < N; n++)
+			memcpy(heads + (h * N + n) * Dh, x + n * H * Dh + h * Dh, Dh * sizeof(float));
+}
+
+/* x[N,E] = the heads[H,N,Dh] side by side: the inverse of split_heads ("Concat" of eq. 3.2.2) */
+static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
+{
+	for (size_t h = 0; h < H; h++)
+		for (size_t n = 0; n < N; n++)
+			memcpy(x + n * H * Dh + h * Dh, heads + (h * N + n) * Dh, Dh * sizeof(float));
+}
+
+/*
+ * Steps 2 to 5 of multi-head attention, from the projections q[T,E], k[S,E], v[S,E]:
+ * split into heads, attention in each head, concatenation, output projection.
+ * The queries are at positions first .. first+T-1 (causal blocks key s > first + t).
+ */
+static size_t attend_projected(float *out, float *attn, const MhaParts *p, const MhaWeights *w, const float *q,
+			       const float *k, const float *v, const unsigned char *allowed, bool causal,
+			       size_t first, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, Dh = E / H, blocked = 0;
+	float scale = 1.0f / sqrtf((float)Dh); /* each head is scaled by its own width, Dh, not by E */
+
+	/* step 2: [T,E] -> [H,T,Dh]: head h sees only its Dh columns of every projection */
+	split_heads(p->qh, q, T, H, Dh);
+	split_heads(p->kh, k, S, H, Dh);
+	split_heads(p->vh, v, S, H, Dh);
+	/* step 3: scaled dot-product attention in each head, independently (eq. 1) */
+	for (size_t h = 0; h < H; h++) {
+		const float *q_h = p->qh + h * T * Dh, *k_h = p->kh + h * S * Dh, *v_h = p->vh + h * S * Dh;
+		float *o_h = p->oh + h * T * Dh, *attn_h = attn ? attn + h * T * S : NULL;
+		if (!causal || first == 0) {
+			blocked += attention_forward(o_h, attn_h, NULL, p->scratch, q_h, k_h, v_h, allowed, causal,
+						     scale, T, S, Dh, Dh);
+			continue;
+		}
+		/* causal with an offset (a KV cache): query t sees the keys 0 .. first + t, one row at a time */
+		for (size_t t = 0; t < T; t++) {
+			size_t visible = first + t + 1 < S ? first + t + 1 : S;
+			float *attn_t = attn_h ? attn_h + t * S : NULL;
+			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, p->scratch, q_h + t * Dh, k_h, v_h,
+						     allowed ? allowed + t * S : NULL, false, scale, 1, visible, Dh,
+						     Dh);
+			if (attn_t)
+				memset(attn_t + visible, 0, (S - visible) * sizeof(float));
+		}
+	}
+	/* step 4: [H,T,Dh] -> [T,E]: the heads' outputs side by side */
+	merge_heads(p->concat, p->oh, T, H, Dh);
+	/* step 5: out = concat W_o^T + b_o, the output projection that mixes the heads */
+	linear(out, p->concat, w->out_proj_weight, w->out_proj_bias, T, E, E);
+	return blocked;
+}
+
+size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, const float *query,
+		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
+		   size_t S)
+{
+	MhaParts p;
+
+	mha_work_parts(&p, work, w, T, S);
+	/* step 1: the three projections q = query W_q^T + b_q, k = key W_k^T + b_k, v = value W_v^T + b_v */
+	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
+	linear(p.k, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
+	linear(p.v, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
+}
+
+bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const float *value, size_t S)
+{
+	if (S > c->capacity - c->len)
+		return false;
+	linear(c->k + c->len * w->E, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
+	linear(c->v + c->len * w->E, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	c->len += S;
+	return true;
+}
+
+size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights *w, const MhaCache *c,
+			  const float *query, const unsigned char *allowed, bool causal, size_t first, size_t T)
+{
+	MhaParts p;
+
+	mha_work_parts(&p, work, w, T, c->len);
+	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
+	return attend_projected(out, attn, &p, w, p.q, c->k, c->v, allowed, causal, first, T, c->len);
+}

@@ -1,0 +1,309 @@
+#include "transformer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention.h"
+#include "err.h"
+#include "linalg.h"
+
+/* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
+ * Dh = E / H, F = d_ff */
+
+/* ---- parameters ------------------------------------------------------------------------ */
+
+static void add(Params *p, float **slot, const char *prefix, size_t i, const char *name, InitRule init,
+		double arg, int ndim, size_t d0, size_t d1)
+{
+	char full[512];
+	size_t shape[2] = { d0, d1 };
+
+	if (i == (size_t)-1)
+		snprintf(full, sizeof(full), "%s%s", prefix, name);
+	else
+		snprintf(full, sizeof(full), "%slayers.%zu.%s", prefix, i, name);
+	params_add(p, slot, full, init, arg, ndim, shape);
+}
+
+void transformer_declare(Params *p, Transformer *m, const TransformerConfig *cfg, bool decoder, const char *prefix)
+{
+	size_t E = cfg->E, F = cfg->F;
+	char name[512];
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->decoder = decoder;
+	m->layer = xcalloc(cfg->N, sizeof(TransformerLayer));
+	for (size_t i = 0; i < cfg->N; i++) {
+		TransformerLayer *L = &m->layer[i];
+		snprintf(name, sizeof(name), "%slayers.%zu.self_attn.", prefix, i);
+		mha_declare(p, &L->self_attn, name, E, cfg->H, E, E, true);
+		if (decoder) {
+			snprintf(name, sizeof(name), "%slayers.%zu.multihead_attn.", prefix, i);
+			mha_declare(p, &L->cross_attn, name, E, cfg->H, E, E, true);
+		}
+		/* nn.Linear: weight and bias U(-1/sqrt(in), 1/sqrt(in)) */
+		add(p, &L->linear1_weight, prefix, i, "linear1.weight", INIT_LINEAR, 0, 2, F, E);
+		add(p, &L->linear1_bias, prefix, i, "linear1.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), 1, F, 0);
+		add(p, &L->linear2_weight, prefix, i, "linear2.weight", INIT_LINEAR, 0, 2, E, F);
+		add(p, &L->linear2_bias, prefix, i, "linear2.bias", INIT_UNIFORM, 1.0 / sqrt((double)F), 1, E, 0);
+		add(p, &L->norm1_weight, prefix, i, "norm1.weight", INIT_ONES, 0, 1, E, 0);
+		add(p, &L->norm1_bias, prefix, i, "norm1.bias", INIT_ZEROS, 0, 1, E, 0);
+		add(p, &L->norm2_weight, prefix, i, "norm2.weight", INIT_ONES, 0, 1, E, 0);
+		add(p, &L->norm2_bias, prefix, i, "norm2.bias", INIT_ZEROS, 0, 1, E, 0);
+		if (decoder) {
+			add(p, &L->norm3_weight, prefix, i, "norm3.weight", INIT_ONES, 0, 1, E, 0);
+			add(p, &L->norm3_bias, prefix, i, "norm3.bias", INIT_ZEROS, 0, 1, E, 0);
+		}
+	}
+	if (cfg->final_norm) {
+		add(p, &m->norm_weight, prefix, (size_t)-1, "norm.weight", INIT_ONES, 0, 1, E, 0);
+		add(p, &m->norm_bias, prefix, (size_t)-1, "norm.bias", INIT_ZEROS, 0, 1, E, 0);
+	}
+}
+
+void transformer_free(Transformer *m)
+{
+	free(m->layer);
+	m->layer = NULL;
+}
+
+/* ---- one sublayer: residual connection and LayerNorm, in either order ---------------------- */
+
+/* What a sublayer reads: x itself (post-norm), or LayerNorm(x) in tmp[T,E] (pre-norm). */
+static const float *sublayer_input(float *tmp, const float *x, const float *gamma, const float *beta,
+				   const TransformerConfig *cfg, size_t T)
+{
+	if (!cfg->norm_first)
+		return x;
+	layer_norm(tmp, x, gamma, beta, cfg->eps, T, cfg->E);
+	return tmp;
+}
+
+/* x = LayerNorm(x + a) (post-norm, section 3.1), or x = x + a (pre-norm: the norm came before) */
+static void sublayer_output(float *x, const float *a, const float *gamma, const float *beta,
+			    const TransformerConfig *cfg, size_t T)
+{
+	residual_add(x, a, T * cfg->E);
+	if (!cfg->norm_first)
+		layer_norm(x, x, gamma, beta, cfg->eps, T, cfg->E);
+}
+
+static void final_norm(float *x, const Transformer *m, size_t T)
+{
+	if (m->cfg.final_norm)
+		layer_norm(x, x, m->norm_weight, m->norm_bias, m->cfg.eps, T, m->cfg.E);
+}
+
+/* ---- whole sequences ------------------------------------------------------------------- */
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* tmp[T,E], a[T,E], hidden[T,F], then the attention's work space */
+static size_t layer_work(const Transformer *m, size_t T, size_t attention)
+{
+	size_t E = m->cfg.E, F = m->cfg.F;
+
+	return xmul(T, 2 * E + F, "transformer work") + attention;
+}
+
+size_t encoder_work_size(const Transformer *m, size_t T)
+{
+	return layer_work(m, T, m->cfg.N ? mha_work_size(&m->layer[0].self_attn, T, T) : 0);
+}
+
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
+		       size_t T)
+{
+	const TransformerConfig *cfg = &m->cfg;
+	size_t E = cfg->E, H = cfg->H, blocked = 0;
+	float *tmp = work, *a = tmp + T * E, *hidden = a + T * E, *mha_work = hidden + T * cfg->F;
+
+	for (size_t i = 0; i < cfg->N; i++) {
+		const TransformerLayer *L = &m->layer[i];
+		const float *in;
+		float *attn_i = attn ? attn + i * H * T * T : NULL;
+		/* sublayer 1: multi-head self-attention, every position sees every unpadded position */
+		in = sublayer_input(tmp, x, L->norm1_weight, L->norm1_bias, cfg, T);
+		blocked += mha_forward(a, attn_i, mha_work, &L->self_attn, in, in, in, allowed, false, T, T);
+		sublayer_output(x, a, L->norm1_weight, L->norm1_bias, cfg, T);
+		/* sublayer 2: the position-wise feed-forward network */
+		in = sublayer_input(tmp, x, L->norm2_weight, L->norm2_bias, cfg, T);
+		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
+			     cfg->activation, T, E, cfg->F);
+		sublayer_output(x, a, L->norm2_weight, L->norm2_bias, cfg, T);
+	}
+	final_norm(x, m, T);
+	return blocked;
+}
+
+size_t decoder_work_size(const Transformer *m, size_t T, size_t S)
+{
+	if (m->cfg.N == 0)
+		return layer_work(m, T, 0);
+	return layer_work(m, T,
+			  max_size(mha_work_size(&m->layer[0].self_attn, T, T),
+				   mha_work_size(&m->layer[0].cross_attn, T, S)));
+}
+
+size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
+		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
+		       size_t T, size_t S)
+{
+	const TransformerConfig *cfg = &m->cfg;
+	size_t E = cfg->E, H = cfg->H, blocked = 0;
+	float *tmp = work, *a = tmp + T * E, *hidden = a + T * E, *mha_work = hidden + T * cfg->F;
+
+	for (size_t i = 0; i < cfg->N; i++) {
+		const TransformerLayer *L = &m->layer[i];
+		const float *in;
+		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only */
+		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, cfg, T);
+		blocked += mha_forward(a, self_attn ? self_attn + i * H * T * T : NULL, mha_work, &L->self_attn, in,
+				       in, in, self_allowed, true, T, T);
+		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, T);
+		/* sublayer 2: encoder-decoder attention: queries from the decoder, keys and values the memory */
+		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, T);
+		blocked += mha_forward(a, cross_attn ? cross_attn + i * H * T * S : NULL, mha_work, &L->cross_attn,
+				       in, memory, memory, cross_allowed, false, T, S);
+		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, T);
+		/* sublayer 3: the position-wise feed-forward network */
+		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, T);
+		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
+			     cfg->activation, T, E, cfg->F);
+		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, cfg, T);
+	}
+	final_norm(y, m, T);
+	return blocked;
+}
+
+/* ---- one position at a time, with the key/value cache ------------------------------------ */
+
+/* n caches of cap positions, each k and v [cap, E], in one allocation */
+static MhaCache *caches_new(size_t n, size_t cap, size_t E)
+{
+	MhaCache *c = xcalloc(n, sizeof(MhaCache));
+	float *buf = xmalloc(xmul(xmul(2 * n, cap, "cache"), xmul(E, sizeof(float), "cache"), "cache"));
+
+	for (size_t i = 0; i < n; i++) {
+		c[i].k = buf + 2 * i * cap * E;
+		c[i].v = c[i].k + cap * E;
+		c[i].capacity = cap;
+	}
+	return c;
+}
+
+static void caches_free(MhaCache *c)
+{
+	if (c)
+		free(c[0].k); /* the one allocation */
+	free(c);
+}
+
+KvCache *kv_cache_new(const Transformer *m, size_t max_T)
+{
+	KvCache *c = xcalloc(1, sizeof(KvCache));
+
+	c->N = m->cfg.N;
+	c->E = m->cfg.E;
+	c->max_T = max_T;
+	c->self = caches_new(c->N, max_T, m->cfg.E);
+	return c;
+}
+
+void kv_cache_free(KvCache *c)
+{
+	if (!c)
+		return;
+	caches_free(c->self);
+	free(c);
+}
+
+size_t kv_cache_len(const KvCache *c)
+{
+	return c->N ? c->self[0].len : 0;
+}
+
+void kv_cache_clear(KvCache *c)
+{
+	for (size_t i = 0; i < c->N; i++)
+		c->self[i].len = 0;
+}
+
+void kv_cache_copy(KvCache *dst, const KvCache *src)
+{
+	for (size_t i = 0; i < src->N; i++) {
+		size_t n = src->self[i].len * src->E;
+		memcpy(dst->self[i].k, src->self[i].k, n * sizeof(float));
+		memcpy(dst->self[i].v, src->self[i].v, n * sizeof(float));
+		dst->self[i].len = src->self[i].len;
+	}
+}
+
+MemoryCache *memory_cache_new(const Transformer *m, size_t max_S)
+{
+	MemoryCache *c = xcalloc(1, sizeof(MemoryCache));
+
+	c->N = m->cfg.N;
+	c->max_S = max_S;
+	c->cross = caches_new(c->N, max_S, m->cfg.E);
+	return c;
+}
+
+void memory_cache_free(MemoryCache *c)
+{
+	if (!c)
+		return;
+	caches_free(c->cross);
+	free(c);
+}
+
+void memory_cache_fill(MemoryCache *c, const Transformer *m, const float *memory, size_t S)
+{
+	for (size_t i = 0; i < c->N; i++) {
+		c->cross[i].len = 0;
+		if (!mha_cache_append(&c->cross[i], &m->layer[i].cross_attn, memory, memory, S))
+			die("memory of %zu positions: the cache holds %zu", S, c->max_S);
+	}
+}
+
+/* tmp[E], a[E], hidden[F], then mha_forward_cached's work space for one query */
+size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S)
+{
+	return layer_work(m, 1, mha_work_size(&m->layer[0].self_attn, 1, max_size(max_T, max_S)));
+}
+
+void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
+		  const MemoryCache *mem, const unsigned char *cross_allowed)
+{
+	const TransformerConfig *cfg = &m->cfg;
+	size_t E = cfg->E, H = cfg->H, t = kv_cache_len(c), S = mem->N ? mem->cross[0].len : 0;
+	float *tmp = work, *a = tmp + E, *hidden = a + E, *mha_work = hidden + cfg->F;
+
+	for (size_t i = 0; i < cfg->N; i++) {
+		const TransformerLayer *L = &m->layer[i];
+		const float *in;
+		/* sublayer 1: this position's key and value join the cache; its query attends to positions 0..t */
+		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, cfg, 1);
+		if (!mha_cache_append(&c->self[i], &L->self_attn, in, in, 1))
+			die("position %zu: the decoder cache holds %zu", t, c->max_T);
+		mha_forward_cached(a, NULL, mha_work, &L->self_attn, &c->self[i], in, NULL, true, t, 1);
+		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, 1);
+		/* sublayer 2: encoder-decoder attention over the memory's keys and values, projected once */
+		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, 1);
+		mha_forward_cached(a, cross_attn ? cross_attn + i * H * S : NULL, mha_work, &L->cross_attn,
+				   &mem->cross[i], in, cross_allowed, false, 0, 1);
+		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, 1);
+		/* sublayer 3: the feed-forward network */
+		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, 1);
+		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
+			     cfg->activation, 1, E, cfg->F);
+		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, cfg, 1);
+	}
+	final_norm(y, m, 1);
+}

@@ -1,0 +1,119 @@
+/* transformer: encoder and decoder layers and stacks of "Attention Is All You Need", as torch.nn.Transformer. */
+#ifndef PF_TRANSFORMER_H
+#define PF_TRANSFORMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "layers.h"
+#include "mha.h"
+#include "params.h"
+
+/* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
+ * Dh = E / H, F = d_ff */
+
+typedef struct {
+	size_t N, E, H, F;
+	Activation activation;
+	bool norm_first;  /* pre-norm x + Sublayer(LayerNorm(x)); false: the paper's LayerNorm(x + Sublayer(x)) */
+	bool final_norm;  /* one more LayerNorm after the last layer: "norm.weight", "norm.bias" */
+	float eps;        /* LayerNorm's epsilon (torch: 1e-5) */
+} TransformerConfig;
+
+/* One layer's parameters, by torch.nn.TransformerEncoderLayer / TransformerDecoderLayer's names. */
+typedef struct {
+	MhaWeights self_attn;   /* "self_attn.*" */
+	MhaWeights cross_attn;  /* "multihead_attn.*": decoder only (keys and values from the memory) */
+	float *linear1_weight;  /* [F, E] "linear1.weight" */
+	float *linear1_bias;    /* [F]    "linear1.bias" */
+	float *linear2_weight;  /* [E, F] "linear2.weight" */
+	float *linear2_bias;    /* [E]    "linear2.bias" */
+	float *norm1_weight, *norm1_bias; /* [E] "norm1.*": around self-attention */
+	float *norm2_weight, *norm2_bias; /* [E] "norm2.*": encoder: around the feed-forward; decoder: cross-attention */
+	float *norm3_weight, *norm3_bias; /* [E] "norm3.*": decoder only, around the feed-forward */
+} TransformerLayer;
+
+/* A stack of N layers, as torch.nn.TransformerEncoder / TransformerDecoder. */
+typedef struct {
+	TransformerConfig cfg;
+	bool decoder;
+	TransformerLayer *layer;          /* [N] */
+	float *norm_weight, *norm_bias;   /* [E] "norm.*", NULL without the final norm */
+} Transformer;
+
+/*
+ * Declare the stack's parameters as "<prefix>layers.{i}.self_attn.in_proj_weight" and so on, with the
+ * initialisation rules of torch's modules (xavier-uniform attention projections, nn.Linear's rule for
+ * linear1 and linear2, ones and zeros for LayerNorm). Dies with a usage message when E % H != 0.
+ */
+void transformer_declare(Params *p, Transformer *m, const TransformerConfig *cfg, bool decoder, const char *prefix);
+void transformer_free(Transformer *m);
+
+/* Floats of work space encoder_forward needs for T positions. */
+size_t encoder_work_size(const Transformer *m, size_t T);
+/*
+ * x[T,E] = Encoder(x) in place: N times  x = LayerNorm(x + SelfAttention(x)); x = LayerNorm(x + FFN(x))
+ * (section 3.1; pre-norm: x = x + SelfAttention(LayerNorm(x)); x = x + FFN(LayerNorm(x))), then the
+ * final norm. allowed[T,T] (NULL = all) as attention_forward (the padding mask: 0 for keys that are <pad>).
+ * attn[N,H,T,T] (NULL = not wanted) receives every layer's and head's weights. Returns the number of
+ * query rows that had every key blocked (their attention output is zero).
+ */
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
+		       size_t T);
+
+/* Floats of work space decoder_forward needs for T target and S memory positions. */
+size_t decoder_work_size(const Transformer *m, size_t T, size_t S);
+/*
+ * y[T,E] = Decoder(y, memory[S,E]) in place: N times
+ *   y = LayerNorm(y + MaskedSelfAttention(y)); y = LayerNorm(y + Attention(y, memory)); y = LayerNorm(y + FFN(y))
+ * (section 3.1; pre-norm as in encoder_forward), then the final norm. Self-attention is causal (position t
+ * sees positions 0..t); self_allowed[T,T] and cross_allowed[T,S] (NULL = all) add padding masks.
+ * self_attn[N,H,T,T] and cross_attn[N,H,T,S] (NULL = not wanted) receive the weights.
+ */
+size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
+		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
+		       size_t T, size_t S);
+
+/*
+ * The decoder's caches for generation, one position at a time. The keys and values of the positions
+ * already decoded never change (self-attention is causal), so each new position projects only its own
+ * and attends to the kept ones: a step costs O(T) instead of a whole re-run, O(T^2). The memory's keys
+ * and values, the same at every step, are projected once per source sequence.
+ */
+typedef struct {
+	size_t N, E, max_T;
+	MhaCache *self;    /* [N] each layer's self-attention keys and values, [max_T, E] each */
+} KvCache;
+
+typedef struct {
+	size_t N, max_S;
+	MhaCache *cross;   /* [N] each layer's cross-attention keys and values of the memory, [max_S, E] each */
+} MemoryCache;
+
+KvCache *kv_cache_new(const Transformer *m, size_t max_T);
+void kv_cache_free(KvCache *c);
+/* Positions cached so far. */
+size_t kv_cache_len(const KvCache *c);
+/* Forget every position (a new sequence). */
+void kv_cache_clear(KvCache *c);
+/* dst = src (made for the same model and max_T): beam search moves a hypothesis' cache to another slot. */
+void kv_cache_copy(KvCache *dst, const KvCache *src);
+
+MemoryCache *memory_cache_new(const Transformer *m, size_t max_S);
+void memory_cache_free(MemoryCache *c);
+/* Project memory[S,E] (S <= max_S) through every layer's cross-attention key and value weights. */
+void memory_cache_fill(MemoryCache *c, const Transformer *m, const float *memory, size_t S);
+
+/* Floats of work space decoder_step needs with caches of max_T target and max_S memory positions. */
+size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S);
+/*
+ * y[E] = the decoder's output at position t = kv_cache_len(c), from that position's input y[E] (in
+ * place), the positions cached before it and the memory's cached keys and values; appends position t
+ * to c. Equal to row t of decoder_forward on the whole prefix 0..t. cross_allowed[S] (NULL = all) is the
+ * memory padding mask; cross_attn[N,H,S] (NULL = not wanted) receives the cross-attention weights.
+ * The caller checks that t < max_T.
+ */
+void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
+		  const MemoryCache *mem, const unsigned char *cross_allowed);
+
+#endif

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# encode: the Transformer encoder against torch.nn.TransformerEncoder (tests/golden/make_transformer.py).
+load helpers
+
+G="$GOLDEN/transformer"
+ENC="--layers 2 --heads 2 --ff 16"
+
+@test "encode: post-norm relu equals torch" {
+	encode $ENC --weights "$G/enc_post_relu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_post_relu.txt" 1e-4
+}
+
+@test "encode: post-norm gelu with the final norm equals torch" {
+	encode $ENC --activation gelu --final-norm --weights "$G/enc_post_gelu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_post_gelu.txt" 1e-4
+}
+
+@test "encode: pre-norm relu with the final norm equals torch" {
+	encode $ENC --norm-first --final-norm --weights "$G/enc_pre_relu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_pre_relu.txt" 1e-4
+}
+
+@test "encode: pre-norm gelu equals torch" {
+	encode $ENC --norm-first --activation gelu --weights "$G/enc_pre_gelu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_pre_gelu.txt" 1e-4
+}
+
+@test "encode: <pad> labels mask those keys, as torch's src_key_padding_mask" {
+	for c in "post_relu" "post_gelu --activation gelu --final-norm" "pre_relu --norm-first --final-norm" \
+		"pre_gelu --norm-first --activation gelu"; do
+		set -- $c
+		name=$1
+		shift
+		encode $ENC "$@" --weights "$G/enc_$name.npz" "$G/enc_x_pad.txt" > "$BATS_TEST_TMPDIR/y.txt"
+		assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_${name}_pad.txt" 1e-4
+	done
+}
+
+@test "encode: --no-pad-mask attends to <pad> keys too" {
+	encode $ENC --no-pad-mask --weights "$G/enc_post_relu.npz" "$G/enc_x_pad.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_post_relu.txt" 1e-4
+}
+
+@test "encode: keeps the row labels" {
+	run encode $ENC --weights "$G/enc_post_relu.npz" "$G/enc_x_pad.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"#rows the cat sat <pad> <pad>"* ]]
+}
+
+@test "encode: --attn writes N x H x T x T weights equal to torch's, labelled" {
+	encode $ENC --weights "$G/enc_post_relu.npz" --attn "$BATS_TEST_TMPDIR/a.txt" "$G/enc_x_pad.txt" > /dev/null
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$G/enc_post_relu_pad_attn.txt" 1e-5
+	run tensor info "$BATS_TEST_TMPDIR/a.txt"
+	[[ "$output" == *"2x2x5x5"* ]]
+	[[ "$output" == *"cols: the cat sat <pad> <pad>"* ]]
+}
+
+@test "encode: --prefix reads the encoder inside a whole-model archive" {
+	tensor rand --shape 3x16 --seed 4 > "$BATS_TEST_TMPDIR/x.txt"
+	run encode --layers 2 --heads 2 --ff 32 --final-norm --prefix encoder. --weights "$G/model.npz" "$BATS_TEST_TMPDIR/x.txt"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "#tensor 3 16" ]]
+}
+
+@test "encode: a weight of another shape than the input makes is an error naming both shapes" {
+	run encode --layers 2 --heads 2 --ff 32 --final-norm --prefix encoder. --weights "$G/model.npz" "$G/enc_x.txt"
+	assert_fails 1 "encoder.layers.0.self_attn.in_proj_weight has shape 48x16, expected 24x8"
+}
+
+@test "encode: --seed with --save-weights then --weights gives the same output" {
+	tensor rand --shape 4x8 > "$BATS_TEST_TMPDIR/x.txt"
+	encode $ENC --seed 7 --save-weights "$BATS_TEST_TMPDIR/w.npz" "$BATS_TEST_TMPDIR/x.txt" > "$BATS_TEST_TMPDIR/a.txt"
+	encode $ENC --weights "$BATS_TEST_TMPDIR/w.npz" "$BATS_TEST_TMPDIR/x.txt" > "$BATS_TEST_TMPDIR/b.txt"
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" 0
+}
+
+@test "encode: the default feed-forward width is 4 d_model" {
+	tensor rand --shape 2x8 > "$BATS_TEST_TMPDIR/x.txt"
+	encode --layers 1 --heads 2 --save-weights "$BATS_TEST_TMPDIR/w.npz" "$BATS_TEST_TMPDIR/x.txt" > /dev/null
+	run encode --layers 1 --heads 2 --ff 32 --weights "$BATS_TEST_TMPDIR/w.npz" "$BATS_TEST_TMPDIR/x.txt"
+	[ "$status" -eq 0 ]
+}
+
+@test "encode: every tensor of the stream is encoded" {
+	cat "$G/enc_x.txt" "$G/enc_x.txt" | encode $ENC --weights "$G/enc_post_relu.npz" > "$BATS_TEST_TMPDIR/y.txt"
+	cat "$G/enc_post_relu.txt" "$G/enc_post_relu.txt" > "$BATS_TEST_TMPDIR/want.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$BATS_TEST_TMPDIR/want.txt" 1e-4
+}
+
+@test "encode: --layers larger than the archive holds is an error naming the missing weight" {
+	run encode --layers 3 --heads 2 --ff 16 --weights "$G/enc_post_relu.npz" "$G/enc_x.txt"
+	assert_fails 1 "missing parameter layers.2.self_attn.in_proj_weight"
+}
+
+@test "encode: --final-norm without norm.* in the archive is an error" {
+	run encode $ENC --final-norm --weights "$G/enc_post_relu.npz" "$G/enc_x.txt"
+	assert_fails 1 "missing parameter norm.weight"
+}
+
+@test "encode: an archive with more layers than --layers is an error, not silently ignored" {
+	run encode --layers 1 --heads 2 --ff 16 --weights "$G/enc_post_relu.npz" "$G/enc_x.txt"
+	assert_fails 1 "unused parameter layers.1."
+}
+
+@test "encode: d_model not divisible by --heads is a usage error" {
+	run encode --heads 3 "$G/enc_x.txt"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"3"* && "$output" == *"8"* ]]
+}
+
+@test "encode: a tensor of another width than the first is an error" {
+	tensor rand --shape 2x6 > "$BATS_TEST_TMPDIR/x6.txt"
+	cat "$G/enc_x.txt" "$BATS_TEST_TMPDIR/x6.txt" > "$BATS_TEST_TMPDIR/x.txt"
+	run encode $ENC --weights "$G/enc_post_relu.npz" "$BATS_TEST_TMPDIR/x.txt"
+	assert_fails 1 "tensor #1 is 6 wide, the first was 8"
+}
+
+@test "encode: bad option values are usage errors" {
+	run encode --layers 0 "$G/enc_x.txt"
+	assert_fails 2 "--layers: 0 is out of range"
+	run encode --activation tanh "$G/enc_x.txt"
+	assert_fails 2 "--activation: 'tanh' is not relu or gelu"
+	run encode --arch lstm "$G/enc_x.txt"
+	assert_fails 2 "--arch: 'lstm' is not an architecture"
+	run encode --eps 0 "$G/enc_x.txt"
+	assert_fails 2 "--eps"
+}
+
+@test "encode: --arch transformer is the default" {
+	encode $ENC --weights "$G/enc_post_relu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/a.txt"
+	encode --arch transformer $ENC --weights "$G/enc_post_relu.npz" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/b.txt"
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" 0
+}
+
+@test "encode: --help prints the usage on stdout" {
+	run encode --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: encode"* ]]
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Golden files for tests/mha.bats, from torch.nn.MultiheadAttention (run with Debian's python3-torch).
+
+    /usr/bin/python3 tests/golden/make_mha.py
+
+For each case NAME it writes into tests/golden/:
+  mha-NAME.npz          the module's state_dict() (biases made random so that they are tested)
+  mha-NAME-q.txt        the queries, T x E, with row labels
+  mha-NAME-k.txt        keys (and mha-NAME-v.txt values) when not self-attention
+  mha-NAME-mask.txt     a 0/1 mask (1 = attend) when the case has one; -add.txt the additive form
+  mha-NAME-out.txt      torch's output, T x E
+  mha-NAME-attn.txt     torch's per-head weights, H x T x S (average_attn_weights=False)
+  mha-NAME-avg.txt      torch's averaged weights, T x S
+"""
+import os
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_text(path, x, rows=None, cols=None):
+    """Our text tensor form: #tensor shape, optional #rows / #cols labels, one row per line."""
+    x = np.asarray(x, dtype=np.float32)
+    with open(os.path.join(HERE, path), "w") as f:
+        f.write("#tensor " + " ".join(str(d) for d in x.shape) + "\n")
+        if rows is not None:
+            f.write("#rows " + " ".join(rows) + "\n")
+        if cols is not None:
+            f.write("#cols " + " ".join(cols) + "\n")
+        for row in x.reshape(-1, x.shape[-1]):
+            f.write(" ".join(repr(float(v)) for v in row) + "\n")
+
+
+def case(name, E, H, T, S=None, cross=False, kdim=None, vdim=None, bias=True, causal=False,
+         pad=None, mask=None, seed=0):
+    torch.manual_seed(seed)
+    S = T if S is None else S
+    m = torch.nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, batch_first=True)
+    with torch.no_grad():
+        for pname, p in m.named_parameters():
+            if "bias" in pname:
+                p.uniform_(-0.5, 0.5)  # PyTorch initialises them to 0: random ones test the code
+    np.savez(os.path.join(HERE, f"mha-{name}.npz"),
+             **{k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()})
+
+    qlabels = [f"q{t}" for t in range(T)]
+    klabels = [f"k{s}" for s in range(S)]
+    if pad is not None:
+        klabels = ["<pad>" if s in pad else klabels[s] for s in range(S)]
+    if not cross:
+        qlabels = klabels = ["<pad>" if pad and t in pad else f"w{t}" for t in range(T)]
+
+    q = torch.randn(1, T, E)
+    if cross:
+        k = torch.randn(1, S, kdim or E)
+        v = torch.randn(1, S, vdim or E) if (kdim or vdim) else k
+    else:
+        k = v = q
+    write_text(f"mha-{name}-q.txt", q[0].numpy(), rows=qlabels)
+    if cross:
+        write_text(f"mha-{name}-k.txt", k[0].numpy(), rows=klabels)
+        if v is not k:
+            write_text(f"mha-{name}-v.txt", v[0].numpy(), rows=klabels)
+
+    attn_mask = None  # torch's bool mask: True = blocked
+    if causal:
+        attn_mask = torch.triu(torch.ones(T, S, dtype=torch.bool), diagonal=1)
+    if mask is not None:
+        allowed = np.asarray(mask, dtype=np.float32)
+        write_text(f"mha-{name}-mask.txt", allowed)
+        additive = np.where(allowed == 1, 0.0, -np.inf).astype(np.float32)
+        write_text(f"mha-{name}-add.txt", additive)
+        attn_mask = torch.from_numpy(additive)  # the float form, as PyTorch users write it
+    key_padding_mask = None
+    if pad is not None:
+        key_padding_mask = torch.zeros(1, S, dtype=torch.bool)
+        key_padding_mask[0, list(pad)] = True
+
+    with torch.no_grad():
+        out, w = m(q, k, v, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                   need_weights=True, average_attn_weights=False)
+        _, avg = m(q, k, v, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                   need_weights=True, average_attn_weights=True)
+    write_text(f"mha-{name}-out.txt", out[0].numpy(), rows=qlabels)
+    write_text(f"mha-{name}-attn.txt", w[0].numpy(), rows=qlabels, cols=klabels)
+    write_text(f"mha-{name}-avg.txt", avg[0].numpy(), rows=qlabels, cols=klabels)
+
+
+def main():
+    case("self", E=8, H=2, T=4, seed=1)
+    case("cross", E=8, H=4, T=3, S=5, cross=True, seed=2)
+    case("causal", E=6, H=3, T=5, causal=True, seed=3)
+    case("pad", E=4, H=2, T=3, S=5, cross=True, pad={1, 4}, seed=4)
+    case("kvdim", E=6, H=2, T=3, S=4, cross=True, kdim=5, vdim=3, seed=5)
+    case("nobias", E=8, H=2, T=4, bias=False, seed=6)
+    case("h1", E=6, H=1, T=4, seed=7)
+    case("hE", E=4, H=4, T=3, seed=8)
+    case("mask", E=4, H=2, T=3, S=4, cross=True, seed=9,
+         mask=[[1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 1]])
+
+    # error cases: a weight of the wrong shape, a missing weight (E = 8, H = 2 as the "self" case)
+    good = dict(np.load(os.path.join(HERE, "mha-self.npz")))
+    wrong = dict(good)
+    wrong["in_proj_weight"] = np.zeros((24, 7), dtype=np.float32)
+    np.savez(os.path.join(HERE, "mha-wrong-shape.npz"), **wrong)
+    missing = {k: v for k, v in good.items() if k != "out_proj.bias"}
+    np.savez(os.path.join(HERE, "mha-missing.npz"), **missing)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""Golden files for tests/encode.bats and tests/decode.bats, from torch.nn.Transformer*.
+
+Run with Debian's python3 (numpy, torch) from the repository root:
+    /usr/bin/python3 tests/golden/make_transformer.py
+Writes tests/golden/transformer/: weights (.npz by state_dict() names), inputs and torch's outputs as
+text tensors, and a small trained whole model (model.npz) with torch's greedy translations.
+Models run in train() mode with dropout 0: the same numbers as eval(), without the nested-tensor fast
+path (which would zero padded positions instead of computing them).
+"""
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transformer")
+os.makedirs(OUT, exist_ok=True)
+torch.manual_seed(0)
+torch.set_num_threads(1)
+
+E, H, F, N = 8, 2, 16, 2
+
+
+def fmt(v):
+    return "%.9g" % v
+
+
+def write_tensor(path, a, rows=None, cols=None):
+    if isinstance(a, torch.Tensor):
+        a = a.detach().numpy()
+    a = np.asarray(a, dtype=np.float32)
+    with open(os.path.join(OUT, path), "w") as f:
+        f.write("#tensor %s\n" % " ".join(str(d) for d in a.shape))
+        if rows:
+            f.write("#rows %s\n" % " ".join(rows))
+        if cols:
+            f.write("#cols %s\n" % " ".join(cols))
+        for row in a.reshape(-1, a.shape[-1]):
+            f.write(" ".join(fmt(v) for v in row) + "\n")
+
+
+def save_npz(path, state, texts=None):
+    arrays = {k: v.detach().numpy().astype(np.float32) for k, v in state.items()}
+    for k, v in (texts or {}).items():
+        arrays[k] = np.frombuffer(v.encode(), dtype=np.uint8)
+    np.savez(os.path.join(OUT, path), **arrays)
+
+
+def pad_mask(labels):
+    return torch.tensor([[w == "<pad>" for w in labels]])
+
+
+def layer_inputs(stack):
+    """Capture each layer's input (a forward pre-hook) to recompute its attention weights."""
+    seen = []
+    for layer in stack.layers:
+        layer.register_forward_pre_hook(lambda mod, args: seen.append(args[0].detach().clone()))
+    return seen
+
+
+# ---- encoder ----
+src_words = "the cat sat on mat".split()
+src_pad = "the cat sat <pad> <pad>".split()
+x = torch.randn(1, 5, E)
+write_tensor("enc_x.txt", x[0], rows=src_words)
+write_tensor("enc_x_pad.txt", x[0], rows=src_pad)
+
+for norm_first in (False, True):
+    for act in ("relu", "gelu"):
+        final = (norm_first, act) in ((False, "gelu"), (True, "relu"))
+        name = "enc_%s_%s" % ("pre" if norm_first else "post", act)
+        layer = nn.TransformerEncoderLayer(E, H, F, dropout=0.0, activation=act, batch_first=True,
+                                           norm_first=norm_first)
+        enc = nn.TransformerEncoder(layer, N, norm=nn.LayerNorm(E) if final else None,
+                                    enable_nested_tensor=False)
+        with torch.no_grad():  # LayerNorm's affine parameters away from 1 and 0, so that tests see them
+            for n_, p in enc.named_parameters():
+                if "norm" in n_:
+                    p.add_(0.1 * torch.randn_like(p))
+        enc.train()
+        save_npz(name + ".npz", enc.state_dict())
+        write_tensor(name + ".txt", enc(x)[0], rows=src_words)
+        write_tensor(name + "_pad.txt", enc(x, src_key_padding_mask=pad_mask(src_pad))[0], rows=src_pad)
+        if name == "enc_post_relu":
+            seen = layer_inputs(enc)
+            enc(x, src_key_padding_mask=pad_mask(src_pad))
+            w = [l.self_attn(s, s, s, key_padding_mask=pad_mask(src_pad), average_attn_weights=False)[1][0]
+                 for l, s in zip(enc.layers, seen)]
+            write_tensor(name + "_pad_attn.txt", torch.stack(w), rows=src_pad, cols=src_pad)
+
+# ---- decoder ----
+tgt_words = "<s> le chat dort".split()
+tgt_pad = "<s> le <pad> <pad>".split()
+y = torch.randn(1, 4, E)
+mem = torch.randn(1, 5, E)
+write_tensor("dec_y.txt", y[0], rows=tgt_words)
+write_tensor("dec_y_pad.txt", y[0], rows=tgt_pad)
+write_tensor("dec_mem.txt", mem[0], rows=src_words)
+write_tensor("dec_mem_pad.txt", mem[0], rows=src_pad)
+causal = nn.Transformer.generate_square_subsequent_mask(4)
+
+for norm_first in (False, True):
+    for act in ("relu", "gelu"):
+        final = (norm_first, act) in ((False, "gelu"), (True, "relu"))
+        name = "dec_%s_%s" % ("pre" if norm_first else "post", act)
+        layer = nn.TransformerDecoderLayer(E, H, F, dropout=0.0, activation=act, batch_first=True,
+                                           norm_first=norm_first)
+        dec = nn.TransformerDecoder(layer, N, norm=nn.LayerNorm(E) if final else None)
+        with torch.no_grad():
+            for n_, p in dec.named_parameters():
+                if "norm" in n_:
+                    p.add_(0.1 * torch.randn_like(p))
+        dec.train()
+        save_npz(name + ".npz", dec.state_dict())
+        write_tensor(name + ".txt", dec(y, mem, tgt_mask=causal)[0], rows=tgt_words)
+        out = dec(y, mem, tgt_mask=causal, tgt_key_padding_mask=pad_mask(tgt_pad),
+                  memory_key_padding_mask=pad_mask(src_pad))
+        write_tensor(name + "_pad.txt", out[0], rows=tgt_pad)
+        if name == "dec_post_relu":
+            # cross-attention weights: the input of multihead_attn is norm1(y + self_attn(y)) in post-norm
+            seen = layer_inputs(dec)
+            dec(y, mem, tgt_mask=causal, memory_key_padding_mask=pad_mask(src_pad))
+            w = []
+            for l, s in zip(dec.layers, seen):
+                h = l.norm1(s + l.self_attn(s, s, s, attn_mask=causal)[0])
+                w.append(l.multihead_attn(h, mem, mem, key_padding_mask=pad_mask(src_pad),
+                                          average_attn_weights=False)[1][0])
+            write_tensor(name + "_mem_pad_cross.txt", torch.stack(w), rows=tgt_words, cols=src_pad)
+
+
+# ---- a whole model, trained a little on a toy translation, for decode --generate ----
+SPECIALS = ["<pad>", "<unk>", "<s>", "</s>"]
+nouns = {"cat": "chat", "dog": "chien", "mat": "tapis", "sofa": "canape", "bird": "oiseau"}
+adjs = {"big": "grand", "small": "petit", "black": "noir"}
+verbs = {"sat": "assis", "ran": "couru", "slept": "dormi"}
+dets = {"the": "le", "a": "un"}
+preps = {"on": "sur", "under": "sous"}
+lexicon = {**nouns, **adjs, **verbs, **dets, **preps}
+src_vocab = SPECIALS + sorted(lexicon)
+tgt_vocab = SPECIALS + sorted(set(lexicon.values()))
+si = {w: i for i, w in enumerate(src_vocab)}
+ti = {w: i for i, w in enumerate(tgt_vocab)}
+rng = np.random.default_rng(0)
+
+
+def noun_phrase():
+    det, noun = rng.choice(list(dets)), rng.choice(list(nouns))
+    if rng.random() < 0.5:  # the adjective moves after the noun in French
+        adj = rng.choice(list(adjs))
+        return [det, adj, noun], [dets[det], nouns[noun], adjs[adj]]
+    return [det, noun], [dets[det], nouns[noun]]
+
+
+def sentence():
+    s1, t1 = noun_phrase()
+    verb, prep = rng.choice(list(verbs)), rng.choice(list(preps))
+    s2, t2 = noun_phrase()
+    return s1 + [verb, prep] + s2, t1 + [verbs[verb], preps[prep]] + t2
+
+
+D, HEADS, FF, LAYERS = 16, 2, 32, 2
+MAX_LEN = 16
+model = nn.Transformer(D, HEADS, LAYERS, LAYERS, FF, dropout=0.0, batch_first=True)
+src_embed = nn.Embedding(len(src_vocab), D)
+tgt_embed = nn.Embedding(len(tgt_vocab), D)
+generator = nn.Linear(D, len(tgt_vocab))
+
+
+def sinusoid(T, d, base=10000.0):
+    pos = np.arange(T, dtype=np.float64)[:, None]
+    i2 = np.arange(0, d, 2, dtype=np.float64)
+    angle = pos / base ** (i2 / d)
+    pe = np.zeros((T, d))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(angle), np.cos(angle)
+    return torch.tensor(pe, dtype=torch.float32)
+
+
+PE = sinusoid(64, D)
+
+
+def embed(table, ids):  # ids [B, T]: embedding * sqrt(d_model) + sinusoidal position (sections 3.4, 3.5)
+    return table(ids) * math.sqrt(D) + PE[: ids.shape[1]]
+
+
+def batch(n):
+    pairs = [sentence() for _ in range(n)]
+    S = max(len(s) for s, _ in pairs) + 1
+    T = max(len(t) for _, t in pairs) + 2
+    src = torch.full((n, S), si["<pad>"])
+    tgt = torch.full((n, T), ti["<pad>"])
+    for b, (s, t) in enumerate(pairs):
+        ids = [si[w] for w in s] + [si["</s>"]]
+        src[b, : len(ids)] = torch.tensor(ids)
+        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
+        tgt[b, : len(ids)] = torch.tensor(ids)
+    return src, tgt
+
+
+params = list(model.parameters()) + list(src_embed.parameters()) + list(tgt_embed.parameters()) + \
+    list(generator.parameters())
+opt = torch.optim.Adam(params, lr=3e-3)
+for step in range(400):
+    src, tgt = batch(32)
+    inp, gold = tgt[:, :-1], tgt[:, 1:]
+    out = model(embed(src_embed, src), embed(tgt_embed, inp),
+                tgt_mask=nn.Transformer.generate_square_subsequent_mask(inp.shape[1]),
+                src_key_padding_mask=src == si["<pad>"], tgt_key_padding_mask=inp == ti["<pad>"],
+                memory_key_padding_mask=src == si["<pad>"])
+    loss = nn.functional.cross_entropy(generator(out).reshape(-1, len(tgt_vocab)), gold.reshape(-1),
+                                       ignore_index=ti["<pad>"])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+print("toy translation: final training loss %.4f" % loss.item())
+
+config = "\n".join([
+    "arch transformer",
+    "d_model %d" % D,
+    "heads %d" % HEADS,
+    "encoder_layers %d" % LAYERS,
+    "decoder_layers %d" % LAYERS,
+    "d_ff %d" % FF,
+    "activation relu",
+    "norm_first 0",
+    "final_norm 1",
+    "eps 1e-05",
+    "scale 1",
+    "posenc sinusoidal",
+    "posenc_base 10000",
+    "posenc_layout interleaved",
+    "bos 0",
+    "eos 1",
+    "tie 0",
+]) + "\n"
+state = {"encoder." + k: v for k, v in model.encoder.state_dict().items()}
+state.update({"decoder." + k: v for k, v in model.decoder.state_dict().items()})
+state["src_embed.weight"] = src_embed.weight
+state["tgt_embed.weight"] = tgt_embed.weight
+state["generator.weight"] = generator.weight
+state["generator.bias"] = generator.bias
+save_npz("model.npz", state, {"config": config, "src_vocab": "\n".join(src_vocab) + "\n",
+                              "tgt_vocab": "\n".join(tgt_vocab) + "\n"})
+
+model.train()  # dropout is 0; train() keeps torch off its fast path, whose padding differs
+lines = ["the big cat sat on the mat", "a dog ran under the small sofa", "the bird slept on a black cat",
+         "a small black dog sat on the big mat", "the cat sat on the zebra"]
+with open(os.path.join(OUT, "model_src.txt"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+greedy, scores = [], None
+with torch.no_grad():
+    for n_line, line in enumerate(lines):
+        src = torch.tensor([[si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]]])
+        memory = model.encoder(embed(src_embed, src))
+        ys = [ti["<s>"]]
+        rows = []
+        while len(ys) - 1 < MAX_LEN:
+            inp = torch.tensor([ys])
+            out = model.decoder(embed(tgt_embed, inp), memory,
+                                tgt_mask=nn.Transformer.generate_square_subsequent_mask(len(ys)))
+            logp = torch.log_softmax(generator(out[0, -1]), dim=-1)
+            rows.append(logp)
+            ys.append(int(logp.argmax()))
+            if ys[-1] == ti["</s>"]:
+                break
+        greedy.append(" ".join(tgt_vocab[i] for i in ys[1:] if i != ti["</s>"]))
+        if n_line == 0:
+            write_tensor("model_scores.txt", torch.stack(rows), rows=[tgt_vocab[i] for i in ys[1:]],
+                         cols=tgt_vocab)
+with open(os.path.join(OUT, "model_greedy.txt"), "w") as f:
+    f.write("\n".join(greedy) + "\n")
+print("\n".join(greedy))
