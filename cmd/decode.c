@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mask.h"
 #include "opts.h"
+#include "seq2seq.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -15,14 +16,21 @@ static const char usage_text[] =
 	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--no-pad-mask]\n"
 	"              [--attn FILE] [--self-attn FILE] [--prefix P] [--weights FILE.npz | --seed N]\n"
 	"              [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"       decode --arch rnn|gru|lstm --memory FILE [--hidden H] [--score additive|general|dot]\n"
+	"              [--attn-hidden Hd] [--init last|zeros] [--attn FILE] [--explain[=N]] [--prefix P]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [FILE]\n"
 	"\n"
 	"The decoder of \"Attention Is All You Need\", teacher-forced: on each T x E tensor of target\n"
 	"embeddings in FILE (default: standard input) and the S x E encoder output of --memory, N layers of\n"
 	"masked self-attention, encoder-decoder attention and feed-forward, each with a residual connection\n"
 	"and LayerNorm. Writes T x E, row labels kept. The same numbers and parameter names as PyTorch's\n"
 	"nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, F, batch_first=True), N) with the causal mask.\n"
+	"With --arch rnn, gru or lstm, the attention decoder of the RNN seq2seq (docs/rnn-seq2seq.md): at step t,\n"
+	"e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j, s_t = cell([y_{t-1}; c_t], s_{t-1}),\n"
+	"output o_t = tanh(W_out [s_t; c_t] + b_out) (T x H).\n"
 	"\n"
-	"      --arch A            transformer (the only one yet; the default)\n"
+	"      --arch A            transformer (the default), rnn (tanh), gru or lstm\n"
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
 	"      --layers N          decoder layers (default 6, the paper's)\n"
 	"      --heads H           attention heads; E must be divisible by H (default 8)\n"
@@ -33,7 +41,14 @@ static const char usage_text[] =
 	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input\n"
+	"                          (rnn: the alignment a, T x S; every row sums to 1)\n"
 	"      --self-attn FILE    write the masked self-attention, one N x H x T x T tensor per input\n"
+	"      --hidden H          rnn: the state width (default: the memory's width)\n"
+	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"
+	"      --attn-hidden Hd    rnn: the additive score's width (default H)\n"
+	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"
+	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n"
+	"                          on stderr\n"
 	"      --prefix P          read parameters named P<name>, e.g. decoder. in a whole nn.Transformer\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.multihead_attn.in_proj_weight ...)\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
@@ -58,6 +73,11 @@ enum {
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_PREFIX,
+	OPT_HIDDEN,
+	OPT_SCORE,
+	OPT_ATTN_HIDDEN,
+	OPT_INIT,
+	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -76,6 +96,11 @@ static const struct option long_options[] = {
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "hidden", required_argument, NULL, OPT_HIDDEN },
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +108,10 @@ static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
 static const char *memory_path, *attn_path, *self_attn_path;
+/* --arch rnn|gru|lstm (lib/seq2seq); the last option given that belongs to the other kind of decoder */
+static bool recurrent;
+static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
+static const char *transformer_only, *rnn_only;
 
 /* The next memory tensor: one per target tensor, or a single one for all. */
 static Tensor *next_memory(StreamReader *r, Tensor *prev)
@@ -198,45 +227,78 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_ARCH:
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
+			recurrent = rnn_kind_parse(optarg, &rnn.kind);
+			if (!recurrent && strcmp(optarg, "transformer") != 0)
+				usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", optarg);
 			break;
 		case OPT_MEMORY:
 			memory_path = optarg;
 			break;
 		case OPT_LAYERS:
+			transformer_only = "--layers";
 			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
 			break;
 		case OPT_HEADS:
+			transformer_only = "--heads";
 			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
 			break;
 		case OPT_FF:
+			transformer_only = "--ff";
 			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
 			break;
 		case OPT_ACTIVATION:
+			transformer_only = "--activation";
 			if (!activation_parse(&cfg.activation, optarg))
 				usage_error("--activation: '%s' is not relu or gelu", optarg);
 			break;
 		case OPT_NORM_FIRST:
+			transformer_only = "--norm-first";
 			cfg.norm_first = true;
 			break;
 		case OPT_FINAL_NORM:
+			transformer_only = "--final-norm";
 			cfg.final_norm = true;
 			break;
 		case OPT_EPS:
+			transformer_only = "--eps";
 			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
 			break;
 		case OPT_NO_PAD_MASK:
+			transformer_only = "--no-pad-mask";
 			masks.pad = false;
 			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;
 		case OPT_SELF_ATTN:
+			transformer_only = "--self-attn";
 			self_attn_path = optarg;
 			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
+			break;
+		case OPT_HIDDEN:
+			rnn.hidden = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
+			rnn_only = "--hidden";
+			break;
+		case OPT_SCORE:
+			if (!rnn_score_parse(optarg, &rnn.score))
+				usage_error("--score: '%s' is not additive, general or dot", optarg);
+			rnn_only = "--score";
+			break;
+		case OPT_ATTN_HIDDEN:
+			rnn.attn_hidden = (size_t)parse_long(optarg, "--attn-hidden", 1, 1 << 20);
+			rnn_only = "--attn-hidden";
+			break;
+		case OPT_INIT:
+			if (strcmp(optarg, "last") != 0 && strcmp(optarg, "zeros") != 0)
+				usage_error("--init: '%s' is neither last nor zeros", optarg);
+			rnn.init_zeros = strcmp(optarg, "zeros") == 0;
+			rnn_only = "--init";
+			break;
+		case OPT_EXPLAIN:
+			rnn.explain = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000000) : 2;
+			rnn_only = "--explain";
 			break;
 		}
 	}
@@ -247,13 +309,22 @@ int main(int argc, char **argv)
 	if (!memory_path)
 		usage_error("--memory FILE is required (the encoder output)");
 
+	if (recurrent && transformer_only)
+		usage_error("%s is an option of the Transformer, not of --arch %s", transformer_only,
+			    rnn_kind_name(rnn.kind));
+	if (!recurrent && rnn_only)
+		usage_error("%s is an option of --arch rnn, gru or lstm", rnn_only);
+
 	in = stream_open(input);
 	mem_in = stream_open(memory_path);
 	if (attn_path)
 		attn_out = writer_open(attn_path, &common.out);
 	if (self_attn_path)
 		self_out = writer_open(self_attn_path, &common.out);
-	decode_transformer(in, mem_in, attn_out, self_out);
+	if (recurrent)
+		rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
+	else
+		decode_transformer(in, mem_in, attn_out, self_out);
 	if (attn_out)
 		writer_close(attn_out);
 	if (self_out)

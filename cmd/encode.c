@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mask.h"
 #include "opts.h"
+#include "seq2seq.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -15,14 +16,19 @@ static const char usage_text[] =
 	"              [--norm-first] [--final-norm] [--eps X] [--no-pad-mask] [--attn FILE] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
+	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
+	"              [--attn FILE] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
+	"              [-b | --npy] [--digits N] [FILE]\n"
 	"\n"
 	"The encoder of \"Attention Is All You Need\" on each T x E tensor of source embeddings in FILE\n"
 	"(default: standard input), e.g. from `embed | posenc`: N layers of self-attention and feed-forward,\n"
 	"each with a residual connection and LayerNorm. Writes the T x E encoder output (the \"memory\" that\n"
 	"decode reads), row labels kept. The same numbers and parameter names as PyTorch's\n"
 	"nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, F, batch_first=True), N).\n"
+	"With --arch rnn, gru or lstm, the recurrent encoder of the RNN seq2seq (docs/rnn-seq2seq.md): every\n"
+	"hidden state (T x D*H), as torch.nn.RNN / GRU / LSTM (N layers, default 1).\n"
 	"\n"
-	"      --arch A            transformer (the only one yet; the default)\n"
+	"      --arch A            transformer (the default), rnn (tanh), gru or lstm\n"
 	"      --layers N          encoder layers (default 6, the paper's)\n"
 	"      --heads H           attention heads; E must be divisible by H (default 8)\n"
 	"      --ff F              feed-forward width d_ff (default 4 E, the paper's 2048 / 512)\n"
@@ -32,6 +38,11 @@ static const char usage_text[] =
 	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
+	"                          (rnn: the --over-time weights, T x H)\n"
+	"      --hidden H          rnn: the state width (default E)\n"
+	"      --bidirectional     rnn: a backward pass too; each row is [forward; backward] (D = 2)\n"
+	"      --last              rnn: only the final state [h_T->; h_1<-], the plain seq2seq's context vector\n"
+	"      --over-time         rnn: the seeds' LSTM + softmax over time of a dense layer (over_time.weight)\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder. in a whole nn.Transformer\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.self_attn.in_proj_weight ...)\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
@@ -54,6 +65,10 @@ enum {
 	OPT_NO_PAD_MASK,
 	OPT_ATTN,
 	OPT_PREFIX,
+	OPT_HIDDEN,
+	OPT_BIDIRECTIONAL,
+	OPT_LAST,
+	OPT_OVER_TIME,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +85,10 @@ static const struct option long_options[] = {
 	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "hidden", required_argument, NULL, OPT_HIDDEN },
+	{ "bidirectional", no_argument, NULL, OPT_BIDIRECTIONAL },
+	{ "last", no_argument, NULL, OPT_LAST },
+	{ "over-time", no_argument, NULL, OPT_OVER_TIME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,6 +96,10 @@ static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
 static const char *attn_path;
+/* --arch rnn|gru|lstm (lib/seq2seq); the last option given that belongs to the other kind of encoder */
+static bool recurrent;
+static RnnEncodeOptions rnn = { .layers = 1 };
+static const char *transformer_only, *rnn_only;
 
 /* The Transformer encoder over every tensor of in: parameters declared once d_model is known. */
 static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
@@ -154,32 +177,40 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_ARCH:
-			if (strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer)", optarg);
+			recurrent = rnn_kind_parse(optarg, &rnn.kind);
+			if (!recurrent && strcmp(optarg, "transformer") != 0)
+				usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", optarg);
 			break;
 		case OPT_LAYERS:
-			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
+			cfg.N = rnn.layers = (size_t)parse_long(optarg, "--layers", 1, 1000);
 			break;
 		case OPT_HEADS:
+			transformer_only = "--heads";
 			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
 			break;
 		case OPT_FF:
+			transformer_only = "--ff";
 			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
 			break;
 		case OPT_ACTIVATION:
+			transformer_only = "--activation";
 			if (!activation_parse(&cfg.activation, optarg))
 				usage_error("--activation: '%s' is not relu or gelu", optarg);
 			break;
 		case OPT_NORM_FIRST:
+			transformer_only = "--norm-first";
 			cfg.norm_first = true;
 			break;
 		case OPT_FINAL_NORM:
+			transformer_only = "--final-norm";
 			cfg.final_norm = true;
 			break;
 		case OPT_EPS:
+			transformer_only = "--eps";
 			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
 			break;
 		case OPT_NO_PAD_MASK:
+			transformer_only = "--no-pad-mask";
 			masks.pad = false;
 			break;
 		case OPT_ATTN:
@@ -188,6 +219,22 @@ int main(int argc, char **argv)
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
 			break;
+		case OPT_HIDDEN:
+			rnn.hidden = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
+			rnn_only = "--hidden";
+			break;
+		case OPT_BIDIRECTIONAL:
+			rnn.bidirectional = true;
+			rnn_only = "--bidirectional";
+			break;
+		case OPT_LAST:
+			rnn.last = true;
+			rnn_only = "--last";
+			break;
+		case OPT_OVER_TIME:
+			rnn.over_time = true;
+			rnn_only = "--over-time";
+			break;
 		}
 	}
 	if (optind < argc)
@@ -195,10 +242,21 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
 
+	if (recurrent && transformer_only)
+		usage_error("%s is an option of the Transformer, not of --arch %s", transformer_only,
+			    rnn_kind_name(rnn.kind));
+	if (!recurrent && rnn_only)
+		usage_error("%s is an option of --arch rnn, gru or lstm", rnn_only);
+	if (recurrent && rnn_encode_invalid(&rnn, attn_path != NULL))
+		usage_error("%s", rnn_encode_invalid(&rnn, attn_path != NULL));
+
 	in = stream_open(input);
 	if (attn_path)
 		attn_out = writer_open(attn_path, &common.out);
-	encode_transformer(in, attn_out);
+	if (recurrent)
+		rnn_encode_stream(in, stdout, attn_out, &rnn, &common.params, &common.out);
+	else
+		encode_transformer(in, attn_out);
 	if (attn_out)
 		writer_close(attn_out);
 	stream_close(in);

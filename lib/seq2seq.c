@@ -224,16 +224,21 @@ void rnn_decode_stream(StreamReader *in, StreamReader *memory_in, FILE *out, Str
 	Params params = { 0 };
 	AttnDecoderWeights w = { 0 };
 	size_t E = 0, Dm = 0;
-	Tensor *y, *memory;
+	Tensor *y, *memory = NULL, *next;
 
 	while (stream_read(in, &y)) {
 		const size_t index = stream_count(in) - 1;
 
 		require_sequence(y, in);
-		if (!stream_read(memory_in, &memory))
-			die("%s: no encoder states for tensor #%zu of %s", stream_path(memory_in), index,
-			    stream_path(in));
-		require_sequence(memory, memory_in);
+		/* one memory per target tensor, or a single one for all (as the Transformer's decode) */
+		if (stream_read(memory_in, &next)) {
+			tensor_free(memory);
+			memory = next;
+			require_sequence(memory, memory_in);
+		} else if (stream_count(memory_in) != 1) {
+			die("%s: holds %zu tensors, the input more; give one per target tensor, or one for all",
+			    stream_path(memory_in), stream_count(memory_in));
+		}
 		if (index == 0) {
 			/* the first pair fixes E and Dm; H defaults to Dm */
 			size_t H;
@@ -257,8 +262,8 @@ void rnn_decode_stream(StreamReader *in, StreamReader *memory_in, FILE *out, Str
 			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(memory_in), index,
 			    tensor_cols(memory), Dm);
 		decode_one(out, attn, o, &w, y, memory, wo);
-		tensor_free(memory);
 		tensor_free(y);
 	}
+	tensor_free(memory);
 	params_free(&params);
 }

@@ -1,4 +1,4 @@
-/* seq2seq: the recurrent encoder and attention decoder over tensor streams (what `rnn encode` / `rnn decode` run). */
+/* seq2seq: the recurrent encoder and attention decoder over tensor streams (encode / decode --arch rnn|gru|lstm). */
 #ifndef PF_SEQ2SEQ_H
 #define PF_SEQ2SEQ_H
 
@@ -48,7 +48,7 @@ bool rnn_score_parse(const char *name, ScoreKind *kind);
 
 /*
  * Teacher forcing: every tensor of in (y_0 .. y_{T-1}, T x E) is decoded against the next tensor of
- * memory (h_1 .. h_S, S x Dm); out receives o_1 .. o_T (T x H, rows labelled as y), attn (NULL = not
+ * memory (h_1 .. h_S, S x Dm), or against its only tensor when it holds one; out receives o_1 .. o_T (T x H, rows labelled as y), attn (NULL = not
  * wanted) the alignment (T x S, rows labelled as y, columns as the memory's rows).
  */
 void rnn_decode_stream(StreamReader *in, StreamReader *memory, FILE *out, StreamWriter *attn,

@@ -2,7 +2,7 @@
 # The RNN-attention seq2seq of Bahdanau et al. (2015) as a shell pipeline, with untrained (seeded) weights:
 #   source words -> embeddings -> bidirectional GRU encoder -> states h_j (the memory)
 #   target words (shifted right, <s> first) -> embeddings -> GRU decoder attending over h_j -> outputs o_t
-# and, for contrast, the plain seq2seq's single context vector (encode --last). The alignment a_tj goes to
+# and, for contrast, the plain seq2seq's single context vector (encode --arch gru --last). The alignment a_tj goes to
 # out/rnn-align.txt (rows: the decoder's steps, columns: the source words) and, when `heatmap` is
 # installed, to out/rnn-align.png. Run from the repository root with the programs on PATH (make demo does).
 set -eu
@@ -12,15 +12,15 @@ target="le chat est assis sur le tapis"
 
 # 1. the encoder: every hidden state h_j = [h_j->; h_j<-], 6 positions x 2*8 features
 echo "$source" | embed --dim 8 --seed 1 |
-	rnn encode --arch gru --bidirectional --hidden 8 --seed 2 > out/rnn-memory.txt
+	encode --arch gru --bidirectional --hidden 8 --seed 2 > out/rnn-memory.txt
 
 # 2. the plain seq2seq squeezes the whole sentence into one vector c = [h_T->; h_1<-]
 echo "$source" | embed --dim 8 --seed 1 |
-	rnn encode --arch gru --bidirectional --hidden 8 --seed 2 --last > out/rnn-context.txt
+	encode --arch gru --bidirectional --hidden 8 --seed 2 --last > out/rnn-context.txt
 
 # 3. the attention decoder, teacher-forced: step t reads y_{t-1} (<s> first) and looks at every h_j
 echo "$target" | embed --bos --dim 8 --seed 3 |
-	rnn decode --arch gru --score additive --seed 4 --memory out/rnn-memory.txt \
+	decode --arch gru --score additive --seed 4 --memory out/rnn-memory.txt \
 		--attn out/rnn-align.txt --explain=1 > out/rnn-outputs.txt
 
 tensor info out/rnn-memory.txt out/rnn-context.txt out/rnn-outputs.txt out/rnn-align.txt
