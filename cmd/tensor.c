@@ -1,26 +1,32 @@
 /* tensor: inspect, convert, compare and create tensor streams. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "npz.h"
 #include "opts.h"
 #include "rng.h"
 #include "stream.h"
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: tensor [cat] [-b | --npy] [--digits N] [FILE ...]\n"
-	"       tensor info [FILE ...]\n"
-	"       tensor rand --shape DxD... [--seed N] [--dist normal|uniform] [--count N] [-b | --npy]\n"
+	"usage: tensor [cat] [-b | --npy] [--digits N] [file ...]\n"
+	"       tensor info [file ...]\n"
+	"       tensor rand --shape DxD... [--seed N] [--dist normal | uniform] [--count N] [-b | --npy]\n"
 	"       tensor diff [--atol X] [--rtol Y] A B\n"
+	"       tensor get [-b | --npy] archive.npz [name ...]\n"
+	"       tensor pack archive.npz name=file ...\n"
 	"\n"
 	"  cat    convert a stream (text, binary or .npy, detected) to text, binary (-b) or .npy (--npy)\n"
 	"  info   shape, name, labels, min / max / mean, NaN and Inf counts of every tensor\n"
 	"  rand   random tensors: normal(0,1) or uniform[-1,1), the same on every machine for one seed\n"
 	"  diff   largest absolute and relative difference of two streams; exit 0 when every value\n"
 	"         satisfies |a-b| <= atol + rtol*|b| (as numpy.allclose), 1 when not, 2 on error\n"
+	"  get    entries of an .npz archive by name (all of them, in archive order, when none is named)\n"
+	"  pack   write an .npz archive (as np.savez) whose entry NAME holds the one tensor in FILE\n"
 	"\n"
 	"  -b, --binary     write the binary form\n"
 	"      --npy        write .npy arrays\n"
@@ -54,7 +60,9 @@ static int uniform;
 static long count = 1;
 static double abs_tol = 1e-5, rel_tol = 0.0;
 
-static void cat(char **files, int n)
+/* Call visit on every tensor of the files in order (standard input when there is none). */
+static void each_tensor(char **files, int n, bool allow_nonfinite,
+			void (*visit)(const char *path, size_t index, const Tensor *t))
 {
 	static char *stdin_only[] = { "-" };
 
@@ -63,12 +71,20 @@ static void cat(char **files, int n)
 	for (int i = 0; i < n; i++) {
 		StreamReader *r = stream_open(files[i]);
 		Tensor *t;
+		if (allow_nonfinite)
+			stream_allow_nonfinite(r);
 		while (stream_read(r, &t)) {
-			stream_write(stdout, t, &common.out);
+			visit(files[i], stream_count(r) - 1, t);
 			tensor_free(t);
 		}
 		stream_close(r);
 	}
+}
+
+static void cat_one(const char *path, size_t index, const Tensor *t)
+{
+	(void)path, (void)index;
+	stream_write(stdout, t, &common.out);
 }
 
 static void print_labels(const char *what, char *const *labels, size_t n)
@@ -114,24 +130,6 @@ static void info_one(const char *path, size_t index, const Tensor *t)
 	if (finite)
 		printf("  min %.9g  max %.9g  mean %.9g  (of the finite values)\n", lo, hi, sum / (double)finite);
 	printf("  NaN %zu  Inf %zu\n", nans, infs);
-}
-
-static void info(char **files, int n)
-{
-	static char *stdin_only[] = { "-" };
-
-	if (n == 0)
-		files = stdin_only, n = 1;
-	for (int i = 0; i < n; i++) {
-		StreamReader *r = stream_open(files[i]);
-		Tensor *t;
-		stream_allow_nonfinite(r); /* info is where a student finds them */
-		while (stream_read(r, &t)) {
-			info_one(files[i], stream_count(r) - 1, t);
-			tensor_free(t);
-		}
-		stream_close(r);
-	}
 }
 
 static void rand_tensors(void)
@@ -190,6 +188,45 @@ static int diff(const char *path_a, const char *path_b)
 	return outside ? 1 : 0;
 }
 
+static void get(const char *path, char **names, int n)
+{
+	Npz *z = npz_open(path);
+
+	for (size_t i = 0; i < (n ? (size_t)n : npz_count(z)); i++) {
+		const char *name = n ? names[i] : npz_name(z, i);
+		Tensor *t = npz_read(z, name);
+		if (t == NULL) {
+			char list[512] = "";
+			for (size_t k = 0; k < npz_count(z) && strlen(list) < 400; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? " " : "",
+					 npz_name(z, k));
+			die("%s: no entry '%s' (entries: %s)", path, name, list);
+		}
+		if (t->name == NULL)
+			tensor_set_name(t, name);
+		stream_write(stdout, t, &common.out);
+		tensor_free(t);
+	}
+	npz_close(z);
+}
+
+static void pack(const char *path, char **pairs, int n)
+{
+	NpzWriter *w = npz_create(path);
+
+	for (int i = 0; i < n; i++) {
+		char *eq = strchr(pairs[i], '=');
+		Tensor *t;
+		if (eq == NULL || eq == pairs[i])
+			usage_error("pack: '%s' is not NAME=FILE", pairs[i]);
+		*eq = '\0';
+		t = stream_read_single(eq + 1);
+		npz_add(w, pairs[i], t);
+		tensor_free(t);
+	}
+	npz_commit(w);
+}
+
 int main(int argc, char **argv)
 {
 	const char *command = "cat";
@@ -198,7 +235,8 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	if (argc > 1 && (strcmp(argv[1], "cat") == 0 || strcmp(argv[1], "info") == 0 ||
-			 strcmp(argv[1], "rand") == 0 || strcmp(argv[1], "diff") == 0)) {
+			 strcmp(argv[1], "rand") == 0 || strcmp(argv[1], "diff") == 0 ||
+			 strcmp(argv[1], "get") == 0 || strcmp(argv[1], "pack") == 0)) {
 		command = argv[1];
 		argv[1] = argv[0];
 		argv++, argc--;
@@ -236,13 +274,21 @@ int main(int argc, char **argv)
 			usage_error("rand takes no file");
 		rand_tensors();
 	} else if (strcmp(command, "info") == 0) {
-		info(argv, argc);
+		each_tensor(argv, argc, true, info_one); /* info is where a student finds NaN and Inf */
 	} else if (strcmp(command, "diff") == 0) {
 		if (argc != 2)
 			usage_error("diff compares two streams: tensor diff A B");
 		status = diff(argv[0], argv[1]);
+	} else if (strcmp(command, "get") == 0) {
+		if (argc < 1)
+			usage_error("get needs an archive: tensor get ARCHIVE.npz [NAME ...]");
+		get(argv[0], argv + 1, argc - 1);
+	} else if (strcmp(command, "pack") == 0) {
+		if (argc < 2)
+			usage_error("pack needs an archive and at least one NAME=FILE");
+		pack(argv[0], argv + 1, argc - 1);
 	} else {
-		cat(argv, argc);
+		each_tensor(argv, argc, false, cat_one);
 	}
 	close_stdout();
 	return status;
