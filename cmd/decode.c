@@ -16,6 +16,10 @@ static const char usage_text[] =
 	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--no-pad-mask]\n"
 	"              [--attn FILE] [--self-attn FILE] [--prefix P] [--weights FILE.npz | --seed N]\n"
 	"              [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"       decode --generate --weights MODEL.npz [--beam K] [--length-penalty A] [--max-len N]\n"
+	"              [--no-cache] [--attn FILE [--attn-layer L] [--attn-head H]] [--scores FILE]\n"
+	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--no-scale] [--base X]\n"
+	"              [--layout interleaved|concat] [--bos] [--eos] [--chars] [model options] [FILE]\n"
 	"       decode --arch rnn|gru|lstm --memory FILE [--hidden H] [--score additive|general|dot]\n"
 	"              [--attn-hidden Hd] [--init last|zeros] [--attn FILE] [--explain[=N]] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
@@ -26,6 +30,13 @@ static const char usage_text[] =
 	"masked self-attention, encoder-decoder attention and feed-forward, each with a residual connection\n"
 	"and LayerNorm. Writes T x E, row labels kept. The same numbers and parameter names as PyTorch's\n"
 	"nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, F, batch_first=True), N) with the causal mask.\n"
+	"\n"
+	"With --generate: translation. Reads source text, one sentence per line; embeds and encodes each, then\n"
+	"from <s> predicts one token at a time (greedy, or beam search) until </s> or --max-len; writes the\n"
+	"target tokens, one line per input line. MODEL.npz holds the whole model: encoder.*, decoder.* (the\n"
+	"names of nn.Transformer), src_embed.weight, tgt_embed.weight, generator.weight and .bias, and may\n"
+	"hold its settings and vocabularies (docs/transformer.md); an option that contradicts them is an error.\n"
+	"\n"
 	"With --arch rnn, gru or lstm, the attention decoder of the RNN seq2seq (docs/rnn-seq2seq.md): at step t,\n"
 	"e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j, s_t = cell([y_{t-1}; c_t], s_{t-1}),\n"
 	"output o_t = tanh(W_out [s_t; c_t] + b_out) (T x H).\n"
@@ -40,7 +51,8 @@ static const char usage_text[] =
 	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"
 	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
-	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input\n"
+	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
+	"                          generating: one L x S tensor per line (output tokens x source tokens)\n"
 	"                          (rnn: the alignment a, T x S; every row sums to 1)\n"
 	"      --self-attn FILE    write the masked self-attention, one N x H x T x T tensor per input\n"
 	"      --hidden H          rnn: the state width (default: the memory's width)\n"
@@ -49,6 +61,22 @@ static const char usage_text[] =
 	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"
 	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n"
 	"                          on stderr\n"
+	"      --generate          translate text lines with a whole model (--weights MODEL.npz)\n"
+	"      --beam K            beam search with K hypotheses (default 1: greedy)\n"
+	"      --length-penalty A  rank finished hypotheses by log P / ((5 + length) / 6)^A (default 0)\n"
+	"      --max-len N         at most N output tokens, </s> included (default 100)\n"
+	"      --no-cache          recompute the whole prefix every step instead of caching keys and values\n"
+	"      --attn-layer L      generation --attn: cross-attention of layer L, from 0 (default: the last)\n"
+	"      --attn-head H       generation --attn: head H only (default: the mean over heads)\n"
+	"      --scores FILE       generation: the log-probabilities of every step, L x V per line\n"
+	"      --src-vocab FILE    source vocabulary, when the model archive has none\n"
+	"      --tgt-vocab FILE    target vocabulary, when the model archive has none\n"
+	"      --tie               the output projection is tgt_embed.weight (no generator.weight)\n"
+	"      --no-scale          do not multiply the embeddings by sqrt(d_model)\n"
+	"      --base X            sinusoidal encoding base (default 10000)\n"
+	"      --layout L          sinusoidal layout: interleaved (default) or concat\n"
+	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
+	"      --chars             split source lines into characters, not words\n"
 	"      --prefix P          read parameters named P<name>, e.g. decoder. in a whole nn.Transformer\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.multihead_attn.in_proj_weight ...)\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
@@ -73,6 +101,23 @@ enum {
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_PREFIX,
+	OPT_GENERATE,
+	OPT_BEAM,
+	OPT_LENGTH_PENALTY,
+	OPT_MAX_LEN,
+	OPT_NO_CACHE,
+	OPT_ATTN_LAYER,
+	OPT_ATTN_HEAD,
+	OPT_SCORES,
+	OPT_SRC_VOCAB,
+	OPT_TGT_VOCAB,
+	OPT_TIE,
+	OPT_NO_SCALE,
+	OPT_BASE,
+	OPT_LAYOUT,
+	OPT_BOS,
+	OPT_EOS,
+	OPT_CHARS,
 	OPT_HIDDEN,
 	OPT_SCORE,
 	OPT_ATTN_HIDDEN,
@@ -96,6 +141,23 @@ static const struct option long_options[] = {
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "generate", no_argument, NULL, OPT_GENERATE },
+	{ "beam", required_argument, NULL, OPT_BEAM },
+	{ "length-penalty", required_argument, NULL, OPT_LENGTH_PENALTY },
+	{ "max-len", required_argument, NULL, OPT_MAX_LEN },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "attn-layer", required_argument, NULL, OPT_ATTN_LAYER },
+	{ "attn-head", required_argument, NULL, OPT_ATTN_HEAD },
+	{ "scores", required_argument, NULL, OPT_SCORES },
+	{ "src-vocab", required_argument, NULL, OPT_SRC_VOCAB },
+	{ "tgt-vocab", required_argument, NULL, OPT_TGT_VOCAB },
+	{ "tie", no_argument, NULL, OPT_TIE },
+	{ "no-scale", no_argument, NULL, OPT_NO_SCALE },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "bos", no_argument, NULL, OPT_BOS },
+	{ "eos", no_argument, NULL, OPT_EOS },
+	{ "chars", no_argument, NULL, OPT_CHARS },
 	{ "hidden", required_argument, NULL, OPT_HIDDEN },
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
@@ -108,6 +170,14 @@ static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
 static const char *memory_path, *attn_path, *self_attn_path;
+/* generation: the model's settings as given on the command line (checked against the archive's) */
+static ModelConfig settings;
+static bool generating, use_cache = true;
+static size_t beam = 1, max_len = 100;
+static long attn_layer = -1, attn_head = -1;
+static double length_alpha;
+static const char *scores_path, *src_vocab_path, *tgt_vocab_path;
+static const char *generate_only; /* the first generation option seen, for the error without --generate */
 /* --arch rnn|gru|lstm (lib/seq2seq); the last option given that belongs to the other kind of decoder */
 static bool recurrent;
 static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
@@ -212,11 +282,136 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
+/* Source line → ids, with the model's tokenising settings. */
+static void output_line(const TransformerModel *m, const size_t *out, size_t L)
+{
+	bool first = true;
+
+	for (size_t t = 0; t < L; t++) {
+		const char *tok = vocab_token(m->tgt_vocab, out[t]);
+		if (out[t] == m->eos)
+			break;
+		if (m->src_tok.chars) /* characters join up again; the word boundary token is a space */
+			fputs(strcmp(tok, VOCAB_SPACE) == 0 ? " " : tok, stdout);
+		else
+			printf("%s%s", first ? "" : " ", tok);
+		first = false;
+	}
+	putchar('\n');
+}
+
+/* Labels of the output tokens (the rows of --attn and --scores). */
+static char **output_labels(const TransformerModel *m, const size_t *out, size_t L)
+{
+	char **labels = xcalloc(L, sizeof(char *));
+
+	for (size_t t = 0; t < L; t++)
+		labels[t] = xstrdup(vocab_token(m->tgt_vocab, out[t]));
+	return labels;
+}
+
+/* --attn while generating: cross[N,H,L,S] → layer attn_layer, head attn_head or the mean over heads, [L,S] */
+static void put_alignment(StreamWriter *w, const TransformerModel *m, const float *cross, char **rows,
+			  char **cols, size_t L, size_t S)
+{
+	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H, layer = attn_layer < 0 ? N - 1 : (size_t)attn_layer;
+	Tensor *a = tensor_new2(L, S);
+
+	for (size_t h = 0; h < H; h++) {
+		const float *w_lh = cross + (layer * H + h) * L * S;
+		if (attn_head >= 0 && (size_t)attn_head != h)
+			continue;
+		for (size_t i = 0; i < L * S; i++)
+			a->data[i] += w_lh[i] / (attn_head >= 0 ? 1.0f : (float)H);
+	}
+	tensor_set_row_labels(a, rows);
+	tensor_set_col_labels(a, cols);
+	tensor_set_name(a, "cross-attention");
+	writer_put(w, a);
+	tensor_free(a);
+}
+
+/* decode --generate: one output line per source line. */
+static void generate_transformer(const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
+{
+	TransformerModel *m;
+	Generator *g;
+	FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+	char *line = NULL, where[512];
+	size_t cap = 0, line_no = 0;
+	ssize_t len;
+	float *cross = NULL, *scores = NULL;
+
+	if (!in)
+		die("%s:", input);
+	if (!common.params.weights)
+		usage_error("--generate needs --weights MODEL.npz (the whole model)");
+	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
+	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
+		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);
+	if (attn_head >= 0 && (size_t)attn_head >= m->decoder.cfg.H)
+		usage_error("--attn-head %ld: the model has heads 0 to %zu", attn_head, m->decoder.cfg.H - 1);
+	g = generator_new(m, beam, max_len, length_alpha, use_cache);
+	while ((len = getline(&line, &cap, in)) != -1) {
+		Sequence src;
+		const size_t *out;
+		size_t L, S, N = m->decoder.cfg.N, H = m->decoder.cfg.H;
+		line_no++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
+		sequence_encode(&src, m->src_vocab, line, &m->src_tok, where);
+		S = src.len;
+		if (S == 0) { /* nothing to translate: an empty line for an empty line */
+			putchar('\n');
+			sequence_free(&src);
+			continue;
+		}
+		L = generate(g, src.ids, S, &out);
+		output_line(m, out, L);
+		if (attn_out || scores_out) {
+			char **rows = output_labels(m, out, L);
+			cross = xrealloc(cross, xmul(xmul(N * H, xmul(L, S, "attn"), "attn"), sizeof(float), "attn"));
+			scores = xrealloc(scores, xmul(xmul(L, m->Vt, "scores"), sizeof(float), "scores"));
+			generator_rescore(g, scores, cross, out, L);
+			if (attn_out)
+				put_alignment(attn_out, m, cross, rows, src.tokens, L, S);
+			if (scores_out) {
+				Tensor *t = tensor_new2(L, m->Vt);
+				memcpy(t->data, scores, t->size * sizeof(float));
+				tensor_set_row_labels(t, rows);
+				tensor_set_col_labels(t, m->tgt_vocab->tokens);
+				tensor_set_name(t, "log-probabilities");
+				writer_put(scores_out, t);
+				tensor_free(t);
+			}
+			labels_free(rows, L);
+		}
+		sequence_free(&src);
+	}
+	if (ferror(in))
+		die("%s: read error:", input);
+	if (in != stdin)
+		fclose(in);
+	free(line);
+	free(cross);
+	free(scores);
+	generator_free(g);
+	model_free(m);
+}
+
+/* A generation option without --generate is a usage error; remember the first one seen. */
+static void generation_option(const char *name)
+{
+	if (!generate_only)
+		generate_only = name;
+}
+
 int main(int argc, char **argv)
 {
 	const char *input = "-";
 	StreamReader *in, *mem_in;
-	StreamWriter *attn_out = NULL, *self_out = NULL;
+	StreamWriter *attn_out = NULL, *self_out = NULL, *scores_out = NULL;
 	int c;
 
 	set_progname(argv[0]);
@@ -230,6 +425,7 @@ int main(int argc, char **argv)
 			recurrent = rnn_kind_parse(optarg, &rnn.kind);
 			if (!recurrent && strcmp(optarg, "transformer") != 0)
 				usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", optarg);
+			config_set(&settings, "arch", optarg, "--arch");
 			break;
 		case OPT_MEMORY:
 			memory_path = optarg;
@@ -237,31 +433,39 @@ int main(int argc, char **argv)
 		case OPT_LAYERS:
 			transformer_only = "--layers";
 			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
+			config_set(&settings, "encoder_layers", optarg, "--layers");
+			config_set(&settings, "decoder_layers", optarg, "--layers");
 			break;
 		case OPT_HEADS:
 			transformer_only = "--heads";
 			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
+			config_set(&settings, "heads", optarg, "--heads");
 			break;
 		case OPT_FF:
 			transformer_only = "--ff";
 			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
+			config_set(&settings, "d_ff", optarg, "--ff");
 			break;
 		case OPT_ACTIVATION:
 			transformer_only = "--activation";
 			if (!activation_parse(&cfg.activation, optarg))
 				usage_error("--activation: '%s' is not relu or gelu", optarg);
+			config_set(&settings, "activation", optarg, "--activation");
 			break;
 		case OPT_NORM_FIRST:
 			transformer_only = "--norm-first";
 			cfg.norm_first = true;
+			config_set(&settings, "norm_first", "1", "--norm-first");
 			break;
 		case OPT_FINAL_NORM:
 			transformer_only = "--final-norm";
 			cfg.final_norm = true;
+			config_set(&settings, "final_norm", "1", "--final-norm");
 			break;
 		case OPT_EPS:
 			transformer_only = "--eps";
 			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
+			config_set(&settings, "eps", optarg, "--eps");
 			break;
 		case OPT_NO_PAD_MASK:
 			transformer_only = "--no-pad-mask";
@@ -276,6 +480,76 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
+			break;
+		case OPT_GENERATE:
+			generating = true;
+			break;
+		case OPT_BEAM:
+			beam = (size_t)parse_long(optarg, "--beam", 1, 1000);
+			generation_option("--beam");
+			break;
+		case OPT_LENGTH_PENALTY:
+			length_alpha = parse_double(optarg, "--length-penalty", 0.0, 10.0);
+			generation_option("--length-penalty");
+			break;
+		case OPT_MAX_LEN:
+			max_len = (size_t)parse_long(optarg, "--max-len", 1, 100000);
+			generation_option("--max-len");
+			break;
+		case OPT_NO_CACHE:
+			use_cache = false;
+			generation_option("--no-cache");
+			break;
+		case OPT_ATTN_LAYER:
+			attn_layer = parse_long(optarg, "--attn-layer", 0, 1000);
+			generation_option("--attn-layer");
+			break;
+		case OPT_ATTN_HEAD:
+			attn_head = parse_long(optarg, "--attn-head", 0, 65535);
+			generation_option("--attn-head");
+			break;
+		case OPT_SCORES:
+			scores_path = optarg;
+			generation_option("--scores");
+			break;
+		case OPT_SRC_VOCAB:
+			src_vocab_path = optarg;
+			generation_option("--src-vocab");
+			break;
+		case OPT_TGT_VOCAB:
+			tgt_vocab_path = optarg;
+			generation_option("--tgt-vocab");
+			break;
+		case OPT_TIE:
+			config_set(&settings, "tie", "1", "--tie");
+			generation_option("--tie");
+			break;
+		case OPT_NO_SCALE:
+			config_set(&settings, "scale", "0", "--no-scale");
+			generation_option("--no-scale");
+			break;
+		case OPT_BASE:
+			parse_double(optarg, "--base", 1.0, 1e12);
+			config_set(&settings, "posenc_base", optarg, "--base");
+			generation_option("--base");
+			break;
+		case OPT_LAYOUT:
+			if (!posenc_parse_layout(optarg, &(PosencLayout){ 0 }))
+				usage_error("--layout: '%s' is not interleaved or concat", optarg);
+			config_set(&settings, "posenc_layout", optarg, "--layout");
+			generation_option("--layout");
+			break;
+		case OPT_BOS:
+			config_set(&settings, "bos", "1", "--bos");
+			generation_option("--bos");
+			break;
+		case OPT_EOS:
+			config_set(&settings, "eos", "1", "--eos");
+			generation_option("--eos");
+			break;
+		case OPT_CHARS:
+			config_set(&settings, "chars", "1", "--chars");
+			generation_option("--chars");
 			break;
 		case OPT_HIDDEN:
 			rnn.hidden = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
@@ -306,31 +580,46 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
-	if (!memory_path)
-		usage_error("--memory FILE is required (the encoder output)");
-
 	if (recurrent && transformer_only)
 		usage_error("%s is an option of the Transformer, not of --arch %s", transformer_only,
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
 		usage_error("%s is an option of --arch rnn, gru or lstm", rnn_only);
-
-	in = stream_open(input);
-	mem_in = stream_open(memory_path);
-	if (attn_path)
-		attn_out = writer_open(attn_path, &common.out);
-	if (self_attn_path)
-		self_out = writer_open(self_attn_path, &common.out);
-	if (recurrent)
-		rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
-	else
-		decode_transformer(in, mem_in, attn_out, self_out);
+	if (generating) {
+		if (memory_path || self_attn_path || common.params.save_weights || *common.params.prefix)
+			usage_error("--generate encodes its own source: no --memory, --self-attn, --save-weights or --prefix");
+		if ((attn_layer >= 0 || attn_head >= 0) && !attn_path)
+			usage_error("--attn-layer and --attn-head choose what --attn FILE writes: give it");
+		if (attn_path)
+			attn_out = writer_open(attn_path, &common.out);
+		if (scores_path)
+			scores_out = writer_open(scores_path, &common.out);
+		generate_transformer(input, attn_out, scores_out);
+	} else {
+		if (generate_only)
+			usage_error("%s needs --generate", generate_only);
+		if (!memory_path)
+			usage_error("--memory FILE is required (the encoder output)");
+		in = stream_open(input);
+		mem_in = stream_open(memory_path);
+		if (attn_path)
+			attn_out = writer_open(attn_path, &common.out);
+		if (self_attn_path)
+			self_out = writer_open(self_attn_path, &common.out);
+		if (recurrent)
+			rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
+		else
+			decode_transformer(in, mem_in, attn_out, self_out);
+		stream_close(in);
+		stream_close(mem_in);
+	}
 	if (attn_out)
 		writer_close(attn_out);
 	if (self_out)
 		writer_close(self_out);
-	stream_close(in);
-	stream_close(mem_in);
+	if (scores_out)
+		writer_close(scores_out);
+	config_free(&settings);
 	mask_free(&masks);
 	close_stdout();
 	return 0;

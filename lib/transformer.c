@@ -8,6 +8,7 @@
 #include "attention.h"
 #include "err.h"
 #include "linalg.h"
+#include "npz.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
  * Dh = E / H, F = d_ff */
@@ -306,4 +307,495 @@ void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m
 		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, cfg, 1);
 	}
 	final_norm(y, m, 1);
+}
+
+/* ---- the whole model: settings ------------------------------------------------------------- */
+
+static const char *const config_keys[] = {
+	"arch", "d_model", "heads", "encoder_layers", "decoder_layers", "d_ff", "activation", "norm_first",
+	"final_norm", "eps", "scale", "posenc", "posenc_base", "posenc_layout", "bos", "eos", "chars", "tie",
+};
+
+/* Two values agree when they are the same text or the same number ("1e-5" and "1e-05"). */
+static bool same_value(const char *a, const char *b)
+{
+	char *end_a, *end_b;
+	double x = strtod(a, &end_a), y = strtod(b, &end_b);
+
+	if (end_a != a && *end_a == '\0' && end_b != b && *end_b == '\0')
+		return x == y;
+	return strcmp(a, b) == 0;
+}
+
+void config_set(ModelConfig *c, const char *key, const char *value, const char *where)
+{
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]) && !known; i++)
+		known = strcmp(config_keys[i], key) == 0;
+	if (!known)
+		die("%s: unknown setting '%s' (see docs/transformer.md for the keys)", where, key);
+	for (size_t i = 0; i < c->count; i++) {
+		if (strcmp(c->keys[i], key) != 0)
+			continue;
+		if (!same_value(c->values[i], value))
+			die("%s: %s %s contradicts %s: %s %s", where, key, value, c->wheres[i], key, c->values[i]);
+		return;
+	}
+	c->keys = xrealloc(c->keys, xmul(c->count + 1, sizeof(char *), "config"));
+	c->values = xrealloc(c->values, xmul(c->count + 1, sizeof(char *), "config"));
+	c->wheres = xrealloc(c->wheres, xmul(c->count + 1, sizeof(char *), "config"));
+	c->keys[c->count] = xstrdup(key);
+	c->values[c->count] = xstrdup(value);
+	c->wheres[c->count] = xstrdup(where);
+	c->count++;
+}
+
+void config_parse(ModelConfig *c, const char *text, const char *where)
+{
+	char *copy = xstrdup(text), *save = NULL, place[512];
+	size_t line_no = 0;
+	const char *p = copy;
+
+	for (char *line = copy; line; line = p ? (char *)p : NULL) {
+		char *nl = strchr(line, '\n'), *key, *value, *extra;
+		p = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		line_no++;
+		if (strchr(line, '#'))
+			*strchr(line, '#') = '\0';
+		key = strtok_r(line, " \t\r", &save);
+		if (!key)
+			continue;
+		value = strtok_r(NULL, " \t\r", &save);
+		extra = value ? strtok_r(NULL, " \t\r", &save) : NULL;
+		snprintf(place, sizeof(place), "%s line %zu", where, line_no);
+		if (!value || extra)
+			die("%s: '%s' is not a line 'key value'", place, key);
+		config_set(c, key, value, place);
+	}
+	free(copy);
+}
+
+const char *config_get(const ModelConfig *c, const char *key)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (strcmp(c->keys[i], key) == 0)
+			return c->values[i];
+	return NULL;
+}
+
+void config_free(ModelConfig *c)
+{
+	labels_free(c->keys, c->count);
+	labels_free(c->values, c->count);
+	labels_free(c->wheres, c->count);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Where a setting came from, for an error about its value. */
+static const char *config_where(const ModelConfig *c, const char *key)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (strcmp(c->keys[i], key) == 0)
+			return c->wheres[i];
+	return "";
+}
+
+static size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max)
+{
+	const char *v = config_get(c, key);
+	char *end;
+	unsigned long long n;
+
+	if (!v)
+		return def;
+	n = strtoull(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || n < min || n > max)
+		die("%s: %s '%s' is not a whole number from %zu to %zu", config_where(c, key), key, v, min, max);
+	return (size_t)n;
+}
+
+static double config_double(const ModelConfig *c, const char *key, double def, double min, double max)
+{
+	const char *v = config_get(c, key);
+	char *end;
+	double x;
+
+	if (!v)
+		return def;
+	x = strtod(v, &end);
+	if (end == v || *end != '\0' || !(x >= min && x <= max))
+		die("%s: %s '%s' is not a number from %g to %g", config_where(c, key), key, v, min, max);
+	return x;
+}
+
+static bool config_bool(const ModelConfig *c, const char *key, bool def)
+{
+	return config_size(c, key, def, 0, 1) == 1;
+}
+
+/* ---- the whole model: loading ------------------------------------------------------------- */
+
+/* A vocabulary from text, one token per line (as vocab_load reads a file). */
+static Vocab *vocab_from_text(const char *text, const char *where)
+{
+	Vocab *v = vocab_new();
+	char *copy = xstrdup(text), *line = copy;
+	size_t line_no = 0;
+
+	while (*line) {
+		char *nl = strchr(line, '\n'), *next;
+		size_t id;
+		next = nl ? nl + 1 : line + strlen(line);
+		if (nl)
+			*nl = '\0';
+		line_no++;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		if (*line == '\0')
+			die("%s: line %zu: empty token (one token per line)", where, line_no);
+		if (strpbrk(line, " \t\v\f"))
+			die("%s: line %zu: token '%s' has whitespace in it", where, line_no, line);
+		if (vocab_find(v, line, &id))
+			die("%s: line %zu: token '%s' is already on line %zu", where, line_no, line, id + 1);
+		vocab_add(v, line);
+		line = next;
+	}
+	free(copy);
+	if (v->count == 0)
+		die("%s: empty vocabulary", where);
+	return v;
+}
+
+/* The vocabulary in the archive's entry name, or in the file path; exactly one of them. */
+static Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
+{
+	char *text = npz_read_text(z, name), where[512];
+	Vocab *v;
+
+	if (text && path)
+		die("%s: holds %s: %s %s would contradict it; leave the option out", npz_path(z), name, option, path);
+	if (!text && !path)
+		die("%s: no %s entry: give %s FILE", npz_path(z), name, option);
+	if (path)
+		return vocab_load(path);
+	snprintf(where, sizeof(where), "%s: %s", npz_path(z), name);
+	v = vocab_from_text(text, where);
+	free(text);
+	return v;
+}
+
+static size_t special_id(const Vocab *v, const char *token, const char *where)
+{
+	size_t id;
+
+	if (!vocab_find(v, token, &id))
+		die("%s: the target vocabulary has no %s, which generation needs", where, token);
+	return id;
+}
+
+static void add_model_param(Params *p, float **slot, const char *name, InitRule init, double arg, size_t d0,
+			    size_t d1)
+{
+	size_t shape[2] = { d0, d1 };
+
+	params_add(p, slot, name, init, arg, d1 ? 2 : 1, shape);
+}
+
+TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
+			     const char *tgt_vocab_path)
+{
+	TransformerModel *m = xcalloc(1, sizeof(TransformerModel));
+	Npz *z = npz_open(path);
+	char *text = npz_read_text(z, "config"), where[512], num[32];
+	Tensor *src_embed = npz_read(z, "src_embed.weight");
+	TransformerConfig tc = { 0 }, enc, dec;
+	const char *s;
+	size_t E;
+
+	if (text) {
+		snprintf(where, sizeof(where), "%s: config", path);
+		config_parse(c, text, where);
+		free(text);
+	}
+	/* d_model is the width of the source embedding; a config or option that says otherwise is an error */
+	if (!src_embed || src_embed->ndim != 2)
+		die("%s: missing parameter src_embed.weight (the source embedding, V x d_model)", path);
+	snprintf(num, sizeof(num), "%zu", src_embed->shape[1]);
+	snprintf(where, sizeof(where), "%s: src_embed.weight", path);
+	config_set(c, "d_model", num, where);
+	tensor_free(src_embed);
+	if ((s = config_get(c, "arch")) && strcmp(s, "transformer") != 0)
+		die("%s: arch %s: not a Transformer model", config_where(c, "arch"), s);
+
+	m->E = E = config_size(c, "d_model", 0, 1, 1 << 20);
+	tc.E = E;
+	tc.H = config_size(c, "heads", 8, 1, 65536);
+	tc.F = config_size(c, "d_ff", 4 * E, 1, 1 << 24);
+	if ((s = config_get(c, "activation")) && !activation_parse(&tc.activation, s))
+		die("%s: activation '%s' is not relu or gelu", config_where(c, "activation"), s);
+	tc.norm_first = config_bool(c, "norm_first", false);
+	tc.final_norm = config_bool(c, "final_norm", true); /* nn.Transformer has both final norms */
+	tc.eps = (float)config_double(c, "eps", 1e-5, 1e-12, 1.0);
+	if (E % tc.H)
+		die("%s: d_model %zu is not divisible by heads %zu", path, E, tc.H);
+	enc = dec = tc;
+	enc.N = config_size(c, "encoder_layers", 6, 1, 1000);
+	dec.N = config_size(c, "decoder_layers", 6, 1, 1000);
+
+	m->embed_scale = config_bool(c, "scale", true) ? sqrtf((float)E) : 1.0f;
+	s = config_get(c, "posenc");
+	if (s && strcmp(s, "sinusoidal") != 0 && strcmp(s, "none") != 0)
+		die("%s: posenc '%s' is not sinusoidal or none", config_where(c, "posenc"), s);
+	m->sinusoidal = !s || strcmp(s, "sinusoidal") == 0;
+	m->base = config_double(c, "posenc_base", POSENC_DEFAULT_BASE, 1.0, 1e12);
+	m->layout = POSENC_INTERLEAVED;
+	if ((s = config_get(c, "posenc_layout")) && !posenc_parse_layout(s, &m->layout))
+		die("%s: posenc_layout '%s' is not interleaved or concat", config_where(c, "posenc_layout"), s);
+	if (m->sinusoidal && E % 2)
+		die("%s: d_model %zu is odd: the sinusoidal encoding needs an even one", path, E);
+	m->tie = config_bool(c, "tie", false);
+	m->src_tok.bos = config_bool(c, "bos", false);
+	m->src_tok.eos = config_bool(c, "eos", false);
+	m->src_tok.chars = config_bool(c, "chars", false);
+
+	m->src_vocab = model_vocab(z, "src_vocab", src_vocab_path, "--src-vocab");
+	m->tgt_vocab = model_vocab(z, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
+	m->Vs = m->src_vocab->count;
+	m->Vt = m->tgt_vocab->count;
+	m->bos = special_id(m->tgt_vocab, VOCAB_BOS, path);
+	m->eos = special_id(m->tgt_vocab, VOCAB_EOS, path);
+
+	transformer_declare(&m->params, &m->encoder, &enc, false, "encoder.");
+	transformer_declare(&m->params, &m->decoder, &dec, true, "decoder.");
+	add_model_param(&m->params, &m->src_embed, "src_embed.weight", INIT_NORMAL, 1.0, m->Vs, E);
+	add_model_param(&m->params, &m->tgt_embed, "tgt_embed.weight", INIT_NORMAL, 1.0, m->Vt, E);
+	if (!m->tie)
+		add_model_param(&m->params, &m->generator_weight, "generator.weight", INIT_LINEAR, 0, m->Vt, E);
+	add_model_param(&m->params, &m->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), m->Vt,
+			0);
+	params_load(&m->params, path, "", 1);
+	if (m->tie)
+		m->generator_weight = m->tgt_embed;
+	/* every other entry must be ours: a stray one means the settings describe another model */
+	for (size_t k = 0; k < npz_count(z); k++) {
+		const char *name = npz_name(z, k);
+		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
+			     strcmp(name, "tgt_vocab") == 0;
+		for (size_t i = 0; i < m->params.count && !known; i++)
+			known = strcmp(m->params.items[i].name, name) == 0;
+		if (!known)
+			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape%s)",
+			    path, name, strcmp(name, "generator.weight") == 0 ? ", and --tie" : "");
+	}
+	npz_close(z);
+	return m;
+}
+
+void model_free(TransformerModel *m)
+{
+	if (!m)
+		return;
+	transformer_free(&m->encoder);
+	transformer_free(&m->decoder);
+	vocab_free(m->src_vocab);
+	vocab_free(m->tgt_vocab);
+	params_free(&m->params);
+	free(m);
+}
+
+void model_embed(float *x, float *scratch, const TransformerModel *m, const float *table, const size_t *ids,
+		 size_t offset, size_t T)
+{
+	embedding_forward(x, table, ids, m->embed_scale, T, m->E);
+	for (size_t t = 0; t < T && m->sinusoidal; t++) {
+		posenc_table(scratch, offset + t, m->base, m->layout, 1, m->E);
+		posenc_add(x + t * m->E, scratch, 1, m->E);
+	}
+}
+
+/* ---- the whole model: generation ------------------------------------------------------------ */
+
+struct Generator {
+	const TransformerModel *m;
+	size_t K, max_len;
+	bool use_cache;
+	Beam *beam;
+	KvCache **cache, **spare;   /* [K] each hypothesis' decoder cache; spare: the next step's */
+	size_t *parent;             /* [K] */
+	bool *taken;                /* [K] */
+	float *logprobs;            /* [K, Vt] */
+	float *y;                   /* [max_len + 1, E] decoder input (and output) positions */
+	float *scratch;             /* [E] */
+	size_t *prefix;             /* [max_len + 1] <s> and a hypothesis' tokens */
+	float *step_work;           /* decoder_step_work_size(max_len, S) */
+	/* sized by the longest source so far */
+	size_t S, cap_S;
+	float *memory;              /* [S, E] the encoder output */
+	float *enc_work, *dec_work; /* encoder_work_size(S), decoder_work_size(max_len + 1, S) */
+	MemoryCache *mem;
+};
+
+Generator *generator_new(const TransformerModel *m, size_t K, size_t max_len, double alpha, bool use_cache)
+{
+	Generator *g = xcalloc(1, sizeof(Generator));
+	size_t E = m->E;
+
+	g->m = m;
+	g->K = K;
+	g->max_len = max_len;
+	g->use_cache = use_cache;
+	g->beam = beam_new(K, m->Vt, max_len, m->eos, alpha);
+	g->cache = xcalloc(K, sizeof(KvCache *));
+	g->spare = xcalloc(K, sizeof(KvCache *));
+	for (size_t k = 0; k < K && use_cache; k++)
+		g->cache[k] = kv_cache_new(&m->decoder, max_len);
+	g->parent = xcalloc(K, sizeof(size_t));
+	g->taken = xcalloc(K, sizeof(bool));
+	g->logprobs = xmalloc(xmul(xmul(K, m->Vt, "beam"), sizeof(float), "beam"));
+	g->y = xmalloc(xmul(xmul(max_len + 1, E, "decoder"), sizeof(float), "decoder"));
+	g->scratch = xmalloc(xmul(E, sizeof(float), "decoder"));
+	g->prefix = xcalloc(max_len + 1, sizeof(size_t));
+	return g;
+}
+
+void generator_free(Generator *g)
+{
+	if (!g)
+		return;
+	beam_free(g->beam);
+	for (size_t k = 0; k < g->K; k++)
+		kv_cache_free(g->cache[k]);
+	free(g->cache);
+	free(g->spare);
+	free(g->parent);
+	free(g->taken);
+	free(g->logprobs);
+	free(g->y);
+	free(g->scratch);
+	free(g->prefix);
+	free(g->step_work);
+	free(g->memory);
+	free(g->enc_work);
+	free(g->dec_work);
+	memory_cache_free(g->mem);
+	free(g);
+}
+
+/* Buffers that depend on the source length grow to the longest one seen. */
+static void reserve_source(Generator *g, size_t S)
+{
+	const TransformerModel *m = g->m;
+	size_t L = g->max_len + 1;
+
+	g->S = S;
+	if (S <= g->cap_S)
+		return;
+	g->cap_S = S;
+	g->memory = xrealloc(g->memory, xmul(xmul(S, m->E, "memory"), sizeof(float), "memory"));
+	g->enc_work = xrealloc(g->enc_work, xmul(encoder_work_size(&m->encoder, S), sizeof(float), "work"));
+	g->dec_work = xrealloc(g->dec_work, xmul(decoder_work_size(&m->decoder, L, S), sizeof(float), "work"));
+	g->step_work = xrealloc(g->step_work,
+				xmul(decoder_step_work_size(&m->decoder, g->max_len, S), sizeof(float), "work"));
+	memory_cache_free(g->mem);
+	g->mem = memory_cache_new(&m->decoder, S);
+}
+
+/* logits[Vt] -> log-probabilities: out = log_softmax(y W_g^T + b_g) */
+static void project(float *logprobs, const TransformerModel *m, const float *y)
+{
+	linear(logprobs, y, m->generator_weight, m->generator_bias, 1, m->E, m->Vt);
+	log_softmax(logprobs, logprobs, m->Vt);
+}
+
+/* logprobs[Vt] of the next token of live hypothesis k, whose tokens are tokens[len] */
+static void next_logprobs(Generator *g, float *logprobs, size_t k, const size_t *tokens, size_t len)
+{
+	const TransformerModel *m = g->m;
+	size_t E = m->E, last = len ? tokens[len - 1] : m->bos;
+
+	if (g->use_cache) {
+		/* one new position: its embedding, then one decoder step against the cache */
+		model_embed(g->y, g->scratch, m, m->tgt_embed, &last, len, 1);
+		decoder_step(g->y, NULL, g->step_work, &m->decoder, g->cache[k], g->mem, NULL);
+		project(logprobs, m, g->y);
+		return;
+	}
+	/* the loop as the course first writes it: the whole prefix through the decoder again */
+	g->prefix[0] = m->bos;
+	memcpy(g->prefix + 1, tokens, len * sizeof(size_t));
+	model_embed(g->y, g->scratch, m, m->tgt_embed, g->prefix, 0, len + 1);
+	decoder_forward(g->y, NULL, NULL, g->dec_work, &m->decoder, g->memory, NULL, NULL, len + 1, g->S);
+	project(logprobs, m, g->y + len * E);
+}
+
+/* After a beam step: new hypothesis k continues old parent[k]; its cache must be that one's. */
+static void reorder_caches(Generator *g, size_t live)
+{
+	memset(g->taken, 0, g->K * sizeof(bool));
+	memset(g->spare, 0, g->K * sizeof(KvCache *));
+	/* pass 1: the first child of each parent takes the parent's cache as it is (no copy) */
+	for (size_t k = 0; k < live; k++)
+		if (!g->taken[g->parent[k]]) {
+			g->taken[g->parent[k]] = true;
+			g->spare[k] = g->cache[g->parent[k]];
+		}
+	/* pass 2: other children get a cache nobody continues, filled with a copy of their parent's */
+	for (size_t k = 0, free_slot = 0; k < live; k++) {
+		if (g->spare[k])
+			continue;
+		while (g->taken[free_slot])
+			free_slot++;
+		g->taken[free_slot] = true;
+		g->spare[k] = g->cache[free_slot];
+		kv_cache_copy(g->spare[k], g->cache[g->parent[k]]);
+	}
+	/* the caches of hypotheses that ended go to the unused slots */
+	for (size_t k = live, j = 0; k < g->K; k++) {
+		while (j < g->K && g->taken[j])
+			j++;
+		g->spare[k] = g->cache[j];
+		g->taken[j] = true;
+	}
+	memcpy(g->cache, g->spare, g->K * sizeof(KvCache *));
+}
+
+size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **out)
+{
+	const TransformerModel *m = g->m;
+	Beam *b = g->beam;
+
+	reserve_source(g, S);
+	/* the source: embed, add positions, encode once */
+	model_embed(g->memory, g->scratch, m, m->src_embed, src_ids, 0, S);
+	encoder_forward(g->memory, NULL, g->enc_work, &m->encoder, NULL, S);
+	if (g->use_cache) {
+		memory_cache_fill(g->mem, &m->decoder, g->memory, S);
+		for (size_t k = 0; k < g->K; k++)
+			kv_cache_clear(g->cache[k]);
+	}
+	beam_reset(b);
+	while (b->live) {
+		for (size_t k = 0; k < b->live; k++)
+			next_logprobs(g, g->logprobs + k * m->Vt, k, b->tokens + k * b->max_len, b->len);
+		beam_step(b, g->parent, g->logprobs);
+		if (g->use_cache && b->live)
+			reorder_caches(g, b->live);
+	}
+	return beam_best(b, out);
+}
+
+void generator_rescore(Generator *g, float *scores, float *cross, const size_t *out, size_t L)
+{
+	const TransformerModel *m = g->m;
+
+	/* decoder input: <s> and every output token but the last; row t predicts out[t] */
+	g->prefix[0] = m->bos;
+	memcpy(g->prefix + 1, out, (L ? L - 1 : 0) * sizeof(size_t));
+	model_embed(g->y, g->scratch, m, m->tgt_embed, g->prefix, 0, L);
+	decoder_forward(g->y, NULL, cross, g->dec_work, &m->decoder, g->memory, NULL, NULL, L, g->S);
+	for (size_t t = 0; t < L && scores; t++)
+		project(scores + t * m->Vt, m, g->y + t * m->E);
 }

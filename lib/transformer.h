@@ -8,6 +8,9 @@
 #include "layers.h"
 #include "mha.h"
 #include "params.h"
+#include "posenc.h"
+#include "search.h"
+#include "vocab.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
  * Dh = E / H, F = d_ff */
@@ -115,5 +118,81 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S);
  */
 void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
 		  const MemoryCache *mem, const unsigned char *cross_allowed);
+
+/* ---- the whole model of decode --generate ------------------------------------------------------- */
+
+/*
+ * Settings of a whole model as "key value" pairs: from the archive's "config" entry and from the
+ * command line. A key set twice with different values is an error naming both places (an option
+ * that contradicts the archive is not a silent override). Keys (docs/transformer.md):
+ *   arch d_model heads encoder_layers decoder_layers d_ff activation norm_first final_norm eps
+ *   scale posenc posenc_base posenc_layout bos eos chars tie
+ */
+typedef struct {
+	char **keys, **values, **wheres;  /* [count] */
+	size_t count;
+} ModelConfig;
+
+/* Set key to value; where ("--heads", "model.npz: config line 3") names the source in errors. */
+void config_set(ModelConfig *c, const char *key, const char *value, const char *where);
+/* Every "key value" line of text ('#' starts a comment). */
+void config_parse(ModelConfig *c, const char *text, const char *where);
+/* The value of key, or NULL when unset. */
+const char *config_get(const ModelConfig *c, const char *key);
+void config_free(ModelConfig *c);
+
+/*
+ * An encoder-decoder Transformer with its embeddings and output projection (Vaswani et al. 2017,
+ * figure 1): the parameters of one .npz, named as nn.Transformer's state_dict() under "encoder." and
+ * "decoder.", plus "src_embed.weight", "tgt_embed.weight", "generator.weight" and "generator.bias".
+ */
+typedef struct {
+	size_t E, Vs, Vt;               /* d_model, source and target vocabulary sizes */
+	Transformer encoder, decoder;
+	float embed_scale;              /* sqrt(E) when the embeddings are scaled (section 3.4), else 1 */
+	bool sinusoidal;                /* add the sinusoidal positional encoding (section 3.5) */
+	double base;
+	PosencLayout layout;
+	bool tie;                       /* the output projection is tgt_embed (section 3.4), no generator.weight */
+	TokenizeOptions src_tok;        /* how a source line becomes ids (bos, eos, chars) */
+	Vocab *src_vocab, *tgt_vocab;
+	size_t bos, eos;                /* the target's <s> and </s> ids */
+	float *src_embed;               /* [Vs, E] "src_embed.weight" */
+	float *tgt_embed;               /* [Vt, E] "tgt_embed.weight" */
+	float *generator_weight;        /* [Vt, E] "generator.weight" (tgt_embed with tie) */
+	float *generator_bias;          /* [Vt]    "generator.bias" */
+	Params params;
+} TransformerModel;
+
+/*
+ * Load the model at path: settings from c (the command line) and the archive's "config" entry,
+ * vocabularies from its "src_vocab" and "tgt_vocab" entries (else src_vocab_path, tgt_vocab_path),
+ * d_model from src_embed.weight. Dies on contradictions, missing or unused entries.
+ */
+TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
+			     const char *tgt_vocab_path);
+void model_free(TransformerModel *m);
+
+/* x[T,E] = table[ids[t]] * embed_scale + PE(offset + t)   (sections 3.4 and 3.5); scratch[E] */
+void model_embed(float *x, float *scratch, const TransformerModel *m, const float *table, const size_t *ids,
+		 size_t offset, size_t T);
+
+/*
+ * Generation (the prediction loop): encode the source once, then from <s> run the decoder on what has
+ * been produced so far, project to the target vocabulary, pick the next token (greedy, or beam search
+ * with K hypotheses), append it, until </s> or max_len tokens. With the cache each step decodes one
+ * new position per hypothesis; without it, the whole prefix again (the same numbers, slower).
+ */
+typedef struct Generator Generator;
+
+Generator *generator_new(const TransformerModel *m, size_t K, size_t max_len, double alpha, bool use_cache);
+void generator_free(Generator *g);
+/* The output for src_ids[S]: *out [L] target ids, ending with eos unless cut at max_len; returns L. */
+size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **out);
+/*
+ * After generate: the decoder teacher-forced on <s> out[0..L-2]: scores[L,Vt] (NULL = not wanted) the
+ * log-probabilities of every step, cross[N,H,L,S] (NULL = not wanted) the encoder-decoder attention.
+ */
+void generator_rescore(Generator *g, float *scores, float *cross, const size_t *out, size_t L);
 
 #endif

@@ -116,3 +116,149 @@ DEC="--layers 2 --heads 2 --ff 16"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: decode"* ]]
 }
+
+# ---- generation ----
+
+@test "decode --generate: greedy tokens equal a greedy loop in torch over the same weights" {
+	decode --generate --weights "$G/model.npz" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
+}
+
+@test "decode --generate: --beam 1 equals greedy" {
+	decode --generate --beam 1 --weights "$G/model.npz" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
+	decode --generate --beam 1 --max-len 8 --weights "$G/model_random.npz" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/r.txt"
+	diff "$BATS_TEST_TMPDIR/r.txt" "$G/model_random_beam1_lp0.txt"
+}
+
+@test "decode --generate: beam search equals a reference beam search over the same weights" {
+	decode --generate --beam 3 --max-len 8 --weights "$G/model_random.npz" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/a.txt"
+	diff "$BATS_TEST_TMPDIR/a.txt" "$G/model_random_beam3_lp0.txt"
+	decode --generate --beam 3 --length-penalty 1 --max-len 8 --weights "$G/model_random.npz" "$G/model_src.txt" \
+		> "$BATS_TEST_TMPDIR/b.txt"
+	diff "$BATS_TEST_TMPDIR/b.txt" "$G/model_random_beam3_lp1.txt"
+	# and it finds something else than greedy on this untrained model
+	! diff -q "$BATS_TEST_TMPDIR/a.txt" "$G/model_random_beam1_lp0.txt"
+}
+
+@test "decode --generate: the KV cache gives the same tokens and scores as recomputing the prefix" {
+	for b in 1 3; do
+		decode --generate --beam $b --max-len 8 --weights "$G/model_random.npz" --scores "$BATS_TEST_TMPDIR/s1.txt" \
+			"$G/model_src.txt" > "$BATS_TEST_TMPDIR/a.txt"
+		decode --generate --beam $b --max-len 8 --no-cache --weights "$G/model_random.npz" \
+			--scores "$BATS_TEST_TMPDIR/s2.txt" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/b.txt"
+		diff "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
+		assert_close "$BATS_TEST_TMPDIR/s1.txt" "$BATS_TEST_TMPDIR/s2.txt" 0
+	done
+}
+
+@test "decode --generate: --scores are torch's log-probabilities of each step, labelled" {
+	head -1 "$G/model_src.txt" | decode --generate --weights "$G/model.npz" --scores "$BATS_TEST_TMPDIR/s.txt" > /dev/null
+	assert_close "$BATS_TEST_TMPDIR/s.txt" "$G/model_scores.txt" 1e-4
+	run tensor info "$BATS_TEST_TMPDIR/s.txt"
+	[[ "$output" == *"rows: le chat grand assis sur le tapis </s>"* ]]
+}
+
+@test "decode --generate: --attn writes output x source cross-attention, rows summing to 1" {
+	head -1 "$G/model_src.txt" | decode --generate --weights "$G/model.npz" --attn "$BATS_TEST_TMPDIR/a.txt" > /dev/null
+	run tensor info "$BATS_TEST_TMPDIR/a.txt"
+	[[ "$output" == *"8x8"* ]]
+	[[ "$output" == *"rows: le chat grand assis sur le tapis </s>"* ]]
+	[[ "$output" == *"cols: the big cat sat on the mat </s>"* ]]
+	run awk '!/^#/ && NF { s = 0; for (i = 1; i <= NF; i++) s += $i; if (s < 0.9999 || s > 1.0001) bad++ } END { print bad + 0 }' \
+		"$BATS_TEST_TMPDIR/a.txt"
+	[ "$output" = "0" ]
+}
+
+@test "decode --generate: --attn-head picks one head, whose mean over heads is the default" {
+	head -1 "$G/model_src.txt" > "$BATS_TEST_TMPDIR/src.txt"
+	decode --generate --weights "$G/model.npz" --attn "$BATS_TEST_TMPDIR/m.txt" "$BATS_TEST_TMPDIR/src.txt" > /dev/null
+	decode --generate --weights "$G/model.npz" --attn "$BATS_TEST_TMPDIR/h0.txt" --attn-head 0 "$BATS_TEST_TMPDIR/src.txt" > /dev/null
+	decode --generate --weights "$G/model.npz" --attn "$BATS_TEST_TMPDIR/h1.txt" --attn-head 1 --attn-layer 1 \
+		"$BATS_TEST_TMPDIR/src.txt" > /dev/null
+	run tensor diff --atol 1e-3 "$BATS_TEST_TMPDIR/h0.txt" "$BATS_TEST_TMPDIR/m.txt"
+	[ "$status" -eq 1 ]
+	paste -d ' ' <(grep -v '^#' "$BATS_TEST_TMPDIR/h0.txt") <(grep -v '^#' "$BATS_TEST_TMPDIR/h1.txt") |
+		awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf "%s%.9g", (i > 1 ? " " : ""), ($i + $(i + n)) / 2; print "" }' \
+		> "$BATS_TEST_TMPDIR/mean.txt"
+	grep -v '^#' "$BATS_TEST_TMPDIR/m.txt" > "$BATS_TEST_TMPDIR/m-bare.txt"
+	assert_close "$BATS_TEST_TMPDIR/mean.txt" "$BATS_TEST_TMPDIR/m-bare.txt" 1e-6
+}
+
+@test "decode --generate: settings and vocabularies may come from options and files instead of the archive" {
+	decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
+		--layers 2 --heads 2 --ff 32 --eos "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
+}
+
+@test "decode --generate: an option that agrees with the archive is accepted" {
+	decode --generate --weights "$G/model.npz" --heads 2 --layers 2 --eps 1e-5 --eos "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
+}
+
+@test "decode --generate: an option that contradicts the archive is an error" {
+	run decode --generate --weights "$G/model.npz" --heads 4 "$G/model_src.txt"
+	assert_fails 1 "model.npz: config line [0-9]+: heads 2 contradicts --heads, which says 4"
+	run decode --generate --weights "$G/model.npz" --norm-first "$G/model_src.txt"
+	assert_fails 1 "norm_first 0 contradicts --norm-first, which says 1"
+}
+
+@test "decode --generate: --layers larger than the archive holds is an error" {
+	run decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
+		--layers 3 --heads 2 --ff 32 "$G/model_src.txt"
+	assert_fails 1 "missing parameter encoder.layers.2.self_attn.in_proj_weight"
+}
+
+@test "decode --generate: --tie with a generator.weight in the archive is an error" {
+	run decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
+		--layers 2 --heads 2 --ff 32 --tie "$G/model_src.txt"
+	assert_fails 1 "unused parameter generator.weight.*--tie"
+}
+
+@test "decode --generate: a vocabulary neither in the archive nor given is an error" {
+	run decode --generate --weights "$G/model_bare.npz" --layers 2 --heads 2 --ff 32 "$G/model_src.txt"
+	assert_fails 1 "no src_vocab entry: give --src-vocab FILE"
+	run decode --generate --weights "$G/model.npz" --src-vocab "$G/src_vocab.txt" "$G/model_src.txt"
+	assert_fails 1 "holds src_vocab: --src-vocab .* would contradict it"
+}
+
+@test "decode --generate: --max-len cuts the output" {
+	run decode --generate --weights "$G/model.npz" --max-len 3 "$G/model_src.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "le chat grand" ]
+}
+
+@test "decode --generate: an empty line gives an empty line" {
+	printf 'the cat sat on the mat\n\nthe dog ran\n' > "$BATS_TEST_TMPDIR/src.txt"
+	run decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
+		--layers 2 --heads 2 --ff 32 "$G/model_src.txt" "$BATS_TEST_TMPDIR/src.txt"
+	assert_fails 2 "one input file at most"
+	run decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
+		--layers 2 --heads 2 --ff 32 "$BATS_TEST_TMPDIR/src.txt"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ] # bats drops empty lines from $lines: two translations
+	[ "$(wc -l < <(decode --generate --weights "$G/model.npz" "$BATS_TEST_TMPDIR/src.txt"))" -eq 3 ]
+}
+
+@test "decode --generate: generation options need --generate, and --generate needs a model" {
+	run decode --beam 2 --memory "$G/dec_mem.txt" "$G/dec_y.txt"
+	assert_fails 2 "--beam needs --generate"
+	run decode --generate "$G/model_src.txt"
+	assert_fails 2 "--generate needs --weights MODEL.npz"
+	run decode --generate --memory "$G/dec_mem.txt" --weights "$G/model.npz" "$G/model_src.txt"
+	assert_fails 2 "no --memory"
+	run decode --generate --weights "$G/model.npz" --attn-head 5 --attn "$BATS_TEST_TMPDIR/a.txt" "$G/model_src.txt"
+	assert_fails 2 "--attn-head 5: the model has heads 0 to 1"
+	run decode --generate --weights "$G/model.npz" --beam 0 "$G/model_src.txt"
+	assert_fails 2 "--beam: 0 is out of range"
+}
+
+@test "decode --generate: an unknown setting in the archive's config is an error naming its line" {
+	run decode --generate --weights "$G/model_bad_key.npz" "$G/model_src.txt"
+	assert_fails 1 "model_bad_key.npz: config line 2: unknown setting 'colour'"
+}
+
+@test "decode --generate: a config d_model that disagrees with the embeddings is an error" {
+	run decode --generate --weights "$G/model_bad_d_model.npz" "$G/model_src.txt"
+	assert_fails 1 "src_embed.weight: d_model 16 contradicts .*config line 2, which says 8"
+}

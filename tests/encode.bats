@@ -137,3 +137,10 @@ ENC="--layers 2 --heads 2 --ff 16"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: encode"* ]]
 }
+
+@test "encode: embed | posenc | encode --prefix encoder. gives torch's memory of a whole model" {
+	head -1 "$G/model_src.txt" | embed --vocab "$G/src_vocab.txt" --eos --scale --dim 16 --weights "$G/src_embed.npz" |
+		posenc | encode --layers 2 --heads 2 --ff 32 --final-norm --prefix encoder. --weights "$G/model.npz" \
+		> "$BATS_TEST_TMPDIR/memory.txt"
+	assert_close "$BATS_TEST_TMPDIR/memory.txt" "$G/model_memory.txt" 1e-4
+}

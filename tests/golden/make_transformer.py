@@ -201,7 +201,7 @@ def batch(n):
 params = list(model.parameters()) + list(src_embed.parameters()) + list(tgt_embed.parameters()) + \
     list(generator.parameters())
 opt = torch.optim.Adam(params, lr=3e-3)
-for step in range(400):
+for step in range(1500):
     src, tgt = batch(32)
     inp, gold = tgt[:, :-1], tgt[:, 1:]
     out = model(embed(src_embed, src), embed(tgt_embed, inp),
@@ -245,7 +245,7 @@ save_npz("model.npz", state, {"config": config, "src_vocab": "\n".join(src_vocab
 
 model.train()  # dropout is 0; train() keeps torch off its fast path, whose padding differs
 lines = ["the big cat sat on the mat", "a dog ran under the small sofa", "the bird slept on a black cat",
-         "a small black dog sat on the big mat", "the cat sat on the zebra"]
+         "a small dog slept under a black sofa", "the cat sat on the zebra"]
 with open(os.path.join(OUT, "model_src.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
 greedy, scores = [], None
@@ -271,3 +271,81 @@ with torch.no_grad():
 with open(os.path.join(OUT, "model_greedy.txt"), "w") as f:
     f.write("\n".join(greedy) + "\n")
 print("\n".join(greedy))
+
+# The same model without settings and vocabularies: they come from options and files instead.
+save_npz("model_bare.npz", state)
+# The embeddings alone (embed's parameter name is "weight"), to build the pipeline by hand
+save_npz("src_embed.npz", {"weight": src_embed.weight})
+save_npz("tgt_embed.npz", {"weight": tgt_embed.weight})
+with torch.no_grad():  # torch's memory of the first line, for the pipeline embed | posenc | encode
+    src = torch.tensor([[si[w] for w in lines[0].split()] + [si["</s>"]]])
+    write_tensor("model_memory.txt", model.encoder(embed(src_embed, src))[0],
+                 rows=lines[0].split() + ["</s>"])
+for name, vocab in (("src_vocab.txt", src_vocab), ("tgt_vocab.txt", tgt_vocab)):
+    with open(os.path.join(OUT, name), "w") as f:
+        f.write("\n".join(vocab) + "\n")
+
+
+# ---- beam search, over an untrained model (a trained one is too sure of itself to need a beam) ----
+torch.manual_seed(1)
+r_model = nn.Transformer(D, HEADS, LAYERS, LAYERS, FF, dropout=0.0, batch_first=True)
+r_src, r_tgt = nn.Embedding(len(src_vocab), D), nn.Embedding(len(tgt_vocab), D)
+r_gen = nn.Linear(D, len(tgt_vocab))
+with torch.no_grad():  # make </s> likely enough that hypotheses finish at different lengths
+    r_gen.bias[ti["</s>"]] += 1.5
+r_state = {"encoder." + k: v for k, v in r_model.encoder.state_dict().items()}
+r_state.update({"decoder." + k: v for k, v in r_model.decoder.state_dict().items()})
+r_state.update({"src_embed.weight": r_src.weight, "tgt_embed.weight": r_tgt.weight,
+                "generator.weight": r_gen.weight, "generator.bias": r_gen.bias})
+save_npz("model_random.npz", r_state, {"config": config, "src_vocab": "\n".join(src_vocab) + "\n",
+                                       "tgt_vocab": "\n".join(tgt_vocab) + "\n"})
+r_model.train()
+V, EOS = len(tgt_vocab), ti["</s>"]
+
+
+def next_logprobs(memory, toks):
+    ys = torch.tensor([[ti["<s>"]] + toks])
+    out = r_model.decoder(embed(r_tgt, ys), memory,
+                          tgt_mask=nn.Transformer.generate_square_subsequent_mask(ys.shape[1]))
+    return torch.log_softmax(r_gen(out[0, -1]), dim=-1)
+
+
+def beam_search(line, K, alpha, max_len):
+    """Keep K hypotheses; of the 2K best continuations, those ending in </s> finish, the others stay
+    live until K are; stop when K have finished or at max_len; best by log P / ((5 + L) / 6)^alpha."""
+    src = torch.tensor([[si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]]])
+    memory = r_model.encoder(embed(r_src, src))
+    live, finished = [([], 0.0)], []
+    while live:
+        cands = []
+        for k, (toks, lp) in enumerate(live):
+            logp = next_logprobs(memory, toks)
+            cands += [(lp + float(logp[v]), k * V + v) for v in range(V)]
+        cands.sort(key=lambda c: (-c[0], c[1]))
+        new_live = []
+        for score, c in cands[: 2 * K]:
+            if len(new_live) >= K or len(finished) >= K:
+                break
+            toks = live[c // V][0] + [c % V]
+            if c % V == EOS:
+                finished.append((toks, score / ((5 + len(toks)) / 6) ** alpha))
+            else:
+                new_live.append((toks, score))
+        live = [] if len(finished) >= K else new_live
+        if live and len(live[0][0]) >= max_len:
+            for toks, score in live[: K - len(finished)]:
+                finished.append((toks, score / ((5 + len(toks)) / 6) ** alpha))
+            live = []
+    best = max(range(len(finished)), key=lambda i: (finished[i][1], -i))
+    return " ".join(tgt_vocab[i] for i in finished[best][0] if i != EOS)
+
+
+with torch.no_grad():
+    for K, alpha in ((1, 0.0), (3, 0.0), (3, 1.0)):
+        with open(os.path.join(OUT, "model_random_beam%d_lp%g.txt" % (K, alpha)), "w") as f:
+            f.write("\n".join(beam_search(line, K, alpha, 8) for line in lines) + "\n")
+
+# Archives whose settings are wrong, for the error tests (tiny: they fail before the layers load)
+tiny = {"src_embed.weight": torch.zeros(4, 16)}
+save_npz("model_bad_key.npz", tiny, {"config": "heads 2\ncolour blue\n"})
+save_npz("model_bad_d_model.npz", tiny, {"config": "# d_model disagrees with src_embed.weight\nd_model 8\n"})
