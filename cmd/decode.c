@@ -37,30 +37,17 @@ static const char usage_text[] =
 	"names of nn.Transformer), src_embed.weight, tgt_embed.weight, generator.weight and .bias, and may\n"
 	"hold its settings and vocabularies (docs/transformer.md); an option that contradicts them is an error.\n"
 	"\n"
-	"With --arch rnn, gru or lstm, the attention decoder of the RNN seq2seq (docs/rnn-seq2seq.md): at step t,\n"
-	"e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j, s_t = cell([y_{t-1}; c_t], s_{t-1}),\n"
-	"output o_t = tanh(W_out [s_t; c_t] + b_out) (T x H).\n"
+	"With --arch rnn, gru or lstm: the attention decoder of the RNN seq2seq (docs/rnn-seq2seq.md), teacher-\n"
+	"forced: at step t, e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j,\n"
+	"s_t = cell([y_{t-1}; c_t], s_{t-1}), and the output o_t = tanh(W_out [s_t; c_t] + b_out) (T x H).\n"
 	"\n"
-	"      --arch A            transformer (the default), rnn (tanh), gru or lstm\n"
+	TRANSFORMER_USAGE
+	RNN_DECODE_USAGE
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
-	"      --layers N          decoder layers (default 6, the paper's)\n"
-	"      --heads H           attention heads; E must be divisible by H (default 8)\n"
-	"      --ff F              feed-forward width d_ff (default 4 E, the paper's 2048 / 512)\n"
-	"      --activation A      relu (the paper's, default) or gelu\n"
-	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n"
-	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
 	"                          generating: one L x S tensor per line (output tokens x source tokens)\n"
-	"                          (rnn: the alignment a, T x S; every row sums to 1)\n"
 	"      --self-attn FILE    write the masked self-attention, one N x H x T x T tensor per input\n"
-	"      --hidden H          rnn: the state width (default: the memory's width)\n"
-	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"
-	"      --attn-hidden Hd    rnn: the additive score's width (default H)\n"
-	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"
-	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n"
-	"                          on stderr\n"
 	"      --generate          translate text lines with a whole model (--weights MODEL.npz)\n"
 	"      --beam K            beam search with K hypotheses (default 1: greedy)\n"
 	"      --length-penalty A  rank finished hypotheses by log P / ((5 + length) / 6)^A (default 0)\n"
@@ -88,15 +75,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_ARCH = OPT_PROGRAM,
-	OPT_MEMORY,
-	OPT_LAYERS,
-	OPT_HEADS,
-	OPT_FF,
-	OPT_ACTIVATION,
-	OPT_NORM_FIRST,
-	OPT_FINAL_NORM,
-	OPT_EPS,
+	OPT_MEMORY = OPT_PROGRAM,
 	OPT_NO_PAD_MASK,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
@@ -118,25 +97,14 @@ enum {
 	OPT_BOS,
 	OPT_EOS,
 	OPT_CHARS,
-	OPT_HIDDEN,
-	OPT_SCORE,
-	OPT_ATTN_HIDDEN,
-	OPT_INIT,
-	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
-	{ "arch", required_argument, NULL, OPT_ARCH },
+	TRANSFORMER_LONG_OPTIONS,
+	RNN_DECODE_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "layers", required_argument, NULL, OPT_LAYERS },
-	{ "heads", required_argument, NULL, OPT_HEADS },
-	{ "ff", required_argument, NULL, OPT_FF },
-	{ "activation", required_argument, NULL, OPT_ACTIVATION },
-	{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },
-	{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },
-	{ "eps", required_argument, NULL, OPT_EPS },
 	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
@@ -158,17 +126,12 @@ static const struct option long_options[] = {
 	{ "bos", no_argument, NULL, OPT_BOS },
 	{ "eos", no_argument, NULL, OPT_EOS },
 	{ "chars", no_argument, NULL, OPT_CHARS },
-	{ "hidden", required_argument, NULL, OPT_HIDDEN },
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
-	{ "init", required_argument, NULL, OPT_INIT },
-	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ NULL, 0, NULL, 0 },
 };
 
 static CommonOptions common;
 static MaskSource masks;
-static TransformerConfig cfg = { .N = 6, .H = 8, .activation = ACT_RELU, .eps = 1e-5f };
+static TransformerConfig cfg;
 static const char *memory_path, *attn_path, *self_attn_path;
 /* generation: the model's settings as given on the command line (checked against the archive's) */
 static ModelConfig settings;
@@ -178,7 +141,7 @@ static long attn_layer = -1, attn_head = -1;
 static double length_alpha;
 static const char *scores_path, *src_vocab_path, *tgt_vocab_path;
 static const char *generate_only; /* the first generation option seen, for the error without --generate */
-/* --arch rnn|gru|lstm (lib/seq2seq); the last option given that belongs to the other kind of decoder */
+/* --arch rnn|gru|lstm (lib/seq2seq), and an option given that belongs to the other kind of decoder */
 static bool recurrent;
 static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
 static const char *transformer_only, *rnn_only;
@@ -230,20 +193,8 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	while (stream_read(in, &y)) {
 		size_t T = tensor_rows(y), E = tensor_cols(y), S, H = cfg.H;
 		char shape[TENSOR_SHAPE_STR];
-		if (y->ndim > 2)
-			die("%s: tensor #%zu is %s: the decoder reads positions x d_model", stream_path(in),
-			    stream_count(in) - 1, tensor_shape_str(y, shape));
-		if (stream_count(in) == 1) {
-			/* d_model comes from the first tensor; the parameters' shapes follow from it */
-			cfg.E = E;
-			if (cfg.F == 0)
-				cfg.F = xmul(4, E, "--ff");
-			transformer_declare(&params, &m, &cfg, true, "");
-			params_fill(&params, &common.params);
-		} else if (E != cfg.E) {
-			die("%s: tensor #%zu is %zu wide, the first was %zu (d_model)", stream_path(in),
-			    stream_count(in) - 1, E, cfg.E);
-		}
+		transformer_for_input(&params, &m, &cfg, true, &common.params, y, stream_path(in),
+				      stream_count(in) - 1);
 		mem = next_memory(mem_in, mem);
 		S = tensor_rows(mem);
 		if (mem->ndim > 2 || tensor_cols(mem) != E)
@@ -310,20 +261,14 @@ static char **output_labels(const TransformerModel *m, const size_t *out, size_t
 	return labels;
 }
 
-/* --attn while generating: cross[N,H,L,S] → layer attn_layer, head attn_head or the mean over heads, [L,S] */
+/* --attn while generating: the chosen layer's cross-attention, one head or their mean, [L,S] */
 static void put_alignment(StreamWriter *w, const TransformerModel *m, const float *cross, char **rows,
 			  char **cols, size_t L, size_t S)
 {
-	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H, layer = attn_layer < 0 ? N - 1 : (size_t)attn_layer;
+	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H;
 	Tensor *a = tensor_new2(L, S);
 
-	for (size_t h = 0; h < H; h++) {
-		const float *w_lh = cross + (layer * H + h) * L * S;
-		if (attn_head >= 0 && (size_t)attn_head != h)
-			continue;
-		for (size_t i = 0; i < L * S; i++)
-			a->data[i] += w_lh[i] / (attn_head >= 0 ? 1.0f : (float)H);
-	}
+	cross_attention_of(a->data, cross, attn_layer < 0 ? N - 1 : (size_t)attn_layer, attn_head, H, L, S);
 	tensor_set_row_labels(a, rows);
 	tensor_set_col_labels(a, cols);
 	tensor_set_name(a, "cross-attention");
@@ -412,70 +357,39 @@ int main(int argc, char **argv)
 	const char *input = "-";
 	StreamReader *in, *mem_in;
 	StreamWriter *attn_out = NULL, *self_out = NULL, *scores_out = NULL;
-	int c;
+	int c, index = 0;
 
 	set_progname(argv[0]);
 	common_init(&common);
 	mask_init(&masks);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	transformer_defaults(&cfg);
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
+		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))
+			continue;
+		if (rnn_decode_option(&rnn, c, optarg)) {
+			rnn_only = long_options[index].name;
+			continue;
+		}
+		if (transformer_option(&cfg, &settings, c, optarg)) {
+			if (c != OPT_ARCH)
+				transformer_only = long_options[index].name;
+			continue;
+		}
 		switch (c) {
-		case OPT_ARCH:
-			recurrent = rnn_kind_parse(optarg, &rnn.kind);
-			if (!recurrent && strcmp(optarg, "transformer") != 0)
-				usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", optarg);
-			config_set(&settings, "arch", optarg, "--arch");
-			break;
 		case OPT_MEMORY:
 			memory_path = optarg;
 			break;
-		case OPT_LAYERS:
-			transformer_only = "--layers";
-			cfg.N = (size_t)parse_long(optarg, "--layers", 1, 1000);
-			config_set(&settings, "encoder_layers", optarg, "--layers");
-			config_set(&settings, "decoder_layers", optarg, "--layers");
-			break;
-		case OPT_HEADS:
-			transformer_only = "--heads";
-			cfg.H = (size_t)parse_long(optarg, "--heads", 1, 65536);
-			config_set(&settings, "heads", optarg, "--heads");
-			break;
-		case OPT_FF:
-			transformer_only = "--ff";
-			cfg.F = (size_t)parse_long(optarg, "--ff", 1, 1 << 24);
-			config_set(&settings, "d_ff", optarg, "--ff");
-			break;
-		case OPT_ACTIVATION:
-			transformer_only = "--activation";
-			if (!activation_parse(&cfg.activation, optarg))
-				usage_error("--activation: '%s' is not relu or gelu", optarg);
-			config_set(&settings, "activation", optarg, "--activation");
-			break;
-		case OPT_NORM_FIRST:
-			transformer_only = "--norm-first";
-			cfg.norm_first = true;
-			config_set(&settings, "norm_first", "1", "--norm-first");
-			break;
-		case OPT_FINAL_NORM:
-			transformer_only = "--final-norm";
-			cfg.final_norm = true;
-			config_set(&settings, "final_norm", "1", "--final-norm");
-			break;
-		case OPT_EPS:
-			transformer_only = "--eps";
-			cfg.eps = (float)parse_double(optarg, "--eps", 1e-12, 1.0);
-			config_set(&settings, "eps", optarg, "--eps");
-			break;
 		case OPT_NO_PAD_MASK:
-			transformer_only = "--no-pad-mask";
+			transformer_only = "no-pad-mask";
 			masks.pad = false;
 			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;
 		case OPT_SELF_ATTN:
-			transformer_only = "--self-attn";
+			transformer_only = "self-attn";
 			self_attn_path = optarg;
 			break;
 		case OPT_PREFIX:
@@ -551,29 +465,6 @@ int main(int argc, char **argv)
 			config_set(&settings, "chars", "1", "--chars");
 			generation_option("--chars");
 			break;
-		case OPT_HIDDEN:
-			rnn.hidden = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
-			rnn_only = "--hidden";
-			break;
-		case OPT_SCORE:
-			if (!rnn_score_parse(optarg, &rnn.score))
-				usage_error("--score: '%s' is not additive, general or dot", optarg);
-			rnn_only = "--score";
-			break;
-		case OPT_ATTN_HIDDEN:
-			rnn.attn_hidden = (size_t)parse_long(optarg, "--attn-hidden", 1, 1 << 20);
-			rnn_only = "--attn-hidden";
-			break;
-		case OPT_INIT:
-			if (strcmp(optarg, "last") != 0 && strcmp(optarg, "zeros") != 0)
-				usage_error("--init: '%s' is neither last nor zeros", optarg);
-			rnn.init_zeros = strcmp(optarg, "zeros") == 0;
-			rnn_only = "--init";
-			break;
-		case OPT_EXPLAIN:
-			rnn.explain = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000000) : 2;
-			rnn_only = "--explain";
-			break;
 		}
 	}
 	if (optind < argc)
@@ -581,10 +472,10 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
 	if (recurrent && transformer_only)
-		usage_error("%s is an option of the Transformer, not of --arch %s", transformer_only,
+		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
-		usage_error("%s is an option of --arch rnn, gru or lstm", rnn_only);
+		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
 	if (generating) {
 		if (memory_path || self_attn_path || common.params.save_weights || *common.params.prefix)
 			usage_error("--generate encodes its own source: no --memory, --self-attn, --save-weights or --prefix");

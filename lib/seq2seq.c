@@ -267,3 +267,51 @@ void rnn_decode_stream(StreamReader *in, StreamReader *memory_in, FILE *out, Str
 	tensor_free(memory);
 	params_free(&params);
 }
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+int rnn_encode_option(RnnEncodeOptions *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_RNN_HIDDEN:
+		o->hidden = (size_t)parse_long(arg, "--hidden", 1, 1 << 20);
+		return 1;
+	case OPT_RNN_BIDIRECTIONAL:
+		o->bidirectional = true;
+		return 1;
+	case OPT_RNN_LAST:
+		o->last = true;
+		return 1;
+	case OPT_RNN_OVER_TIME:
+		o->over_time = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int rnn_decode_option(RnnDecodeOptions *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_RNN_HIDDEN:
+		o->hidden = (size_t)parse_long(arg, "--hidden", 1, 1 << 20);
+		return 1;
+	case OPT_RNN_SCORE:
+		if (!rnn_score_parse(arg, &o->score))
+			usage_error("--score: '%s' is not additive, general or dot", arg);
+		return 1;
+	case OPT_RNN_ATTN_HIDDEN:
+		o->attn_hidden = (size_t)parse_long(arg, "--attn-hidden", 1, 1 << 20);
+		return 1;
+	case OPT_RNN_INIT:
+		if (strcmp(arg, "last") != 0 && strcmp(arg, "zeros") != 0)
+			usage_error("--init: '%s' is neither last nor zeros", arg);
+		o->init_zeros = strcmp(arg, "zeros") == 0;
+		return 1;
+	case OPT_RNN_EXPLAIN:
+		o->explain = arg ? (size_t)parse_long(arg, "--explain", 1, 1000000) : 2;
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "opts.h"
 #include "params.h"
 #include "rnn.h"
 #include "stream.h"
@@ -53,5 +54,54 @@ bool rnn_score_parse(const char *name, ScoreKind *kind);
  */
 void rnn_decode_stream(StreamReader *in, StreamReader *memory, FILE *out, StreamWriter *attn,
 		       const RnnDecodeOptions *o, const ParamSource *source, const WriteOptions *wo);
+
+/* ---- the options of encode / decode --arch rnn|gru|lstm ------------------------------------------ */
+
+/*
+ * For a program's getopt_long table (RNN_ENCODE_LONG_OPTIONS, RNN_DECODE_LONG_OPTIONS), usage text
+ * (RNN_ENCODE_USAGE, RNN_DECODE_USAGE) and option loop (rnn_encode_option, rnn_decode_option).
+ * Codes from OPT_PROGRAM + 200, above the program's own and the Transformer's. --arch and --layers
+ * are the Transformer's options (lib/transformer.h); a program gives their values to these structs.
+ */
+enum {
+	OPT_RNN_HIDDEN = OPT_PROGRAM + 200,
+	OPT_RNN_BIDIRECTIONAL,
+	OPT_RNN_LAST,
+	OPT_RNN_OVER_TIME,
+	OPT_RNN_SCORE,
+	OPT_RNN_ATTN_HIDDEN,
+	OPT_RNN_INIT,
+	OPT_RNN_EXPLAIN,
+};
+
+#define RNN_ENCODE_LONG_OPTIONS                                                                 \
+	{ "hidden", required_argument, NULL, OPT_RNN_HIDDEN },                                   \
+		{ "bidirectional", no_argument, NULL, OPT_RNN_BIDIRECTIONAL },                   \
+		{ "last", no_argument, NULL, OPT_RNN_LAST },                                     \
+		{ "over-time", no_argument, NULL, OPT_RNN_OVER_TIME }
+#define RNN_DECODE_LONG_OPTIONS                                                                 \
+	{ "hidden", required_argument, NULL, OPT_RNN_HIDDEN },                                   \
+		{ "score", required_argument, NULL, OPT_RNN_SCORE },                             \
+		{ "attn-hidden", required_argument, NULL, OPT_RNN_ATTN_HIDDEN },                 \
+		{ "init", required_argument, NULL, OPT_RNN_INIT },                               \
+		{ "explain", optional_argument, NULL, OPT_RNN_EXPLAIN }
+
+#define RNN_ENCODE_USAGE                                                                                     \
+	"      --hidden H          rnn: the state width (default E)\n"                                           \
+	"      --bidirectional     rnn: a backward pass too; each row is [forward; backward] (D = 2)\n"          \
+	"      --last              rnn: only the final state [h_T->; h_1<-], the plain seq2seq's context vector\n" \
+	"      --over-time         rnn: the seeds' LSTM + softmax over time of a dense layer (over_time.weight);\n" \
+	"                          --attn FILE writes its weights (T x H)\n"
+#define RNN_DECODE_USAGE                                                                                     \
+	"      --hidden H          rnn: the state width (default: the memory's width)\n"                         \
+	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"                  \
+	"      --attn-hidden Hd    rnn: the additive score's width (default H)\n"                                \
+	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"                  \
+	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n" \
+	"                          on stderr; --attn FILE writes the alignment (T x S)\n"
+
+/* Handle one option into o; returns 0 when c is not one of them. */
+int rnn_encode_option(RnnEncodeOptions *o, int c, const char *arg);
+int rnn_decode_option(RnnDecodeOptions *o, int c, const char *arg);
 
 #endif

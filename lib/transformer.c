@@ -339,7 +339,7 @@ void config_set(ModelConfig *c, const char *key, const char *value, const char *
 		if (strcmp(c->keys[i], key) != 0)
 			continue;
 		if (!same_value(c->values[i], value))
-			die("%s: %s %s contradicts %s: %s %s", where, key, value, c->wheres[i], key, c->values[i]);
+			die("%s: %s %s contradicts %s, which says %s", where, key, value, c->wheres[i], c->values[i]);
 		return;
 	}
 	c->keys = xrealloc(c->keys, xmul(c->count + 1, sizeof(char *), "config"));
@@ -798,4 +798,102 @@ void generator_rescore(Generator *g, float *scores, float *cross, const size_t *
 	decoder_forward(g->y, NULL, cross, g->dec_work, &m->decoder, g->memory, NULL, NULL, L, g->S);
 	for (size_t t = 0; t < L && scores; t++)
 		project(scores + t * m->Vt, m, g->y + t * m->E);
+}
+
+void cross_attention_of(float *align, const float *cross, size_t i, long h, size_t H, size_t L,
+			size_t S)
+{
+	const float *cross_i = cross + i * H * L * S; /* layer i: [H, L, S] */
+
+	if (h >= 0) {
+		memcpy(align, cross_i + (size_t)h * L * S, L * S * sizeof(float));
+		return;
+	}
+	memset(align, 0, L * S * sizeof(float));
+	for (size_t k = 0; k < H; k++)
+		for (size_t j = 0; j < L * S; j++)
+			align[j] += cross_i[k * L * S + j] / (float)H;
+}
+
+/* ---- the options encode and decode share ------------------------------------------------------ */
+
+void transformer_defaults(TransformerConfig *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->N = 6;
+	cfg->H = 8;
+	cfg->activation = ACT_RELU;
+	cfg->eps = 1e-5f;
+}
+
+void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bool decoder,
+			   const ParamSource *source, const Tensor *x, const char *path, size_t index)
+{
+	char shape[TENSOR_SHAPE_STR];
+	size_t E = tensor_cols(x);
+
+	if (x->ndim > 2)
+		die("%s: tensor #%zu is %s: the %s reads positions x d_model", path, index, tensor_shape_str(x, shape),
+		    decoder ? "decoder" : "encoder");
+	if (index > 0) {
+		if (E != cfg->E)
+			die("%s: tensor #%zu is %zu wide, the first was %zu (d_model)", path, index, E, cfg->E);
+		return;
+	}
+	/* d_model comes from the first tensor; the parameters' shapes follow from it */
+	cfg->E = E;
+	if (cfg->F == 0)
+		cfg->F = xmul(4, E, "--ff");
+	transformer_declare(p, m, cfg, decoder, "");
+	params_fill(p, source);
+}
+
+/* Record an option in settings (NULL: not wanted). */
+static void given(ModelConfig *settings, const char *key, const char *value, const char *option)
+{
+	if (settings)
+		config_set(settings, key, value, option);
+}
+
+int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_ARCH:
+		if (strcmp(arg, "transformer") != 0)
+			usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", arg);
+		given(settings, "arch", arg, "--arch");
+		return 1;
+	case OPT_LAYERS:
+		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
+		given(settings, "encoder_layers", arg, "--layers");
+		given(settings, "decoder_layers", arg, "--layers");
+		return 1;
+	case OPT_HEADS:
+		cfg->H = (size_t)parse_long(arg, "--heads", 1, 65536);
+		given(settings, "heads", arg, "--heads");
+		return 1;
+	case OPT_FF:
+		cfg->F = (size_t)parse_long(arg, "--ff", 1, 1 << 24);
+		given(settings, "d_ff", arg, "--ff");
+		return 1;
+	case OPT_ACTIVATION:
+		if (!activation_parse(&cfg->activation, arg))
+			usage_error("--activation: '%s' is not relu or gelu", arg);
+		given(settings, "activation", arg, "--activation");
+		return 1;
+	case OPT_NORM_FIRST:
+		cfg->norm_first = true;
+		given(settings, "norm_first", "1", "--norm-first");
+		return 1;
+	case OPT_FINAL_NORM:
+		cfg->final_norm = true;
+		given(settings, "final_norm", "1", "--final-norm");
+		return 1;
+	case OPT_EPS:
+		cfg->eps = (float)parse_double(arg, "--eps", 1e-12, 1.0);
+		given(settings, "eps", arg, "--eps");
+		return 1;
+	default:
+		return 0;
+	}
 }
