@@ -366,9 +366,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
-		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))
+		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
+			config_set(&settings, "arch", optarg, "--arch");
 			continue;
-		if (rnn_decode_option(&rnn, c, optarg)) {
+		}
+		if (rnn_decode_option(&rnn, &settings, c, optarg)) {
 			rnn_only = long_options[index].name;
 			continue;
 		}
@@ -471,6 +473,10 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	/* decode --generate with an archive that says arch rnn, gru or lstm: the recurrent model */
+	if (generating && !config_get(&settings, "arch") && common.params.weights &&
+	    rnn_model_archive(common.params.weights))
+		recurrent = true;
 	if (recurrent && transformer_only)
 		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,
 			    rnn_kind_name(rnn.kind));
@@ -485,7 +491,18 @@ int main(int argc, char **argv)
 			attn_out = writer_open(attn_path, &common.out);
 		if (scores_path)
 			scores_out = writer_open(scores_path, &common.out);
-		generate_transformer(input, attn_out, scores_out);
+		if (recurrent) {
+			RnnModel *m;
+			if (!common.params.weights)
+				usage_error("--generate needs --weights MODEL.npz (the whole model)");
+			if (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain)
+				usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
+			m = rnn_model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
+			rnn_generate_stream(input, stdout, attn_out, scores_out, m, beam, max_len, length_alpha);
+			rnn_model_free(m);
+		} else {
+			generate_transformer(input, attn_out, scores_out);
+		}
 	} else {
 		if (generate_only)
 			usage_error("%s needs --generate", generate_only);

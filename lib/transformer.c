@@ -314,6 +314,8 @@ void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m
 static const char *const config_keys[] = {
 	"arch", "d_model", "heads", "encoder_layers", "decoder_layers", "d_ff", "activation", "norm_first",
 	"final_norm", "eps", "scale", "posenc", "posenc_base", "posenc_layout", "bos", "eos", "chars", "tie",
+	/* the recurrent seq2seq's (lib/seq2seq, docs/rnn-seq2seq.md) */
+	"hidden", "bidirectional", "decoder_hidden", "score", "attn_hidden", "init",
 };
 
 /* Two values agree when they are the same text or the same number ("1e-5" and "1e-05"). */
@@ -394,8 +396,7 @@ void config_free(ModelConfig *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Where a setting came from, for an error about its value. */
-static const char *config_where(const ModelConfig *c, const char *key)
+const char *config_where(const ModelConfig *c, const char *key)
 {
 	for (size_t i = 0; i < c->count; i++)
 		if (strcmp(c->keys[i], key) == 0)
@@ -403,7 +404,7 @@ static const char *config_where(const ModelConfig *c, const char *key)
 	return "";
 }
 
-static size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max)
+size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max)
 {
 	const char *v = config_get(c, key);
 	char *end;
@@ -431,7 +432,7 @@ static double config_double(const ModelConfig *c, const char *key, double def, d
 	return x;
 }
 
-static bool config_bool(const ModelConfig *c, const char *key, bool def)
+bool config_bool(const ModelConfig *c, const char *key, bool def)
 {
 	return config_size(c, key, def, 0, 1) == 1;
 }
@@ -469,8 +470,7 @@ static Vocab *vocab_from_text(const char *text, const char *where)
 	return v;
 }
 
-/* The vocabulary in the archive's entry name, or in the file path; exactly one of them. */
-static Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
+Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
 {
 	char *text = npz_read_text(z, name), where[512];
 	Vocab *v;
@@ -487,7 +487,7 @@ static Vocab *model_vocab(Npz *z, const char *name, const char *path, const char
 	return v;
 }
 
-static size_t special_id(const Vocab *v, const char *token, const char *where)
+size_t special_id(const Vocab *v, const char *token, const char *where)
 {
 	size_t id;
 
