@@ -475,7 +475,7 @@ int main(int argc, char **argv)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
 	/* decode --generate with an archive that says arch rnn, gru or lstm: the recurrent model */
 	if (generating && !config_get(&settings, "arch") && common.params.weights &&
-	    rnn_model_archive(common.params.weights))
+	    rnn_model_archive(common.params.weights, &rnn.kind))
 		recurrent = true;
 	if (recurrent && transformer_only)
 		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,

@@ -279,18 +279,17 @@ static const char *const transformer_keys[] = {
 	"scale", "posenc", "posenc_base", "posenc_layout",
 };
 
-bool rnn_model_archive(const char *path)
+bool rnn_model_archive(const char *path, RnnKind *kind)
 {
 	Npz *z = npz_open(path);
 	char *text = npz_read_text(z, "config"), where[512];
 	ModelConfig c = { 0 };
-	RnnKind kind;
 	bool recurrent = false;
 
 	if (text) {
 		snprintf(where, sizeof(where), "%s: config", path);
 		config_parse(&c, text, where);
-		recurrent = config_get(&c, "arch") && rnn_kind_parse(config_get(&c, "arch"), &kind);
+		recurrent = config_get(&c, "arch") && rnn_kind_parse(config_get(&c, "arch"), kind);
 		free(text);
 	}
 	config_free(&c);

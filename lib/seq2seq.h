@@ -83,8 +83,8 @@ typedef struct {
 	Params params;
 } RnnModel;
 
-/* true when the archive at path says "arch rnn", "gru" or "lstm" in its config. */
-bool rnn_model_archive(const char *path);
+/* true (and *kind) when the archive at path says "arch rnn", "gru" or "lstm" in its config. */
+bool rnn_model_archive(const char *path, RnnKind *kind);
 /* Load as model_load does (lib/transformer.h): c holds the command line's settings; contradictions die. */
 RnnModel *rnn_model_load(const char *path, ModelConfig *c, const char *src_vocab_path, const char *tgt_vocab_path);
 void rnn_model_free(RnnModel *m);

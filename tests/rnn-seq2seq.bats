@@ -268,3 +268,70 @@ decode_case() {
 	[ "$status" -eq 0 ]
 	grep -q '^#tensor 4 5$' "$TMP/a.txt"
 }
+
+# ---- decode --generate with a recurrent model ----------------------------------------------------
+
+@test "decode --generate: a trained GRU seq2seq translates as torch's greedy loop does" {
+	decode --generate --weights "$R/model-gru.npz" "$R/model-src.txt" > "$TMP/out.txt"
+	diff "$TMP/out.txt" "$R/model-gru-greedy.txt"
+}
+
+@test "decode --generate: the archive's arch selects the recurrent model; --arch gru agrees with it" {
+	decode --arch gru --generate --weights "$R/model-gru.npz" "$R/model-src.txt" > "$TMP/out.txt"
+	diff "$TMP/out.txt" "$R/model-gru-greedy.txt"
+}
+
+@test "decode --generate: an LSTM with the general score and s_0 = 0 equals torch's loop" {
+	decode --generate --max-len 6 --weights "$R/model-lstm.npz" "$R/model-src.txt" > "$TMP/out.txt"
+	diff "$TMP/out.txt" "$R/model-lstm-greedy.txt"
+}
+
+@test "decode --generate: --scores and --attn of a recurrent model equal torch's, rows sum to 1" {
+	head -n 1 "$R/model-src.txt" | decode --generate --weights "$R/model-gru.npz" --attn "$TMP/a.txt" \
+		--scores "$TMP/s.txt" > /dev/null
+	assert_close "$TMP/a.txt" "$R/model-gru-align.txt"
+	assert_close "$TMP/s.txt" "$R/model-gru-scores.txt"
+	grep -q '^#cols the big cat sat on the mat </s>$' "$TMP/a.txt"
+	run awk '!/^#/ { s = 0; for (i = 1; i <= NF; i++) s += $i; if (s < 0.99999 || s > 1.00001) { print NR ": " s; exit 1 } }' \
+		"$TMP/a.txt"
+	[ "$status" -eq 0 ]
+	head -n 1 "$R/model-src.txt" | decode --generate --max-len 6 --weights "$R/model-lstm.npz" --attn "$TMP/a.txt" \
+		--scores "$TMP/s.txt" > /dev/null
+	assert_close "$TMP/a.txt" "$R/model-lstm-align.txt"
+	assert_close "$TMP/s.txt" "$R/model-lstm-scores.txt"
+}
+
+@test "decode --generate: beam search over a recurrent model equals the reference search" {
+	for kl in "1 0" "3 0" "3 1"; do
+		set -- $kl
+		decode --generate --beam "$1" --length-penalty "$2" --max-len 8 --weights "$R/model-rnn.npz" \
+			"$R/model-src.txt" > "$TMP/out.txt"
+		diff "$TMP/out.txt" "$R/model-rnn-beam$1-lp$2.txt"
+	done
+}
+
+@test "decode --generate: an option that contradicts a recurrent archive is an error" {
+	run decode --generate --score general --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 1 "model-gru.npz: config line 6: score additive contradicts --score, which says general"
+	run decode --generate --arch lstm --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 1 "model-gru.npz: config line 1: arch gru contradicts --arch, which says lstm"
+}
+
+@test "decode --generate: the Transformer's settings and options are refused for a recurrent model" {
+	run decode --generate --no-scale --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 1 "--no-scale: scale is a setting of the Transformer, not of arch gru"
+	run decode --generate --heads 2 --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 2 "decode: --heads is an option of the Transformer, not of --arch gru"
+	run decode --generate --no-cache --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 2 "decode: --no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate"
+	run decode --arch gru --generate "$R/model-src.txt"
+	assert_fails 2 "decode: --generate needs --weights MODEL.npz"
+}
+
+@test "decode --generate: a recurrent archive whose settings do not fit its parameters is an error" {
+	run decode --generate --weights "$R/model-bad-shape.npz" "$R/model-src.txt"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"model-bad-shape.npz"*"encoder.weight_ih_l0"* ]] || [[ "$output" == *"model-bad-shape.npz"*"shape"* ]]
+	run decode --generate --weights "$R/model-bad-key.npz" "$R/model-src.txt"
+	assert_fails 1 "model-bad-key.npz: config line 2: heads is a setting of the Transformer, not of arch lstm"
+}

@@ -283,6 +283,12 @@ save_model(os.path.join(OUT, "model-gru.npz"), gru,
            "arch gru\nhidden 16\nencoder_layers 1\nbidirectional 1\ndecoder_hidden 32\nscore additive\n"
            "attn_hidden 16\ninit last\neos 1\n")
 write_generation("model-gru", gru, lines, 16)
+# archives whose settings do not describe their parameters, for the error tests
+save_model(os.path.join(OUT, "model-bad-shape.npz"), gru,
+           "arch gru\nhidden 16\nbidirectional 0\ndecoder_hidden 16\neos 1\n")
+np.savez_compressed(os.path.join(OUT, "model-bad-key.npz"), **{
+    "src_embed.weight": np.zeros((4, 8), np.float32), "tgt_embed.weight": np.zeros((4, 8), np.float32),
+    "config": np.frombuffer(b"arch lstm\nheads 2\n", dtype=np.uint8)})
 
 # an untrained LSTM seq2seq (2 encoder layers, general score, s_0 = 0): the other code paths
 torch.manual_seed(12)
