@@ -330,8 +330,7 @@ decode_case() {
 
 @test "decode --generate: a recurrent archive whose settings do not fit its parameters is an error" {
 	run decode --generate --weights "$R/model-bad-shape.npz" "$R/model-src.txt"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"model-bad-shape.npz"*"encoder.weight_ih_l0"* ]] || [[ "$output" == *"model-bad-shape.npz"*"shape"* ]]
+	assert_fails 1 "model-bad-shape.npz: parameter decoder.attn.W1 has shape 16x32, expected 16x16"
 	run decode --generate --weights "$R/model-bad-key.npz" "$R/model-src.txt"
 	assert_fails 1 "model-bad-key.npz: config line 2: heads is a setting of the Transformer, not of arch lstm"
 }
