@@ -1,0 +1,251 @@
+/* heatmap: draw attention weights (or any matrix) as a labelled PNG heatmap, or in the terminal. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "colormap.h"
+#include "err.h"
+#include "heatmap.h"
+#include "image.h"
+#include "opts.h"
+#include "stream.h"
+#include "tensor.h"
+
+static const char usage_text[] =
+	"usage: heatmap [-o FILE.png | --ansi] [--cmap NAME] [--vmin X] [--vmax Y] [--title TEXT]\n"
+	"               [--cell N] [--annotate] [--layer L] [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
+	"\n"
+	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
+	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"
+	"both axes, a colour bar with the scale's ends.\n"
+	"\n"
+	"  -o, --output FILE  the PNG (default -, stdout); FILE with %d (out-%d.png) numbers the\n"
+	"                     images of a stream of several tensors from 0\n"
+	"      --ansi         draw in the terminal with 24-bit colours instead\n"
+	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm when a value is\n"
+	"                     negative, else viridis)\n"
+	"      --vmin X       the value of the first colour (default: the smallest value, or -max|x|\n"
+	"                     for signed data, so that 0 is the middle of the scale)\n"
+	"      --vmax Y       the value of the last colour (default: the largest value, or max|x|)\n"
+	"      --title TEXT   a title above the heatmaps (default: the tensor's name)\n"
+	"      --cell N       pixels per cell (default: 1 to 32, keeping the grid near 2048 pixels)\n"
+	"      --annotate     write each value in its cell (cells of 25 pixels or more)\n"
+	"      --layer L      only layer L of a 4-D tensor\n"
+	"      --head H       only head H of a 3-D or 4-D tensor\n"
+	"      --rows A:B     only query rows A to B-1 (A: or :B leave an end open)\n"
+	"      --cols A:B     only key columns A to B-1\n"
+	"  -h, --help         this help\n"
+	"      --version      the version\n";
+
+enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
+       OPT_HEAD, OPT_ROWS, OPT_COLS };
+
+static const struct option long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "ansi", no_argument, NULL, OPT_ANSI },
+	{ "cmap", required_argument, NULL, OPT_CMAP },
+	{ "vmin", required_argument, NULL, OPT_VMIN },
+	{ "vmax", required_argument, NULL, OPT_VMAX },
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "cell", required_argument, NULL, OPT_CELL },
+	{ "annotate", no_argument, NULL, OPT_ANNOTATE },
+	{ "layer", required_argument, NULL, OPT_LAYER },
+	{ "head", required_argument, NULL, OPT_HEAD },
+	{ "rows", required_argument, NULL, OPT_ROWS },
+	{ "cols", required_argument, NULL, OPT_COLS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *output;
+static int ansi, annotate, vmin_set, vmax_set;
+static const char *cmap_name, *title;
+static double vmin, vmax;
+static size_t cell;
+static PanelSelect sel = { -1, -1, 0, SIZE_MAX, 0, SIZE_MAX };
+
+/* "A:B", "A:", ":B" or "A" (one position) into [*begin, *end). */
+static void parse_range(const char *s, const char *option, size_t *begin, size_t *end)
+{
+	const char *colon = strchr(s, ':');
+	char a[32];
+
+	if (colon == NULL) {
+		*begin = (size_t)parse_long(s, option, 0, 1L << 40);
+		*end = *begin + 1;
+		return;
+	}
+	if ((size_t)(colon - s) >= sizeof(a))
+		usage_error("%s: '%s' is not a range like 0:64", option, s);
+	memcpy(a, s, (size_t)(colon - s));
+	a[colon - s] = '\0';
+	*begin = a[0] ? (size_t)parse_long(a, option, 0, 1L << 40) : 0;
+	*end = colon[1] ? (size_t)parse_long(colon + 1, option, 1, 1L << 40) : SIZE_MAX;
+	if (*begin >= *end)
+		usage_error("%s: '%s' is empty: A must be below B", option, s);
+}
+
+/* An output name holds at most one %d and no other '%'. */
+static int check_pattern(const char *s)
+{
+	int numbered = 0;
+
+	for (const char *p = strchr(s, '%'); p; p = strchr(p + 2, '%')) {
+		if (p[1] != 'd' || numbered)
+			usage_error("-o: '%s': the only pattern allowed is one %%d (for the tensor's number)", s);
+		numbered = 1;
+	}
+	return numbered;
+}
+
+/* The name of image k: the pattern with %d replaced by k. */
+static char *output_name(const char *pattern, size_t k)
+{
+	const char *p = strstr(pattern, "%d");
+	char num[32];
+	char *name;
+
+	if (p == NULL)
+		return xstrdup(pattern);
+	snprintf(num, sizeof(num), "%zu", k);
+	name = xmalloc(strlen(pattern) + strlen(num) + 1);
+	memcpy(name, pattern, (size_t)(p - pattern));
+	strcpy(name + (p - pattern), num);
+	strcat(name, p + 2);
+	return name;
+}
+
+static void draw(const Tensor *t, const char *where, size_t k)
+{
+	size_t count, grid_cols;
+	Panel *panels = heatmap_panels(t, &sel, where, &count, &grid_cols);
+	double lo, hi;
+	HeatmapStyle style = { 0 };
+	Colormap map;
+
+	heatmap_range(panels, count, &lo, &hi);
+	style.vmin = vmin_set ? vmin : lo;
+	style.vmax = vmax_set ? vmax : hi;
+	if (!vmin_set && !vmax_set && lo < 0) /* signed data: 0 in the middle of the scale */
+		style.vmax = fmax(-lo, hi), style.vmin = -style.vmax;
+	if (!vmin_set && !vmax_set && lo == hi) /* a constant: the first colour, as matplotlib */
+		style.vmax = style.vmin + 1;
+	if (style.vmin >= style.vmax)
+		die("%s: the scale is empty: --vmin %g is not below --vmax %g (the values are %g to %g)", where,
+		    style.vmin, style.vmax, lo, hi);
+	if (!colormap_init(&map, cmap_name ? cmap_name : lo < 0 ? "coolwarm" : "viridis"))
+		die("--cmap: unknown"); /* checked when parsed */
+	style.map = &map;
+	style.cell = cell ? cell : heatmap_default_cell(panels, count, grid_cols);
+	style.annotate = annotate;
+	style.title = title ? title : t->name;
+	if (annotate && style.cell < HEATMAP_ANNOTATE_CELL && !ansi)
+		warning("%s: cells of %zu pixels are too small for --annotate (use --cell %d or more)", where,
+			style.cell, HEATMAP_ANNOTATE_CELL);
+
+	if (ansi) {
+		heatmap_ansi(stdout, panels, count, &style);
+	} else {
+		Image *im = heatmap_image(panels, count, grid_cols, &style);
+		char *name = output_name(output, k);
+		image_write_png(im, name);
+		free(name);
+		image_free(im);
+	}
+	free(panels);
+}
+
+int main(int argc, char **argv)
+{
+	CommonOptions common;
+	const char *path = "-";
+	StreamReader *r;
+	Tensor *t, *next;
+	int c, numbered;
+	Colormap probe;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	while ((c = getopt_long(argc, argv, "o:h", long_options, NULL)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_ANSI:
+			ansi = 1;
+			break;
+		case OPT_CMAP:
+			if (!colormap_init(&probe, optarg))
+				usage_error("--cmap: '%s' is not one of %s", optarg, colormap_names);
+			cmap_name = optarg;
+			break;
+		case OPT_VMIN:
+			vmin = parse_double(optarg, "--vmin", -INFINITY, INFINITY), vmin_set = 1;
+			break;
+		case OPT_VMAX:
+			vmax = parse_double(optarg, "--vmax", -INFINITY, INFINITY), vmax_set = 1;
+			break;
+		case OPT_TITLE:
+			title = optarg;
+			break;
+		case OPT_CELL:
+			cell = (size_t)parse_long(optarg, "--cell", 1, 512);
+			break;
+		case OPT_ANNOTATE:
+			annotate = 1;
+			break;
+		case OPT_LAYER:
+			sel.layer = parse_long(optarg, "--layer", 0, 1L << 30);
+			break;
+		case OPT_HEAD:
+			sel.head = parse_long(optarg, "--head", 0, 1L << 30);
+			break;
+		case OPT_ROWS:
+			parse_range(optarg, "--rows", &sel.row_begin, &sel.row_end);
+			break;
+		case OPT_COLS:
+			parse_range(optarg, "--cols", &sel.col_begin, &sel.col_end);
+			break;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc)
+		usage_error("one input at a time (a stream may hold several tensors)");
+	if (vmin_set && vmax_set && vmin >= vmax)
+		usage_error("--vmin %g must be below --vmax %g", vmin, vmax);
+	if (ansi && output)
+		usage_error("--ansi draws in the terminal: leave out -o");
+	if (!ansi && output == NULL) {
+		if (isatty(STDOUT_FILENO))
+			usage_error("will not write a PNG to a terminal: use -o FILE.png, or --ansi");
+		output = "-";
+	}
+	numbered = ansi ? 0 : check_pattern(output);
+
+	r = stream_open(path);
+	if (!stream_read(r, &t))
+		die("%s: empty stream: no tensor", path);
+	for (size_t k = 0; t; k++, t = next) {
+		char *where = xmalloc(strlen(path) + 32); /* "path" or, in a stream of several, "path #k" */
+		if (!stream_read(r, &next))
+			next = NULL;
+		if (next && !ansi && !numbered) /* known before the first image is written */
+			die("%s: the stream holds several tensors: use -o NAME-%%d.png for one image each", path);
+		if (k > 0 || next)
+			sprintf(where, "%s #%zu", path, k);
+		else
+			strcpy(where, path);
+		draw(t, where, k);
+		free(where);
+		tensor_free(t);
+	}
+	stream_close(r);
+	close_stdout();
+	return 0;
+}

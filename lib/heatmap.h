@@ -1,0 +1,69 @@
+/* heatmap: attention matrices as labelled heatmaps (a grid of panels and a colour bar), as an image or ANSI text. */
+#ifndef PF_HEATMAP_H
+#define PF_HEATMAP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "colormap.h"
+#include "image.h"
+#include "tensor.h"
+
+/* One heatmap: rows x cols values, row r at data + r * stride. */
+typedef struct {
+	const float *data;
+	size_t rows, cols, stride;
+	char *const *row_labels; /* [rows], or NULL: rows are numbered from row0 */
+	char *const *col_labels; /* [cols], or NULL: columns are numbered from col0 */
+	size_t row0, col0;
+	char title[48]; /* "head 2", "layer 1 head 0", or "" */
+} Panel;
+
+/* Which panels and which part of each to show. */
+typedef struct {
+	long layer, head;             /* -1: all */
+	size_t row_begin, row_end;    /* rows row_begin <= r < row_end; row_end past the last row means "to the end" */
+	size_t col_begin, col_end;
+} PanelSelect;
+
+/*
+ * The panels of t (caller frees the array; the panels point into t):
+ *   2-D [T, S]: one panel; 3-D [H, T, S]: H panels "head h"; 4-D [L, H, T, S]: L x H panels
+ *   "layer l head h", layers as grid rows. *grid_cols is the number of panels per grid row:
+ *   heads in one row up to 4, else ceil(sqrt(H)) per row. Dies "where: what" when t is 1-D or
+ *   empty, or the selection lies outside it.
+ */
+Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where, size_t *count,
+		      size_t *grid_cols);
+
+/* Smallest and largest value shown. */
+void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
+
+/* Pixels per cell that keep the grid near 2048 pixels on its longer side: 1 to 32. */
+size_t heatmap_default_cell(const Panel *panels, size_t count, size_t grid_cols);
+
+typedef struct {
+	const Colormap *map;
+	double vmin, vmax; /* vmin < vmax */
+	size_t cell;       /* pixels per cell side */
+	bool annotate;     /* write values in cells at least HEATMAP_ANNOTATE_CELL pixels wide */
+	const char *title; /* NULL: none */
+} HeatmapStyle;
+
+/* The smallest cell that holds a value of 4 characters ("0.25") with a pixel of margin each side. */
+#define HEATMAP_ANNOTATE_CELL 25
+/* Labels longer than this many glyphs are cut. */
+#define HEATMAP_LABEL_GLYPHS 16
+
+/*
+ * The image: an optional title, the panels in a grid (each with its title, column labels
+ * along the top, written upward when wider than a cell, row labels on the left, one label
+ * every ceil(FONT_LINE / cell) positions when cells are smaller than a line), and a colour
+ * bar on the right with the scale's minimum and maximum.
+ */
+Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *style);
+
+/* The same in a terminal: 24-bit colour blocks two columns wide (six with values), labels, a colour bar. */
+void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *style);
+
+#endif

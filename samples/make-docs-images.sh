@@ -1,0 +1,57 @@
+#!/bin/sh
+# The pictures of docs/heatmap.md, made again from nothing: `make && sh samples/make-docs-images.sh`.
+# (A script rather than a `make docs` target, so that the Makefile stays as it is.)
+set -eu
+cd "$(dirname "$0")/.."
+PATH="$PWD/bin:$PATH"
+out=docs/images
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+
+# softmax_rows T S LABELS: read a text stream of numbers, write a T x S tensor whose rows are
+# softmax(2 x) of the rows read (rows of attention weights: positive, summing to 1), labelled LABELS.
+softmax_rows() {
+	awk -v labels="$3" -v T="$1" -v S="$2" '
+		BEGIN { print "#tensor", T, S; print "#rows", labels; print "#cols", labels }
+		/^#/ || NF == 0 { next }
+		{
+			m = -1e30; for (i = 1; i <= NF; i++) if (2 * $i > m) m = 2 * $i
+			z = 0; for (i = 1; i <= NF; i++) { e[i] = exp(2 * $i - m); z += e[i] }
+			for (i = 1; i <= NF; i++) printf " %.6f", e[i] / z; print ""
+		}'
+}
+
+# 1. The sinusoidal positional encoding (section 3.5): posenc when built, else the same formula in awk.
+if command -v posenc > /dev/null; then
+	posenc --only --len 50 --dim 64 > "$tmp/pe.txt"
+else
+	awk 'BEGIN {
+		T = 50; E = 64; print "#tensor", T, E
+		printf "#rows"; for (t = 0; t < T; t++) printf " %d", t; print ""
+		printf "#cols"; for (i = 0; i < E / 2; i++) printf " sin%d cos%d", i, i; print ""
+		for (t = 0; t < T; t++) {
+			for (i = 0; i < E / 2; i++) { a = t / 10000 ^ (2 * i / E); printf " %.7f %.7f", sin(a), cos(a) }
+			print ""
+		}
+	}' > "$tmp/pe.txt"
+fi
+heatmap --cell 8 --title "positional encoding, 50 x 64" -o "$out/heatmap-posenc.png" "$tmp/pe.txt"
+
+# 2. One head's weights for one sentence, values written in the cells.
+words="the cat sat on the mat"
+tensor rand --shape 6x6 --seed 7 | softmax_rows 6 6 "$words" > "$tmp/head.txt"
+heatmap --cell 36 --annotate --title "one head" -o "$out/heatmap-head.png" "$tmp/head.txt"
+
+# 3. Four heads of the same sentence: a 4 x 6 x 6 tensor gives a grid of panels.
+tensor rand --shape 24x6 --seed 8 | softmax_rows 24 6 "$words" |
+	sed 's/^#tensor 24 6$/#tensor 4 6 6/' > "$tmp/heads.txt"
+heatmap --cell 20 --title "four heads" -o "$out/heatmap-heads.png" "$tmp/heads.txt"
+
+# 4. A corner of a long sequence (512 x 512 values, squared so that they are >= 0), cropped.
+tensor rand --shape 512x512 --seed 9 | awk '/^#/ || NF == 0 { print; next } { for (i = 1; i <= NF; i++) $i = $i * $i; print }' \
+	> "$tmp/big.txt"
+heatmap --cmap magma --rows :48 --cols :48 --cell 8 --title "512 x 512 cut to --rows :48 --cols :48" \
+	-o "$out/heatmap-crop.png" "$tmp/big.txt"
+
+ls -l "$out"

@@ -1,0 +1,355 @@
+#!/usr/bin/env bats
+# heatmap: PNG size, colours and layout are checked by decoding the PNG with tests/pngread.py
+# (Python's standard library only). Colours expected below are matplotlib's, rounded as to_hex does.
+load helpers
+
+png() { python3 "$BATS_TEST_DIRNAME/pngread.py" "$@"; }
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+	# 6 x 8 cells from 0 to 1, no labels
+	tensor rand --shape 6x8 --seed 3 --dist uniform > "$T/r68.txt"
+	{ echo '#tensor 2 3'; echo '0 0.5 1'; echo '0.25 0.74609375 0.999'; } > "$T/known.txt"
+}
+
+@test "heatmap: --help prints the usage and exits 0" {
+	run heatmap --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: heatmap "* ]]
+	run heatmap --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "heatmap (pipeformer) "* ]]
+}
+
+@test "heatmap: writes a valid 8-bit RGB PNG" {
+	heatmap -o "$T/a.png" "$SAMPLES/matrix.txt"
+	run pngcheck "$T/a.png"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"24-bit RGB, non-interlaced"* ]]
+}
+
+@test "heatmap: image grows by the cells times --cell" {
+	heatmap --cell 20 -o "$T/a.png" "$T/r68.txt"
+	heatmap --cell 27 -o "$T/b.png" "$T/r68.txt"
+	read -r w1 h1 < <(png "$T/a.png" size)
+	read -r w2 h2 < <(png "$T/b.png" size)
+	[ $((w2 - w1)) -eq $((8 * 7)) ]
+	[ $((h2 - h1)) -eq $((6 * 7)) ]
+}
+
+@test "heatmap: a cell is --cell pixels square" {
+	heatmap --cell 7 --vmin 0 --vmax 1 -o "$T/a.png" "$T/known.txt"
+	read -r x y < <(png "$T/a.png" find 68 1 84)
+	[ "$(png "$T/a.png" pixel $((x + 6)) $((y + 6)))" = "68 1 84" ]
+	[ "$(png "$T/a.png" pixel $((x + 7)) $((y + 6)))" != "68 1 84" ]
+	[ "$(png "$T/a.png" pixel $((x + 6)) $((y + 7)))" != "68 1 84" ]
+}
+
+# cell_color FILE ROW COL CELL: the colour in the middle of the cell ROW, COL away from the one whose
+# top-left corner is the first pixel (top to bottom, left to right) of colour $ORIGIN
+cell_color() {
+	read -r x y < <(png "$1" find $ORIGIN)
+	png "$1" pixel $((x + $3 * $4 + $4 / 2)) $((y + $2 * $4 + $4 / 2))
+}
+
+@test "heatmap: viridis colours of known values" {
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/known.txt"
+	ORIGIN="68 1 84"
+	[ "$(cell_color "$T/a.png" 0 0 10)" = "68 1 84" ]      # 0 -> entry 0
+	[ "$(cell_color "$T/a.png" 0 1 10)" = "33 145 140" ]   # 0.5 -> entry 128
+	[ "$(cell_color "$T/a.png" 0 2 10)" = "253 231 37" ]   # 1 -> entry 255
+	[ "$(cell_color "$T/a.png" 1 0 10)" = "59 82 139" ]    # 0.25 -> entry 64
+	[ "$(cell_color "$T/a.png" 1 1 10)" = "92 200 99" ]    # 191/256 -> entry 191 (floor)
+	[ "$(cell_color "$T/a.png" 1 2 10)" = "253 231 37" ]   # 0.999 -> entry 255
+}
+
+@test "heatmap: magma and gray colours of known values" {
+	heatmap --cmap magma --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/known.txt"
+	ORIGIN="0 0 4"
+	[ "$(cell_color "$T/a.png" 0 1 10)" = "183 55 121" ]
+	[ "$(cell_color "$T/a.png" 0 2 10)" = "252 253 191" ]
+	heatmap --cmap gray --cell 10 --vmin 0 --vmax 1 -o "$T/b.png" "$T/known.txt"
+	ORIGIN="128 128 128" # 0.5 at cell (0,1): black is also the labels' ink
+	[ "$(cell_color "$T/b.png" 0 -1 10)" = "0 0 0" ]
+	[ "$(cell_color "$T/b.png" 1 -1 10)" = "64 64 64" ]
+	[ "$(cell_color "$T/b.png" 1 0 10)" = "191 191 191" ]
+}
+
+@test "heatmap: signed data gets coolwarm centred on 0" {
+	{ echo '#tensor 2 3'; echo '-2 0 2'; echo '1 -0.5 0.5'; } > "$T/s.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/s.txt"
+	ORIGIN="59 76 192"
+	[ "$(cell_color "$T/a.png" 0 1 10)" = "221 220 220" ]  # 0 -> entry 128, the light middle
+	[ "$(cell_color "$T/a.png" 0 2 10)" = "180 4 38" ]     # 2 -> entry 255
+	[ "$(cell_color "$T/a.png" 1 1 10)" = "185 208 249" ]  # -0.5 -> (1.5 / 4) * 256 = entry 96
+}
+
+@test "heatmap: --vmin and --vmax set the ends of the scale" {
+	heatmap --cell 10 --vmin 0.5 --vmax 0.75 -o "$T/a.png" "$T/known.txt"
+	ORIGIN="68 1 84"
+	[ "$(cell_color "$T/a.png" 0 1 10)" = "68 1 84" ]      # 0.5 is vmin
+	[ "$(cell_color "$T/a.png" 1 0 10)" = "68 1 84" ]      # below vmin: the first colour
+	[ "$(cell_color "$T/a.png" 0 2 10)" = "253 231 37" ]   # above vmax: the last colour
+}
+
+@test "heatmap: a constant tensor takes the first colour" {
+	{ echo '#tensor 2 2'; echo '3 3'; echo '3 3'; } > "$T/c.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/c.txt"
+	[ "$(png "$T/a.png" count 68 1 84)" -ge 400 ]
+}
+
+@test "heatmap: the colour bar runs from the last colour at the top to the first at the bottom" {
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/known.txt"
+	read -r w h < <(png "$T/a.png" size)
+	read -r x y < <(png "$T/a.png" find 253 231 37)   # cell (0,2) has the last colour: the bar is to its right
+	read -r bx by < <(png "$T/a.png" find 253 231 37 $((x + 10)) 0 "$w" "$h")
+	[ "$by" -eq "$y" ]
+	run png "$T/a.png" find 68 1 84 "$bx" 0 "$w" "$h"
+	read -r bx0 by0 <<< "$output"
+	[ "$bx0" -eq "$bx" ]
+	[ "$by0" -gt "$by" ]
+	# the values of the ends are written right of the bar
+	[ "$(png "$T/a.png" ink $((bx + 13)) "$by" "$w" $((by + 8)))" -gt 0 ]
+	[ "$(png "$T/a.png" ink $((bx + 13)) $((by0 - 8)) "$w" $((by0 + 1)))" -gt 0 ]
+}
+
+@test "heatmap: labels put ink left of and above the cells" {
+	heatmap --cell 10 --vmin -3.5 --vmax 3.5 --cmap viridis -o "$T/a.png" "$SAMPLES/matrix.txt"
+	read -r x y < <(png "$T/a.png" find 253 231 37)    # 3.5, the largest value, in row 2, column 1
+	x=$((x - 10)) y=$((y - 20))                            # cell (0,0)
+	[ "$(png "$T/a.png" ink 0 "$y" $((x - 1)) $((y + 30)))" -gt 20 ]   # "the", "cat", "sat"
+	[ "$(png "$T/a.png" ink "$x" 0 $((x + 40)) $((y - 1)))" -gt 20 ]   # "d0" ... "d3"
+}
+
+@test "heatmap: non-ASCII bytes of labels are drawn as \\xHH" {
+	{ echo '#tensor 1 2'; echo '#rows ab'; echo '#cols a b'; echo '0 1'; } > "$T/ascii.txt"
+	{ echo '#tensor 1 2'; echo '#rows \xc3\xa9'; echo '#cols a b'; echo '0 1'; } > "$T/utf8.txt"
+	heatmap --cell 10 -o "$T/a.png" "$T/ascii.txt"
+	heatmap --cell 10 -o "$T/b.png" "$T/utf8.txt"
+	read -r xa ya < <(png "$T/a.png" find 68 1 84)
+	read -r xb yb < <(png "$T/b.png" find 68 1 84)
+	# "ab" is 2 glyphs, "\xc3\xa9" is 8: the cells move right by 6 glyphs of 6 pixels
+	[ $((xb - xa)) -eq 36 ]
+}
+
+# heads FILE H T S: a [H,T,S] tensor whose head h holds h / (H - 1) everywhere
+heads() {
+	local f=$1 H=$2 Tq=$3 S=$4
+	{
+		echo "#tensor $H $Tq $S"
+		for ((h = 0; h < H; h++)); do
+			for ((t = 0; t < Tq; t++)); do
+				local row=""
+				for ((s = 0; s < S; s++)); do row+=" $h/$((H - 1))"; done
+				echo "$row" | awk '{ for (i = 1; i <= NF; i++) { split($i, q, "/"); printf " %.9g", q[1] / q[2] } print "" }'
+			done
+		done
+	} > "$f"
+}
+
+@test "heatmap: a 3-D tensor gives a row of H panels" {
+	heads "$T/h3.txt" 3 2 2
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/h3.txt"
+	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)     # head 0: 0
+	read -r x1 y1 < <(png "$T/a.png" find 33 145 140)  # head 1: 0.5
+	read -r x2 y2 < <(png "$T/a.png" find 253 231 37)  # head 2: 1
+	[ "$y0" -eq "$y1" ] && [ "$y1" -eq "$y2" ]
+	[ "$x1" -gt "$x0" ]
+	[ $((x2 - x1)) -eq $((x1 - x0)) ]
+	[ "$(png "$T/a.png" count 33 145 140 "$x0" "$y0" "$x2" $((y0 + 20)))" -eq 400 ]  # head 1: 2 x 2 cells of 10 x 10
+}
+
+@test "heatmap: more than 4 heads make a grid of ceil(sqrt(H)) columns" {
+	heads "$T/h5.txt" 5 2 2
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/h5.txt"
+	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)     # head 0: 0
+	read -r x1 y1 < <(png "$T/a.png" find 59 82 139)   # head 1: 0.25
+	read -r x3 y3 < <(png "$T/a.png" find 94 201 98)   # head 3: 0.75 -> entry 192
+	[ "$y1" -eq "$y0" ] && [ "$x1" -gt "$x0" ]
+	[ "$x3" -eq "$x0" ] && [ "$y3" -gt "$y0" ]            # head 3 starts the second row of 3 columns
+}
+
+@test "heatmap: a 4-D tensor puts layers in rows and heads in columns" {
+	heads "$T/h4.txt" 4 2 2
+	sed 's/^#tensor 4 2 2/#tensor 2 2 2 2/' "$T/h4.txt" > "$T/l2h2.txt"   # layer l, head h holds (2l + h) / 3
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/l2h2.txt"
+	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)       # layer 0 head 0
+	read -r x1 y1 < <(png "$T/a.png" find 49 104 142)    # layer 0 head 1: 1/3 -> entry 85
+	read -r x2 y2 < <(png "$T/a.png" find 53 183 121)    # layer 1 head 0: 2/3 -> entry 170
+	[ "$y1" -eq "$y0" ] && [ "$x1" -gt "$x0" ]
+	[ "$x2" -eq "$x0" ] && [ "$y2" -gt "$y0" ]
+	run heatmap --ansi "$T/l2h2.txt"
+	[[ "$output" == *"layer 0 head 0"*"layer 0 head 1"*"layer 1 head 0"*"layer 1 head 1"* ]]
+}
+
+@test "heatmap: --layer and --head pick panels" {
+	heads "$T/h4.txt" 4 2 2
+	sed 's/^#tensor 4 2 2/#tensor 2 2 2 2/' "$T/h4.txt" > "$T/l2h2.txt"
+	run heatmap --ansi --head 1 "$T/l2h2.txt"
+	[[ "$output" == *"layer 0 head 1"*"layer 1 head 1"* ]]
+	[[ "$output" != *"head 0"* ]]
+	run heatmap --ansi --layer 1 --head 0 "$T/l2h2.txt"
+	[[ "$output" == *"layer 1 head 0"* ]]
+	[[ "$output" != *"layer 0"* && "$output" != *"head 1"* ]]
+	heads "$T/h3.txt" 3 2 2
+	heatmap --cell 10 --vmin 0 --vmax 1 --head 2 -o "$T/a.png" "$T/h3.txt"
+	[ "$(png "$T/a.png" find 33 145 140)" = "none" ]      # head 1 is not drawn
+	read -r x y < <(png "$T/a.png" find 253 231 37)
+	[ "$(png "$T/a.png" count 253 231 37 "$x" "$y" $((x + 20)) $((y + 20)))" -eq 400 ]
+}
+
+@test "heatmap: --rows and --cols crop the matrix and keep its labels" {
+	run heatmap --ansi --rows 1:3 --cols 2: "$SAMPLES/matrix.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\ncat '* && "$output" == *$'\nsat '* && "$output" != *$'\nthe '* ]]
+	[[ "$output" == *"2 3"* && "$output" != *"0 1"* ]]   # the digits of d2 d3, written downward
+	heatmap --cell 20 -o "$T/a.png" "$T/r68.txt"
+	heatmap --cell 20 --rows 0:4 --cols 3:8 -o "$T/b.png" "$T/r68.txt"
+	read -r w1 h1 < <(png "$T/a.png" size)
+	read -r w2 h2 < <(png "$T/b.png" size)
+	[ $((w1 - w2)) -eq $((3 * 20)) ]
+	[ $((h1 - h2)) -eq $((2 * 20)) ]
+}
+
+@test "heatmap: unlabelled axes are numbered from the crop's start" {
+	run heatmap --ansi --rows 4: --cols 6:8 "$T/r68.txt"
+	[ "${lines[0]}" = "   6 7" ]
+	[[ "${lines[1]}" == "4 "* && "${lines[2]}" == "5 "* ]]
+}
+
+@test "heatmap: --annotate writes values in large cells only" {
+	{ echo '#tensor 1 2'; echo '0 1'; } > "$T/two.txt"
+	heatmap --cell 40 -o "$T/a.png" "$T/two.txt"
+	heatmap --cell 40 --annotate -o "$T/b.png" "$T/two.txt"
+	read -r x y < <(png "$T/a.png" find 68 1 84)
+	[ "$(png "$T/a.png" count 68 1 84 "$x" "$y" $((x + 40)) $((y + 40)))" -eq 1600 ]
+	n=$(png "$T/b.png" count 68 1 84 "$x" "$y" $((x + 40)) $((y + 40)))
+	[ "$n" -lt 1600 ] && [ "$n" -gt 1400 ]                   # "0.00" in light ink on the dark cell
+	run heatmap --cell 10 --annotate -o "$T/c.png" "$T/two.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"too small for --annotate"* ]]
+	run heatmap --ansi --annotate "$SAMPLES/matrix.txt"
+	[[ "$output" == *"  3.50"* && "$output" == *" -2.00"* ]]
+}
+
+@test "heatmap: --title adds a title above, the tensor's name by default" {
+	heatmap --cell 10 -o "$T/a.png" "$T/r68.txt"
+	heatmap --cell 10 --title "Attention" -o "$T/b.png" "$T/r68.txt"
+	read -r w1 h1 < <(png "$T/a.png" size)
+	read -r w2 h2 < <(png "$T/b.png" size)
+	[ "$h2" -gt "$h1" ]
+	[ "$(png "$T/b.png" ink 0 0 "$w2" 24)" -gt 50 ]
+	run heatmap --ansi "$SAMPLES/matrix.txt"
+	[ "${lines[0]}" = "example" ]
+}
+
+@test "heatmap: the same input gives byte-identical PNG files" {
+	heatmap -o "$T/a.png" "$SAMPLES/matrix.txt"
+	heatmap -o "$T/b.png" "$SAMPLES/matrix.txt"
+	cmp "$T/a.png" "$T/b.png"
+}
+
+@test "heatmap: -o - writes the PNG on stdout" {
+	heatmap -o - "$SAMPLES/matrix.txt" > "$T/a.png"
+	heatmap -o "$T/b.png" "$SAMPLES/matrix.txt"
+	cmp "$T/a.png" "$T/b.png"
+	heatmap "$SAMPLES/matrix.txt" | cmp - "$T/b.png"
+}
+
+@test "heatmap: a stream of tensors gives one image each with -o NAME-%d.png" {
+	tensor rand --shape 3x3 --count 3 | heatmap -o "$T/out-%d.png"
+	for k in 0 1 2; do [ "$(png "$T/out-$k.png" size)" != "" ]; done
+	[ ! -e "$T/out-3.png" ]
+}
+
+@test "heatmap: --ansi draws 24-bit colour cells" {
+	run heatmap --ansi --vmin 0 --vmax 1 "$T/known.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\e[48;2;68;1;84m'* ]]
+	[[ "$output" == *$'\e[48;2;253;231;37m'* ]]
+	[[ "${lines[-1]}" == "0 "*" 1" ]]                        # the colour bar's ends
+}
+
+@test "heatmap: 512 x 512 fits in a few thousand pixels by default" {
+	tensor rand --shape 512x512 --dist uniform | heatmap -o "$T/a.png"
+	read -r w h < <(png "$T/a.png" size)
+	[ "$w" -ge 2048 ] && [ "$w" -le 3000 ] && [ "$h" -ge 2048 ] && [ "$h" -le 3000 ]
+}
+
+@test "heatmap: a 1-D tensor is an error" {
+	echo '#tensor 3' > "$T/v.txt"; echo '1 2 3' >> "$T/v.txt"
+	run heatmap -o "$T/a.png" "$T/v.txt"
+	assert_fails 1 "^heatmap: .*v.txt: a heatmap needs a 2-D, 3-D or 4-D tensor, not a 1-D one$"
+	[ ! -e "$T/a.png" ]
+}
+
+@test "heatmap: an empty tensor is an error" {
+	echo '#tensor 0 3' > "$T/e.txt"
+	run heatmap -o "$T/a.png" "$T/e.txt"
+	assert_fails 1 "^heatmap: .*e.txt: the tensor is empty \(0 x 3 cells\)$"
+	[ ! -e "$T/a.png" ]
+}
+
+@test "heatmap: an empty stream is an error" {
+	run heatmap -o "$T/a.png" /dev/null
+	assert_fails 1 "^heatmap: /dev/null: empty stream"
+}
+
+@test "heatmap: --vmin must be below --vmax" {
+	run heatmap --vmin 1 --vmax 1 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --vmin 1 must be below --vmax 1"
+	run heatmap --vmin 5 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 1 "matrix.txt: the scale is empty: --vmin 5 is not below --vmax 3.5"
+	[ ! -e "$T/a.png" ]
+}
+
+@test "heatmap: an unwritable output path is an error and leaves no file" {
+	run heatmap -o "$T/no/such/dir/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 1 "^heatmap: .*/no/such/dir/a.png: No such file or directory$"
+	mkdir "$T/d" "$T/d/taken.png"
+	run heatmap -o "$T/d/taken.png" "$SAMPLES/matrix.txt"
+	assert_fails 1 "^heatmap: .*/d/taken.png: Is a directory$"
+	[ "$(ls "$T/d")" = "taken.png" ]                        # no temporary file left behind
+}
+
+@test "heatmap: several tensors need a %d in the output name" {
+	tensor rand --shape 2x2 --count 2 > "$T/two.txt"
+	run heatmap -o "$T/a.png" "$T/two.txt"
+	assert_fails 1 "two.txt: the stream holds several tensors: use -o NAME-%d.png"
+	[ ! -e "$T/a.png" ]
+	run heatmap -o "$T/a-%s.png" "$T/two.txt"
+	assert_fails 2 "the only pattern allowed is one %d"
+	run heatmap -o "$T/a-%d-%d.png" "$T/two.txt"
+	assert_fails 2 "the only pattern allowed is one %d"
+}
+
+@test "heatmap: --layer, --head, --rows and --cols outside the tensor are errors" {
+	run heatmap --ansi --head 0 "$SAMPLES/matrix.txt"
+	assert_fails 1 "matrix.txt: --head needs a 3-D \[H,T,S\] or 4-D tensor, not a 2-D one$"
+	tensor rand --shape 2x3x3 > "$T/h.txt"
+	run heatmap --ansi --layer 0 "$T/h.txt"
+	assert_fails 1 "h.txt: --layer needs a 4-D tensor \[L,H,T,S\], not a 3-D one$"
+	run heatmap --ansi --head 2 "$T/h.txt"
+	assert_fails 1 "h.txt: --head 2: the tensor has 2 heads \(0 to 1\)$"
+	tensor rand --shape 2x2x3x3 > "$T/l.txt"
+	run heatmap --ansi --layer 5 "$T/l.txt"
+	assert_fails 1 "l.txt: --layer 5: the tensor has 2 layers \(0 to 1\)$"
+	run heatmap --ansi --rows 3:5 "$SAMPLES/matrix.txt"
+	assert_fails 1 "matrix.txt: --rows selects no rows \(the tensor has 3\)$"
+	run heatmap --ansi --cols 5:3 "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --cols: '5:3' is empty"
+	run heatmap --ansi --cols x:3 "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --cols: 'x' is not a whole number"
+}
+
+@test "heatmap: bad options are usage errors" {
+	run heatmap --cmap jet -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --cmap: 'jet' is not one of viridis, magma, gray, coolwarm"
+	run heatmap --cell 0 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --cell: 0 is out of range"
+	run heatmap --ansi -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --ansi draws in the terminal: leave out -o"
+	run heatmap -o "$T/a.png" "$SAMPLES/matrix.txt" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: one input at a time"
+	[ ! -e "$T/a.png" ]
+}
