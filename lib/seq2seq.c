@@ -382,17 +382,7 @@ RnnModel *rnn_model_load(const char *path, ModelConfig *c, const char *src_vocab
 	params_load(&m->params, path, "", 1);
 	if (m->tie)
 		m->generator_weight = m->tgt_embed;
-	/* every other entry must be ours: a stray one means the settings describe another model */
-	for (size_t k = 0; k < npz_count(z); k++) {
-		const char *name = npz_name(z, k);
-		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
-			     strcmp(name, "tgt_vocab") == 0;
-		for (size_t i = 0; i < m->params.count && !known; i++)
-			known = strcmp(m->params.items[i].name, name) == 0;
-		if (!known)
-			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape)",
-			    path, name);
-	}
+	model_check_entries(z, &m->params);
 	npz_close(z);
 	return m;
 }

@@ -496,6 +496,21 @@ size_t special_id(const Vocab *v, const char *token, const char *where)
 	return id;
 }
 
+void model_check_entries(Npz *z, const Params *p)
+{
+	/* every other entry must be ours: a stray one means the settings describe another model */
+	for (size_t k = 0; k < npz_count(z); k++) {
+		const char *name = npz_name(z, k);
+		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
+			     strcmp(name, "tgt_vocab") == 0;
+		for (size_t i = 0; i < p->count && !known; i++)
+			known = strcmp(p->items[i].name, name) == 0;
+		if (!known)
+			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape%s)",
+			    npz_path(z), name, strcmp(name, "generator.weight") == 0 ? ", and --tie" : "");
+	}
+}
+
 static void add_model_param(Params *p, float **slot, const char *name, InitRule init, double arg, size_t d0,
 			    size_t d1)
 {
@@ -579,17 +594,7 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 	params_load(&m->params, path, "", 1);
 	if (m->tie)
 		m->generator_weight = m->tgt_embed;
-	/* every other entry must be ours: a stray one means the settings describe another model */
-	for (size_t k = 0; k < npz_count(z); k++) {
-		const char *name = npz_name(z, k);
-		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
-			     strcmp(name, "tgt_vocab") == 0;
-		for (size_t i = 0; i < m->params.count && !known; i++)
-			known = strcmp(m->params.items[i].name, name) == 0;
-		if (!known)
-			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape%s)",
-			    path, name, strcmp(name, "generator.weight") == 0 ? ", and --tie" : "");
-	}
+	model_check_entries(z, &m->params);
 	npz_close(z);
 	return m;
 }

@@ -151,6 +151,8 @@ bool config_bool(const ModelConfig *c, const char *key, bool def);
 Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option);
 /* The id of token in v, which generation needs; dies naming where otherwise. */
 size_t special_id(const Vocab *v, const char *token, const char *where);
+/* Die on an entry of z that is neither config, src_vocab, tgt_vocab nor one of the parameters p. */
+void model_check_entries(Npz *z, const Params *p);
 
 /*
  * An encoder-decoder Transformer with its embeddings and output projection (Vaswani et al. 2017,
