@@ -18,7 +18,7 @@ static const char usage_text[] =
 	"              [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
 	"       decode --generate --weights MODEL.npz [--beam K] [--length-penalty A] [--max-len N]\n"
 	"              [--no-cache] [--attn FILE [--attn-layer L] [--attn-head H]] [--scores FILE]\n"
-	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--no-scale] [--base X]\n"
+	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--scale] [--base X]\n"
 	"              [--layout interleaved|concat] [--bos] [--eos] [--chars] [model options] [FILE]\n"
 	"       decode --arch rnn|gru|lstm --memory FILE [--hidden H] [--score additive|general|dot]\n"
 	"              [--attn-hidden Hd] [--init last|zeros] [--attn FILE] [--explain[=N]] [--prefix P]\n"
@@ -59,7 +59,7 @@ static const char usage_text[] =
 	"      --src-vocab FILE    source vocabulary, when the model archive has none\n"
 	"      --tgt-vocab FILE    target vocabulary, when the model archive has none\n"
 	"      --tie               the output projection is tgt_embed.weight (no generator.weight)\n"
-	"      --no-scale          do not multiply the embeddings by sqrt(d_model)\n"
+	"      --scale             multiply the embeddings by sqrt(d_model), as embed --scale\n"
 	"      --base X            sinusoidal encoding base (default 10000)\n"
 	"      --layout L          sinusoidal layout: interleaved (default) or concat\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
@@ -76,7 +76,6 @@ static const char usage_text[] =
 
 enum {
 	OPT_MEMORY = OPT_PROGRAM,
-	OPT_NO_PAD_MASK,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_PREFIX,
@@ -91,7 +90,7 @@ enum {
 	OPT_SRC_VOCAB,
 	OPT_TGT_VOCAB,
 	OPT_TIE,
-	OPT_NO_SCALE,
+	OPT_SCALE,
 	OPT_BASE,
 	OPT_LAYOUT,
 	OPT_BOS,
@@ -105,7 +104,7 @@ static const struct option long_options[] = {
 	TRANSFORMER_LONG_OPTIONS,
 	RNN_DECODE_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
@@ -120,7 +119,7 @@ static const struct option long_options[] = {
 	{ "src-vocab", required_argument, NULL, OPT_SRC_VOCAB },
 	{ "tgt-vocab", required_argument, NULL, OPT_TGT_VOCAB },
 	{ "tie", no_argument, NULL, OPT_TIE },
-	{ "no-scale", no_argument, NULL, OPT_NO_SCALE },
+	{ "scale", no_argument, NULL, OPT_SCALE },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "bos", no_argument, NULL, OPT_BOS },
@@ -233,7 +232,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
-/* Source line → ids, with the model's tokenising settings. */
+/* The output tokens as a line of text, up to </s> (left out). */
 static void output_line(const TransformerModel *m, const size_t *out, size_t L)
 {
 	bool first = true;
@@ -281,16 +280,17 @@ static void generate_transformer(const char *input, StreamWriter *attn_out, Stre
 {
 	TransformerModel *m;
 	Generator *g;
-	FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+	FILE *in;
 	char *line = NULL, where[512];
 	size_t cap = 0, line_no = 0;
 	ssize_t len;
 	float *cross = NULL, *scores = NULL;
 
-	if (!in)
-		die("%s:", input);
 	if (!common.params.weights)
 		usage_error("--generate needs --weights MODEL.npz (the whole model)");
+	in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+	if (!in)
+		die("%s:", input);
 	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
 	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
 		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);
@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 			rnn_only = long_options[index].name;
 			continue;
 		}
-		if (transformer_option(&cfg, &settings, c, optarg)) {
+		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
 			if (c != OPT_ARCH)
 				transformer_only = long_options[index].name;
 			continue;
@@ -382,10 +382,6 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_MEMORY:
 			memory_path = optarg;
-			break;
-		case OPT_NO_PAD_MASK:
-			transformer_only = "no-pad-mask";
-			masks.pad = false;
 			break;
 		case OPT_ATTN:
 			attn_path = optarg;
@@ -440,9 +436,9 @@ int main(int argc, char **argv)
 			config_set(&settings, "tie", "1", "--tie");
 			generation_option("--tie");
 			break;
-		case OPT_NO_SCALE:
-			config_set(&settings, "scale", "0", "--no-scale");
-			generation_option("--no-scale");
+		case OPT_SCALE:
+			config_set(&settings, "scale", "1", "--scale");
+			generation_option("--scale");
 			break;
 		case OPT_BASE:
 			parse_double(optarg, "--base", 1.0, 1e12);

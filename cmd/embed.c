@@ -1,5 +1,4 @@
 /* embed: text in, one labelled T x d_model tensor per line out (token embeddings, torch.nn.Embedding). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,22 +92,8 @@ static void embed_line(const char *text, const char *where)
 	Tensor *x;
 
 	sequence_encode(&s, vocab, text, &tok, where);
-	if (one_hot_rows) {
-		x = tensor_new2(s.len, vocab->count);
-		one_hot(x->data, s.ids, s.len, vocab->count);
-		tensor_set_col_labels(x, vocab->tokens);
-	} else {
-		x = tensor_new2(s.len, dim);
-		embedding_forward(x->data, weight, s.ids, scale ? (float)sqrt((double)dim) : 1.0f, s.len, dim);
-	}
-	if (s.len > 0) {
-		x->row_labels = xcalloc(s.len, sizeof(char *));
-		for (size_t t = 0; t < s.len; t++) {
-			size_t n = strlen(s.tokens[t]) + 32;
-			x->row_labels[t] = xmalloc(n);
-			snprintf(x->row_labels[t], n, show_ids ? "%s:%zu" : "%s", s.tokens[t], s.ids[t]);
-		}
-	}
+	x = sequence_tensor(&s, vocab, one_hot_rows ? NULL : weight, dim, scale ? embedding_scale(dim) : 1.0f,
+			    show_ids);
 	if (common.out.format == FORMAT_TEXT) {
 		printf("# ids");
 		for (size_t t = 0; t < s.len; t++)

@@ -13,7 +13,8 @@
 
 static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
-	"              [--norm-first] [--final-norm] [--eps X] [--no-pad-mask] [--attn FILE] [--prefix P]\n"
+	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
+	"              [--no-pad-mask] [--attn FILE] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
 	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
@@ -29,8 +30,10 @@ static const char usage_text[] =
 	"hidden state (T x D*H) as torch.nn.RNN / GRU / LSTM with N layers (default 1).\n"
 	"\n"
 	TRANSFORMER_USAGE
-	RNN_ENCODE_USAGE
+	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool)\n"
+	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
+	RNN_ENCODE_USAGE
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder. in a whole nn.Transformer\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.self_attn.in_proj_weight ...)\n"
@@ -43,8 +46,7 @@ static const char usage_text[] =
 	"      --version           the version\n";
 
 enum {
-	OPT_NO_PAD_MASK = OPT_PROGRAM,
-	OPT_ATTN,
+	OPT_ATTN = OPT_PROGRAM,
 	OPT_PREFIX,
 };
 
@@ -53,7 +55,7 @@ static const struct option long_options[] = {
 	PARAM_LONG_OPTIONS,
 	TRANSFORMER_LONG_OPTIONS,
 	RNN_ENCODE_LONG_OPTIONS,
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	MASK_LONG_OPTIONS,
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ NULL, 0, NULL, 0 },
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
 			rnn_only = long_options[index].name;
 			continue;
 		}
-		if (transformer_option(&cfg, NULL, c, optarg)) {
+		if (transformer_option(&cfg, NULL, c, optarg) || mask_option(&masks, c, optarg)) {
 			if (c == OPT_LAYERS)
 				rnn.layers = cfg.N;
 			else if (c != OPT_ARCH)
@@ -143,10 +145,6 @@ int main(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
-		case OPT_NO_PAD_MASK:
-			transformer_only = "no-pad-mask";
-			masks.pad = false;
-			break;
 		case OPT_ATTN:
 			attn_path = optarg;
 			break;

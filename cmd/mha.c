@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain_mha.h"
 #include "mask.h"
 #include "mha.h"
 #include "opts.h"
@@ -13,8 +14,9 @@
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
-	"           [--attn FILE [--average]] [--explain] [--weights FILE.npz | --seed N]\n"
-	"           [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"           [--rope [--rope-base B] [--offset N]] [--incremental] [--attn FILE [--average]]\n"
+	"           [--explain] [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy]\n"
+	"           [--digits N] [FILE]\n"
 	"\n"
 	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
 	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"
@@ -31,6 +33,12 @@ static const char usage_text[] =
 	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked\n"
 	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
 	"      --no-pad-mask       let queries attend to keys labelled <pad> (blocked by default)\n"
+	"      --rope              rotate each head's queries and keys by their positions (RoPE, RoFormer;\n"
+	"                          not part of PyTorch's module); E / H must be even\n"
+	"      --rope-base B       RoPE's base (default 10000)\n"
+	"      --offset N          RoPE: the position of the first row (default 0)\n"
+	"      --incremental       compute as a decoder does, one query at a time through a KV cache\n"
+	"                          (self-attention: with --causal); the same numbers\n"
 	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
@@ -52,12 +60,13 @@ enum {
 	OPT_VDIM,
 	OPT_NO_BIAS,
 	OPT_CAUSAL,
-	OPT_MASK,
-	OPT_ADDITIVE_MASK,
-	OPT_NO_PAD_MASK,
+	OPT_ROPE,
+	OPT_ROPE_BASE,
+	OPT_OFFSET,
 	OPT_ATTN,
 	OPT_AVERAGE,
 	OPT_EXPLAIN,
+	OPT_INCREMENTAL,
 };
 
 static const struct option long_options[] = {
@@ -71,12 +80,14 @@ static const struct option long_options[] = {
 	{ "vdim", required_argument, NULL, OPT_VDIM },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
 	{ "causal", no_argument, NULL, OPT_CAUSAL },
-	{ "mask", required_argument, NULL, OPT_MASK },
-	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	MASK_LONG_OPTIONS,
+	{ "rope", no_argument, NULL, OPT_ROPE },
+	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "average", no_argument, NULL, OPT_AVERAGE },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,7 +95,9 @@ static CommonOptions common;
 static MaskSource masks;
 static size_t heads, kdim, vdim;
 static const char *keys_path, *values_path, *attn_path;
-static bool memory_given, no_bias, causal, average, explain;
+static bool memory_given, no_bias, causal, average, explain, rope, rope_options, incremental;
+static double rope_base = 10000.0;
+static size_t rope_offset;
 
 /* The next tensor of a side stream (keys, values): one per query tensor, or a single one for all. */
 static Tensor *next_side(StreamReader *r, Tensor *prev)
@@ -115,77 +128,6 @@ static void require_width(const Tensor *t, size_t want, const char *where, const
 						  "--vdim, or d_model without it");
 }
 
-/* ---- --explain: the steps of section 3.2.2 on the actual numbers ---------------------------- */
-
-#define EXPLAIN_MAX 8 /* rows and columns shown of each matrix */
-
-static void explain_matrix(const char *title, const float *x, char *const *rows, char *const *cols, size_t R,
-			   size_t C)
-{
-	fprintf(stderr, "    %s\n", title);
-	fprintf(stderr, "      %10s", "");
-	for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
-		fprintf(stderr, " %9.9s", cols ? cols[c] : "");
-	fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
-	for (size_t r = 0; r < R && r < EXPLAIN_MAX; r++) {
-		if (rows)
-			fprintf(stderr, "      %10.10s", rows[r]);
-		else
-			fprintf(stderr, "      %10zu", r);
-		for (size_t c = 0; c < C && c < EXPLAIN_MAX; c++)
-			fprintf(stderr, " %9.4f", (double)x[r * C + c]);
-		fprintf(stderr, "%s\n", C > EXPLAIN_MAX ? " ..." : "");
-	}
-	if (R > EXPLAIN_MAX)
-		fprintf(stderr, "      %10s (%zu more rows)\n", "...", R - EXPLAIN_MAX);
-}
-
-static void explain_steps(const MhaWeights *w, const MhaParts *p, const float *attn, const Tensor *q,
-			  const Tensor *k, const Tensor *y, size_t T, size_t S)
-{
-	size_t E = w->E, H = w->H, Dh = E / H;
-	char **qrows = q->ndim >= 2 ? q->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
-
-	fprintf(stderr, "mha: multi-head attention, H = %zu heads of Dh = E / H = %zu columns, E = %zu "
-			"(Vaswani et al. 2017, section 3.2.2)\n",
-		H, Dh, E);
-	fprintf(stderr, "  step 1: three projections, each a Linear layer (rows of in_proj_weight or q/k/v_proj_weight)\n");
-	fprintf(stderr, "    q = query W_q^T + b_q   %zux%zu = %zux%zu times %zux%zu^T\n", T, E, T, E, E, E);
-	fprintf(stderr, "    k = key   W_k^T + b_k   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->kdim, E,
-		w->kdim);
-	fprintf(stderr, "    v = value W_v^T + b_v   %zux%zu = %zux%zu times %zux%zu^T\n", S, E, S, w->vdim, E,
-		w->vdim);
-	explain_matrix("q", p->q, qrows, NULL, T, E);
-	explain_matrix("k", p->k, krows, NULL, S, E);
-	fprintf(stderr, "  step 2: split into heads: %zux%zu -> %zux%zux%zu; head h takes columns h*%zu .. h*%zu+%zu\n",
-		T, E, H, T, Dh, Dh, Dh, Dh - 1);
-	fprintf(stderr, "  step 3: each head attends on its own: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights\n",
-		Dh, T, S);
-	for (size_t h = 0; h < H; h++) {
-		char title[64];
-		const float *a_h = attn + h * T * S;
-		snprintf(title, sizeof(title), "head %zu weights (rows: queries, columns: keys)", h);
-		explain_matrix(title, a_h, qrows, krows, T, S);
-		fprintf(stderr, "      strongest:");
-		for (size_t t = 0; t < T && t < EXPLAIN_MAX; t++) {
-			size_t best = 0;
-			for (size_t s = 1; s < S; s++)
-				best = a_h[t * S + s] > a_h[t * S + best] ? s : best;
-			if (qrows && krows)
-				fprintf(stderr, " %s->%s", qrows[t], krows[best]);
-			else
-				fprintf(stderr, " %zu->%zu", t, best);
-			fprintf(stderr, "(%.2f)", (double)a_h[t * S + best]);
-		}
-		fputc('\n', stderr);
-	}
-	fprintf(stderr, "  step 4: concatenate the heads' outputs: %zux%zux%zu -> %zux%zu\n", H, T, Dh, T, E);
-	explain_matrix("concat", p->concat, qrows, NULL, T, E);
-	fprintf(stderr, "  step 5: output projection, mixing the heads: out = concat W_o^T + b_o   %zux%zu\n", T,
-		E);
-	explain_matrix("out", y->data, qrows, NULL, T, E);
-}
-
 /* ---- one query tensor --------------------------------------------------------------------- */
 
 static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w,
@@ -196,7 +138,8 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	Tensor *y = tensor_new2(T, E);
 	unsigned char *allowed = xmalloc(TS);
 	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
-	float *work = xmalloc(xmul(mha_work_size(w, T, S), sizeof(float), "attention"));
+	size_t work_size = incremental ? mha_incremental_work_size(w, S) : mha_work_size(w, T, S);
+	float *work = xmalloc(xmul(work_size, sizeof(float), "attention"));
 	char **key_labels = k->ndim >= 2 ? k->row_labels : NULL;
 	bool blocked;
 	size_t empty;
@@ -207,8 +150,18 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
 	blocked = mask_build(allowed, &masks, key_labels, T, S);
-	empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL, causal,
-			    T, S);
+	if (incremental) {
+		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */
+		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");
+		MhaCache cache = { .k = xmalloc(bytes), .v = xmalloc(bytes), .len = 0, .capacity = S };
+		empty = mha_forward_incremental(y->data, attn, work, w, &cache, x->data, k->data, v->data,
+						blocked ? allowed : NULL, causal, T, S);
+		free(cache.k);
+		free(cache.v);
+	} else {
+		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL,
+				    causal, T, S);
+	}
 	if (empty)
 		warning("%s: %zu query rows have every key blocked: their heads output 0 (PyTorch gives NaN)", x_path,
 			empty / H);
@@ -217,22 +170,17 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (explain) {
 		MhaParts parts;
 		mha_work_parts(&parts, work, w, T, S);
-		explain_steps(w, &parts, attn, x, k, y, T, S);
+		explain_mha(w, &parts, attn, blocked ? allowed : NULL, causal, x, k == x ? NULL : k, y->data,
+			    strcmp(x_path, "-") == 0 ? "standard input" : x_path, k_path);
 	}
 	stream_write(stdout, y, &common.out);
 	if (attn_out) {
 		size_t shape[3] = { H, T, S };
 		Tensor *a = average ? tensor_new2(T, S) : tensor_new(3, shape);
-		if (average) {
-			/* PyTorch's average_attn_weights: the mean over heads */
-			for (size_t h = 0; h < H; h++)
-				for (size_t i = 0; i < TS; i++)
-					a->data[i] += attn[h * TS + i];
-			for (size_t i = 0; i < TS; i++)
-				a->data[i] /= (float)H;
-		} else {
+		if (average)
+			mha_average_heads(a->data, attn, H, T, S);
+		else
 			memcpy(a->data, attn, xmul(H, TS, "attention") * sizeof(float));
-		}
 		tensor_keep_rows(a, x);
 		tensor_set_col_labels(a, key_labels);
 		writer_put(attn_out, a);
@@ -258,7 +206,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	mask_init(&masks);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_HEADS:
@@ -286,14 +234,16 @@ int main(int argc, char **argv)
 		case OPT_CAUSAL:
 			causal = true;
 			break;
-		case OPT_MASK:
-			mask_load(&masks, optarg);
+		case OPT_ROPE:
+			rope = true;
 			break;
-		case OPT_ADDITIVE_MASK:
-			mask_load_additive(&masks, optarg);
+		case OPT_ROPE_BASE:
+			rope_base = parse_double(optarg, "--rope-base", 1.0, 1e12);
+			rope_options = true;
 			break;
-		case OPT_NO_PAD_MASK:
-			masks.pad = false;
+		case OPT_OFFSET:
+			rope_offset = (size_t)parse_long(optarg, "--offset", 0, 1L << 30);
+			rope_options = true;
 			break;
 		case OPT_ATTN:
 			attn_path = optarg;
@@ -303,6 +253,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPLAIN:
 			explain = true;
+			break;
+		case OPT_INCREMENTAL:
+			incremental = true;
 			break;
 		}
 	}
@@ -318,6 +271,12 @@ int main(int argc, char **argv)
 		usage_error("--values needs --keys");
 	if ((kdim || vdim) && !keys_path)
 		usage_error("--kdim and --vdim describe --keys and --values (or --memory): give them");
+	if (rope_options && !rope)
+		usage_error("--rope-base and --offset set up --rope: give it");
+	if (incremental && explain)
+		usage_error("--explain shows the whole computation at once: not with --incremental");
+	if (incremental && !causal && !keys_path)
+		usage_error("--incremental self-attention is a decoder's: it needs --causal");
 	if (average && !attn_path)
 		usage_error("--average needs --attn FILE");
 
@@ -333,6 +292,11 @@ int main(int argc, char **argv)
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
 			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
 			params_fill(&params, &common.params);
+			if (rope && (w.E / w.H) % 2)
+				usage_error("--rope turns pairs of columns in each head: E / H = %zu / %zu = %zu is odd",
+					    w.E, w.H, w.E / w.H);
+			w.rope_base = rope ? rope_base : 0.0;
+			w.rope_offset = rope_offset;
 		}
 		if (keys)
 			k = next_side(keys, k);

@@ -79,20 +79,33 @@ static void learned_init(size_t E)
 	params_fill(&params, &common.params);
 }
 
-/* pe[T,E] for positions offset .. offset+T-1, from the formula or the learned table. */
-static void fill_table(float *pe, size_t T, size_t E, const char *where)
+/* The sinusoidal rows computed so far: [cached_T, cached_E], grown when a longer sequence comes. */
+static float *cached;
+static size_t cached_T, cached_E;
+
+/* The rows pe[T,E] for positions offset .. offset+T-1, from the formula or the learned table. */
+static const float *table_rows(size_t T, size_t E, const char *where)
 {
-	if (!learned) {
-		if (E % 2 != 0)
-			die("%s: d_model %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
-			    "(or use --learned)", where, E);
-		posenc_table(pe, offset, base, layout, T, E);
-		return;
+	if (E == 0)
+		die("%s: d_model is 0: there are no columns to encode", where);
+	if (learned) {
+		if (offset + T > max_len)
+			die("%s: %zu positions from %zu do not fit the learned table of %zu positions (--max-len)",
+			    where, T, offset, max_len);
+		return learned_weight + offset * E;
 	}
-	if (offset + T > max_len)
-		die("%s: %zu positions from %zu do not fit the learned table of %zu positions (--max-len)", where, T,
-		    offset, max_len);
-	memcpy(pe, learned_weight + offset * E, xmul(xmul(T, E, "table"), sizeof(float), "table"));
+	if (E % 2 != 0)
+		die("%s: d_model %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
+		    "(or use --learned)", where, E);
+	if (T > cached_T || E != cached_E) {
+		/* a stream of sentences needs the same first rows again and again: compute them once */
+		free(cached);
+		cached = xmalloc(xmul(xmul(T, E, "table"), sizeof(float), "table"));
+		posenc_table(cached, offset, base, layout, T, E);
+		cached_T = T;
+		cached_E = E;
+	}
+	return cached;
 }
 
 /* --explain: the numbers of the formula for a few positions and pairs, then section 3.5's linear claim
@@ -165,7 +178,7 @@ static void write_only(void)
 
 	if (learned)
 		learned_init(only_dim);
-	fill_table(pe->data, only_len, only_dim, "--dim");
+	memcpy(pe->data, table_rows(only_len, only_dim, "--dim"), pe->size * sizeof(float));
 	if (explain)
 		explain_table(pe->data, only_len, only_dim);
 	label_table(pe);
@@ -182,7 +195,7 @@ static void add_to_stream(const char *path)
 	while (stream_read(r, &x)) {
 		size_t T = tensor_rows(x), E = tensor_cols(x), slice = xmul(T, E, "tensor");
 		char where[256];
-		float *pe;
+		const float *pe;
 		snprintf(where, sizeof(where), "%s: tensor #%zu", strcmp(path, "-") == 0 ? "stdin" : path,
 			 stream_count(r) - 1);
 		if (x->ndim < 2)
@@ -191,14 +204,12 @@ static void add_to_stream(const char *path)
 			learned_init(E);
 		else if (learned && E != params.items[0].shape[1])
 			die("%s: d_model %zu, but the learned table has %zu", where, E, params.items[0].shape[1]);
-		pe = xmalloc(xmul(slice, sizeof(float), "table"));
-		fill_table(pe, T, E, where);
+		pe = table_rows(T, E, where);
 		if (explain && stream_count(r) == 1 && T > 0)
 			explain_table(pe, T, E);
 		for (size_t j = 0; slice && j < x->size; j += slice)
 			posenc_add(x->data + j, pe, T, E);
 		stream_write(stdout, x, &common.out);
-		free(pe);
 		tensor_free(x);
 	}
 	stream_close(r);
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
 			add_to_stream(argv[i]);
 	}
 	params_free(&params);
+	free(cached);
 	close_stdout();
 	return 0;
 }

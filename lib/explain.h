@@ -38,16 +38,23 @@ void explain_mask(const unsigned char *allowed, bool causal, size_t T, size_t S,
 		  char *const *k_labels);
 
 /*
- * The steps of one attention, for the first T rows shown (the caller passes at most a few):
- * raw[T,S] = the raw similarities (before scale and temperature; NULL to skip the variance argument),
- * scores[T,S] the scores after scale, weights[T,S] after masking and softmax, out[T,Dv] the output,
- * v[S,Dv] the values. Prints the scale and why (variance of the raw dot products next to Dk, footnote 4
- * of the paper), the softmax row by row with each row's sum, and the weighted sum of the first query
- * written out term by term. total_T is the number of queries in the whole input (for "first N of M").
+ * The steps of one attention, for the first T query rows (the caller passes a few; total_T is how many
+ * queries the input has, for "the first 8 of 512"). Split so that mha can call them per head.
+ *
+ * explain_scores: raw[T,S] = the raw dot products q.k (NULL when the score is not a dot product: then
+ * only scores[T,S] is shown); scale = what multiplies raw to give scores. With raw, the variance of the
+ * raw dot products is shown next to Dk and after scaling (footnote 4 of the paper: for components of
+ * mean 0 and variance 1, q.k has variance Dk, which 1/sqrt(Dk) brings back to 1).
  */
-void explain_attention(const float *raw, const float *scores, const float *weights, const float *out,
-		       const float *v, float scale, size_t total_T, size_t T, size_t S, size_t Dk, size_t Dv,
-		       char *const *q_labels, char *const *k_labels);
+void explain_scores(const float *raw, const float *scores, float scale, size_t total_T, size_t T, size_t S,
+		    size_t Dk, char *const *q_labels, char *const *k_labels);
+/* The softmax row by row: the row's largest visible score, exp(score - max), their sum, the weights and
+ * their sum (1, or 0 for a row with every key blocked). scores[T,S] with blocked entries = -inf. */
+void explain_softmax(const float *scores, const float *weights, size_t T, size_t S, char *const *q_labels,
+		     char *const *k_labels);
+/* out_0 = sum_s w_0s v_s for the first query, written out term by term: w[S] its weights, v[S,Dv]. */
+void explain_weighted_sum(const float *out_0, const float *w, const float *v, size_t S, size_t Dv,
+			  const char *q_label, char *const *k_labels);
 
 /* The widest label printed in tables; longer ones are cut with a trailing '~'. */
 #define EXPLAIN_LABEL_WIDTH 10

@@ -104,6 +104,17 @@ static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t
 			memcpy(x + n * H * Dh + h * Dh, heads + (h * N + n) * Dh, Dh * sizeof(float));
 }
 
+/* x[N,E]: each head's Dh columns rotated by RoPE, row n at position first + n (Dh even) */
+static void rope_heads(float *x, const MhaWeights *w, size_t first, size_t N)
+{
+	size_t Dh = w->E / w->H;
+
+	if (w->rope_base <= 0.0)
+		return;
+	for (size_t h = 0; h < w->H; h++)
+		rope_apply(x + h * Dh, w->rope_base, first, N, Dh, w->E);
+}
+
 /*
  * Steps 2 to 5 of multi-head attention, from the projections q[T,E], k[S,E], v[S,E]:
  * split into heads, attention in each head, concatenation, output projection.
@@ -158,7 +169,20 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
 	linear(p.k, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
 	linear(p.v, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	/* step 1b (optional): RoPE turns each head's q and k by their positions; v is left alone */
+	rope_heads(p.q, w, w->rope_offset, T);
+	rope_heads(p.k, w, w->rope_offset, S);
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
+}
+
+void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S)
+{
+	memset(out, 0, T * S * sizeof(float));
+	for (size_t h = 0; h < H; h++)
+		for (size_t i = 0; i < T * S; i++)
+			out[i] += attn[h * T * S + i];
+	for (size_t i = 0; i < T * S; i++)
+		out[i] /= (float)H;
 }
 
 bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const float *value, size_t S)
@@ -167,6 +191,7 @@ bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const 
 		return false;
 	linear(c->k + c->len * w->E, key, proj_weight(w, 1), proj_bias(w, 1), S, w->kdim, w->E);
 	linear(c->v + c->len * w->E, value, proj_weight(w, 2), proj_bias(w, 2), S, w->vdim, w->E);
+	rope_heads(c->k + c->len * w->E, w, w->rope_offset + c->len, S);
 	c->len += S;
 	return true;
 }
@@ -178,5 +203,39 @@ size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights
 
 	mha_work_parts(&p, work, w, T, c->len);
 	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
+	rope_heads(p.q, w, w->rope_offset + first, T);
 	return attend_projected(out, attn, &p, w, p.q, c->k, c->v, allowed, causal, first, T, c->len);
+}
+
+size_t mha_incremental_work_size(const MhaWeights *w, size_t S)
+{
+	size_t n = mha_work_size(w, 1, S), HS = xmul(w->H, S, "attention");
+
+	if (n > SIZE_MAX - HS)
+		die("attention: size overflow");
+	return n + HS;
+}
+
+size_t mha_forward_incremental(float *out, float *attn, float *work, const MhaWeights *w, MhaCache *c,
+			       const float *query, const float *key, const float *value,
+			       const unsigned char *allowed, bool causal, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, blocked = 0;
+	float *attn_step = work + mha_work_size(w, 1, S); /* [H,1,len] of one step */
+
+	if (!causal)
+		mha_cache_append(c, w, key, value, S); /* the memory: every key from the start */
+	for (size_t t = 0; t < T; t++) {
+		if (causal)
+			mha_cache_append(c, w, key + t * w->kdim, value + t * w->vdim, 1); /* the new position */
+		/* one query against the c->len keys so far: first = t, so causal blocks nothing new */
+		blocked += mha_forward_cached(out + t * E, attn ? attn_step : NULL, work, w, c, query + t * E,
+					      allowed ? allowed + t * S : NULL, false, t, 1);
+		for (size_t h = 0; h < H && attn; h++) {
+			float *attn_ht = attn + (h * T + t) * S;
+			memcpy(attn_ht, attn_step + h * c->len, c->len * sizeof(float));
+			memset(attn_ht + c->len, 0, (S - c->len) * sizeof(float)); /* keys not yet seen */
+		}
+	}
+	return blocked;
 }

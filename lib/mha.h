@@ -19,6 +19,9 @@ typedef struct {
 	float *in_proj_bias;    /* [3E], NULL without bias */
 	float *out_proj_weight; /* [E, E], "out_proj.weight" */
 	float *out_proj_bias;   /* [E], "out_proj.bias", NULL without bias */
+	/* Not part of PyTorch's module; mha_declare sets both to 0 (off), a caller may set them after. */
+	double rope_base;       /* > 0: rotate each head's q and k by RoPE (rope_apply, D = Dh, which must be even) */
+	size_t rope_offset;     /* RoPE position of query row 0 and key row 0 (of the cache, with a KV cache) */
 } MhaWeights;
 
 /*
@@ -44,6 +47,9 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
 		   size_t S);
 
+/* out[T,S] = the mean over heads of attn[H,T,S]   (PyTorch's average_attn_weights=True) */
+void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S);
+
 /*
  * The intermediates of mha_forward, as they lie in its work space: after the call a caller
  * (--explain) may read them. mha_work_parts points parts into work for T queries and S keys.
@@ -61,7 +67,8 @@ void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T,
 /*
  * Incremental decoding (the KV cache of a Transformer decoder): the keys and values of the
  * positions seen so far are projected once and kept; each step projects only its new rows.
- * The caller owns k and v, each [capacity, E].
+ * The caller owns k and v, each [capacity, E]. With RoPE, the keys are rotated when appended,
+ * at their positions in the cache (rope_offset + c->len + s), and the queries at rope_offset + first + t.
  */
 typedef struct {
 	float *k, *v;     /* [capacity, E]: x W_k^T + b_k and x W_v^T + b_v of the positions so far */
@@ -81,5 +88,16 @@ bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const 
  */
 size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights *w, const MhaCache *c,
 			  const float *query, const unsigned char *allowed, bool causal, size_t first, size_t T);
+
+/*
+ * mha_forward computed the way a decoder computes it, one query row at a time through the empty
+ * cache c (capacity >= S): causal (self-attention, S = T): key and value row t are appended just
+ * before query t attends; otherwise (cross-attention) all S are appended before the first query.
+ * The same out[T,E] and attn[H,T,S] as mha_forward; work: mha_incremental_work_size(w, S) floats.
+ */
+size_t mha_incremental_work_size(const MhaWeights *w, size_t S);
+size_t mha_forward_incremental(float *out, float *attn, float *work, const MhaWeights *w, MhaCache *c,
+			       const float *query, const float *key, const float *value,
+			       const unsigned char *allowed, bool causal, size_t T, size_t S);
 
 #endif

@@ -48,14 +48,15 @@ void posenc_columns(size_t *sin_col, size_t *cos_col, size_t i, PosencLayout lay
  * (section 3.5); the concat layout moves the cos to the second half of the row. */
 void posenc_table(float *pe, size_t offset, double base, PosencLayout layout, size_t T, size_t E)
 {
-	for (size_t t = 0; t < T; t++) {
-		float *pe_t = pe + t * E;
-		for (size_t i = 0; i < E / 2; i++) {
-			double angle = posenc_angle(offset + t, i, base, E);
-			size_t s, c;
-			posenc_columns(&s, &c, i, layout, E);
-			pe_t[s] = (float)sin(angle);
-			pe_t[c] = (float)cos(angle);
+	/* pair by pair: the power base^(2i/E) is computed once per pair, not once per position */
+	for (size_t i = 0; i < E / 2; i++) {
+		double denom = pow(base, (double)(2 * i) / (double)E);
+		size_t s, c;
+		posenc_columns(&s, &c, i, layout, E);
+		for (size_t t = 0; t < T; t++) {
+			double angle = (double)(offset + t) / denom; /* = posenc_angle(offset + t, i, base, E) */
+			pe[t * E + s] = (float)sin(angle);
+			pe[t * E + c] = (float)cos(angle);
 		}
 	}
 }

@@ -15,23 +15,21 @@
 
 /* ---- parameters ------------------------------------------------------------------------ */
 
-static void add(Params *p, float **slot, const char *prefix, size_t i, const char *name, InitRule init,
-		double arg, int ndim, size_t d0, size_t d1)
+/* Declare prefix + name, a vector [d0] (d1 = 0) or a matrix [d0, d1]. */
+static void add(Params *p, float **slot, const char *prefix, const char *name, InitRule init, double arg, size_t d0,
+		size_t d1)
 {
 	char full[512];
 	size_t shape[2] = { d0, d1 };
 
-	if (i == (size_t)-1)
-		snprintf(full, sizeof(full), "%s%s", prefix, name);
-	else
-		snprintf(full, sizeof(full), "%slayers.%zu.%s", prefix, i, name);
-	params_add(p, slot, full, init, arg, ndim, shape);
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	params_add(p, slot, full, init, arg, d1 ? 2 : 1, shape);
 }
 
 void transformer_declare(Params *p, Transformer *m, const TransformerConfig *cfg, bool decoder, const char *prefix)
 {
 	size_t E = cfg->E, F = cfg->F;
-	char name[512];
+	char layer[400], name[512];
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
@@ -39,29 +37,31 @@ void transformer_declare(Params *p, Transformer *m, const TransformerConfig *cfg
 	m->layer = xcalloc(cfg->N, sizeof(TransformerLayer));
 	for (size_t i = 0; i < cfg->N; i++) {
 		TransformerLayer *L = &m->layer[i];
-		snprintf(name, sizeof(name), "%slayers.%zu.self_attn.", prefix, i);
+		snprintf(layer, sizeof(layer), "%slayers.%zu.", prefix, i);
+		snprintf(name, sizeof(name), "%sself_attn.", layer);
 		mha_declare(p, &L->self_attn, name, E, cfg->H, E, E, true);
 		if (decoder) {
-			snprintf(name, sizeof(name), "%slayers.%zu.multihead_attn.", prefix, i);
+			snprintf(name, sizeof(name), "%smultihead_attn.", layer);
 			mha_declare(p, &L->cross_attn, name, E, cfg->H, E, E, true);
 		}
 		/* nn.Linear: weight and bias U(-1/sqrt(in), 1/sqrt(in)) */
-		add(p, &L->linear1_weight, prefix, i, "linear1.weight", INIT_LINEAR, 0, 2, F, E);
-		add(p, &L->linear1_bias, prefix, i, "linear1.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), 1, F, 0);
-		add(p, &L->linear2_weight, prefix, i, "linear2.weight", INIT_LINEAR, 0, 2, E, F);
-		add(p, &L->linear2_bias, prefix, i, "linear2.bias", INIT_UNIFORM, 1.0 / sqrt((double)F), 1, E, 0);
-		add(p, &L->norm1_weight, prefix, i, "norm1.weight", INIT_ONES, 0, 1, E, 0);
-		add(p, &L->norm1_bias, prefix, i, "norm1.bias", INIT_ZEROS, 0, 1, E, 0);
-		add(p, &L->norm2_weight, prefix, i, "norm2.weight", INIT_ONES, 0, 1, E, 0);
-		add(p, &L->norm2_bias, prefix, i, "norm2.bias", INIT_ZEROS, 0, 1, E, 0);
+		add(p, &L->linear1_weight, layer, "linear1.weight", INIT_LINEAR, 0, F, E);
+		add(p, &L->linear1_bias, layer, "linear1.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), F, 0);
+		add(p, &L->linear2_weight, layer, "linear2.weight", INIT_LINEAR, 0, E, F);
+		add(p, &L->linear2_bias, layer, "linear2.bias", INIT_UNIFORM, 1.0 / sqrt((double)F), E, 0);
+		/* nn.LayerNorm: gain 1, bias 0 */
+		add(p, &L->norm1_weight, layer, "norm1.weight", INIT_ONES, 0, E, 0);
+		add(p, &L->norm1_bias, layer, "norm1.bias", INIT_ZEROS, 0, E, 0);
+		add(p, &L->norm2_weight, layer, "norm2.weight", INIT_ONES, 0, E, 0);
+		add(p, &L->norm2_bias, layer, "norm2.bias", INIT_ZEROS, 0, E, 0);
 		if (decoder) {
-			add(p, &L->norm3_weight, prefix, i, "norm3.weight", INIT_ONES, 0, 1, E, 0);
-			add(p, &L->norm3_bias, prefix, i, "norm3.bias", INIT_ZEROS, 0, 1, E, 0);
+			add(p, &L->norm3_weight, layer, "norm3.weight", INIT_ONES, 0, E, 0);
+			add(p, &L->norm3_bias, layer, "norm3.bias", INIT_ZEROS, 0, E, 0);
 		}
 	}
 	if (cfg->final_norm) {
-		add(p, &m->norm_weight, prefix, (size_t)-1, "norm.weight", INIT_ONES, 0, 1, E, 0);
-		add(p, &m->norm_bias, prefix, (size_t)-1, "norm.bias", INIT_ZEROS, 0, 1, E, 0);
+		add(p, &m->norm_weight, prefix, "norm.weight", INIT_ONES, 0, E, 0);
+		add(p, &m->norm_bias, prefix, "norm.bias", INIT_ZEROS, 0, E, 0);
 	}
 }
 
@@ -279,11 +279,10 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S)
 	return layer_work(m, 1, mha_work_size(&m->layer[0].self_attn, 1, max_size(max_T, max_S)));
 }
 
-void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
-		  const MemoryCache *mem, const unsigned char *cross_allowed)
+void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const MemoryCache *mem)
 {
 	const TransformerConfig *cfg = &m->cfg;
-	size_t E = cfg->E, H = cfg->H, t = kv_cache_len(c), S = mem->N ? mem->cross[0].len : 0;
+	size_t E = cfg->E, t = kv_cache_len(c);
 	float *tmp = work, *a = tmp + E, *hidden = a + E, *mha_work = hidden + cfg->F;
 
 	for (size_t i = 0; i < cfg->N; i++) {
@@ -297,8 +296,7 @@ void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m
 		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, 1);
 		/* sublayer 2: encoder-decoder attention over the memory's keys and values, projected once */
 		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, 1);
-		mha_forward_cached(a, cross_attn ? cross_attn + i * H * S : NULL, mha_work, &L->cross_attn,
-				   &mem->cross[i], in, cross_allowed, false, 0, 1);
+		mha_forward_cached(a, NULL, mha_work, &L->cross_attn, &mem->cross[i], in, NULL, false, 0, 1);
 		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, 1);
 		/* sublayer 3: the feed-forward network */
 		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, 1);
@@ -355,18 +353,14 @@ void config_set(ModelConfig *c, const char *key, const char *value, const char *
 
 void config_parse(ModelConfig *c, const char *text, const char *where)
 {
-	char *copy = xstrdup(text), *save = NULL, place[512];
-	size_t line_no = 0;
-	const char *p = copy;
+	char *copy = xstrdup(text), *next = copy, place[512];
 
-	for (char *line = copy; line; line = p ? (char *)p : NULL) {
-		char *nl = strchr(line, '\n'), *key, *value, *extra;
-		p = nl ? nl + 1 : NULL;
+	for (size_t line_no = 1; next; line_no++) {
+		char *line = next, *nl = strchr(line, '\n'), *save = NULL, *key, *value, *extra;
+		next = nl ? nl + 1 : NULL;
 		if (nl)
 			*nl = '\0';
-		line_no++;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = '\0';
+		line[strcspn(line, "#")] = '\0'; /* a comment runs to the end of its line */
 		key = strtok_r(line, " \t\r", &save);
 		if (!key)
 			continue;
@@ -511,14 +505,6 @@ void model_check_entries(Npz *z, const Params *p)
 	}
 }
 
-static void add_model_param(Params *p, float **slot, const char *name, InitRule init, double arg, size_t d0,
-			    size_t d1)
-{
-	size_t shape[2] = { d0, d1 };
-
-	params_add(p, slot, name, init, arg, d1 ? 2 : 1, shape);
-}
-
 TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
 			     const char *tgt_vocab_path)
 {
@@ -560,7 +546,7 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 	enc.N = config_size(c, "encoder_layers", 6, 1, 1000);
 	dec.N = config_size(c, "decoder_layers", 6, 1, 1000);
 
-	m->embed_scale = config_bool(c, "scale", true) ? sqrtf((float)E) : 1.0f;
+	m->embed_scale = config_bool(c, "scale", false) ? embedding_scale(E) : 1.0f;
 	s = config_get(c, "posenc");
 	if (s && strcmp(s, "sinusoidal") != 0 && strcmp(s, "none") != 0)
 		die("%s: posenc '%s' is not sinusoidal or none", config_where(c, "posenc"), s);
@@ -585,11 +571,11 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 
 	transformer_declare(&m->params, &m->encoder, &enc, false, "encoder.");
 	transformer_declare(&m->params, &m->decoder, &dec, true, "decoder.");
-	add_model_param(&m->params, &m->src_embed, "src_embed.weight", INIT_NORMAL, 1.0, m->Vs, E);
-	add_model_param(&m->params, &m->tgt_embed, "tgt_embed.weight", INIT_NORMAL, 1.0, m->Vt, E);
+	add(&m->params, &m->src_embed, "", "src_embed.weight", INIT_NORMAL, 1.0, m->Vs, E);
+	add(&m->params, &m->tgt_embed, "", "tgt_embed.weight", INIT_NORMAL, 1.0, m->Vt, E);
 	if (!m->tie)
-		add_model_param(&m->params, &m->generator_weight, "generator.weight", INIT_LINEAR, 0, m->Vt, E);
-	add_model_param(&m->params, &m->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), m->Vt,
+		add(&m->params, &m->generator_weight, "", "generator.weight", INIT_LINEAR, 0, m->Vt, E);
+	add(&m->params, &m->generator_bias, "", "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), m->Vt,
 			0);
 	params_load(&m->params, path, "", 1);
 	if (m->tie)
@@ -724,7 +710,7 @@ static void next_logprobs(Generator *g, float *logprobs, size_t k, const size_t 
 	if (g->use_cache) {
 		/* one new position: its embedding, then one decoder step against the cache */
 		model_embed(g->y, g->scratch, m, m->tgt_embed, &last, len, 1);
-		decoder_step(g->y, NULL, g->step_work, &m->decoder, g->cache[k], g->mem, NULL);
+		decoder_step(g->y, g->step_work, &m->decoder, g->cache[k], g->mem);
 		project(logprobs, m, g->y);
 		return;
 	}

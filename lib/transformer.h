@@ -114,12 +114,10 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S);
 /*
  * y[E] = the decoder's output at position t = kv_cache_len(c), from that position's input y[E] (in
  * place), the positions cached before it and the memory's cached keys and values; appends position t
- * to c. Equal to row t of decoder_forward on the whole prefix 0..t. cross_allowed[S] (NULL = all) is the
- * memory padding mask; cross_attn[N,H,S] (NULL = not wanted) receives the cross-attention weights.
- * The caller checks that t < max_T.
+ * to c. Equal to row t of decoder_forward on the whole prefix 0..t (without padding masks: one
+ * sequence is generated at a time). t must be below max_T (a caller's bug otherwise: it dies).
  */
-void decoder_step(float *y, float *cross_attn, float *work, const Transformer *m, KvCache *c,
-		  const MemoryCache *mem, const unsigned char *cross_allowed);
+void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const MemoryCache *mem);
 
 /* ---- the whole model of decode --generate ------------------------------------------------------- */
 

@@ -2,13 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
-#include "tensor.h"
 
 /* V = vocabulary size, T = positions (tokens of one sequence), E = d_model */
 
@@ -339,10 +339,39 @@ void embedding_forward(float *out, const float *weight, const size_t *ids, float
 	}
 }
 
+float embedding_scale(size_t E)
+{
+	return (float)sqrt((double)E);
+}
+
 /* out[T,V]: row t is the one-hot vector of ids[t] */
 void one_hot(float *out, const size_t *ids, size_t T, size_t V)
 {
 	memset(out, 0, T * V * sizeof(float));
 	for (size_t t = 0; t < T; t++)
 		out[t * V + ids[t]] = 1.0f;
+}
+
+Tensor *sequence_tensor(const Sequence *s, const Vocab *v, const float *weight, size_t E, float scale,
+			bool show_ids)
+{
+	Tensor *x;
+
+	if (weight == NULL) {
+		x = tensor_new2(s->len, v->count);
+		one_hot(x->data, s->ids, s->len, v->count);
+		tensor_set_col_labels(x, v->tokens);
+	} else {
+		x = tensor_new2(s->len, E);
+		embedding_forward(x->data, weight, s->ids, scale, s->len, E);
+	}
+	if (s->len == 0)
+		return x;
+	x->row_labels = xcalloc(s->len, sizeof(char *));
+	for (size_t t = 0; t < s->len; t++) {
+		size_t n = strlen(s->tokens[t]) + 32;
+		x->row_labels[t] = xmalloc(n);
+		snprintf(x->row_labels[t], n, show_ids ? "%s:%zu" : "%s", s->tokens[t], s->ids[t]);
+	}
+	return x;
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tensor.h"
+
 /* V = vocabulary size, T = positions (tokens of one sequence), E = d_model */
 
 /* The special tokens. A vocabulary built by vocab_by_frequency() has them first, with these ids;
@@ -87,7 +89,17 @@ void sequence_free(Sequence *s);
  * embeddings by sqrt(E) so that they are not drowned by the positional encoding). Every ids[t] < V.
  */
 void embedding_forward(float *out, const float *weight, const size_t *ids, float scale, size_t T, size_t E);
+/* sqrt(E), the factor of --scale (section 3.4), rounded to float once. */
+float embedding_scale(size_t E);
 /* out[T,V] = one-hot rows: out[t, ids[t]] = 1, else 0. */
 void one_hot(float *out, const size_t *ids, size_t T, size_t V);
+
+/*
+ * The tensor `embed` writes for one sequence: [T, E] rows of weight[V, E] times scale, or, when weight is
+ * NULL, [T, V] one-hot rows with the vocabulary as column labels. Rows are labelled with the tokens, or
+ * "token:id" with show_ids; a sequence of length 0 gives a 0 x E (0 x V) tensor without labels.
+ */
+Tensor *sequence_tensor(const Sequence *s, const Vocab *v, const float *weight, size_t E, float scale,
+			bool show_ids);
 
 #endif

@@ -41,6 +41,12 @@ DEC="--layers 2 --heads 2 --ff 16"
 	done
 }
 
+@test "decode: --no-pad-mask attends to <pad> positions too" {
+	decode $DEC --no-pad-mask --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem_pad.txt" "$G/dec_y_pad.txt" \
+		> "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/dec_post_relu.txt" 1e-4
+}
+
 @test "decode: --attn writes the N x H x T x S cross-attention equal to torch's, labelled" {
 	decode $DEC --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem_pad.txt" --attn "$BATS_TEST_TMPDIR/a.txt" \
 		"$G/dec_y.txt" > /dev/null
@@ -187,7 +193,7 @@ DEC="--layers 2 --heads 2 --ff 16"
 
 @test "decode --generate: settings and vocabularies may come from options and files instead of the archive" {
 	decode --generate --weights "$G/model_bare.npz" --src-vocab "$G/src_vocab.txt" --tgt-vocab "$G/tgt_vocab.txt" \
-		--layers 2 --heads 2 --ff 32 --eos "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+		--layers 2 --heads 2 --ff 32 --eos --scale "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
 	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_greedy.txt"
 }
 
@@ -251,6 +257,8 @@ DEC="--layers 2 --heads 2 --ff 16"
 	assert_fails 2 "--attn-head 5: the model has heads 0 to 1"
 	run decode --generate --weights "$G/model.npz" --beam 0 "$G/model_src.txt"
 	assert_fails 2 "--beam: 0 is out of range"
+	run decode --generate --weights "$G/model.npz" "$BATS_TEST_TMPDIR/no-such-file.txt"
+	assert_fails 1 "no-such-file.txt: No such file or directory"
 }
 
 @test "decode --generate: an unknown setting in the archive's config is an error naming its line" {
@@ -261,4 +269,12 @@ DEC="--layers 2 --heads 2 --ff 16"
 @test "decode --generate: a config d_model that disagrees with the embeddings is an error" {
 	run decode --generate --weights "$G/model_bad_d_model.npz" "$G/model_src.txt"
 	assert_fails 1 "src_embed.weight: d_model 16 contradicts .*config line 2, which says 8"
+}
+
+@test "decode --generate: tie 1 projects with the target embedding, as torch does with the same weights" {
+	decode --generate --weights "$G/model_tied.npz" --max-len 8 "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_tied_greedy.txt"
+	head -1 "$G/model_src.txt" |
+		decode --generate --weights "$G/model_tied.npz" --max-len 8 --scores "$BATS_TEST_TMPDIR/s.txt" > /dev/null
+	assert_close "$BATS_TEST_TMPDIR/s.txt" "$G/model_tied_scores.txt" 1e-4
 }

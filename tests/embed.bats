@@ -216,6 +216,17 @@ setup() {
 	assert_fails 1 "v.txt: empty vocabulary"
 }
 
+@test "embed: --save-vocab to a path that cannot be written is an error naming it" {
+	run embed --dim 2 --save-vocab "$TMP/no/such/dir/v.txt" <<< "a"
+	assert_fails 1 "^embed: .*/no/such/dir/v.txt: No such file"
+}
+
+@test "embed: --pad-to with a vocabulary that has no <pad> is an error" {
+	printf 'a\n' > "$TMP/v.txt"
+	run embed --vocab "$TMP/v.txt" --dim 2 --pad-to 3 <<< "a"
+	assert_fails 1 "^embed: stdin: line 1: --pad-to needs <pad>"
+}
+
 @test "embed: a missing input file is an error naming it" {
 	run embed --dim 2 "$TMP/none.txt"
 	assert_fails 1 "^embed: .*none.txt: No such file"

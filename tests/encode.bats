@@ -41,6 +41,22 @@ ENC="--layers 2 --heads 2 --ff 16"
 	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_post_relu.txt" 1e-4
 }
 
+@test "encode: --mask FILE blocks keys as <pad> labels do" {
+	printf '1 1 1 0 0\n%.0s' 1 2 3 4 5 > "$BATS_TEST_TMPDIR/mask.txt"
+	encode $ENC --weights "$G/enc_post_relu.npz" --mask "$BATS_TEST_TMPDIR/mask.txt" "$G/enc_x.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/enc_post_relu_pad.txt" 1e-4
+	printf '0 0 0 -inf -inf\n%.0s' 1 2 3 4 5 > "$BATS_TEST_TMPDIR/additive.txt"
+	encode $ENC --weights "$G/enc_post_relu.npz" --additive-mask "$BATS_TEST_TMPDIR/additive.txt" "$G/enc_x.txt" \
+		> "$BATS_TEST_TMPDIR/y2.txt"
+	assert_close "$BATS_TEST_TMPDIR/y2.txt" "$G/enc_post_relu_pad.txt" 1e-4
+}
+
+@test "encode: a --mask of another shape than T x T is an error naming both" {
+	printf '1 1 1 1\n%.0s' 1 2 3 4 > "$BATS_TEST_TMPDIR/mask.txt"
+	run encode $ENC --weights "$G/enc_post_relu.npz" --mask "$BATS_TEST_TMPDIR/mask.txt" "$G/enc_x.txt"
+	assert_fails 1 "mask is 4x4, the attention is 5x5"
+}
+
 @test "encode: keeps the row labels" {
 	run encode $ENC --weights "$G/enc_post_relu.npz" "$G/enc_x_pad.txt"
 	[ "$status" -eq 0 ]

@@ -223,6 +223,8 @@ decode_case() {
 	assert_fails 2 "decode: --self-attn is an option of the Transformer, not of --arch lstm"
 	run encode --arch rnn --heads 2 "$R/x.txt"
 	assert_fails 2 "encode: --heads is an option of the Transformer, not of --arch rnn"
+	run encode --arch gru --no-pad-mask "$R/x.txt"
+	assert_fails 2 "encode: --no-pad-mask is an option of the Transformer, not of --arch gru"
 	run encode --bidirectional "$R/x.txt"
 	assert_fails 2 "encode: --bidirectional is an option of --arch rnn, gru or lstm"
 	run decode --score dot --memory "$R/memory.txt" "$R/y.txt"
@@ -318,8 +320,8 @@ decode_case() {
 }
 
 @test "decode --generate: the Transformer's settings and options are refused for a recurrent model" {
-	run decode --generate --no-scale --weights "$R/model-gru.npz" "$R/model-src.txt"
-	assert_fails 1 "--no-scale: scale is a setting of the Transformer, not of arch gru"
+	run decode --generate --scale --weights "$R/model-gru.npz" "$R/model-src.txt"
+	assert_fails 1 "--scale: scale is a setting of the Transformer, not of arch gru"
 	run decode --generate --heads 2 --weights "$R/model-gru.npz" "$R/model-src.txt"
 	assert_fails 2 "decode: --heads is an option of the Transformer, not of --arch gru"
 	run decode --generate --no-cache --weights "$R/model-gru.npz" "$R/model-src.txt"

@@ -88,6 +88,60 @@ def case(name, E, H, T, S=None, cross=False, kdim=None, vdim=None, bias=True, ca
     write_text(f"mha-{name}-avg.txt", avg[0].numpy(), rows=qlabels, cols=klabels)
 
 
+def rope(x, offset, base):
+    """RoFormer eq. 34 on x[N, D]: pair (2i, 2i+1) of row n turned by (offset + n) * base^(-2i/D)."""
+    n, d = x.shape
+    pos = torch.arange(offset, offset + n, dtype=torch.float64)[:, None]
+    theta = base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    angle = pos * theta[None, :]
+    c, s = torch.cos(angle), torch.sin(angle)
+    a, b = x[:, 0::2].double(), x[:, 1::2].double()
+    out = torch.empty(n, d, dtype=torch.float64)
+    out[:, 0::2] = a * c - b * s
+    out[:, 1::2] = a * s + b * c
+    return out.float()
+
+
+def multi_head(m, x, H, rope_offset=None, rope_base=10000.0):
+    """Section 3.2.2 written out with torch ops (self-attention), RoPE on each head's q and k when asked."""
+    E = x.shape[1]
+    Dh = E // H
+    Wq, Wk, Wv = m.in_proj_weight.chunk(3)
+    bq, bk, bv = m.in_proj_bias.chunk(3)
+    q, k, v = x @ Wq.T + bq, x @ Wk.T + bk, x @ Wv.T + bv
+    heads, weights = [], []
+    for h in range(H):
+        cols = slice(h * Dh, (h + 1) * Dh)
+        q_h, k_h, v_h = q[:, cols], k[:, cols], v[:, cols]
+        if rope_offset is not None:
+            q_h, k_h = rope(q_h, rope_offset, rope_base), rope(k_h, rope_offset, rope_base)
+        w = torch.softmax(q_h @ k_h.T / Dh ** 0.5, dim=-1)
+        heads.append(w @ v_h)
+        weights.append(w)
+    return torch.cat(heads, dim=1) @ m.out_proj.weight.T + m.out_proj.bias, torch.stack(weights)
+
+
+def rope_case(name, E, H, T, offset, base, seed):
+    """RoPE is not part of nn.MultiheadAttention: the reference is multi_head() above, itself checked
+    against the module without RoPE."""
+    torch.manual_seed(seed)
+    m = torch.nn.MultiheadAttention(E, H, batch_first=True)
+    with torch.no_grad():
+        m.in_proj_bias.uniform_(-0.5, 0.5)
+        m.out_proj.bias.uniform_(-0.5, 0.5)
+        x = torch.randn(T, E)
+        plain, plain_w = multi_head(m, x, H)
+        torch_out, torch_w = m(x[None], x[None], x[None], average_attn_weights=False)
+        assert torch.allclose(plain, torch_out[0], atol=1e-6) and torch.allclose(plain_w, torch_w[0], atol=1e-6)
+        out, w = multi_head(m, x, H, rope_offset=offset, rope_base=base)
+    np.savez(os.path.join(HERE, f"mha-{name}.npz"),
+             **{k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()})
+    labels = [f"w{t}" for t in range(T)]
+    write_text(f"mha-{name}-q.txt", x.numpy(), rows=labels)
+    write_text(f"mha-{name}-out.txt", out.numpy(), rows=labels)
+    write_text(f"mha-{name}-attn.txt", w.numpy(), rows=labels, cols=labels)
+
+
 def main():
     case("self", E=8, H=2, T=4, seed=1)
     case("cross", E=8, H=4, T=3, S=5, cross=True, seed=2)
@@ -99,6 +153,9 @@ def main():
     case("hE", E=4, H=4, T=3, seed=8)
     case("mask", E=4, H=2, T=3, S=4, cross=True, seed=9,
          mask=[[1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 1]])
+
+    rope_case("rope", E=8, H=2, T=5, offset=0, base=10000.0, seed=10)
+    rope_case("rope-offset", E=8, H=2, T=5, offset=3, base=100.0, seed=10)
 
     # error cases: a weight of the wrong shape, a missing weight (E = 8, H = 2 as the "self" case)
     good = dict(np.load(os.path.join(HERE, "mha-self.npz")))

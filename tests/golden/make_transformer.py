@@ -349,3 +349,30 @@ with torch.no_grad():
 tiny = {"src_embed.weight": torch.zeros(4, 16)}
 save_npz("model_bad_key.npz", tiny, {"config": "heads 2\ncolour blue\n"})
 save_npz("model_bad_d_model.npz", tiny, {"config": "# d_model disagrees with src_embed.weight\nd_model 8\n"})
+
+# Tied output projection (section 3.4): logits = y tgt_embed.weight^T + generator.bias, no generator.weight
+t_state = {k: v for k, v in r_state.items() if k != "generator.weight"}
+save_npz("model_tied.npz", t_state, {"config": config.replace("tie 0", "tie 1"),
+                                     "src_vocab": "\n".join(src_vocab) + "\n",
+                                     "tgt_vocab": "\n".join(tgt_vocab) + "\n"})
+with torch.no_grad():
+    tied = []
+    for n_line, line in enumerate(lines):
+        src = torch.tensor([[si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]]])
+        memory = r_model.encoder(embed(r_src, src))
+        ys, rows = [], []
+        while len(ys) < 8:
+            inp = torch.tensor([[ti["<s>"]] + ys])
+            out = r_model.decoder(embed(r_tgt, inp), memory,
+                                  tgt_mask=nn.Transformer.generate_square_subsequent_mask(inp.shape[1]))
+            logits = out[0, -1] @ r_tgt.weight.T + r_gen.bias
+            rows.append(torch.log_softmax(logits, dim=-1))
+            ys.append(int(logits.argmax()))
+            if ys[-1] == EOS:
+                break
+        tied.append(" ".join(tgt_vocab[i] for i in ys if i != EOS))
+        if n_line == 0:
+            write_tensor("model_tied_scores.txt", torch.stack(rows), rows=[tgt_vocab[i] for i in ys],
+                         cols=tgt_vocab)
+with open(os.path.join(OUT, "model_tied_greedy.txt"), "w") as f:
+    f.write("\n".join(tied) + "\n")

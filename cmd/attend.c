@@ -1,0 +1,493 @@
+/* attend: one attention layer: queries from stdin, keys and values from the same stream or another. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention.h"
+#include "err.h"
+#include "explain.h"
+#include "linalg.h"
+#include "mask.h"
+#include "opts.h"
+#include "params.h"
+#include "stream.h"
+#include "tensor.h"
+
+static const char usage_text[] =
+	"usage: attend [--score dot|scaled|cosine|general|additive] [--temperature X] [--hidden N]\n"
+	"              [--memory FILE | --keys FILE --values FILE] [--project [--dk N] [--dv N] [--bias]]\n"
+	"              [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
+	"              [--rope [--rope-base B] [--offset N]] [--attn FILE] [--scores FILE] [--plain]\n"
+	"              [--explain] [--weights FILE | --seed N] [--save-weights FILE]\n"
+	"              [-b | --npy] [--digits N] [FILE]\n"
+	"\n"
+	"Attention: out = softmax(score(Q, K) + mask) V, one output row per query row.\n"
+	"Queries Q: each tensor (T x d) of FILE or stdin. Keys K and values V: the same tensor\n"
+	"(self-attention), or --memory (both), or --keys and --values.\n"
+	"\n"
+	"      --score F          similarity of a query q and a key k:\n"
+	"                           dot       q.k\n"
+	"                           scaled    q.k / sqrt(d_k)   (the default; paper eq. 1)\n"
+	"                           cosine    q.k / (|q| |k|)\n"
+	"                           general   q^T W k           (Luong; parameter W [d_q, d_k])\n"
+	"                           additive  v^T tanh(W1 q + W2 k)  (Bahdanau; W1 [N, d_q], W2 [N, d_k], v [N])\n"
+	"      --temperature X    divide every score by X (default 1)\n"
+	"      --hidden N         additive: the width N of tanh's layer (default d_k)\n"
+	"      --memory FILE      keys and values from FILE (cross-attention)\n"
+	"      --keys FILE        keys from FILE (with --values)\n"
+	"      --values FILE      values from FILE (with --keys)\n"
+	"      --project          learn Q = x Wq^T, K = Wk, V = Wv (q_proj.weight [dk, d], k_proj.weight,\n"
+	"                         v_proj.weight [dv, d], as torch.nn.Linear)\n"
+	"      --dk N, --dv N     projected widths (default: the input widths)\n"
+	"      --bias             --project with biases (q_proj.bias, k_proj.bias, v_proj.bias)\n"
+	"      --causal           query i sees keys 0..i only (the decoder's masked self-attention)\n"
+	"      --mask FILE        a T x S tensor: 1 = may attend, 0 = blocked (as the attn_mask of\n"
+	"                         F.scaled_dot_product_attention, the OPPOSITE of a bool attn_mask\n"
+	"                         or key_padding_mask of nn.MultiheadAttention, where True = blocked)\n"
+	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf = blocked\n"
+	"      --no-pad-mask      let queries attend to keys labelled <pad> (blocked by default)\n"
+	"      --rope             rotate queries and keys by their positions (RoPE, RoFormer)\n"
+	"      --rope-base B      RoPE's base (default 10000)\n"
+	"      --offset N         position of the first row, for RoPE (default 0)\n"
+	"      --attn FILE        write the weights (T x S, rows = queries, columns = keys)\n"
+	"      --scores FILE      write the scores before the mask and the softmax (T x S)\n"
+	"      --plain            compute through the whole T x S matrix even without --attn or --scores\n"
+	"                         (the reference; otherwise a tiled online softmax uses O(T d) memory)\n"
+	"      --explain          the computation step by step on stderr (for the first tensor)\n"
+	"      --weights FILE     parameters from an .npz (names as above)\n"
+	"      --seed N           random parameters, PyTorch's initialisation (default 1)\n"
+	"      --save-weights FILE  write the parameters to an .npz\n"
+	"  -b, --binary           write the binary form\n"
+	"      --npy              write .npy arrays\n"
+	"      --digits N         round text output to N significant digits\n"
+	"  -h, --help             this help\n"
+	"      --version          the version\n";
+
+enum {
+	OPT_SCORE = OPT_PROGRAM, OPT_TEMPERATURE, OPT_HIDDEN, OPT_MEMORY, OPT_KEYS, OPT_VALUES, OPT_PROJECT,
+	OPT_DK, OPT_DV, OPT_BIAS, OPT_CAUSAL, OPT_MASK, OPT_ADDITIVE_MASK, OPT_NO_PAD_MASK, OPT_ROPE,
+	OPT_ROPE_BASE, OPT_OFFSET, OPT_ATTN, OPT_SCORES, OPT_PLAIN, OPT_EXPLAIN,
+};
+
+static const struct option long_options[] = {
+	OUTPUT_LONG_OPTIONS,
+	PARAM_LONG_OPTIONS,
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
+	{ "hidden", required_argument, NULL, OPT_HIDDEN },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "values", required_argument, NULL, OPT_VALUES },
+	{ "project", no_argument, NULL, OPT_PROJECT },
+	{ "dk", required_argument, NULL, OPT_DK },
+	{ "dv", required_argument, NULL, OPT_DV },
+	{ "bias", no_argument, NULL, OPT_BIAS },
+	{ "causal", no_argument, NULL, OPT_CAUSAL },
+	{ "mask", required_argument, NULL, OPT_MASK },
+	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
+	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
+	{ "rope", no_argument, NULL, OPT_ROPE },
+	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "attn", required_argument, NULL, OPT_ATTN },
+	{ "scores", required_argument, NULL, OPT_SCORES },
+	{ "plain", no_argument, NULL, OPT_PLAIN },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const score_names[] = { "dot", "scaled", "cosine", "general", "additive" };
+
+static CommonOptions common;
+static Scorer scorer = { .kind = SCORE_SCALED, .temperature = 1.0f };
+static const char *keys_path, *values_path;
+static bool project, bias, causal, rope, plain, explain;
+static size_t dk_opt, dv_opt, hidden_opt;
+static double rope_base = 10000.0;
+static size_t offset;
+static const char *attn_path, *scores_path;
+static MaskSource masks;
+
+/* The parameters, declared once the widths are known (from the first tensors). */
+static Params params;
+static size_t Dq_in, Dk_in, Dv_in; /* widths of the inputs */
+static size_t Dq, Dk, Dv;          /* widths after --project */
+static float *q_proj_weight, *k_proj_weight, *v_proj_weight; /* [Dq, Dq_in], [Dk, Dk_in], [Dv, Dv_in] */
+static float *q_proj_bias, *k_proj_bias, *v_proj_bias;       /* [Dq], [Dk], [Dv] or NULL */
+static float *general_W, *additive_W1, *additive_W2, *additive_v;
+
+static void add_linear(float **w, float **b, const char *name, size_t out, size_t in)
+{
+	char full[32];
+	size_t shape[2] = { out, in };
+
+	snprintf(full, sizeof(full), "%s.weight", name);
+	params_add(&params, w, full, INIT_LINEAR, 0.0, 2, shape);
+	if (bias) {
+		snprintf(full, sizeof(full), "%s.bias", name);
+		params_add(&params, b, full, INIT_UNIFORM, 1.0 / sqrt((double)in), 1, shape);
+	}
+}
+
+static void declare_params(size_t q_in, size_t k_in, size_t v_in)
+{
+	Dq_in = q_in, Dk_in = k_in, Dv_in = v_in;
+	Dq = Dq_in, Dk = Dk_in, Dv = Dv_in;
+	if (project) {
+		Dq = Dk = dk_opt ? dk_opt : Dq_in;
+		Dv = dv_opt ? dv_opt : Dv_in;
+		add_linear(&q_proj_weight, &q_proj_bias, "q_proj", Dq, Dq_in);
+		add_linear(&k_proj_weight, &k_proj_bias, "k_proj", Dk, Dk_in);
+		add_linear(&v_proj_weight, &v_proj_bias, "v_proj", Dv, Dv_in);
+	}
+	scorer.hidden = hidden_opt ? hidden_opt : Dk;
+	if (scorer.kind == SCORE_GENERAL) {
+		size_t shape[2] = { Dq, Dk };
+		params_add(&params, &general_W, "W", INIT_LINEAR, 0.0, 2, shape);
+	} else if (scorer.kind == SCORE_ADDITIVE) {
+		size_t w1[2] = { scorer.hidden, Dq }, w2[2] = { scorer.hidden, Dk };
+		params_add(&params, &additive_W1, "W1", INIT_LINEAR, 0.0, 2, w1);
+		params_add(&params, &additive_W2, "W2", INIT_LINEAR, 0.0, 2, w2);
+		params_add(&params, &additive_v, "v", INIT_LINEAR, 0.0, 1, &scorer.hidden);
+	}
+	params_fill(&params, &common.params);
+	scorer.W = general_W, scorer.W1 = additive_W1, scorer.W2 = additive_W2, scorer.v = additive_v;
+}
+
+/* A T x d matrix from the stream, or die naming it. */
+static void require_matrix(const Tensor *t, const char *path, size_t index)
+{
+	char buf[TENSOR_SHAPE_STR];
+
+	if (t->ndim > 2)
+		die("%s: tensor #%zu is %s: attend takes one sequence (rows x width) per tensor", path, index,
+		    tensor_shape_str(t, buf));
+}
+
+/* The next tensor of a key or value stream; a stream of one tensor serves every query tensor. */
+static Tensor *next_memory(StreamReader *r, Tensor *previous, size_t query_index)
+{
+	Tensor *t;
+
+	if (stream_read(r, &t)) {
+		require_matrix(t, stream_path(r), stream_count(r) - 1);
+		tensor_free(previous);
+		return t;
+	}
+	if (stream_count(r) == 1)
+		return previous;
+	die("%s: has %zu tensors, the queries have more (tensor #%zu has no keys); give one tensor for all, "
+	    "or one per query tensor", stream_path(r), stream_count(r), query_index);
+}
+
+/* x[T,in] through a Linear into a new [T,out] buffer, or x itself without --project. */
+static float *maybe_project(const Tensor *x, const float *w, const float *b, size_t out)
+{
+	float *y;
+
+	if (!project)
+		return x->data;
+	y = xmalloc(xmul(xmul(tensor_rows(x), out, "projection"), sizeof(float), "projection"));
+	linear(y, x->data, w, b, tensor_rows(x), tensor_cols(x), out);
+	return y;
+}
+
+static bool has_pad_key(const Tensor *keys)
+{
+	for (size_t s = 0; keys->row_labels && s < tensor_rows(keys); s++)
+		if (strcmp(keys->row_labels[s], PAD_LABEL) == 0)
+			return true;
+	return false;
+}
+
+/* The walkthrough of --explain for the first few queries (every row is computed alike). */
+static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *values, const float *q,
+			const float *k, const float *v, const unsigned char *allowed, size_t T, size_t S)
+{
+	const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
+	const bool is_dot = scorer.kind == SCORE_DOT || scorer.kind == SCORE_SCALED;
+	Scorer raw_scorer = { .kind = SCORE_DOT, .temperature = 1.0f };
+	float *raw = xmalloc(xmul(xmul(n, S, "explain"), sizeof(float), "explain"));
+	float *scores = xmalloc(n * S * sizeof(float)), *weights = xmalloc(n * S * sizeof(float));
+	float *out = xmalloc(xmul(n, Dv, "explain") * sizeof(float));
+	float *scratch = xmalloc(xmul(attention_scores_scratch(&scorer, S, Dk), sizeof(float), "scratch"));
+	char *const *q_labels = x->ndim >= 2 ? x->row_labels : NULL;
+	char *const *k_labels = keys->ndim >= 2 ? keys->row_labels : NULL;
+
+	explain_step("shapes");
+	explain_shape("x", x, keys == x ? "the input: queries, keys and values (self-attention)" : "the queries");
+	if (keys != x)
+		explain_shape("K", keys, values == keys ? "keys and values (--memory)" : "keys (--keys)");
+	if (values != keys)
+		explain_shape("V", values, "values (--values)");
+	explain_note("T = %zu queries, S = %zu keys, d_k = %zu, d_v = %zu; the output is T x d_v = %zu x %zu", T, S,
+		     Dk, Dv, T, Dv);
+	explain_step("queries Q, keys K, values V%s%s", project ? " (projected: Q = x Wq^T, K = Wk, V = Wv)" : "",
+		     rope ? ", Q and K rotated by RoPE" : "");
+	explain_matrix("Q", q, T, Dq, q_labels, project ? NULL : x->col_labels);
+	explain_matrix("K", k, S, Dk, k_labels, project ? NULL : keys->col_labels);
+	explain_matrix("V", v, S, Dv, k_labels, project ? NULL : values->col_labels);
+
+	explain_step("scores: %s", scorer.kind == SCORE_SCALED ? "q.k / sqrt(d_k) (eq. 1)"
+				   : scorer.kind == SCORE_DOT	   ? "q.k"
+				   : scorer.kind == SCORE_COSINE  ? "q.k / (|q| |k|)"
+				   : scorer.kind == SCORE_GENERAL ? "q^T W k (Luong's general)"
+								  : "v^T tanh(W1 q + W2 k) (Bahdanau's additive)");
+	attention_scores(scores, &scorer, q, k, scratch, n, S, Dq, Dk);
+	if (scorer.temperature != 1.0f)
+		explain_note("every score divided by the temperature %g", (double)scorer.temperature);
+	if (is_dot)
+		attention_scores(raw, &raw_scorer, q, k, scratch, n, S, Dq, Dk);
+	explain_scores(is_dot ? raw : NULL, scores,
+		       (scorer.kind == SCORE_SCALED ? 1.0f / sqrtf((float)Dk) : 1.0f) / scorer.temperature, T, n, S,
+		       Dk, q_labels, k_labels);
+
+	explain_step("mask");
+	explain_mask(allowed, causal, n, S, q_labels, k_labels);
+	for (size_t t = 0; t < n; t++)
+		for (size_t s = 0; s < S; s++)
+			if ((allowed && !allowed[t * S + s]) || (causal && s > t))
+				scores[t * S + s] = -INFINITY;
+
+	explain_step("softmax over the keys, row by row");
+	masked_softmax(weights, scores, allowed, causal, n, S);
+	explain_softmax(scores, weights, n, S, q_labels, k_labels);
+
+	explain_step("output: the weighted sum of the values");
+	weighted_sum(out, weights, v, n, S, Dv);
+	explain_weighted_sum(out, weights, v, S, Dv, q_labels ? q_labels[0] : NULL, k_labels);
+	explain_note("every other query likewise: its own weights over the same values");
+	free(raw), free(scores), free(weights), free(out), free(scratch);
+}
+
+/* One attention: x [T, Dq_in] with keys [S, Dk_in] and values [S, Dv_in]; writes out and the side outputs. */
+static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, size_t index, StreamWriter *attn,
+		   StreamWriter *scores_out)
+{
+	const size_t T = tensor_rows(x), S = tensor_rows(keys);
+	char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR], vs[TENSOR_SHAPE_STR];
+	float *q, *k, *v;
+	unsigned char *allowed = NULL;
+	size_t blocked;
+	Tensor *out;
+
+	if (tensor_rows(values) != S)
+		die("tensor #%zu: keys are %s but values are %s: they need the same number of rows", index,
+		    tensor_shape_str(keys, ks), tensor_shape_str(values, vs));
+	if (tensor_cols(x) != Dq_in || tensor_cols(keys) != Dk_in || tensor_cols(values) != Dv_in)
+		die("tensor #%zu: queries %s, keys %s, values %s: widths differ from the first tensor's (%zu, %zu, %zu)",
+		    index, tensor_shape_str(x, qs), tensor_shape_str(keys, ks), tensor_shape_str(values, vs), Dq_in,
+		    Dk_in, Dv_in);
+	q = maybe_project(x, q_proj_weight, q_proj_bias, Dq);
+	k = maybe_project(keys, k_proj_weight, k_proj_bias, Dk);
+	v = maybe_project(values, v_proj_weight, v_proj_bias, Dv);
+	if (rope) {
+		if (!project) { /* rotate copies: the input stays the values */
+			q = memcpy(xmalloc(x->size * sizeof(float)), q, x->size * sizeof(float));
+			k = memcpy(xmalloc(keys->size * sizeof(float)), k, keys->size * sizeof(float));
+		}
+		rope_apply(q, rope_base, offset, T, Dq, Dq);
+		rope_apply(k, rope_base, offset, S, Dk, Dk);
+	}
+	if (masks.mask || masks.additive || (masks.pad && has_pad_key(keys))) {
+		allowed = xmalloc(xmul(T, S, "mask"));
+		if (!mask_build(allowed, &masks, keys->ndim >= 2 ? keys->row_labels : NULL, T, S))
+			free(allowed), allowed = NULL;
+	}
+
+	out = tensor_new2(T, Dv);
+	tensor_keep_rows(out, x);
+	if (!project)
+		tensor_set_col_labels(out, values->col_labels);
+	if (attn || scores_out || plain) {
+		/* the plain reference: the whole T x S matrix, three passes */
+		Tensor *w = tensor_new2(T, S);
+		float *scratch = xmalloc(xmul(attention_scores_scratch(&scorer, S, Dk), sizeof(float), "scratch"));
+		attention_scores(w->data, &scorer, q, k, scratch, T, S, Dq, Dk);
+		tensor_set_row_labels(w, x->ndim >= 2 ? x->row_labels : NULL);
+		tensor_set_col_labels(w, keys->ndim >= 2 ? keys->row_labels : NULL);
+		if (scores_out) {
+			tensor_set_name(w, "scores");
+			tensor_require_finite(w, "scores");
+			writer_put(scores_out, w);
+		}
+		blocked = masked_softmax(w->data, w->data, allowed, causal, T, S);
+		weighted_sum(out->data, w->data, v, T, S, Dv);
+		tensor_set_name(w, "attn");
+		tensor_require_finite(w, "attention weights");
+		if (attn)
+			writer_put(attn, w);
+		tensor_free(w);
+		free(scratch);
+	} else {
+		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk), sizeof(float), "work"));
+		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, causal, T, S, Dq, Dk, Dv);
+		free(work);
+	}
+	if (blocked)
+		warning("tensor #%zu: %zu of %zu queries have every key blocked: their output and weights are 0",
+			index, blocked, T);
+	if (explain && index == 0)
+		explain_run(x, keys, values, q, k, v, allowed, T, S);
+	tensor_require_finite(out, "output");
+	stream_write(stdout, out, &common.out);
+	tensor_free(out);
+	free(allowed);
+	if (q != x->data)
+		free(q);
+	if (k != keys->data)
+		free(k);
+	if (v != values->data)
+		free(v);
+}
+
+int main(int argc, char **argv)
+{
+	const char *input = "-";
+	StreamReader *in, *key_reader = NULL, *value_reader = NULL;
+	StreamWriter *attn = NULL, *scores_out = NULL;
+	Tensor *x, *keys = NULL, *values = NULL;
+	int c;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	mask_init(&masks);
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case OPT_SCORE: {
+			size_t i = 0;
+			while (i < 5 && strcmp(optarg, score_names[i]) != 0)
+				i++;
+			if (i == 5)
+				usage_error("--score: '%s' is not one of dot, scaled, cosine, general, additive", optarg);
+			scorer.kind = (ScoreKind)i;
+			break;
+		}
+		case OPT_TEMPERATURE:
+			scorer.temperature = (float)parse_double(optarg, "--temperature", 1e-6, 1e6);
+			break;
+		case OPT_HIDDEN:
+			hidden_opt = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
+			break;
+		case OPT_MEMORY:
+			keys_path = values_path = optarg;
+			break;
+		case OPT_KEYS:
+			keys_path = optarg;
+			break;
+		case OPT_VALUES:
+			values_path = optarg;
+			break;
+		case OPT_PROJECT:
+			project = true;
+			break;
+		case OPT_DK:
+			dk_opt = (size_t)parse_long(optarg, "--dk", 1, 1 << 20);
+			break;
+		case OPT_DV:
+			dv_opt = (size_t)parse_long(optarg, "--dv", 1, 1 << 20);
+			break;
+		case OPT_BIAS:
+			bias = true;
+			break;
+		case OPT_CAUSAL:
+			causal = true;
+			break;
+		case OPT_MASK:
+			mask_load(&masks, optarg);
+			break;
+		case OPT_ADDITIVE_MASK:
+			mask_load_additive(&masks, optarg);
+			break;
+		case OPT_NO_PAD_MASK:
+			masks.pad = false;
+			break;
+		case OPT_ROPE:
+			rope = true;
+			break;
+		case OPT_ROPE_BASE:
+			rope_base = parse_double(optarg, "--rope-base", 1.0, 1e12);
+			break;
+		case OPT_OFFSET:
+			offset = (size_t)parse_long(optarg, "--offset", 0, 1L << 40);
+			break;
+		case OPT_ATTN:
+			attn_path = optarg;
+			break;
+		case OPT_SCORES:
+			scores_path = optarg;
+			break;
+		case OPT_PLAIN:
+			plain = true;
+			break;
+		case OPT_EXPLAIN:
+			explain = true;
+			break;
+		}
+	}
+	if (optind < argc)
+		input = argv[optind++];
+	if (optind < argc)
+		usage_error("one input at most (queries); keys and values come with --memory or --keys/--values");
+	if ((keys_path == NULL) != (values_path == NULL))
+		usage_error("--keys and --values go together (or --memory FILE for both)");
+	if ((dk_opt || dv_opt || bias) && !project)
+		usage_error("--dk, --dv and --bias set the projections of --project");
+	if (hidden_opt && scorer.kind != SCORE_ADDITIVE)
+		usage_error("--hidden is the width of --score additive");
+
+	in = stream_open(input);
+	if (keys_path) {
+		key_reader = stream_open(keys_path);
+		value_reader = strcmp(values_path, keys_path) == 0 ? NULL : stream_open(values_path);
+	}
+	if (attn_path)
+		attn = writer_open(attn_path, &common.out);
+	if (scores_path)
+		scores_out = writer_open(scores_path, &common.out);
+	while (stream_read(in, &x)) {
+		const size_t index = stream_count(in) - 1;
+		char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR];
+		require_matrix(x, input, index);
+		if (key_reader) {
+			keys = next_memory(key_reader, keys, index);
+			values = value_reader ? next_memory(value_reader, values, index) : keys;
+		}
+		const Tensor *k = keys ? keys : x, *v = values ? values : x;
+		if (index == 0) {
+			if ((scorer.kind == SCORE_DOT || scorer.kind == SCORE_SCALED || scorer.kind == SCORE_COSINE) &&
+			    !project && tensor_cols(x) != tensor_cols(k))
+				die("queries are %s but keys are %s: --score %s needs the same width (use --project or --score general)",
+				    tensor_shape_str(x, qs), tensor_shape_str(k, ks), score_names[scorer.kind]);
+			declare_params(tensor_cols(x), tensor_cols(k), tensor_cols(v));
+			if (rope && (Dq % 2 || Dk % 2))
+				die("queries are %zu wide and keys %zu: --rope turns pairs of components, so both must be even",
+				    Dq, Dk);
+		}
+		attend(x, k, v, index, attn, scores_out);
+		tensor_free(x);
+	}
+	if (key_reader && stream_read(key_reader, &x))
+		die("%s: has more tensors than the queries (%zu)", keys_path, stream_count(in));
+	if (value_reader && stream_read(value_reader, &x))
+		die("%s: has more tensors than the queries (%zu)", values_path, stream_count(in));
+	if (attn)
+		writer_close(attn);
+	if (scores_out)
+		writer_close(scores_out);
+	stream_close(in);
+	if (key_reader)
+		stream_close(key_reader);
+	if (value_reader)
+		stream_close(value_reader);
+	tensor_free(keys);
+	if (values != keys)
+		tensor_free(values);
+	mask_free(&masks);
+	params_free(&params);
+	close_stdout();
+	return 0;
+}

@@ -1,0 +1,306 @@
+#include "explain.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream.h"
+
+/* T = query positions, S = key positions, Dk = query/key width, Dv = value width */
+
+/* Rows and columns shown of a large matrix: the first HEAD, "...", the last TAIL. */
+#define HEAD_ROWS 5
+#define TAIL_ROWS 2
+#define HEAD_COLS 6
+#define TAIL_COLS 1
+/* Terms of a long sum written out before "..." */
+#define MAX_TERMS 6
+
+static int step_number;
+
+void explain_step(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (step_number++ > 0)
+		fputc('\n', stderr);
+	fprintf(stderr, "== %d. ", step_number);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void explain_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("   ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Label i (escaped, cut to EXPLAIN_LABEL_WIDTH) into buf, or its index when there are no labels. */
+static const char *label(char *buf, char *const *labels, size_t i)
+{
+	char *escaped;
+
+	if (labels == NULL) {
+		snprintf(buf, EXPLAIN_LABEL_WIDTH + 1, "%zu", i);
+		return buf;
+	}
+	escaped = label_escape_str(labels[i], NULL);
+	if (strlen(escaped) > EXPLAIN_LABEL_WIDTH) {
+		memcpy(buf, escaped, EXPLAIN_LABEL_WIDTH - 1);
+		strcpy(buf + EXPLAIN_LABEL_WIDTH - 1, "~");
+	} else {
+		strcpy(buf, escaped);
+	}
+	free(escaped);
+	return buf;
+}
+
+/* Whether index i of n is shown when n is summarised to head + tail entries; the hidden ones print "...". */
+static bool shown(size_t i, size_t n, size_t max, size_t head, size_t tail)
+{
+	return n <= max || i < head || i >= n - tail;
+}
+
+/* One cell of a table: a number in 4 significant digits, or -inf. */
+static void cell(float x)
+{
+	if (x == -INFINITY)
+		fprintf(stderr, " %10s", "-inf");
+	else
+		fprintf(stderr, " %10.4g", x);
+}
+
+/* A table of rows x cols cells, each printed by put(r, c), with labels and summarised like a matrix. */
+static void table(size_t rows, size_t cols, char *const *row_labels, char *const *col_labels,
+		  void (*put)(const void *ctx, size_t r, size_t c), const void *ctx)
+{
+	char buf[EXPLAIN_LABEL_WIDTH + 1];
+
+	fprintf(stderr, "   %*s", EXPLAIN_LABEL_WIDTH, "");
+	for (size_t c = 0; c < cols; c++) {
+		if (shown(c, cols, EXPLAIN_MAX_COLS, HEAD_COLS, TAIL_COLS))
+			fprintf(stderr, " %10s", label(buf, col_labels, c));
+		else if (c == HEAD_COLS)
+			fprintf(stderr, " %10s", "...");
+	}
+	fputc('\n', stderr);
+	for (size_t r = 0; r < rows; r++) {
+		if (!shown(r, rows, EXPLAIN_MAX_ROWS, HEAD_ROWS, TAIL_ROWS)) {
+			if (r == HEAD_ROWS)
+				fprintf(stderr, "   %*s (%zu rows not shown)\n", EXPLAIN_LABEL_WIDTH, "...",
+					rows - HEAD_ROWS - TAIL_ROWS);
+			continue;
+		}
+		fprintf(stderr, "   %*s", EXPLAIN_LABEL_WIDTH, label(buf, row_labels, r));
+		for (size_t c = 0; c < cols; c++) {
+			if (shown(c, cols, EXPLAIN_MAX_COLS, HEAD_COLS, TAIL_COLS))
+				put(ctx, r, c);
+			else if (c == HEAD_COLS)
+				fprintf(stderr, " %10s", "...");
+		}
+		fputc('\n', stderr);
+	}
+	if (cols > EXPLAIN_MAX_COLS)
+		fprintf(stderr, "   (%zu of %zu columns shown)\n", (size_t)HEAD_COLS + TAIL_COLS, cols);
+}
+
+typedef struct {
+	const float *x;
+	size_t cols;
+} MatrixCtx;
+
+static void put_number(const void *ctx, size_t r, size_t c)
+{
+	const MatrixCtx *m = ctx;
+
+	cell(m->x[r * m->cols + c]);
+}
+
+void explain_matrix(const char *title, const float *x, size_t rows, size_t cols, char *const *row_labels,
+		    char *const *col_labels)
+{
+	MatrixCtx m = { x, cols };
+
+	fprintf(stderr, "   %s (%zu x %zu):\n", title, rows, cols);
+	table(rows, cols, row_labels, col_labels, put_number, &m);
+}
+
+void explain_tensor(const char *title, const Tensor *t)
+{
+	explain_matrix(title, t->data, tensor_rows(t), tensor_cols(t), t->ndim >= 2 ? t->row_labels : NULL,
+		       t->col_labels);
+}
+
+void explain_shape(const char *what, const Tensor *t, const char *from)
+{
+	explain_note("%-3s %zu x %zu   %s", what, tensor_rows(t), tensor_cols(t), from);
+}
+
+typedef struct {
+	const unsigned char *allowed;
+	bool causal;
+	size_t S;
+} MaskCtx;
+
+static void put_allowed(const void *ctx, size_t t, size_t s)
+{
+	const MaskCtx *m = ctx;
+	bool blocked = (m->allowed && !m->allowed[t * m->S + s]) || (m->causal && s > t);
+
+	fprintf(stderr, " %10s", blocked ? "." : "1");
+}
+
+void explain_mask(const unsigned char *allowed, bool causal, size_t T, size_t S, char *const *q_labels,
+		  char *const *k_labels)
+{
+	MaskCtx m = { allowed, causal, S };
+
+	if (allowed == NULL && !causal) {
+		explain_note("no mask: every query may attend to every key");
+		return;
+	}
+	explain_note("1 = the query (row) may attend to the key (column), . = blocked (score set to -inf)%s",
+		     causal ? "; causal: query t sees keys 0..t only" : "");
+	table(T, S, q_labels, k_labels, put_allowed, &m);
+}
+
+/* A row vector x[n] on one line, summarised like a matrix row. */
+static void vector(const char *prefix, const float *x, size_t n)
+{
+	fprintf(stderr, "   %*s", EXPLAIN_LABEL_WIDTH, prefix);
+	for (size_t i = 0; i < n; i++) {
+		if (shown(i, n, EXPLAIN_MAX_COLS, HEAD_COLS, TAIL_COLS))
+			cell(x[i]);
+		else if (i == HEAD_COLS)
+			fprintf(stderr, " %10s", "...");
+	}
+	fputc('\n', stderr);
+}
+
+/* Mean and variance (population) of x[n]. */
+static void moments(const float *x, size_t n, double *mean, double *var)
+{
+	double sum = 0.0, sq = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += x[i];
+	*mean = n ? sum / (double)n : 0.0;
+	for (size_t i = 0; i < n; i++)
+		sq += (x[i] - *mean) * (x[i] - *mean);
+	*var = n ? sq / (double)n : 0.0;
+}
+
+void explain_scores(const float *raw, const float *scores, float scale, size_t total_T, size_t T, size_t S,
+		    size_t Dk, char *const *q_labels, char *const *k_labels)
+{
+	double mean, var;
+
+	if (T < total_T)
+		explain_note("(the first %zu of %zu queries: every query row is computed the same way)", T, total_T);
+	if (raw == NULL) {
+		explain_matrix("scores", scores, T, S, q_labels, k_labels);
+		return;
+	}
+	explain_matrix("raw dot products q.k", raw, T, S, q_labels, k_labels);
+	moments(raw, T * S, &mean, &var);
+	explain_note("why scale: if the %zu components of q and k were independent with mean 0 and variance 1,",
+		     Dk);
+	explain_note("q.k would have mean 0 and variance d_k = %zu (the paper's footnote 4); large scores push", Dk);
+	explain_note("the softmax towards one-hot, where its gradients vanish.");
+	explain_note("here the raw dot products have mean %.4g and variance %.4g (d_k = %zu).", mean, var, Dk);
+	if (scale != 1.0f) {
+		explain_note("times %.6g (1/sqrt(d_k) = %.6g): variance %.4g x %.6g^2 = %.4g.", scale,
+			     1.0 / sqrt((double)Dk), var, scale, var * scale * scale);
+		explain_matrix("scores = q.k x scale", scores, T, S, q_labels, k_labels);
+	} else {
+		explain_note("no scale applied (--score dot): the scores are the raw dot products.");
+	}
+}
+
+void explain_softmax(const float *scores, const float *weights, size_t T, size_t S, char *const *q_labels,
+		     char *const *k_labels)
+{
+	char buf[EXPLAIN_LABEL_WIDTH + 1];
+
+	explain_note("weights = exp(score - max) / sum over visible keys (subtracting the row maximum keeps");
+	explain_note("exp() from overflowing and changes nothing: it cancels in the division)");
+	for (size_t t = 0; t < T; t++) {
+		const float *score_t = scores + t * S, *w_t = weights + t * S;
+		float max = -INFINITY;
+		double sum = 0.0, wsum = 0.0;
+		if (!shown(t, T, EXPLAIN_MAX_ROWS, HEAD_ROWS, TAIL_ROWS)) {
+			if (t == HEAD_ROWS)
+				explain_note("... (%zu rows not shown)", T - HEAD_ROWS - TAIL_ROWS);
+			continue;
+		}
+		for (size_t s = 0; s < S; s++)
+			max = score_t[s] > max ? score_t[s] : max;
+		fprintf(stderr, "   query %s:\n", label(buf, q_labels, t));
+		vector("score", score_t, S);
+		if (max == -INFINITY) {
+			explain_note("%*s every key blocked: weights all 0, output 0", EXPLAIN_LABEL_WIDTH, "");
+			continue;
+		}
+		fprintf(stderr, "   %*s", EXPLAIN_LABEL_WIDTH, "exp(s-max)");
+		for (size_t s = 0; s < S; s++) {
+			const float e = score_t[s] == -INFINITY ? 0.0f : expf(score_t[s] - max);
+			sum += e;
+			wsum += w_t[s];
+			if (shown(s, S, EXPLAIN_MAX_COLS, HEAD_COLS, TAIL_COLS))
+				cell(e);
+			else if (s == HEAD_COLS)
+				fprintf(stderr, " %10s", "...");
+		}
+		fprintf(stderr, "   max %.4g, sum %.6g\n", max, sum);
+		vector("weight", w_t, S);
+		explain_note("%*s sum of weights %.7g", EXPLAIN_LABEL_WIDTH, "", wsum);
+	}
+	(void)k_labels;
+}
+
+void explain_weighted_sum(const float *out_0, const float *w, const float *v, size_t S, size_t Dv,
+			  const char *q_label, char *const *k_labels)
+{
+	char buf[EXPLAIN_LABEL_WIDTH + 1], qbuf[EXPLAIN_LABEL_WIDTH + 1];
+	char *const q_labels[1] = { (char *)q_label };
+	size_t terms = 0;
+
+	label(qbuf, q_label ? q_labels : NULL, 0);
+	fprintf(stderr, "   out[%s] =", qbuf);
+	for (size_t s = 0; s < S; s++) {
+		if (w[s] == 0.0f)
+			continue;
+		if (terms++ == MAX_TERMS) {
+			fprintf(stderr, " + ...");
+			break;
+		}
+		fprintf(stderr, "%s %.4g v[%s]", terms > 1 ? " +" : "", w[s], label(buf, k_labels, s));
+	}
+	fprintf(stderr, "%s\n", terms ? "" : " 0 (every key blocked)");
+	for (size_t d = 0; d < Dv && d < 4; d++) {
+		terms = 0;
+		fprintf(stderr, "   out[%s][%zu] =", qbuf, d);
+		for (size_t s = 0; s < S; s++) {
+			if (w[s] == 0.0f)
+				continue;
+			if (terms++ == MAX_TERMS) {
+				fprintf(stderr, " + ...");
+				break;
+			}
+			fprintf(stderr, "%s %.4g x %.4g", terms > 1 ? " +" : "", w[s], v[s * Dv + d]);
+		}
+		fprintf(stderr, " = %.6g\n", out_0[d]);
+	}
+	if (Dv > 4)
+		explain_note("(and so on for the other %zu columns)", Dv - 4);
+	vector("out", out_0, Dv);
+}
