@@ -175,20 +175,21 @@ decode_case() {
 
 @test "decode --arch rnn|gru|lstm: --explain prints s_{t-1}, scores, weights and context of the first steps on stderr" {
 	decode --arch gru --seed 2 --explain=1 --memory "$R/memory.txt" "$R/y.txt" 2> "$TMP/err" > "$TMP/out"
-	grep -q '^step 1: input y_0 = <s>, score additive' "$TMP/err"
-	grep -q '^  s_0 ' "$TMP/err"
-	grep -q '^  e_1 .*the:' "$TMP/err"
-	grep -q '^  a_1 .*mats:' "$TMP/err"
-	grep -q '^  c_1 ' "$TMP/err"
-	! grep -q '^step 2' "$TMP/err"
+	grep -q '^== 2. step 1: reads y_0 = <s>$' "$TMP/err"
+	grep -q '^   s_0, the state before the step (1 x 6):$' "$TMP/err"
+	grep -q '^   scores e_1, one per encoder state h_j (1 x 5):$' "$TMP/err"
+	grep -q '^   query a_1:$' "$TMP/err"
+	grep -q '^   out\[c_1\] = .* v\[the\] + .* v\[mats\]$' "$TMP/err"
+	! grep -q 'step 2' "$TMP/err"
 	grep -q '^#tensor 4 6' "$TMP/out"
 }
 
-@test "decode --arch rnn|gru|lstm: --explain's weights are the --attn row" {
-	decode --arch gru --seed 2 --explain --digits 4 --memory "$R/memory.txt" --attn "$TMP/a.txt" "$R/y.txt" 2> "$TMP/err" > /dev/null
-	row=$(grep -v '^#' "$TMP/a.txt" | head -n 1 | tr -s ' ' '\n' | grep . | tr '\n' ' ')
-	exp=$(grep '^  a_1' "$TMP/err" | sed 's/^  a_1 *//; s/[^ ]*://g')
-	[ "$row" = "$exp " ]
+@test "decode --arch rnn|gru|lstm: --explain's weights are the --attn row, and sum to 1" {
+	decode --arch gru --seed 2 --explain --memory "$R/memory.txt" --attn "$TMP/a.txt" "$R/y.txt" 2> "$TMP/err" > /dev/null
+	grep -A 3 '^   query a_2:$' "$TMP/err" | grep '^ *weight' | awk '{ $1 = ""; print }' > "$TMP/explained"
+	grep -v '^#' "$TMP/a.txt" | sed -n 2p | awk '{ for (i = 1; i <= NF; i++) printf " %.4g", $i; print "" }' > "$TMP/row"
+	diff -w "$TMP/explained" "$TMP/row"
+	grep -q 'sum of weights 1$' "$TMP/err"
 }
 
 @test "decode --arch rnn|gru|lstm: --memory is required" {
