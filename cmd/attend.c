@@ -37,8 +37,8 @@ static const char usage_text[] =
 	"      --memory FILE      keys and values from FILE (cross-attention)\n"
 	"      --keys FILE        keys from FILE (with --values)\n"
 	"      --values FILE      values from FILE (with --keys)\n"
-	"      --project          learn Q = x Wq^T, K = Wk, V = Wv (q_proj.weight [dk, d], k_proj.weight,\n"
-	"                         v_proj.weight [dv, d], as torch.nn.Linear)\n"
+	"      --project          learnable projections, as torch.nn.Linear ([out, in], no bias):\n"
+	"                         Q = x q_proj.weight^T, K = keys k_proj.weight^T, V = values v_proj.weight^T\n"
 	"      --dk N, --dv N     projected widths (default: the input widths)\n"
 	"      --bias             --project with biases (q_proj.bias, k_proj.bias, v_proj.bias)\n"
 	"      --causal           query i sees keys 0..i only (the decoder's masked self-attention)\n"
@@ -223,7 +223,8 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		explain_shape("V", values, "values (--values)");
 	explain_note("T = %zu queries, S = %zu keys, d_k = %zu, d_v = %zu; the output is T x d_v = %zu x %zu", T, S,
 		     Dk, Dv, T, Dv);
-	explain_step("queries Q, keys K, values V%s%s", project ? " (projected: Q = x Wq^T, K = Wk, V = Wv)" : "",
+	explain_step("queries Q, keys K, values V%s%s",
+		     project ? " (projected: Q = x Wq^T, K = keys Wk^T, V = values Wv^T)" : "",
 		     rope ? ", Q and K rotated by RoPE" : "");
 	explain_matrix("Q", q, T, Dq, q_labels, project ? NULL : x->col_labels);
 	explain_matrix("K", k, S, Dk, k_labels, project ? NULL : keys->col_labels);
@@ -239,6 +240,9 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		explain_note("every score divided by the temperature %g", (double)scorer.temperature);
 	if (is_dot)
 		attention_scores(raw, &raw_scorer, q, k, scratch, n, S, Dq, Dk);
+	if (is_dot && keys == x && !project)
+		explain_note("self-attention without --project: key t is query t, so the diagonal q_t.q_t = |q_t|^2 is"
+			     " large and positive");
 	explain_scores(is_dot ? raw : NULL, scores,
 		       (scorer.kind == SCORE_SCALED ? 1.0f / sqrtf((float)Dk) : 1.0f) / scorer.temperature, T, n, S,
 		       Dk, q_labels, k_labels);
@@ -432,6 +436,9 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input at most (queries); keys and values come with --memory or --keys/--values");
+	if ((keys_path && strcmp(keys_path, "-") == 0 && strcmp(input, "-") == 0) ||
+	    (values_path && strcmp(values_path, "-") == 0 && strcmp(input, "-") == 0))
+		usage_error("standard input can hold the queries or the keys and values, not both: name a file");
 	if ((keys_path == NULL) != (values_path == NULL))
 		usage_error("--keys and --values go together (or --memory FILE for both)");
 	if ((dk_opt || dv_opt || bias) && !project)

@@ -22,21 +22,9 @@ static float dot(const float *a, const float *b, size_t n)
 	return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
 }
 
-/* y[n] += a x[n], in groups of eight for the same reason as dot() */
-static void axpy(float *y, float a, const float *x, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		for (size_t j = 0; j < 8; j++)
-			y[i + j] += a * x[i + j];
-	for (; i < n; i++)
-		y[i] += a * x[i];
-}
-
 /*
- * out[Dv] += p[n] v[n,Dv]: the output is taken sixteen columns at a time and kept in registers while
- * all n rows of v stream past, instead of being loaded and stored again for every row.
+ * out[Dv] += p[n] v[n,Dv]: sixteen output columns at a time, with four rows of v added per update, so
+ * that the partial sums are loaded and stored once per four rows instead of once per row.
  */
 static void add_weighted_rows(float *out, const float *p, const float *v, size_t n, size_t Dv)
 {
@@ -44,12 +32,16 @@ static void add_weighted_rows(float *out, const float *p, const float *v, size_t
 
 	for (; d + 16 <= Dv; d += 16) {
 		float acc[16];
+		size_t j = 0;
 		memcpy(acc, out + d, sizeof(acc));
-		for (size_t j = 0; j < n; j++) {
-			const float p_j = p[j], *v_j = v + j * Dv + d;
+		for (; j + 4 <= n; j += 4) {
+			const float *v0 = v + j * Dv + d, *v1 = v0 + Dv, *v2 = v1 + Dv, *v3 = v2 + Dv;
 			for (size_t c = 0; c < 16; c++)
-				acc[c] += p_j * v_j[c];
+				acc[c] += (p[j] * v0[c] + p[j + 1] * v1[c]) + (p[j + 2] * v2[c] + p[j + 3] * v3[c]);
 		}
+		for (; j < n; j++)
+			for (size_t c = 0; c < 16; c++)
+				acc[c] += p[j] * v[j * Dv + d + c];
 		memcpy(out + d, acc, sizeof(acc));
 	}
 	for (; d < Dv; d++)
@@ -95,16 +87,14 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 			sum += w_row[s];
 		}
 		/* pass 3: normalise, and the weighted sum of the values */
-		memset(out_t, 0, Dv * sizeof(float));
 		blocked_rows += !any;
 		for (size_t s = 0; s < S; s++) {
-			const float *v_s = v + s * Dv;
-			float w = any ? (float)(w_row[s] / sum) : 0.0f;
+			w_row[s] = any ? (float)(w_row[s] / sum) : 0.0f;
 			if (weights)
-				weights[t * S + s] = w;
-			if (w != 0.0f)
-				axpy(out_t, w, v_s, Dv);
+				weights[t * S + s] = w_row[s];
 		}
+		memset(out_t, 0, Dv * sizeof(float));
+		add_weighted_rows(out_t, w_row, v, S, Dv);
 	}
 	return blocked_rows;
 }
@@ -237,27 +227,26 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
 		memset(out_t, 0, Dv * sizeof(float));
 		for (size_t s = 0; s < S; s++) {
 			const float w_ts = weights[t * S + s], *v_s = v + s * Dv;
-			if (w_ts != 0.0f)
-				axpy(out_t, w_ts, v_s, Dv);
+			for (size_t d = 0; d < Dv; d++)
+				out_t[d] += w_ts * v_s[d];
 		}
 	}
 }
 
 size_t attention_tiled_work_size(const Scorer *f, size_t Dk)
 {
-	/* the score block, the running maxima m and sums l, and the scorer's scratch for one key block */
-	return ATTENTION_TILE_T * ATTENTION_TILE_S + 2 * ATTENTION_TILE_T +
-	       attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+	/* the score block, and the scorer's scratch for one key block */
+	return ATTENTION_TILE_T * ATTENTION_TILE_S + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
 }
 
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv)
 {
-	float *block = work;                                       /* [TILE_T, TILE_S] scores */
-	float *m = block + ATTENTION_TILE_T * ATTENTION_TILE_S;    /* [TILE_T] running maxima */
-	float *l = m + ATTENTION_TILE_T;                           /* [TILE_T] running sums */
-	float *scratch = l + ATTENTION_TILE_T;
+	float *block = work;                                    /* [TILE_T, TILE_S] scores */
+	float *scratch = block + ATTENTION_TILE_T * ATTENTION_TILE_S;
+	float m[ATTENTION_TILE_T];  /* running maxima */
+	double l[ATTENTION_TILE_T]; /* running sums of exp(score - m), in double: S terms may be many */
 	size_t blocked_rows = 0;
 
 	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_TILE_T) {
@@ -266,7 +255,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 		const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
 
 		for (size_t i = 0; i < nt; i++)
-			m[i] = -INFINITY, l[i] = 0.0f;
+			m[i] = -INFINITY, l[i] = 0.0;
 		memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
 		for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
 			const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
@@ -275,6 +264,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 				const size_t t = t0 + i;
 				float *score_i = block + i * ns, *out_t = out + t * Dv;
 				float block_max = -INFINITY, m_new, rescale;
+				double block_sum = 0.0;
 				/* pass 1 over the block: the maximum of the keys this query may see */
 				for (size_t j = 0; j < ns; j++) {
 					if (is_blocked(allowed, causal, t, s0 + j, S))
@@ -296,8 +286,9 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 				/* pass 2: p = exp(score - m) (0 where blocked), added to l and, times v_s, to out */
 				for (size_t j = 0; j < ns; j++) {
 					score_i[j] = expf(score_i[j] - m_new); /* exp(-inf) = 0 */
-					l[i] += score_i[j];
+					block_sum += score_i[j];
 				}
+				l[i] += block_sum;
 				add_weighted_rows(out_t, score_i, v + s0 * Dv, ns, Dv);
 			}
 		}
@@ -309,7 +300,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 				continue;
 			}
 			for (size_t d = 0; d < Dv; d++)
-				out_t[d] /= l[i];
+				out_t[d] = (float)(out_t[d] / l[i]);
 		}
 	}
 	return blocked_rows;

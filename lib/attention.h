@@ -1,4 +1,4 @@
-/* attention: the attention layer: scores (dot, scaled, cosine, general, additive), masked softmax, weighted sum, the tiled online-softmax path, RoPE. */
+/* attention: scores (dot, scaled, cosine, general, additive), masked softmax, weighted sum, tiled path, RoPE. */
 #ifndef PF_ATTENTION_H
 #define PF_ATTENTION_H
 
@@ -41,7 +41,7 @@ typedef struct {
 	const float *v;     /* [Hd],     additive: parameter "v" */
 } Scorer;
 
-/* Floats of scratch attention_scores needs: S for cosine (|k_s|), Dk for general (q_t^T W), (S + 1) * Hd for additive. */
+/* Floats of scratch attention_scores needs: S (cosine: |k_s|), Dk (general: q_t^T W), (S + 1) * Hd (additive). */
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
 /* scores[T,S] = f(q[T,Dq], k[S,Dk]) / temperature. scratch: attention_scores_scratch(f, S, Dk) floats. */
 void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,

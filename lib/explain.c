@@ -218,8 +218,13 @@ void explain_scores(const float *raw, const float *scores, float scale, size_t t
 	explain_note("the softmax towards one-hot, where its gradients vanish.");
 	explain_note("here the raw dot products have mean %.4g and variance %.4g (d_k = %zu).", mean, var, Dk);
 	if (scale != 1.0f) {
-		explain_note("times %.6g (1/sqrt(d_k) = %.6g): variance %.4g x %.6g^2 = %.4g.", scale,
-			     1.0 / sqrt((double)Dk), var, scale, var * scale * scale);
+		const double root = 1.0 / sqrt((double)Dk);
+		if (fabs(scale - root) < 1e-6 * root)
+			explain_note("scaled by 1/sqrt(d_k) = 1/sqrt(%zu) = %.6g: the variance becomes %.4g x %.6g^2 = %.4g.",
+				     Dk, root, var, root, var * root * root);
+		else
+			explain_note("scaled by %.6g (1/sqrt(d_k) = %.6g, over the temperature): the variance becomes %.4g.",
+				     scale, root, var * scale * scale);
 		explain_matrix("scores = q.k x scale", scores, T, S, q_labels, k_labels);
 	} else {
 		explain_note("no scale applied (--score dot): the scores are the raw dot products.");
@@ -267,15 +272,15 @@ void explain_softmax(const float *scores, const float *weights, size_t T, size_t
 	(void)k_labels;
 }
 
-void explain_weighted_sum(const float *out_0, const float *w, const float *v, size_t S, size_t Dv,
-			  const char *q_label, char *const *k_labels)
+/*
+ * The terms w_s v_s of a weighted sum, the zero weights left out, the first MAX_TERMS of them:
+ * "w v[label]" for whole vectors (v = NULL), "w x v[s,d]" for column d of v[S,Dv]. Returns how many.
+ */
+static size_t print_terms(const float *w, const float *v, size_t S, size_t Dv, size_t d, char *const *k_labels)
 {
-	char buf[EXPLAIN_LABEL_WIDTH + 1], qbuf[EXPLAIN_LABEL_WIDTH + 1];
-	char *const q_labels[1] = { (char *)q_label };
+	char buf[EXPLAIN_LABEL_WIDTH + 1];
 	size_t terms = 0;
 
-	label(qbuf, q_label ? q_labels : NULL, 0);
-	fprintf(stderr, "   out[%s] =", qbuf);
 	for (size_t s = 0; s < S; s++) {
 		if (w[s] == 0.0f)
 			continue;
@@ -283,22 +288,32 @@ void explain_weighted_sum(const float *out_0, const float *w, const float *v, si
 			fprintf(stderr, " + ...");
 			break;
 		}
-		fprintf(stderr, "%s %.4g v[%s]", terms > 1 ? " +" : "", w[s], label(buf, k_labels, s));
+		fprintf(stderr, "%s %.4g", terms > 1 ? " +" : "", w[s]);
+		if (v)
+			fprintf(stderr, " x %.4g", v[s * Dv + d]);
+		else
+			fprintf(stderr, " v[%s]", label(buf, k_labels, s));
 	}
-	fprintf(stderr, "%s\n", terms ? "" : " 0 (every key blocked)");
+	return terms;
+}
+
+void explain_weighted_sum(const float *out_0, const float *w, const float *v, size_t S, size_t Dv,
+			  const char *q_label, char *const *k_labels)
+{
+	char qbuf[EXPLAIN_LABEL_WIDTH + 1];
+	char *const q_labels[1] = { (char *)q_label };
+
+	label(qbuf, q_label ? q_labels : NULL, 0);
+	fprintf(stderr, "   out[%s] =", qbuf);
+	if (print_terms(w, NULL, S, Dv, 0, k_labels) == 0)
+		fprintf(stderr, " 0 (every key blocked)");
+	fputc('\n', stderr);
 	for (size_t d = 0; d < Dv && d < 4; d++) {
-		terms = 0;
 		fprintf(stderr, "   out[%s][%zu] =", qbuf, d);
-		for (size_t s = 0; s < S; s++) {
-			if (w[s] == 0.0f)
-				continue;
-			if (terms++ == MAX_TERMS) {
-				fprintf(stderr, " + ...");
-				break;
-			}
-			fprintf(stderr, "%s %.4g x %.4g", terms > 1 ? " +" : "", w[s], v[s * Dv + d]);
-		}
-		fprintf(stderr, " = %.6g\n", out_0[d]);
+		if (print_terms(w, v, S, Dv, d, k_labels) == 0)
+			fprintf(stderr, " 0\n");
+		else
+			fprintf(stderr, " = %.6g\n", out_0[d]);
 	}
 	if (Dv > 4)
 		explain_note("(and so on for the other %zu columns)", Dv - 4);

@@ -1,0 +1,335 @@
+#!/usr/bin/env bats
+# attend: golden cases against torch 1.13 / NumPy float64 (tests/golden/make_attend.py), the tiled path
+# against the plain one, masks, shapes and every error a user can reach.
+load helpers
+
+setup() {
+	X="$GOLDEN/attend_x.txt"         # 5 x 8, rows: the cat sat on mat
+	MEM="$GOLDEN/attend_memory.txt"  # 6 x 8, rows: le chat est assis sur le
+	XQ="$GOLDEN/attend_xq6.txt"      # 5 x 6
+	T="$BATS_TEST_TMPDIR"
+}
+
+# row_sums FILE: the sum of every data row of a text tensor, one per line
+row_sums() {
+	awk '!/^#/ { s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.7f\n", s }' "$1"
+}
+
+# reverse_rows FILE: the same text tensor with its data rows in reverse order (no labels)
+reverse_rows() {
+	grep '^#' "$1"
+	grep -v '^#' "$1" | tac
+}
+
+@test "attend: --help prints the usage on stdout and exits 0" {
+	run attend --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: attend [--score dot|scaled|cosine|general|additive]"* ]]
+	[[ "$output" == *"1 = may attend, 0 = blocked"* ]]
+}
+
+@test "attend: --version names the program" {
+	run attend --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "attend (pipeformer) "* ]]
+}
+
+@test "attend: scaled + causal equals softmax(QK^T/sqrt(d) + mask)V of torch (float64)" {
+	attend --causal "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_scaled_causal.txt"
+}
+
+@test "attend: --attn writes the causal weights of torch, rows = queries, columns = keys" {
+	attend --causal --attn "$T/attn.txt" "$X" > /dev/null
+	assert_close "$T/attn.txt" "$GOLDEN/attend_scaled_causal_attn.txt"
+	grep -qx '#rows the cat sat on mat' "$T/attn.txt"
+	grep -qx '#cols the cat sat on mat' "$T/attn.txt"
+}
+
+@test "attend: the causal mask hides later keys (upper triangle of the weights is 0)" {
+	attend --causal --attn "$T/attn.txt" "$X" > /dev/null
+	run awk '!/^#/ { r++; for (i = r + 1; i <= NF; i++) if ($i != 0) bad++ } END { print bad + 0 }' "$T/attn.txt"
+	[ "$output" = 0 ]
+}
+
+@test "attend: weights written by --attn sum to 1 on every row" {
+	attend --memory "$MEM" --mask "$GOLDEN/attend_mask.txt" --attn "$T/attn.txt" "$X" > /dev/null
+	run row_sums "$T/attn.txt"
+	for s in "${lines[@]}"; do
+		[[ "$s" == 1.0000000 || "$s" == 0.9999999 || "$s" == 1.0000001 ]]
+	done
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "attend: --mask (1 = attend) on cross-attention equals the torch reference" {
+	attend --memory "$MEM" --mask "$GOLDEN/attend_mask.txt" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_scaled_mask.txt"
+}
+
+@test "attend: --additive-mask takes PyTorch's 0 / -inf floats and gives the same result" {
+	attend --memory "$MEM" --additive-mask "$GOLDEN/attend_additive_mask.txt" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_scaled_mask.txt"
+}
+
+@test "attend: --score dot equals softmax(q.k) v in float64" {
+	attend --score dot --memory "$MEM" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_dot.txt"
+}
+
+@test "attend: --score cosine with --temperature 0.5 equals the float64 formula" {
+	attend --score cosine --temperature 0.5 --memory "$MEM" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_cosine_t05.txt"
+}
+
+@test "attend: --score general (q^T W k) with loaded W equals the float64 formula" {
+	attend --score general --weights "$GOLDEN/attend_general.npz" --memory "$MEM" "$XQ" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_general.txt"
+}
+
+@test "attend: --score additive (v^T tanh(W1 q + W2 k)) with loaded weights equals the float64 formula" {
+	attend --score additive --hidden 5 --weights "$GOLDEN/attend_additive.npz" --memory "$MEM" "$XQ" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_additive.txt"
+}
+
+@test "attend: --project --bias with loaded q/k/v_proj weights equals torch.nn.Linear + attention" {
+	attend --project --bias --dk 4 --dv 3 --weights "$GOLDEN/attend_project.npz" --memory "$MEM" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_project.txt"
+}
+
+@test "attend: --rope --rope-base 100 --offset 3 equals the float64 RoFormer rotation" {
+	attend --rope --rope-base 100 --offset 3 --causal "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_rope_causal.txt"
+}
+
+@test "attend: with --rope, self-attention depends on relative positions only (--offset changes nothing)" {
+	attend --rope --causal "$X" > "$T/a.txt"
+	attend --rope --causal --offset 1000 "$X" > "$T/b.txt"
+	assert_close "$T/a.txt" "$T/b.txt" 1e-4
+	# and RoPE does change the result
+	attend --causal "$X" > "$T/c.txt"
+	run tensor diff "$T/a.txt" "$T/c.txt"
+	[ "$status" -eq 1 ]
+}
+
+@test "attend: the tiled path equals the plain path for every score, with causal and mask" {
+	tensor rand --shape 300x16 --seed 3 > "$T/x.txt"
+	tensor rand --shape 170x16 --seed 4 > "$T/m.txt"
+	for score in dot scaled cosine general additive; do
+		attend --score "$score" --causal "$T/x.txt" > "$T/tiled.txt"
+		attend --score "$score" --causal --plain "$T/x.txt" > "$T/plain.txt"
+		assert_close "$T/tiled.txt" "$T/plain.txt" 1e-5
+		attend --score "$score" --memory "$T/m.txt" "$T/x.txt" > "$T/tiled.txt"
+		attend --score "$score" --memory "$T/m.txt" --attn /dev/null "$T/x.txt" > "$T/plain.txt"
+		assert_close "$T/tiled.txt" "$T/plain.txt" 1e-5
+	done
+}
+
+@test "attend: the tiled path equals the plain path on widths and lengths that fill no tile (77 x 13)" {
+	tensor rand --shape 77x13 --seed 5 > "$T/x.txt"
+	tensor rand --shape 77x77 --seed 6 | awk '!/^#/ { for (i = 1; i <= NF; i++) $i = ($i > -0.8) } 1' > "$T/mask.txt"
+	for score in scaled additive; do
+		attend --score "$score" --mask "$T/mask.txt" --causal "$T/x.txt" > "$T/tiled.txt" 2> /dev/null
+		attend --score "$score" --mask "$T/mask.txt" --causal --plain "$T/x.txt" > "$T/plain.txt" 2> /dev/null
+		assert_close "$T/tiled.txt" "$T/plain.txt" 1e-5
+	done
+}
+
+@test "attend: self-attention is permutation equivariant (shuffled rows in, same rows shuffled out)" {
+	tensor rand --shape 7x4 --seed 9 > "$T/x.txt"
+	reverse_rows "$T/x.txt" > "$T/x_rev.txt"
+	attend "$T/x.txt" > "$T/out.txt"
+	reverse_rows "$T/out.txt" > "$T/out_rev.txt"
+	attend "$T/x_rev.txt" > "$T/rev_out.txt"
+	assert_close "$T/rev_out.txt" "$T/out_rev.txt" 1e-6
+}
+
+@test "attend: keys labelled <pad> are blocked, and --no-pad-mask lets them in" {
+	printf '#tensor 3 2\n#rows a b <pad>\n1 0\n0 1\n5 5\n' > "$T/x.txt"
+	printf '#tensor 3 2\n#rows a b c\n1 0\n0 1\n5 5\n' > "$T/nopad.txt"
+	printf '1 1 0\n1 1 0\n1 1 0\n' > "$T/mask.txt"
+	attend --attn "$T/attn.txt" "$T/x.txt" > "$T/out.txt"
+	attend --mask "$T/mask.txt" "$T/nopad.txt" > "$T/ref.txt"
+	run tensor diff "$T/out.txt" "$T/ref.txt"
+	[ "$status" -eq 0 ]
+	run awk '!/^#/ { print $3 }' "$T/attn.txt"
+	[ "$output" = "$(printf '0\n0\n0')" ]
+	attend --no-pad-mask "$T/x.txt" > "$T/open.txt"
+	attend "$T/nopad.txt" > "$T/ref2.txt"
+	run tensor diff "$T/open.txt" "$T/ref2.txt"
+	[ "$status" -eq 0 ]
+}
+
+@test "attend: a query with every key blocked gets zero output and weights and a warning, never NaN" {
+	printf '1 1 1\n0 0 0\n1 0 0\n' > "$T/mask.txt"
+	printf '1 2\n3 4\n5 6\n' > "$T/x.txt"
+	for path in "" --plain; do
+		run attend $path --mask "$T/mask.txt" --attn "$T/attn.txt" "$T/x.txt"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"attend: warning: tensor #0: 1 of 3 queries have every key blocked"* ]]
+		[[ "$output" != *nan* && "$output" != *NaN* ]]
+		attend $path --mask "$T/mask.txt" "$T/x.txt" 2> /dev/null | grep -v '^#' | sed -n 2p | grep -Eq '^ *0 +0 *$'
+		grep -v '^#' "$T/attn.txt" | sed -n 2p | grep -Eq '^ *0 +0 +0 *$'
+	done
+}
+
+@test "attend: the output keeps the query labels and, without --project, the value column labels" {
+	run attend "$SAMPLES/matrix.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"#rows the cat sat"* ]]
+	[[ "$output" == *"#cols d0 d1 d2 d3"* ]]
+	[[ "$output" == *"#name example"* ]]
+}
+
+@test "attend: --scores writes the scaled scores before the softmax" {
+	# the . the = 0.25 + 1 + 0.0625 + 4 = 5.3125; scaled by 1/sqrt(4) = 2.65625
+	attend --scores "$T/s.txt" "$SAMPLES/matrix.txt" > /dev/null
+	run sh -c "grep -v '^#' '$T/s.txt' | head -1 | awk '{ print \$1 }'"
+	[ "$output" = 2.65625 ]
+	attend --score dot --scores "$T/s.txt" "$SAMPLES/matrix.txt" > /dev/null
+	run sh -c "grep -v '^#' '$T/s.txt' | head -1 | awk '{ print \$1 }'"
+	[ "$output" = 5.3125 ]
+}
+
+@test "attend: each query tensor meets the memory's one tensor, and the i-th meets the i-th" {
+	cat "$X" "$X" > "$T/two.txt"
+	attend --memory "$MEM" "$X" > "$T/one_out.txt"
+	cat "$T/one_out.txt" "$T/one_out.txt" > "$T/ref.txt"
+	attend --memory "$MEM" "$T/two.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$T/ref.txt" 0
+	cat "$MEM" "$X" > "$T/mem2.txt"
+	attend --memory "$X" "$X" > "$T/self.txt"
+	cat "$T/one_out.txt" "$T/self.txt" > "$T/ref2.txt"
+	attend --memory "$T/mem2.txt" "$T/two.txt" > "$T/out2.txt"
+	assert_close "$T/out2.txt" "$T/ref2.txt" 0
+}
+
+@test "attend: --keys and --values come from separate streams (output is T x d_v)" {
+	tensor rand --shape 6x3 --seed 2 > "$T/v.txt"
+	run attend --keys "$MEM" --values "$T/v.txt" "$X"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "#tensor 5 3" ]]
+}
+
+@test "attend: --save-weights then --weights gives the same output" {
+	attend --project --score additive --seed 7 --save-weights "$T/w.npz" "$X" > "$T/a.txt"
+	attend --project --score additive --weights "$T/w.npz" "$X" > "$T/b.txt"
+	assert_close "$T/a.txt" "$T/b.txt" 0
+	attend --project --score additive --seed 8 "$X" > "$T/c.txt"
+	run tensor diff "$T/a.txt" "$T/c.txt"
+	[ "$status" -eq 1 ]
+}
+
+@test "attend: --explain writes the walkthrough on stderr and leaves stdout unchanged" {
+	attend "$SAMPLES/matrix.txt" > "$T/plain.txt"
+	attend --explain "$SAMPLES/matrix.txt" > "$T/out.txt" 2> "$T/err.txt"
+	cmp "$T/out.txt" "$T/plain.txt"
+	grep -q 'variance 46.52 (d_k = 4)' "$T/err.txt"
+	grep -q 'sum of weights 1' "$T/err.txt"
+	grep -q 'out\[the\]\[0\] = 0.9005 x 0.5 + 0.09491 x 1.5 + 0.00458 x -2 = 0.583463' "$T/err.txt"
+}
+
+@test "attend: --explain of a first query with every key blocked says so instead of dividing by zero" {
+	printf '0 0 0\n1 1 1\n1 1 1\n' > "$T/mask.txt"
+	run attend --explain --mask "$T/mask.txt" "$SAMPLES/matrix.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"every key blocked: weights all 0, output 0"* ]]
+	[[ "$output" == *"out[the] = 0 (every key blocked)"* ]]
+	[[ "$output" != *nan* ]]
+}
+
+@test "attend: --explain summarises a large input instead of flooding the terminal" {
+	tensor rand --shape 400x64 > "$T/x.txt"
+	attend --explain --causal "$T/x.txt" > /dev/null 2> "$T/err.txt"
+	grep -q 'rows not shown' "$T/err.txt"
+	grep -q 'the first 8 of 400 queries' "$T/err.txt"
+	[ "$(wc -l < "$T/err.txt")" -lt 150 ]
+}
+
+@test "attend: keys and values with different row counts fail naming both shapes" {
+	tensor rand --shape 4x8 > "$T/v.txt"
+	run attend --keys "$MEM" --values "$T/v.txt" "$X"
+	assert_fails 1 "attend: tensor #0: keys are 6x8 but values are 4x8: they need the same number of rows"
+}
+
+@test "attend: queries and keys of different widths fail for dot scores, naming both shapes" {
+	run attend --memory "$MEM" "$XQ"
+	assert_fails 1 "attend: queries are 5x6 but keys are 6x8: --score scaled needs the same width"
+}
+
+@test "attend: a later tensor of another width fails" {
+	cat "$X" "$XQ" > "$T/mixed.txt"
+	run attend "$T/mixed.txt"
+	assert_fails 1 "attend: tensor #1: queries 5x6, keys 5x6, values 5x6: widths differ from the first tensor's \(8, 8, 8\)"
+}
+
+@test "attend: a memory stream of two tensors with three query tensors fails" {
+	cat "$X" "$X" "$X" > "$T/three.txt"
+	cat "$MEM" "$MEM" > "$T/mem2.txt"
+	run attend --memory "$T/mem2.txt" "$T/three.txt"
+	assert_fails 1 "mem2.txt: has 2 tensors, the queries have more"
+}
+
+@test "attend: a memory stream with more tensors than the queries fails" {
+	cat "$MEM" "$MEM" > "$T/mem2.txt"
+	run attend --memory "$T/mem2.txt" "$X"
+	assert_fails 1 "mem2.txt: has more tensors than the queries \(1\)"
+}
+
+@test "attend: a mask of the wrong shape fails naming both shapes" {
+	printf '1 1\n1 1\n' > "$T/mask.txt"
+	run attend --mask "$T/mask.txt" "$X"
+	assert_fails 1 "mask.txt: mask is 2x2, the attention is 5x5"
+}
+
+@test "attend: a mask value other than 0 or 1 fails" {
+	printf '1 0.5\n1 1\n' > "$T/mask.txt"
+	run attend --mask "$T/mask.txt" "$X"
+	assert_fails 1 "mask value 0.5 at \[0,1\]"
+}
+
+@test "attend: a 3-D input fails: one sequence per tensor" {
+	tensor rand --shape 2x3x4 > "$T/x3.txt"
+	run attend "$T/x3.txt"
+	assert_fails 1 "attend: .*x3.txt: tensor #0 is 2x3x4: attend takes one sequence"
+}
+
+@test "attend: --rope on an odd width fails" {
+	tensor rand --shape 3x5 > "$T/x.txt"
+	run attend --rope "$T/x.txt"
+	assert_fails 1 "attend: queries are 5 wide and keys 5: --rope turns pairs of components"
+}
+
+@test "attend: usage errors exit 2 with the option named" {
+	run attend --score bogus "$X"
+	assert_fails 2 "attend: --score: 'bogus' is not one of dot, scaled, cosine, general, additive"
+	run attend --temperature 0 "$X"
+	assert_fails 2 "attend: --temperature: 0 is out of range"
+	run attend --keys "$MEM" "$X"
+	assert_fails 2 "attend: --keys and --values go together"
+	run attend --dk 4 "$X"
+	assert_fails 2 "attend: --dk, --dv and --bias set the projections of --project"
+	run attend --hidden 4 "$X"
+	assert_fails 2 "attend: --hidden is the width of --score additive"
+	run attend --dk 0 --project "$X"
+	assert_fails 2 "attend: --dk: 0 is out of range"
+	run attend "$X" "$X"
+	assert_fails 2 "attend: one input at most"
+	run attend --memory - < "$X"
+	assert_fails 2 "attend: standard input can hold the queries or the keys and values, not both"
+	run attend --frobnicate
+	assert_fails 2 "Try 'attend --help'"
+}
+
+@test "attend: loaded weights of the wrong shape or name fail naming the parameter" {
+	run attend --score general --weights "$GOLDEN/attend_general.npz" "$X"
+	assert_fails 1 "attend_general.npz: parameter W has shape 6x8, expected 8x8"
+	run attend --score additive --weights "$GOLDEN/attend_general.npz" "$X"
+	assert_fails 1 "attend_general.npz: missing parameter W1"
+}
+
+@test "attend: a missing input file fails with the system's message" {
+	run attend "$T/nope.txt"
+	assert_fails 1 "attend: .*nope.txt: No such file or directory"
+	run attend --memory "$T/nope.txt" "$X"
+	assert_fails 1 "attend: .*nope.txt: No such file or directory"
+}
