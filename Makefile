@@ -59,3 +59,14 @@ clean:
 
 .PHONY: all test check demo bench install clean
 .SECONDARY: $(LIB_OBJ)
+
+# A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).
+# Leaks are not checked: after an error the harness abandons the reader, as a program that exits does.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build/fuzz/corpus
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -Wl,--wrap=_exit \
+		-o build/fuzz/fuzz_stream tests/fuzz/fuzz_stream.c $(LIB_SRC) $(LDLIBS)
+	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -rss_limit_mb=1024 \
+		-malloc_limit_mb=512 build/fuzz/corpus tests/fuzz/corpus
+.PHONY: fuzz

@@ -20,7 +20,7 @@
  * (labels escaped as in text, ',' and '=' too).
  */
 
-#define MAX_HEADER (1u << 24)
+#define MAX_HEADER (1u << 20) /* NumPy itself refuses more than 10000 bytes unless told to trust the file */
 #define LABEL_EXTRA ",="
 
 static void read_bytes(FILE *f, const char *where, void *buf, size_t n, const char *what)
@@ -143,8 +143,8 @@ static void apply_comment(Tensor *t, const char *comment, const char *where)
 	for (char *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
 		char *value = strchr(tok, '=');
 		bool rows;
-		size_t n, count = 0;
-		char **labels, *lsave = NULL;
+		size_t n;
+		char **labels;
 		if (value == NULL)
 			continue;
 		*value++ = '\0';
@@ -159,15 +159,8 @@ static void apply_comment(Tensor *t, const char *comment, const char *where)
 		if (rows && t->ndim < 2)
 			die("%s: .npy label comment has rows for a 1-D array", where);
 		n = rows ? tensor_rows(t) : tensor_cols(t);
-		labels = xcalloc(n, sizeof(char *));
-		for (char *l = strtok_r(value, ",", &lsave); l; l = strtok_r(NULL, ",", &lsave)) {
-			if (count == n)
-				die("%s: .npy label comment: more than %zu %s labels", where, n, tok);
-			label_unescape(l);
-			labels[count++] = xstrdup(l);
-		}
-		if (count != n)
-			die("%s: .npy label comment: %zu %s labels for %zu", where, count, tok, n);
+		labels = labels_split(value, ",", true, n, where, rows ? ".npy label comment: rows" :
+								      ".npy label comment: cols");
 		if (rows) {
 			labels_free(t->row_labels, n);
 			t->row_labels = labels;
@@ -197,8 +190,7 @@ static char *read_header(FILE *f, const char *where, NpyHeader *h)
 		header_len |= (size_t)len_bytes[2] << 16 | (size_t)len_bytes[3] << 24;
 	if (header_len > MAX_HEADER)
 		die("%s: .npy header of %zu bytes is implausible", where, header_len);
-	header = xmalloc(header_len + 1);
-	read_bytes(f, where, header, header_len, "header");
+	header = xrealloc(read_payload(f, where, header_len), header_len + 1);
 	header[header_len] = '\0';
 	parse_header(header, where, h);
 	if (h->fortran_order)
@@ -206,15 +198,6 @@ static char *read_header(FILE *f, const char *where, NpyHeader *h)
 	if (h->ndim == 0)
 		die("%s: .npy array is a scalar (0-d); tensors have 1 to %d dimensions", where, TENSOR_MAX_DIMS);
 	return header;
-}
-
-static void read_data(FILE *f, const char *where, void *buf, size_t nbytes)
-{
-	if (fread(buf, 1, nbytes, f) != nbytes) {
-		if (ferror(f))
-			die("%s: read error:", where);
-		die("%s: truncated .npy file: the header promises %zu bytes of data", where, nbytes);
-	}
 }
 
 Tensor *npy_read(FILE *f, const char *where)
@@ -237,17 +220,12 @@ Tensor *npy_read(FILE *f, const char *where)
 			die("%s: .npy dimensions overflow", where);
 	if (!size_mul(size, elem, &nbytes))
 		die("%s: .npy dimensions overflow", where);
-	require_bytes_left(f, where, nbytes);
-
-	t = tensor_new(h.ndim, h.shape);
-	apply_comment(t, h.comment, where);
-	free(header);
+	raw = read_payload(f, where, nbytes);
 	if (elem == 4) {
-		read_data(f, where, t->data, nbytes);
+		t = tensor_wrap(h.ndim, h.shape, (float *)raw);
 		floats_from_le(t->data, t->data, size);
 	} else {
-		raw = xmalloc(nbytes);
-		read_data(f, where, raw, nbytes);
+		t = tensor_new(h.ndim, h.shape);
 		for (size_t i = 0; i < size; i++) {
 			uint64_t bits = 0;
 			double d;
@@ -258,6 +236,8 @@ Tensor *npy_read(FILE *f, const char *where)
 		}
 		free(raw);
 	}
+	apply_comment(t, h.comment, where);
+	free(header);
 	return t;
 }
 
@@ -269,9 +249,9 @@ char *npy_read_text(FILE *f, const char *where)
 	if (strcmp(h.descr, "|u1") != 0 || h.ndim != 1)
 		die("%s: not a text entry (a 1-D uint8 array)", where);
 	free(header);
-	require_bytes_left(f, where, h.shape[0]);
-	text = xmalloc(h.shape[0] + 1);
-	read_data(f, where, text, h.shape[0]);
+	if (h.shape[0] == SIZE_MAX)
+		die("%s: text entry too long", where);
+	text = xrealloc(read_payload(f, where, h.shape[0]), h.shape[0] + 1);
 	text[h.shape[0]] = '\0';
 	if (strlen(text) != h.shape[0])
 		die("%s: NUL byte in a text entry", where);

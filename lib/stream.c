@@ -21,6 +21,7 @@ struct StreamReader {
 	size_t line_no;
 	size_t count;        /* tensors read so far */
 	bool allow_nonfinite;
+	bool borrowed;       /* f belongs to the caller: stream_close leaves it open */
 };
 
 /* ---- labels ---------------------------------------------------------------------------- */
@@ -121,6 +122,16 @@ void stream_allow_nonfinite(StreamReader *r)
 	r->allow_nonfinite = true;
 }
 
+StreamReader *stream_from_file(FILE *f, const char *name)
+{
+	StreamReader *r = xcalloc(1, sizeof(*r));
+
+	r->f = f;
+	r->path = xstrdup(name);
+	r->borrowed = true;
+	return r;
+}
+
 size_t stream_count(const StreamReader *r)
 {
 	return r->count;
@@ -135,7 +146,7 @@ void stream_close(StreamReader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->f != stdin)
+	if (r->f != stdin && !r->borrowed)
 		fclose(r->f);
 	free(r->line);
 	free(r->path);
@@ -182,35 +193,41 @@ static char *read_block(StreamReader *r, const char *what)
 	len = get_le(len_bytes, 4);
 	if (len > MAX_META_BYTES)
 		die("%s: binary tensor: %s of %" PRIu64 " bytes is implausible", r->path, what, len);
-	s = xmalloc((size_t)len + 1);
-	read_exact(r, s, (size_t)len, what);
+	s = xrealloc(read_payload(r->f, r->path, (size_t)len), (size_t)len + 1);
 	s[len] = '\0';
 	if (memchr(s, '\0', (size_t)len))
 		die("%s: binary tensor: NUL byte in %s", r->path, what);
 	return s;
 }
 
-/* Split a '\n'-separated block into exactly n labels. */
-static char **split_labels(const char *block, size_t n, const char *where, const char *what)
+char **labels_split(const char *list, const char *seps, bool escaped, size_t n, const char *where,
+		   const char *what)
 {
-	char **labels = xcalloc(n, sizeof(char *));
-	const char *p = block;
+	size_t count = 0;
+	char **labels;
+	const char *p;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == 0 || (end == NULL && i + 1 < n))
-			die("%s: %s: expected %zu labels", where, what, n);
-		labels[i] = memcpy(xmalloc(len + 1), p, len);
-		labels[i][len] = '\0';
-		p = end ? end + 1 : p + len;
+	/* count first: n comes from a shape, and must not size an allocation the list cannot fill */
+	for (p = list + strspn(list, seps); *p; p += strspn(p, seps), count++)
+		p += strcspn(p, seps);
+	if (count != n)
+		die("%s: %s: %zu labels for %zu positions", where, what, count, n);
+	labels = xcalloc(n, sizeof(char *));
+	count = 0;
+	for (p = list + strspn(list, seps); *p; p += strspn(p, seps)) {
+		size_t len = strcspn(p, seps);
+		char *label = memcpy(xmalloc(len + 1), p, len);
+		label[len] = '\0';
+		if (escaped)
+			label_unescape(label);
+		labels[count++] = label;
+		p += len;
 	}
-	if (*p != '\0')
-		die("%s: %s: more than %zu labels", where, what, n);
 	return labels;
 }
 
-void require_bytes_left(FILE *f, const char *where, size_t need)
+/* Die unless the rest of a regular file holds at least need bytes (a header that claims more than follows). */
+static void require_bytes_left(FILE *f, const char *where, size_t need)
 {
 	struct stat st;
 	long pos;
@@ -218,8 +235,35 @@ void require_bytes_left(FILE *f, const char *where, size_t need)
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (pos = ftell(f)) < 0)
 		return;
 	if ((uint64_t)st.st_size < (uint64_t)pos || (uint64_t)st.st_size - (uint64_t)pos < need)
-		die("%s: truncated tensor: header promises %zu bytes of data, only %lld follow", where, need,
+		die("%s: truncated tensor: the header promises %zu bytes of data, only %lld follow", where, need,
 		    (long long)st.st_size - pos);
+}
+
+void *read_payload(FILE *f, const char *where, size_t nbytes)
+{
+	size_t have = 0, cap = 0;
+	char *buf = NULL;
+
+	require_bytes_left(f, where, nbytes);
+	/* grow with the data that actually arrives, so a pipe whose header lies about the
+	   size ends in "truncated", not in an allocation of whatever the header claimed */
+	while (have < nbytes) {
+		size_t want = nbytes - have, got;
+		if (have == cap) {
+			cap = cap ? (cap > nbytes / 2 ? nbytes : 2 * cap) : (nbytes < 65536 ? nbytes : 65536);
+			buf = xrealloc(buf, cap);
+		}
+		want = want < cap - have ? want : cap - have;
+		got = fread(buf + have, 1, want, f);
+		have += got;
+		if (got < want) {
+			if (ferror(f))
+				die("%s: read error:", where);
+			die("%s: truncated tensor: the header promises %zu bytes of data, only %zu follow", where,
+			    nbytes, have);
+		}
+	}
+	return buf ? buf : xmalloc(0);
 }
 
 static Tensor *read_binary(StreamReader *r)
@@ -257,16 +301,14 @@ static Tensor *read_binary(StreamReader *r)
 		rows = read_block(r, "row labels");
 	if (flags & 4)
 		cols = read_block(r, "column labels");
-	require_bytes_left(r->f, r->path, nbytes);
-	t = tensor_new(ndim, shape);
+	t = tensor_wrap(ndim, shape, read_payload(r->f, r->path, nbytes));
 	t->name = name;
 	if (rows && ndim >= 2)
-		t->row_labels = split_labels(rows, tensor_rows(t), r->path, "row labels");
+		t->row_labels = labels_split(rows, "\n", false, tensor_rows(t), r->path, "row labels");
 	if (cols)
-		t->col_labels = split_labels(cols, tensor_cols(t), r->path, "column labels");
+		t->col_labels = labels_split(cols, "\n", false, tensor_cols(t), r->path, "column labels");
 	free(rows);
 	free(cols);
-	read_exact(r, t->data, nbytes, "data");
 	floats_from_le(t->data, t->data, size);
 	return t;
 }
@@ -455,23 +497,13 @@ static size_t parse_size(StreamReader *r, const char *tok)
 	return (size_t)v;
 }
 
-/* Labels of a #rows or #cols line: exactly n tokens. */
-static char **parse_labels(StreamReader *r, char *rest, size_t n, const char *what)
+/* Labels of a #rows or #cols line: exactly n tokens, escaped. */
+static char **parse_labels(StreamReader *r, const char *rest, size_t n, const char *what)
 {
-	char **labels = xcalloc(n, sizeof(char *));
-	size_t count = 0;
+	char where[64];
 
-	for (char *tok = strtok(rest, " \t"); tok; tok = strtok(NULL, " \t")) {
-		if (count == n)
-			die("%s: line %zu: #%s: more than %zu labels", r->path, r->line_no, what, n);
-		label_unescape(tok);
-		if (*tok == '\0')
-			die("%s: line %zu: #%s: empty label", r->path, r->line_no, what);
-		labels[count++] = xstrdup(tok);
-	}
-	if (count != n)
-		die("%s: line %zu: #%s: %zu labels for %zu %s", r->path, r->line_no, what, count, n, what);
-	return labels;
+	snprintf(where, sizeof(where), "line %zu: #%s", r->line_no, what);
+	return labels_split(rest, " \t", true, n, r->path, where);
 }
 
 /* The directive lines after "#tensor": #name, #rows, #cols (other #words are ignored, as documented). */
@@ -505,7 +537,7 @@ static void read_directives(StreamReader *r, Tensor *t)
 /* A tensor that began with "#tensor D1 ...": directives, then the numbers row by row. */
 static Tensor *read_text_tensor(StreamReader *r)
 {
-	size_t shape[TENSOR_MAX_DIMS], size = 1, cols, filled = 0;
+	size_t shape[TENSOR_MAX_DIMS], size = 1, cols, filled = 0, cap = 0;
 	int ndim = 0;
 	char *save = NULL;
 	Tensor *t;
@@ -521,7 +553,7 @@ static Tensor *read_text_tensor(StreamReader *r)
 	}
 	if (ndim == 0)
 		die("%s: line %zu: #tensor needs 1 to %d dimensions", r->path, r->line_no, TENSOR_MAX_DIMS);
-	t = tensor_new(ndim, shape);
+	t = tensor_wrap(ndim, shape, NULL);
 	cols = tensor_cols(t);
 	read_directives(r, t);
 
@@ -534,11 +566,20 @@ static Tensor *read_text_tensor(StreamReader *r)
 		if (r->line[0] == '#')
 			die("%s: line %zu: truncated tensor: %zu of %zu numbers before '%s'", r->path, r->line_no,
 			    filled, t->size, r->line);
-		size_t n = parse_numbers(r, r->line, t->data + filled, cols);
-		if (n != cols)
-			die("%s: line %zu: %zu numbers in a row of %zu", r->path, r->line_no, count_tokens(r->line), cols);
+		if (count_tokens(r->line) != cols)
+			die("%s: line %zu: %zu numbers in a row of %zu", r->path, r->line_no, count_tokens(r->line),
+			    cols);
+		if (filled + cols > cap) {
+			/* grow with the rows that arrive: a "#tensor 100000 100000" line alone allocates nothing */
+			cap = cap ? (cap > t->size / 2 ? t->size : 2 * cap) : (t->size < 4096 ? t->size : 4096);
+			cap = cap < filled + cols ? filled + cols : cap;
+			t->data = xrealloc(t->data, cap * sizeof(float));
+		}
+		parse_numbers(r, r->line, t->data + filled, cols);
 		filled += cols;
 	}
+	if (t->data == NULL)
+		t->data = xmalloc(0);
 	return t;
 }
 

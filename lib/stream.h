@@ -22,6 +22,8 @@ typedef struct StreamReader StreamReader;
 
 /* Open path for reading ("-" = stdin); dies with "path: ..." when it cannot. */
 StreamReader *stream_open(const char *path);
+/* Read from a FILE the caller opened and will close (name is used in messages). */
+StreamReader *stream_from_file(FILE *f, const char *name);
 /*
  * Read the next tensor into *out (caller frees). Returns false at the end of the stream.
  * Bad data dies with "prog: path: line N: what"; a stream that ends before its first tensor
@@ -57,12 +59,15 @@ int format_float(char *buf, float v, int digits);
 void label_escape(FILE *f, const char *label, const char *extra);
 char *label_escape_str(const char *label, const char *extra);
 void label_unescape(char *s);
+/* Split list at any byte of seps into exactly n labels (\xHH undone when escaped); dies "where: what: ..." otherwise. */
+char **labels_split(const char *list, const char *seps, bool escaped, size_t n, const char *where,
+		    const char *what);
 
 /* float32 data as little-endian bytes, the byte order of every binary form we read and write. */
 void write_floats_le(FILE *f, const float *x, size_t n);
 /* In place is allowed (out == bytes): reinterpret n little-endian float32 values. */
 void floats_from_le(float *out, const void *bytes, size_t n);
-/* Die unless the rest of a regular file holds at least need bytes (a header that claims more than follows). */
-void require_bytes_left(FILE *f, const char *where, size_t need);
+/* The next nbytes of f in a new buffer; dies "truncated" when fewer follow (checked before allocating when f is a file). */
+void *read_payload(FILE *f, const char *where, size_t nbytes);
 
 #endif

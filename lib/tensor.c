@@ -7,9 +7,9 @@
 
 #include "err.h"
 
-Tensor *tensor_new(int ndim, const size_t *shape)
+/* The number of floats of a shape; dies when the shape is invalid or its product overflows. */
+static size_t shape_size(int ndim, const size_t *shape)
 {
-	Tensor *t;
 	size_t size = 1;
 
 	if (ndim < 1 || ndim > TENSOR_MAX_DIMS)
@@ -18,12 +18,23 @@ Tensor *tensor_new(int ndim, const size_t *shape)
 		if (!size_mul(size, shape[i], &size))
 			die("tensor shape overflows size_t");
 	xmul(size, sizeof(float), "tensor data");
-	t = xcalloc(1, sizeof(*t));
+	return size;
+}
+
+Tensor *tensor_wrap(int ndim, const size_t *shape, float *data)
+{
+	Tensor *t = xcalloc(1, sizeof(*t));
+
+	t->size = shape_size(ndim, shape);
 	t->ndim = ndim;
 	memcpy(t->shape, shape, (size_t)ndim * sizeof(size_t));
-	t->size = size;
-	t->data = xcalloc(size, sizeof(float));
+	t->data = data;
 	return t;
+}
+
+Tensor *tensor_new(int ndim, const size_t *shape)
+{
+	return tensor_wrap(ndim, shape, xcalloc(shape_size(ndim, shape), sizeof(float)));
 }
 
 Tensor *tensor_new2(size_t rows, size_t cols)

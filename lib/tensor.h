@@ -26,6 +26,8 @@ typedef struct {
 /* A zero-filled tensor; dies when the shape is invalid or its product overflows. */
 Tensor *tensor_new(int ndim, const size_t *shape);
 Tensor *tensor_new2(size_t rows, size_t cols);
+/* A tensor that takes ownership of data (malloc'd, product-of-shape floats; the product already checked). */
+Tensor *tensor_wrap(int ndim, const size_t *shape, float *data);
 void tensor_free(Tensor *t);
 /* A deep copy: data, name and labels. */
 Tensor *tensor_clone(const Tensor *t);

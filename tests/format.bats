@@ -133,7 +133,7 @@ labelled() {
 
 @test "format error: truncated binary through a pipe" {
 	run sh -c 'tensor rand --shape 4x4 -b | head -c 70 | tensor'
-	assert_fails 1 "^tensor: -: truncated binary tensor: data needs 64 bytes, only 46 follow$"
+	assert_fails 1 "^tensor: -: truncated tensor: the header promises 64 bytes of data, only 46 follow$"
 }
 
 @test "format error: bad magic" {
@@ -184,7 +184,7 @@ labelled() {
 	tensor rand --shape 2x2 -b > "$BATS_TEST_TMPDIR/c.bin"
 	printf '\377' | dd of="$BATS_TEST_TMPDIR/c.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
 	run tensor "$BATS_TEST_TMPDIR/c.bin"
-	assert_fails 1 "c.bin: truncated tensor: header promises"
+	assert_fails 1 "c.bin: truncated tensor: the header promises 2040 bytes of data, only 16 follow"
 }
 
 @test "format error: NaN in the data names its position" {
@@ -212,7 +212,7 @@ labelled() {
 
 @test "format error: wrong number of labels" {
 	run sh -c 'printf "#tensor 2 2\n#rows a b c\n1 2\n3 4\n" | tensor'
-	assert_fails 1 "line 2: #rows: more than 2 labels"
+	assert_fails 1 "line 2: #rows: 3 labels for 2 positions"
 }
 
 @test "format: .npz archives load by name, stored and compressed" {
