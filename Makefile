@@ -20,6 +20,8 @@ CMD_SRC  = $(wildcard cmd/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
+# C tests of library kernels (fast against reference), run by a bats file of the same concern
+UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
 all: $(PROGRAMS)
 
@@ -28,20 +30,27 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/libpipeformer.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
-test: all
-	PF_BIN=$(CURDIR)/$(BIN) bats tests
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+
+test: all $(UNITS)
+	PF_BIN=$(CURDIR)/$(BIN) PF_UNIT=$(CURDIR)/$(BUILD)/unit bats tests
 
 check:
 	$(MAKE) BUILD=build/san BIN=build/san/bin \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		LDFLAGS='-fsanitize=address,undefined' all
-	PF_BIN=$(CURDIR)/build/san/bin ASAN_OPTIONS=detect_leaks=1 bats tests
+		LDFLAGS='-fsanitize=address,undefined' all units
+	PF_BIN=$(CURDIR)/build/san/bin PF_UNIT=$(CURDIR)/build/san/unit ASAN_OPTIONS=detect_leaks=1 bats tests
+
+units: $(UNITS)
 
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
@@ -57,7 +66,7 @@ install: all
 clean:
 	rm -rf build bin out
 
-.PHONY: all test check demo bench install clean
+.PHONY: all units test check demo bench install clean
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).

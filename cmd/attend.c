@@ -166,21 +166,6 @@ static void require_matrix(const Tensor *t, const char *path, size_t index)
 }
 
 /* The next tensor of a key or value stream; a stream of one tensor serves every query tensor. */
-static Tensor *next_memory(StreamReader *r, Tensor *previous, size_t query_index)
-{
-	Tensor *t;
-
-	if (stream_read(r, &t)) {
-		require_matrix(t, stream_path(r), stream_count(r) - 1);
-		tensor_free(previous);
-		return t;
-	}
-	if (stream_count(r) == 1)
-		return previous;
-	die("%s: has %zu tensors, the queries have more (tensor #%zu has no keys); give one tensor for all, "
-	    "or one per query tensor", stream_path(r), stream_count(r), query_index);
-}
-
 /* x[T,in] through a Linear into a new [T,out] buffer, or x itself without --project. */
 static float *maybe_project(const Tensor *x, const float *w, const float *b, size_t out)
 {
@@ -460,8 +445,14 @@ int main(int argc, char **argv)
 		char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR];
 		require_matrix(x, input, index);
 		if (key_reader) {
-			keys = next_memory(key_reader, keys, index);
-			values = value_reader ? next_memory(value_reader, values, index) : keys;
+			keys = stream_read_paired(key_reader, keys, index);
+			require_matrix(keys, keys_path, stream_count(key_reader) - 1);
+			if (value_reader) {
+				values = stream_read_paired(value_reader, values, index);
+				require_matrix(values, values_path, stream_count(value_reader) - 1);
+			} else {
+				values = keys;
+			}
 		}
 		const Tensor *k = keys ? keys : x, *v = values ? values : x;
 		if (index == 0) {
@@ -477,10 +468,10 @@ int main(int argc, char **argv)
 		attend(x, k, v, index, attn, scores_out);
 		tensor_free(x);
 	}
-	if (key_reader && stream_read(key_reader, &x))
-		die("%s: has more tensors than the queries (%zu)", keys_path, stream_count(in));
-	if (value_reader && stream_read(value_reader, &x))
-		die("%s: has more tensors than the queries (%zu)", values_path, stream_count(in));
+	if (key_reader)
+		stream_end_paired(key_reader, stream_count(in));
+	if (value_reader)
+		stream_end_paired(value_reader, stream_count(in));
 	if (attn)
 		writer_close(attn);
 	if (scores_out)

@@ -100,20 +100,6 @@ static double rope_base = 10000.0;
 static size_t rope_offset;
 
 /* The next tensor of a side stream (keys, values): one per query tensor, or a single one for all. */
-static Tensor *next_side(StreamReader *r, Tensor *prev)
-{
-	Tensor *t;
-
-	if (stream_read(r, &t)) {
-		tensor_free(prev);
-		return t;
-	}
-	if (stream_count(r) == 1)
-		return prev;
-	die("%s: holds %zu tensors, the input more; give one per query tensor, or one for all", stream_path(r),
-	    stream_count(r));
-}
-
 /* rows x width with width = want (a 1-D tensor is one row); otherwise die naming both */
 static void require_width(const Tensor *t, size_t want, const char *where, const char *what)
 {
@@ -299,13 +285,17 @@ int main(int argc, char **argv)
 			w.rope_offset = rope_offset;
 		}
 		if (keys)
-			k = next_side(keys, k);
+			k = stream_read_paired(keys, k, stream_count(in) - 1);
 		if (values)
-			v = next_side(values, v);
+			v = stream_read_paired(values, v, stream_count(in) - 1);
 		attend_one(x, keys ? k : x, values ? v : keys ? k : x, &w, attn_out, input,
 			   keys ? keys_path : input, values ? values_path : keys ? keys_path : input);
 		tensor_free(x);
 	}
+	if (keys)
+		stream_end_paired(keys, stream_count(in));
+	if (values)
+		stream_end_paired(values, stream_count(in));
 	if (attn_out)
 		writer_close(attn_out);
 	tensor_free(k);

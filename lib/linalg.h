@@ -12,6 +12,8 @@ void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K
 void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
 /* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL) */
 void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
+/* The same, one dot product at a time in double: the reference linear() is tested against. */
+void linear_naive(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
 /* x[N,M]: each row replaced by softmax(row), computed in double with the row maximum subtracted */
 void softmax_rows(float *x, size_t N, size_t M);
 

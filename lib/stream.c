@@ -674,6 +674,29 @@ bool stream_read(StreamReader *r, Tensor **out)
 	return true;
 }
 
+Tensor *stream_read_paired(StreamReader *side, Tensor *previous, size_t input_index)
+{
+	Tensor *t;
+
+	if (stream_read(side, &t)) {
+		tensor_free(previous);
+		return t;
+	}
+	if (stream_count(side) == 1)
+		return previous;
+	die("%s: holds %zu tensors, the input more (tensor #%zu has none); give one tensor for all, or one per "
+	    "input tensor", side->path, side->count, input_index);
+}
+
+void stream_end_paired(StreamReader *side, size_t n_inputs)
+{
+	Tensor *t;
+
+	if (stream_read(side, &t))
+		die("%s: holds more tensors than the input (%zu); give one tensor for all, or one per input tensor",
+		    side->path, n_inputs);
+}
+
 Tensor *stream_read_single(const char *path)
 {
 	StreamReader *r = stream_open(path);

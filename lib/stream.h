@@ -36,6 +36,15 @@ void stream_allow_nonfinite(StreamReader *r);
 size_t stream_count(const StreamReader *r);
 const char *stream_path(const StreamReader *r);
 void stream_close(StreamReader *r);
+/*
+ * Side inputs (--memory, --keys, --values): tensor i of the side stream goes with tensor i of the
+ * input, and a side stream of a single tensor serves every input tensor. Returns the side tensor
+ * for input tensor input_index (previous, the one returned last time, is freed when replaced);
+ * dies naming the side stream when it runs out first.
+ */
+Tensor *stream_read_paired(StreamReader *side, Tensor *previous, size_t input_index);
+/* After the last of n_inputs input tensors: die when the side stream holds more than they do. */
+void stream_end_paired(StreamReader *side, size_t n_inputs);
 /* Read a whole file holding exactly one tensor (for --mask FILE and the like). */
 Tensor *stream_read_single(const char *path);
 

@@ -266,13 +266,13 @@ reverse_rows() {
 	cat "$X" "$X" "$X" > "$T/three.txt"
 	cat "$MEM" "$MEM" > "$T/mem2.txt"
 	run attend --memory "$T/mem2.txt" "$T/three.txt"
-	assert_fails 1 "mem2.txt: has 2 tensors, the queries have more"
+	assert_fails 1 "mem2.txt: holds 2 tensors, the input more \(tensor #2 has none\)"
 }
 
 @test "attend: a memory stream with more tensors than the queries fails" {
 	cat "$MEM" "$MEM" > "$T/mem2.txt"
 	run attend --memory "$T/mem2.txt" "$X"
-	assert_fails 1 "mem2.txt: has more tensors than the queries \(1\)"
+	assert_fails 1 "mem2.txt: holds more tensors than the input \(1\)"
 }
 
 @test "attend: a mask of the wrong shape fails naming both shapes" {

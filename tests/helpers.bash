@@ -1,6 +1,7 @@
 # Shared by every tests/*.bats: the programs under test come first on PATH.
 # PF_BIN is set by `make test` (bin/) and `make check` (the sanitizer build).
 PF_BIN=${PF_BIN:-$BATS_TEST_DIRNAME/../bin}
+PF_UNIT=${PF_UNIT:-$BATS_TEST_DIRNAME/../build/unit}  # C tests of lib/ kernels
 PATH="$PF_BIN:$PATH"
 GOLDEN="$BATS_TEST_DIRNAME/golden"
 SAMPLES="$BATS_TEST_DIRNAME/../samples"

@@ -314,6 +314,12 @@ golden() {
 		{ run mha --heads 4 --seed 1 --memory "$BATS_TEST_TMPDIR/k.txt"; assert_fails 1 "k.txt: holds 2 tensors, the input more"; }
 }
 
+@test "mha: a memory stream longer than the input is an error" {
+	cat "$GOLDEN/mha-cross-k.txt" "$GOLDEN/mha-cross-k.txt" >"$BATS_TEST_TMPDIR/k.txt"
+	run mha --heads 4 --seed 1 --memory "$BATS_TEST_TMPDIR/k.txt" "$GOLDEN/mha-cross-q.txt"
+	assert_fails 1 "k.txt: holds more tensors than the input \(1\)"
+}
+
 @test "mha: --rope with an odd head width is an error naming it" {
 	run mha --heads 8 --rope --seed 1 "$GOLDEN/mha-self-q.txt"
 	assert_fails 2 "mha: --rope turns pairs of columns in each head: E / H = 8 / 8 = 1 is odd"

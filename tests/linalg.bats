@@ -1,0 +1,10 @@
+#!/usr/bin/env bats
+# lib/linalg's fast kernels against their plain references (tests/unit/linalg_test.c).
+load helpers
+
+@test "linalg: linear and matmul equal their plain references on every remainder of the blocking" {
+	run "$PF_UNIT/linalg_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 7 ]
+}

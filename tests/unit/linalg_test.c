@@ -1,0 +1,60 @@
+/*
+ * The fast kernels of lib/linalg against their plain references, on shapes that exercise
+ * every remainder (rows not a multiple of 4, K not a multiple of 8). Prints the largest
+ * difference of each pair; exits 1 when one exceeds its tolerance. Run by tests/linalg.bats.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "err.h"
+#include "linalg.h"
+#include "rng.h"
+
+static double max_diff(const float *a, const float *b, size_t n)
+{
+	double worst = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		worst = fmax(worst, fabs((double)a[i] - b[i]));
+	return worst;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t shapes[][3] = { { 1, 1, 1 }, { 3, 7, 5 }, { 4, 8, 4 }, { 5, 17, 3 }, { 9, 64, 33 },
+					    { 13, 129, 7 }, { 128, 512, 64 } };
+	int failed = 0;
+	Rng rng;
+
+	(void)argc;
+	set_progname(argv[0]);
+	rng_seed(&rng, 42);
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		size_t N = shapes[i][0], K = shapes[i][1], M = shapes[i][2];
+		float *x = xcalloc(N * K, sizeof(float)), *w = xcalloc(M * K, sizeof(float));
+		float *b = xcalloc(M, sizeof(float)), *fast = xcalloc(N * M, sizeof(float));
+		float *ref = xcalloc(N * M, sizeof(float));
+		double tol = 1e-6 * sqrt((double)K) * 4; /* float rounding grows with the length of a sum */
+		double d_linear, d_nobias, d_matmul;
+
+		fill_normal(&rng, x, N * K, 1.0);
+		fill_normal(&rng, w, M * K, 1.0);
+		fill_normal(&rng, b, M, 1.0);
+		linear(fast, x, w, b, N, K, M);
+		linear_naive(ref, x, w, b, N, K, M);
+		d_linear = max_diff(fast, ref, N * M);
+		linear(fast, x, w, NULL, N, K, M);
+		linear_naive(ref, x, w, NULL, N, K, M);
+		d_nobias = max_diff(fast, ref, N * M);
+		/* matmul: x[N,K] times w read as [K,M] when M*K floats are there */
+		matmul(fast, x, w, N, K, M);
+		matmul_naive(ref, x, w, N, K, M);
+		d_matmul = max_diff(fast, ref, N * M);
+		printf("N=%zu K=%zu M=%zu  linear %.3g  linear(no bias) %.3g  matmul %.3g  (tolerance %.3g)\n", N, K,
+		       M, d_linear, d_nobias, d_matmul, tol);
+		failed |= d_linear > tol || d_nobias > tol || d_matmul > tol;
+		free(x), free(w), free(b), free(fast), free(ref);
+	}
+	return failed;
+}
