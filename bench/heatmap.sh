@@ -1,6 +1,8 @@
 #!/bin/sh
 # heatmap at the size where attention pictures usually give up: 512 tokens, one head and eight heads.
 set -eu
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tensor rand --shape 512x512 --dist uniform -b > "$tmp/one.bin"
@@ -19,7 +21,7 @@ best() {
 }
 
 printf 'heatmap 512x512        %6.3f s  ' "$(best heatmap -o "$tmp/one.png" "$tmp/one.bin")"
-python3 tests/pngread.py "$tmp/one.png" size 2>/dev/null | awk '{ printf "(%s x %s pixels)\n", $1, $2 }' || echo
+"$PY" tests/pngread.py "$tmp/one.png" size 2>/dev/null | awk '{ printf "(%s x %s pixels)\n", $1, $2 }' || echo
 printf 'heatmap 8x512x512      %6.3f s  ' "$(best heatmap -o "$tmp/eight.png" "$tmp/eight.bin")"
-python3 tests/pngread.py "$tmp/eight.png" size 2>/dev/null | awk '{ printf "(%s x %s pixels)\n", $1, $2 }' || echo
+"$PY" tests/pngread.py "$tmp/eight.png" size 2>/dev/null | awk '{ printf "(%s x %s pixels)\n", $1, $2 }' || echo
 printf 'heatmap --ansi 512x512 %6.3f s\n' "$(best sh -c 'heatmap --ansi "$1" > /dev/null' sh "$tmp/one.bin")"

@@ -26,8 +26,8 @@ static const char usage_text[] =
 	"      --ansi         draw in the terminal with 24-bit colours instead\n"
 	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm when a value is\n"
 	"                     negative, else viridis)\n"
-	"      --vmin X       the value of the first colour (default: the smallest value, or -max|x|\n"
-	"                     for signed data, so that 0 is the middle of the scale)\n"
+	"      --vmin X       the value of the first colour (default: the smallest value; 0 for\n"
+	"                     weights in [0,1]; -max|x| for signed data, 0 in the middle)\n"
 	"      --vmax Y       the value of the last colour (default: the largest value, or max|x|)\n"
 	"      --title TEXT   a title above the heatmaps (default: the tensor's name)\n"
 	"      --cell N       pixels per cell (default: 1 to 32, keeping the grid near 2048 pixels)\n"
@@ -127,17 +127,16 @@ static void draw(const Tensor *t, const char *where, size_t k)
 	Colormap map;
 
 	heatmap_range(panels, count, &lo, &hi);
-	style.vmin = vmin_set ? vmin : lo;
-	style.vmax = vmax_set ? vmax : hi;
-	if (!vmin_set && !vmax_set && lo < 0) /* signed data: 0 in the middle of the scale */
-		style.vmax = fmax(-lo, hi), style.vmin = -style.vmax;
-	if (!vmin_set && !vmax_set && lo == hi) /* a constant: the first colour, as matplotlib */
-		style.vmax = style.vmin + 1;
+	if (vmin_set || vmax_set) {
+		style.vmin = vmin_set ? vmin : lo;
+		style.vmax = vmax_set ? vmax : hi;
+	} else {
+		heatmap_default_scale(lo, hi, &style.vmin, &style.vmax);
+	}
 	if (style.vmin >= style.vmax)
 		die("%s: the scale is empty: --vmin %g is not below --vmax %g (the values are %g to %g)", where,
 		    style.vmin, style.vmax, lo, hi);
-	if (!colormap_init(&map, cmap_name ? cmap_name : lo < 0 ? "coolwarm" : "viridis"))
-		die("--cmap: unknown"); /* checked when parsed */
+	colormap_init(&map, cmap_name ? cmap_name : lo < 0 ? "coolwarm" : "viridis"); /* a known name: checked when parsed */
 	style.map = &map;
 	style.cell = cell ? cell : heatmap_default_cell(panels, count, grid_cols);
 	style.annotate = annotate;

@@ -356,7 +356,6 @@ bool colormap_init(Colormap *map, const char *name)
 			return false;
 		}
 	}
-	map->name = name;
 	return true;
 }
 

@@ -13,8 +13,7 @@ typedef struct {
 #define COLORMAP_N 256
 
 typedef struct {
-	const char *name;
-	Rgb lut[COLORMAP_N];
+	Rgb lut[COLORMAP_N]; /* entry 0 for the scale's minimum, entry 255 for its maximum */
 } Colormap;
 
 /* The names colormap_init accepts, for usage and error messages. */

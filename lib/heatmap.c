@@ -101,6 +101,16 @@ void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi)
 		}
 }
 
+void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax)
+{
+	*vmin = lo >= 0 && hi <= 1 ? 0 : lo;
+	*vmax = hi;
+	if (lo < 0)
+		*vmax = fmax(-lo, hi), *vmin = -*vmax;
+	if (lo == hi)
+		*vmax = lo + 1;
+}
+
 static size_t grid_rows(size_t count, size_t grid_cols)
 {
 	return (count + grid_cols - 1) / grid_cols;
@@ -186,7 +196,7 @@ static void draw_panel(Image *im, const Panel *p, const Layout *lo, const Heatma
 				long w = (long)text_width(n, 1);
 				if (w + 2 <= cell)
 					image_text(im, cx + (long)c * cell + (cell - w) / 2,
-						   cy + (long)r * cell + (cell - 7) / 2, buf, n, ink_on(color), 1);
+						   cy + (long)r * cell + (cell - FONT_CAP_HEIGHT) / 2, buf, n, ink_on(color), 1);
 			}
 		}
 	}
@@ -194,7 +204,7 @@ static void draw_panel(Image *im, const Panel *p, const Layout *lo, const Heatma
 		const char *s = label_at(p->row_labels, p->row0, r, buf, sizeof(buf));
 		size_t g = text_glyphs(s);
 		long w = (long)text_width(g < HEATMAP_LABEL_GLYPHS ? g : HEATMAP_LABEL_GLYPHS, 1);
-		image_text(im, cx - GAP - w, cy + (long)r * cell + (cell - 7) / 2, s, HEATMAP_LABEL_GLYPHS, black, 1);
+		image_text(im, cx - GAP - w, cy + (long)r * cell + (cell - FONT_CAP_HEIGHT) / 2, s, HEATMAP_LABEL_GLYPHS, black, 1);
 	}
 	for (size_t c = 0; c < p->cols; c += every) {
 		const char *s = label_at(p->col_labels, p->col0, c, buf, sizeof(buf));
@@ -203,7 +213,7 @@ static void draw_panel(Image *im, const Panel *p, const Layout *lo, const Heatma
 				      HEATMAP_LABEL_GLYPHS, black);
 		} else {
 			long w = (long)text_width(text_glyphs(s), 1);
-			image_text(im, cx + (long)c * cell + (cell - w) / 2, cy - GAP - 7, s, HEATMAP_LABEL_GLYPHS,
+			image_text(im, cx + (long)c * cell + (cell - w) / 2, cy - GAP - FONT_CAP_HEIGHT, s, HEATMAP_LABEL_GLYPHS,
 				   black, 1);
 		}
 	}
@@ -223,11 +233,11 @@ Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const 
 	lo.label_w = text_width(longest_label(p->row_labels, p->row0, p->rows), 1) + GAP;
 	lo.title_h = p->title[0] ? FONT_LINE + 2 : 0;
 	lo.cols_up = text_width(col_glyphs, 1) + FONT_ADVANCE > cell; /* a glyph's width between labels */
-	lo.col_h = (lo.cols_up ? text_width(col_glyphs, 1) : 7) + GAP + 1;
+	lo.col_h = (lo.cols_up ? text_width(col_glyphs, 1) : FONT_CAP_HEIGHT) + GAP + 1;
 	lo.box_w = lo.label_w + xmul(p->cols, cell, "image width");
 	lo.box_h = lo.title_h + lo.col_h + xmul(p->rows, cell, "image height");
-	grid_w = grid_cols * lo.box_w + (grid_cols - 1) * PAD;
-	grid_h = gr * lo.box_h + (gr - 1) * PAD;
+	grid_w = xmul(grid_cols, lo.box_w + PAD, "image width") - PAD;
+	grid_h = xmul(gr, lo.box_h + PAD, "image height") - PAD;
 
 	/* the colour bar: as tall as one panel's cells (at least BAR_MIN_HEIGHT), its values on its right */
 	snprintf(vmin_s, sizeof(vmin_s), "%.4g", st->vmin);
@@ -257,7 +267,7 @@ Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const 
 		image_fill(im, (long)bar_x, (long)(bar_y + j), BAR_WIDTH, 1,
 			   st->map->lut[(bar_h - 1 - j) * (COLORMAP_N - 1) / (bar_h - 1)]);
 	image_text(im, (long)(bar_x + BAR_WIDTH + GAP), (long)bar_y, vmax_s, SIZE_MAX, black, 1);
-	image_text(im, (long)(bar_x + BAR_WIDTH + GAP), (long)(bar_y + bar_h - 7), vmin_s, SIZE_MAX, black, 1);
+	image_text(im, (long)(bar_x + BAR_WIDTH + GAP), (long)(bar_y + bar_h - FONT_CAP_HEIGHT), vmin_s, SIZE_MAX, black, 1);
 	return im;
 }
 
@@ -280,7 +290,7 @@ static size_t escaped_len(const char *s)
 
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *st)
 {
-	size_t w = st->annotate ? 6 : 2; /* characters per cell */
+	size_t w = st->annotate ? 7 : 2; /* characters per cell */
 	char buf[32], text[32];
 
 	if (st->title && st->title[0])
@@ -314,10 +324,12 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 			fprintf(f, "%*s ", (int)label_w, e);
 			free(e);
 			for (size_t c = 0; c < p->cols; c++) {
-				if (st->annotate)
-					snprintf(text, sizeof(text), "%6.2f", row[c]);
-				else
+				/* with --annotate a space and six characters: 2 decimals, else none, else a power of ten */
+				if (!st->annotate)
 					snprintf(text, sizeof(text), "  ");
+				else if (snprintf(text, sizeof(text), " %6.2f", row[c]) > 7 &&
+					 snprintf(text, sizeof(text), " %6.0f", row[c]) > 7)
+					snprintf(text, sizeof(text), " %6.0e", row[c]);
 				ansi_cells(f, colormap_color(st->map, row[c], st->vmin, st->vmax), text);
 			}
 			fputs("\033[0m\n", f);

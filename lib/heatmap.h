@@ -39,6 +39,14 @@ Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where
 /* Smallest and largest value shown. */
 void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
 
+/*
+ * The scale for values lo..hi when the user gives none: [lo, hi]; [0, hi] for weights (all in
+ * [0, 1]), so that a colour says which fraction of the strongest weight a cell holds; [-m, m]
+ * with m = max(-lo, hi) when a value is negative, so that 0 is the middle colour of a diverging
+ * map; [lo, lo + 1] for a constant, which then takes the first colour (as matplotlib).
+ */
+void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax);
+
 /* Pixels per cell that keep the grid near 2048 pixels on its longer side: 1 to 32. */
 size_t heatmap_default_cell(const Panel *panels, size_t count, size_t grid_cols);
 
@@ -63,7 +71,7 @@ typedef struct {
  */
 Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *style);
 
-/* The same in a terminal: 24-bit colour blocks two columns wide (six with values), labels, a colour bar. */
+/* The same in a terminal: 24-bit colour blocks two columns wide (seven with values), labels, a colour bar. */
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *style);
 
 #endif

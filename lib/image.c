@@ -179,10 +179,7 @@ size_t text_width(size_t n, int scale)
 	return n == 0 ? 0 : (n * FONT_ADVANCE - (FONT_ADVANCE - FONT_WIDTH)) * (size_t)scale;
 }
 
-/*
- * Call draw(ch, k) for glyph k of s once escaped, up to max_glyphs glyphs. The glyphs of a
- * byte that needs escaping are '\\', 'x' and two hexadecimal digits.
- */
+/* Where and how text is drawn: from (x, y), rightward, or upward when turned. */
 typedef struct {
 	Image *im;
 	long x, y;
@@ -208,6 +205,7 @@ static void draw_glyph(const Pen *pen, char ch, size_t k)
 		}
 }
 
+/* Glyph k of s once escaped goes k advances along; a byte that needs escaping is the 4 glyphs \xHH. */
 static void draw_text(const Pen *pen, const char *s, size_t max_glyphs)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -28,6 +28,7 @@ void image_fill(Image *im, long x, long y, long w, long h, Rgb c);
  */
 #define FONT_WIDTH 5
 #define FONT_HEIGHT 8
+#define FONT_CAP_HEIGHT 7 /* capitals and digits: what to centre on a line */
 #define FONT_ADVANCE 6
 #define FONT_LINE 10
 

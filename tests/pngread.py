@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Read an 8-bit RGB PNG with the standard library only (zlib, struct), for tests/heatmap.bats.
 
-usage: pngread.py FILE size                       -> "W H" (read from the header alone)
+usage: pngread.py FILE check                      -> "ok W H" once every chunk's CRC and every row are sound
+       pngread.py FILE size                       -> "W H" (read from the header alone)
        pngread.py FILE pixel X Y                  -> "R G B"
        pngread.py FILE find R G B [X0 Y0 X1 Y1]   -> "X Y" of the first such pixel (rows top to bottom,
                                                      left to right) in [X0,X1) x [Y0,Y1), or "none"
@@ -95,6 +96,8 @@ def main(argv):
 
     if cmd == "size":
         print(width, height)
+    elif cmd == "check":
+        print("ok", width, height)
     elif cmd == "pixel":
         print(*px(args[0], args[1]))
     elif cmd in ("find", "count"):

@@ -1,8 +1,8 @@
 # heatmap: pictures of what the earlier steps wrote into out/, and of a signed table.
 set -eu
-# Attention weights (--attn files) and positional-encoding tables, when earlier steps made them:
-# one image per file, or one per tensor for a stream of several.
-for f in out/*.attn.txt out/posenc-table*.txt; do
+# Attention weights (attend's, any --attn file) and positional-encoding tables, when earlier steps
+# made them (step 40 draws mha's heads itself): one image per file, or one per tensor of a stream.
+for f in out/*.attn.txt out/attend-weights.txt out/posenc-table*.txt; do
 	[ -e "$f" ] || continue
 	n=$(tensor info "$f" | grep -c ' #[0-9]*: ')
 	if [ "$n" -gt 1 ]; then
