@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mask.h"
 #include "opts.h"
+#include "seq2seq.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -19,6 +20,10 @@ static const char usage_text[] =
 	"              [--no-cache] [--attn FILE [--attn-layer L] [--attn-head H]] [--scores FILE]\n"
 	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--scale] [--base X]\n"
 	"              [--layout interleaved|concat] [--bos] [--eos] [--chars] [model options] [FILE]\n"
+	"       decode --arch rnn|gru|lstm --memory FILE [--hidden H] [--score additive|general|dot]\n"
+	"              [--attn-hidden Hd] [--init last|zeros] [--attn FILE] [--explain[=N]] [--prefix P]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [FILE]\n"
 	"\n"
 	"The decoder of \"Attention Is All You Need\", teacher-forced: on each T x E tensor of target\n"
 	"embeddings in FILE (default: standard input) and the S x E encoder output of --memory, N layers of\n"
@@ -32,7 +37,12 @@ static const char usage_text[] =
 	"names of nn.Transformer), src_embed.weight, tgt_embed.weight, generator.weight and .bias, and may\n"
 	"hold its settings and vocabularies (docs/transformer.md); an option that contradicts them is an error.\n"
 	"\n"
+	"With --arch rnn, gru or lstm: the attention decoder of the RNN seq2seq (docs/rnn-seq2seq.md), teacher-\n"
+	"forced: at step t, e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j,\n"
+	"s_t = cell([y_{t-1}; c_t], s_{t-1}), and the output o_t = tanh(W_out [s_t; c_t] + b_out) (T x H).\n"
+	"\n"
 	TRANSFORMER_USAGE
+	RNN_DECODE_USAGE
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
@@ -92,6 +102,7 @@ static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	TRANSFORMER_LONG_OPTIONS,
+	RNN_DECODE_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
 	{ "attn", required_argument, NULL, OPT_ATTN },
@@ -129,6 +140,10 @@ static long attn_layer = -1, attn_head = -1;
 static double length_alpha;
 static const char *scores_path, *src_vocab_path, *tgt_vocab_path;
 static const char *generate_only; /* the first generation option seen, for the error without --generate */
+/* --arch rnn|gru|lstm (lib/seq2seq), and an option given that belongs to the other kind of decoder */
+static bool recurrent;
+static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
+static const char *transformer_only, *rnn_only;
 
 /* The next memory tensor: one per target tensor, or a single one for all. */
 static Tensor *next_memory(StreamReader *r, Tensor *prev)
@@ -342,16 +357,28 @@ int main(int argc, char **argv)
 	const char *input = "-";
 	StreamReader *in, *mem_in;
 	StreamWriter *attn_out = NULL, *self_out = NULL, *scores_out = NULL;
-	int c;
+	int c, index = 0;
 
 	set_progname(argv[0]);
 	common_init(&common);
 	mask_init(&masks);
 	transformer_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text) || transformer_option(&cfg, &settings, c, optarg) ||
-		    mask_option(&masks, c, optarg))
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
+		if (common_option(&common, c, optarg, usage_text))
 			continue;
+		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
+			config_set(&settings, "arch", optarg, "--arch");
+			continue;
+		}
+		if (rnn_decode_option(&rnn, &settings, c, optarg)) {
+			rnn_only = long_options[index].name;
+			continue;
+		}
+		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
+			if (c != OPT_ARCH)
+				transformer_only = long_options[index].name;
+			continue;
+		}
 		switch (c) {
 		case OPT_MEMORY:
 			memory_path = optarg;
@@ -360,6 +387,7 @@ int main(int argc, char **argv)
 			attn_path = optarg;
 			break;
 		case OPT_SELF_ATTN:
+			transformer_only = "self-attn";
 			self_attn_path = optarg;
 			break;
 		case OPT_PREFIX:
@@ -441,6 +469,15 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	/* decode --generate with an archive that says arch rnn, gru or lstm: the recurrent model */
+	if (generating && !config_get(&settings, "arch") && common.params.weights &&
+	    rnn_model_archive(common.params.weights, &rnn.kind))
+		recurrent = true;
+	if (recurrent && transformer_only)
+		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,
+			    rnn_kind_name(rnn.kind));
+	if (!recurrent && rnn_only)
+		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
 	if (generating) {
 		if (memory_path || self_attn_path || common.params.save_weights || *common.params.prefix)
 			usage_error("--generate encodes its own source: no --memory, --self-attn, --save-weights or --prefix");
@@ -450,7 +487,18 @@ int main(int argc, char **argv)
 			attn_out = writer_open(attn_path, &common.out);
 		if (scores_path)
 			scores_out = writer_open(scores_path, &common.out);
-		generate_transformer(input, attn_out, scores_out);
+		if (recurrent) {
+			RnnModel *m;
+			if (!common.params.weights)
+				usage_error("--generate needs --weights MODEL.npz (the whole model)");
+			if (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain)
+				usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
+			m = rnn_model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
+			rnn_generate_stream(input, stdout, attn_out, scores_out, m, beam, max_len, length_alpha);
+			rnn_model_free(m);
+		} else {
+			generate_transformer(input, attn_out, scores_out);
+		}
 	} else {
 		if (generate_only)
 			usage_error("%s needs --generate", generate_only);
@@ -462,7 +510,10 @@ int main(int argc, char **argv)
 			attn_out = writer_open(attn_path, &common.out);
 		if (self_attn_path)
 			self_out = writer_open(self_attn_path, &common.out);
-		decode_transformer(in, mem_in, attn_out, self_out);
+		if (recurrent)
+			rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
+		else
+			decode_transformer(in, mem_in, attn_out, self_out);
 		stream_close(in);
 		stream_close(mem_in);
 	}

@@ -312,6 +312,8 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 static const char *const config_keys[] = {
 	"arch", "d_model", "heads", "encoder_layers", "decoder_layers", "d_ff", "activation", "norm_first",
 	"final_norm", "eps", "scale", "posenc", "posenc_base", "posenc_layout", "bos", "eos", "chars", "tie",
+	/* the recurrent seq2seq's (lib/seq2seq, docs/rnn-seq2seq.md) */
+	"hidden", "bidirectional", "decoder_hidden", "score", "attn_hidden", "init",
 };
 
 /* Two values agree when they are the same text or the same number ("1e-5" and "1e-05"). */
@@ -388,8 +390,7 @@ void config_free(ModelConfig *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Where a setting came from, for an error about its value. */
-static const char *config_where(const ModelConfig *c, const char *key)
+const char *config_where(const ModelConfig *c, const char *key)
 {
 	for (size_t i = 0; i < c->count; i++)
 		if (strcmp(c->keys[i], key) == 0)
@@ -397,7 +398,7 @@ static const char *config_where(const ModelConfig *c, const char *key)
 	return "";
 }
 
-static size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max)
+size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max)
 {
 	const char *v = config_get(c, key);
 	char *end;
@@ -425,7 +426,7 @@ static double config_double(const ModelConfig *c, const char *key, double def, d
 	return x;
 }
 
-static bool config_bool(const ModelConfig *c, const char *key, bool def)
+bool config_bool(const ModelConfig *c, const char *key, bool def)
 {
 	return config_size(c, key, def, 0, 1) == 1;
 }
@@ -463,8 +464,7 @@ static Vocab *vocab_from_text(const char *text, const char *where)
 	return v;
 }
 
-/* The vocabulary in the archive's entry name, or in the file path; exactly one of them. */
-static Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
+Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
 {
 	char *text = npz_read_text(z, name), where[512];
 	Vocab *v;
@@ -481,13 +481,28 @@ static Vocab *model_vocab(Npz *z, const char *name, const char *path, const char
 	return v;
 }
 
-static size_t special_id(const Vocab *v, const char *token, const char *where)
+size_t special_id(const Vocab *v, const char *token, const char *where)
 {
 	size_t id;
 
 	if (!vocab_find(v, token, &id))
 		die("%s: the target vocabulary has no %s, which generation needs", where, token);
 	return id;
+}
+
+void model_check_entries(Npz *z, const Params *p)
+{
+	/* every other entry must be ours: a stray one means the settings describe another model */
+	for (size_t k = 0; k < npz_count(z); k++) {
+		const char *name = npz_name(z, k);
+		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
+			     strcmp(name, "tgt_vocab") == 0;
+		for (size_t i = 0; i < p->count && !known; i++)
+			known = strcmp(p->items[i].name, name) == 0;
+		if (!known)
+			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape%s)",
+			    npz_path(z), name, strcmp(name, "generator.weight") == 0 ? ", and --tie" : "");
+	}
 }
 
 TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
@@ -565,17 +580,7 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 	params_load(&m->params, path, "", 1);
 	if (m->tie)
 		m->generator_weight = m->tgt_embed;
-	/* every other entry must be ours: a stray one means the settings describe another model */
-	for (size_t k = 0; k < npz_count(z); k++) {
-		const char *name = npz_name(z, k);
-		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
-			     strcmp(name, "tgt_vocab") == 0;
-		for (size_t i = 0; i < m->params.count && !known; i++)
-			known = strcmp(m->params.items[i].name, name) == 0;
-		if (!known)
-			die("%s: unused parameter %s: not a parameter of this model (check the settings that set its shape%s)",
-			    path, name, strcmp(name, "generator.weight") == 0 ? ", and --tie" : "");
-	}
+	model_check_entries(z, &m->params);
 	npz_close(z);
 	return m;
 }
@@ -846,7 +851,7 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 	switch (c) {
 	case OPT_ARCH:
 		if (strcmp(arg, "transformer") != 0)
-			usage_error("--arch: '%s' is not an architecture (transformer)", arg);
+			usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", arg);
 		given(settings, "arch", arg, "--arch");
 		return 1;
 	case OPT_LAYERS:

@@ -7,6 +7,7 @@
 
 #include "layers.h"
 #include "mha.h"
+#include "npz.h"
 #include "opts.h"
 #include "params.h"
 #include "posenc.h"
@@ -139,6 +140,17 @@ void config_parse(ModelConfig *c, const char *text, const char *where);
 /* The value of key, or NULL when unset. */
 const char *config_get(const ModelConfig *c, const char *key);
 void config_free(ModelConfig *c);
+/* Where a setting came from, for an error about its value. */
+const char *config_where(const ModelConfig *c, const char *key);
+/* A whole number in [min, max] (def when unset), and 0 / 1; a bad value dies naming where it came from. */
+size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max);
+bool config_bool(const ModelConfig *c, const char *key, bool def);
+/* The vocabulary in the archive's entry name, or in the file path (option names it); exactly one of them. */
+Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option);
+/* The id of token in v, which generation needs; dies naming where otherwise. */
+size_t special_id(const Vocab *v, const char *token, const char *where);
+/* Die on an entry of z that is neither config, src_vocab, tgt_vocab nor one of the parameters p. */
+void model_check_entries(Npz *z, const Params *p);
 
 /*
  * An encoder-decoder Transformer with its embeddings and output projection (Vaswani et al. 2017,
@@ -227,7 +239,7 @@ enum {
 		{ "eps", required_argument, NULL, OPT_EPS }
 
 #define TRANSFORMER_USAGE                                                                                   \
-	"      --arch A            transformer (the only one yet; the default)\n"                                 \
+	"      --arch A            transformer (the default), rnn, gru or lstm (docs/rnn-seq2seq.md)\n"     \
 	"      --layers N          layers (default 6, the paper's)\n"                                             \
 	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"                 \
 	"      --ff F              feed-forward width d_ff (default 4 d_model, the paper's 2048 / 512)\n"         \

@@ -113,8 +113,8 @@ DEC="--layers 2 --heads 2 --ff 16"
 @test "decode: bad option values are usage errors" {
 	run decode --heads 0 --memory "$G/dec_mem.txt" "$G/dec_y.txt"
 	assert_fails 2 "--heads: 0 is out of range"
-	run decode --arch gru --memory "$G/dec_mem.txt" "$G/dec_y.txt"
-	assert_fails 2 "--arch: 'gru' is not an architecture"
+	run decode --arch cnn --memory "$G/dec_mem.txt" "$G/dec_y.txt"
+	assert_fails 2 "--arch: 'cnn' is not an architecture"
 }
 
 @test "decode: --help prints the usage on stdout" {

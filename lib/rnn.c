@@ -1,0 +1,310 @@
+#include "rnn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "linalg.h"
+
+/* T = time steps, I = input width, H = hidden size, G = gates, L = layers, D = directions, S = keys */
+
+static const char *const kind_names[] = { [RNN_TANH] = "rnn", [RNN_GRU] = "gru", [RNN_LSTM] = "lstm" };
+
+bool rnn_kind_parse(const char *name, RnnKind *kind)
+{
+	for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (strcmp(name, kind_names[k]) == 0) {
+			*kind = (RnnKind)k;
+			return true;
+		}
+	return false;
+}
+
+const char *rnn_kind_name(RnnKind kind)
+{
+	return kind_names[kind];
+}
+
+size_t rnn_gates(RnnKind kind)
+{
+	return kind == RNN_LSTM ? 4 : kind == RNN_GRU ? 3 : 1;
+}
+
+static float sigmoid(float x)
+{
+	return 1.0f / (1.0f + expf(-x));
+}
+
+void rnn_cell_step(float *h_new, float *c_new, float *gates, RnnKind kind, const RnnCellWeights *w,
+		   const float *x, const float *h, const float *c, size_t I, size_t H)
+{
+	const size_t G = rnn_gates(kind);
+	float *gi = gates, *gh = gates + G * H; /* W_ih x + b_ih and W_hh h + b_hh, [G*H] each */
+
+	linear(gi, x, w->weight_ih, w->bias_ih, 1, I, G * H);
+	linear(gh, h, w->weight_hh, w->bias_hh, 1, H, G * H);
+	switch (kind) {
+	case RNN_TANH:
+		for (size_t j = 0; j < H; j++)
+			h_new[j] = tanhf(gi[j] + gh[j]);
+		break;
+	case RNN_GRU:
+		/* row blocks r, z, n: the reset gate r scales W_hn h + b_hn only, as torch.nn.GRU does */
+		for (size_t j = 0; j < H; j++) {
+			float r = sigmoid(gi[j] + gh[j]);
+			float z = sigmoid(gi[H + j] + gh[H + j]);
+			float n = tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
+			h_new[j] = (1.0f - z) * n + z * h[j];
+		}
+		break;
+	case RNN_LSTM:
+		/* row blocks i, f, g, o */
+		for (size_t j = 0; j < H; j++) {
+			float i = sigmoid(gi[j] + gh[j]);
+			float f = sigmoid(gi[H + j] + gh[H + j]);
+			float g = tanhf(gi[2 * H + j] + gh[2 * H + j]);
+			float o = sigmoid(gi[3 * H + j] + gh[3 * H + j]);
+			c_new[j] = f * c[j] + i * g;
+			h_new[j] = o * tanhf(c_new[j]);
+		}
+		break;
+	}
+}
+
+/* weight_ih{suffix} [G*H, I], weight_hh{suffix} [G*H, H], bias_ih{suffix}, bias_hh{suffix} [G*H], U(+-1/sqrt(H)) */
+static void cell_declare(Params *p, RnnCellWeights *w, const char *prefix, const char *suffix, RnnKind kind,
+			 size_t I, size_t H)
+{
+	const size_t G = rnn_gates(kind);
+	const double bound = 1.0 / sqrt((double)H);
+	const size_t shape_ih[2] = { xmul(G, H, "gates"), I }, shape_hh[2] = { shape_ih[0], H };
+	const struct {
+		const char *what;
+		float **slot;
+		int ndim;
+		const size_t *shape;
+	} table[] = {
+		{ "weight_ih", &w->weight_ih, 2, shape_ih },
+		{ "weight_hh", &w->weight_hh, 2, shape_hh },
+		{ "bias_ih", &w->bias_ih, 1, shape_ih },
+		{ "bias_hh", &w->bias_hh, 1, shape_hh },
+	};
+
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s%s%s", prefix, table[k].what, suffix);
+		params_add(p, table[k].slot, name, INIT_UNIFORM, bound, table[k].ndim, table[k].shape);
+	}
+}
+
+void rnn_declare(Params *p, RnnWeights *w, const char *prefix, RnnKind kind, size_t I, size_t H, size_t L,
+		 bool bidirectional)
+{
+	w->kind = kind;
+	w->I = I;
+	w->H = H;
+	w->L = L;
+	w->D = bidirectional ? 2 : 1;
+	w->cells = xcalloc(xmul(L, w->D, "layers"), sizeof(RnnCellWeights));
+	for (size_t k = 0; k < L; k++)
+		for (size_t d = 0; d < w->D; d++) {
+			char suffix[64];
+			snprintf(suffix, sizeof(suffix), "_l%zu%s", k, d ? "_reverse" : "");
+			cell_declare(p, &w->cells[k * w->D + d], prefix, suffix, kind, k == 0 ? I : w->D * H, H);
+		}
+}
+
+void rnn_free(RnnWeights *w)
+{
+	free(w->cells);
+	w->cells = NULL;
+}
+
+size_t rnn_work_size(const RnnWeights *w, size_t T)
+{
+	const size_t DH = xmul(w->D, w->H, "hidden"), G = rnn_gates(w->kind);
+
+	/* one layer's outputs [T, D*H] (the next layer's input), gates [2*G*H], h, c, h', c' [H] each */
+	return xmul(T, DH, "rnn work") + xmul(2 * G + 4, w->H, "rnn work");
+}
+
+void rnn_forward(float *out, float *h_n, float *c_n, float *work, const RnnWeights *w, const float *x, size_t T)
+{
+	const size_t H = w->H, D = w->D, DH = D * H, G = rnn_gates(w->kind);
+	float *layer_in = work;         /* [T, D*H]: the outputs of layer k-1 */
+	float *gates = layer_in + T * DH; /* [2*G*H] */
+	float *h = gates + 2 * G * H, *c = h + H, *h_new = c + H, *c_new = h_new + H;
+	const bool lstm = w->kind == RNN_LSTM;
+
+	for (size_t k = 0; k < w->L; k++) {
+		const float *in = k == 0 ? x : layer_in;
+		const size_t I = k == 0 ? w->I : DH;
+		/* pass k: each direction runs over the sequence from its own end, writing its half of out[t] */
+		for (size_t d = 0; d < D; d++) {
+			const RnnCellWeights *cell = &w->cells[k * D + d];
+			memset(h, 0, H * sizeof(float));
+			memset(c, 0, H * sizeof(float));
+			for (size_t step = 0; step < T; step++) {
+				size_t t = d == 0 ? step : T - 1 - step;
+				rnn_cell_step(h_new, lstm ? c_new : NULL, gates, w->kind, cell, in + t * I, h,
+					      lstm ? c : NULL, I, H);
+				memcpy(h, h_new, H * sizeof(float));
+				if (lstm)
+					memcpy(c, c_new, H * sizeof(float));
+				memcpy(out + t * DH + d * H, h, H * sizeof(float));
+			}
+			if (h_n)
+				memcpy(h_n + (k * D + d) * H, h, H * sizeof(float));
+			if (c_n)
+				memcpy(c_n + (k * D + d) * H, c, H * sizeof(float));
+		}
+		/* the outputs of layer k are the input of layer k+1 */
+		if (k + 1 < w->L)
+			memcpy(layer_in, out, T * DH * sizeof(float));
+	}
+}
+
+void over_time_attention(float *out, float *weights, float *scratch, const float *x, const float *W,
+			 const float *b, size_t T, size_t D)
+{
+	for (size_t d = 0; d < D; d++) {
+		float *a = scratch; /* [T]: column d of the weights */
+		/* pass 1: the dense layer over the time axis of column d: a = W x[:, d] + b */
+		for (size_t t = 0; t < T; t++) {
+			const float *W_t = W + t * T;
+			float sum = 0.0f;
+			for (size_t u = 0; u < T; u++)
+				sum += W_t[u] * x[u * D + d];
+			a[t] = sum + b[t];
+		}
+		/* pass 2: softmax along time, then scale each output by its weight */
+		softmax_rows(a, 1, T);
+		for (size_t t = 0; t < T; t++) {
+			out[t * D + d] = x[t * D + d] * a[t];
+			if (weights)
+				weights[t * D + d] = a[t];
+		}
+	}
+}
+
+void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, RnnKind kind, ScoreKind score,
+			  size_t E, size_t Dm, size_t H, size_t Hd)
+{
+	char name[256];
+	const size_t in = Dm + H;
+	const size_t shape_out[2] = { H, in };
+
+	memset(w, 0, sizeof(*w));
+	w->kind = kind;
+	w->E = E;
+	w->Dm = Dm;
+	w->H = H;
+	w->score = score;
+	switch (score) {
+	case SCORE_GENERAL: {
+		const size_t shape_W[2] = { H, Dm };
+		snprintf(name, sizeof(name), "%sattn.W", prefix);
+		params_add(p, &w->attn_W, name, INIT_LINEAR, 0, 2, shape_W);
+		break;
+	}
+	case SCORE_ADDITIVE: {
+		const size_t shape_W1[2] = { Hd, H }, shape_W2[2] = { Hd, Dm }, shape_v[1] = { Hd };
+		w->Hd = Hd;
+		snprintf(name, sizeof(name), "%sattn.W1", prefix);
+		params_add(p, &w->attn_W1, name, INIT_LINEAR, 0, 2, shape_W1);
+		snprintf(name, sizeof(name), "%sattn.W2", prefix);
+		params_add(p, &w->attn_W2, name, INIT_LINEAR, 0, 2, shape_W2);
+		snprintf(name, sizeof(name), "%sattn.v", prefix);
+		params_add(p, &w->attn_v, name, INIT_UNIFORM, 1.0 / sqrt((double)Hd), 1, shape_v);
+		break;
+	}
+	default:
+		break;
+	}
+	snprintf(name, sizeof(name), "%scell.", prefix);
+	cell_declare(p, &w->cell, name, "", kind, E + Dm, H);
+	snprintf(name, sizeof(name), "%sout.weight", prefix);
+	params_add(p, &w->out_weight, name, INIT_LINEAR, 0, 2, shape_out);
+	snprintf(name, sizeof(name), "%sout.bias", prefix);
+	params_add(p, &w->out_bias, name, INIT_UNIFORM, 1.0 / sqrt((double)in), 1, shape_out);
+}
+
+/* the scratch attention_scores needs for S keys of width Dm */
+static size_t score_scratch(const AttnDecoderWeights *w, size_t S)
+{
+	const Scorer f = { .kind = w->score, .hidden = w->Hd };
+
+	return attention_scores_scratch(&f, S, w->Dm);
+}
+
+size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S)
+{
+	const size_t G = rnn_gates(w->kind);
+
+	/* [y; c] [E+Dm], [s; c] [H+Dm], gates [2*G*H], then the score's scratch */
+	return w->E + 2 * w->Dm + w->H + xmul(2 * G, w->H, "gates") + score_scratch(w, S);
+}
+
+void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *weights, float *context,
+		       float *work, const AttnDecoderWeights *w, const float *s_prev, const float *cell_prev,
+		       const float *y_prev, const float *memory, size_t S)
+{
+	const size_t E = w->E, Dm = w->Dm, H = w->H, G = rnn_gates(w->kind);
+	float *yc = work;              /* [E+Dm]: the cell's input [y_{t-1}; c_t] */
+	float *sc = yc + E + Dm;       /* [H+Dm]: the output layer's input [s_t; c_t] */
+	float *gates = sc + H + Dm;    /* [2*G*H] */
+	float *scratch = gates + 2 * G * H;
+	const Scorer f = { .kind = w->score, .temperature = 1.0f, .hidden = w->Hd, .W = w->attn_W,
+			   .W1 = w->attn_W1, .W2 = w->attn_W2, .v = w->attn_v };
+
+	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j */
+	attention_scores(scores, &f, s_prev, memory, scratch, 1, S, H, Dm);
+	masked_softmax(weights, scores, NULL, false, 1, S);
+	weighted_sum(context, weights, memory, 1, S, Dm);
+	/* 2: s_t = cell([y_{t-1}; c_t], s_{t-1}) */
+	memcpy(yc, y_prev, E * sizeof(float));
+	memcpy(yc + E, context, Dm * sizeof(float));
+	rnn_cell_step(s, cell, gates, w->kind, &w->cell, yc, s_prev, cell_prev, E + Dm, H);
+	/* 3: o_t = tanh(W_out [s_t; c_t] + b_out) */
+	memcpy(sc, s, H * sizeof(float));
+	memcpy(sc + H, context, Dm * sizeof(float));
+	linear(out, sc, w->out_weight, w->out_bias, 1, H + Dm, H);
+	for (size_t j = 0; j < H; j++)
+		out[j] = tanhf(out[j]);
+}
+
+size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S)
+{
+	/* s_{t-1}, s_t, cell_{t-1}, cell_t [H] each; e_t, a_t [S]; c_t [Dm]; then the step's own */
+	return 4 * w->H + 2 * S + w->Dm + attn_decoder_work_size(w, S);
+}
+
+void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
+			  const AttnDecoderWeights *w, const float *y, const float *memory, const float *s0, size_t T,
+			  size_t S)
+{
+	const size_t H = w->H, Dm = w->Dm;
+	float *s_prev = work, *s = s_prev + H, *cell_prev = s + H, *cell = cell_prev + H;
+	float *scores = cell + H, *weights = scores + S, *context = weights + S;
+	float *step_work = context + Dm;
+	const bool lstm = w->kind == RNN_LSTM;
+
+	memcpy(s_prev, s0, H * sizeof(float));
+	memset(cell_prev, 0, H * sizeof(float));
+	for (size_t t = 0; t < T; t++) {
+		attn_decoder_step(out + t * H, s, lstm ? cell : NULL, scores, weights, context, step_work, w, s_prev,
+				  lstm ? cell_prev : NULL, y + t * w->E, memory, S);
+		if (align)
+			memcpy(align + t * S, weights, S * sizeof(float));
+		if (record) {
+			memcpy(record->prev + t * H, s_prev, H * sizeof(float));
+			memcpy(record->scores + t * S, scores, S * sizeof(float));
+			memcpy(record->contexts + t * Dm, context, Dm * sizeof(float));
+		}
+		memcpy(s_prev, s, H * sizeof(float));
+		if (lstm)
+			memcpy(cell_prev, cell, H * sizeof(float));
+	}
+}

@@ -1,0 +1,144 @@
+/* rnn: RNN / GRU / LSTM layers as torch.nn.RNN / GRU / LSTM, and the attention decoder (Bahdanau, Luong). */
+#ifndef PF_RNN_H
+#define PF_RNN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "attention.h"
+#include "params.h"
+
+/*
+ * T = time steps, I = input width, H = hidden size, G = gates (1 RNN, 3 GRU, 4 LSTM),
+ * L = layers, D = directions (1, or 2 when bidirectional), S = encoder positions (keys),
+ * Dm = width of an encoder state h_j (the memory), E = width of a target embedding y_t,
+ * Hd = hidden width of the additive score.
+ */
+
+typedef enum { RNN_TANH, RNN_GRU, RNN_LSTM } RnnKind;
+
+/* "rnn", "gru" or "lstm"; false for anything else. */
+bool rnn_kind_parse(const char *name, RnnKind *kind);
+const char *rnn_kind_name(RnnKind kind);
+/* G: 1 (RNN), 3 (GRU: r, z, n), 4 (LSTM: i, f, g, o), the row blocks of weight_ih and weight_hh. */
+size_t rnn_gates(RnnKind kind);
+
+/* One cell: PyTorch's names (weight_ih_l0 in a layer, cell.weight_ih in a GRUCell / LSTMCell). */
+typedef struct {
+	float *weight_ih; /* [G*H, I] */
+	float *weight_hh; /* [G*H, H] */
+	float *bias_ih;   /* [G*H] */
+	float *bias_hh;   /* [G*H] */
+} RnnCellWeights;
+
+/*
+ * One time step of a cell, as torch.nn.RNNCell / GRUCell / LSTMCell (sigma = logistic sigmoid):
+ *   RNN   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+ *   GRU   r = sigma(W_ir x + b_ir + W_hr h + b_hr)        z = sigma(W_iz x + b_iz + W_hz h + b_hz)
+ *         n = tanh(W_in x + b_in + r * (W_hn h + b_hn))   h' = (1 - z) * n + z * h       (Cho et al. 2014)
+ *   LSTM  i, f, o = sigma(W_i* x + b_i* + W_h* h + b_h*)  g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+ *         c' = f * c + i * g                              h' = o * tanh(c')   (Hochreiter & Schmidhuber 1997)
+ * x[I], h[H], c[H] (LSTM only, else NULL); h_new[H], c_new[H] (LSTM only) must not alias the inputs.
+ * gates[2*G*H] is work space the caller owns.
+ */
+void rnn_cell_step(float *h_new, float *c_new, float *gates, RnnKind kind, const RnnCellWeights *w,
+		   const float *x, const float *h, const float *c, size_t I, size_t H);
+
+/* A stack of L layers, each with D directions, as torch.nn.RNN / GRU / LSTM with batch_first and bias. */
+typedef struct {
+	RnnKind kind;
+	size_t I, H, L, D;
+	RnnCellWeights *cells; /* [L*D]: layer k, direction d (0 forward, 1 backward) at k*D + d */
+} RnnWeights;
+
+/*
+ * Declare weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and "_reverse" for the backward
+ * direction) under prefix, each initialised U(-1/sqrt(H), 1/sqrt(H)) as PyTorch does. Layer 0 reads
+ * I features, layer k > 0 reads the D*H outputs of layer k-1. rnn_free releases w->cells.
+ */
+void rnn_declare(Params *p, RnnWeights *w, const char *prefix, RnnKind kind, size_t I, size_t H, size_t L,
+		 bool bidirectional);
+void rnn_free(RnnWeights *w);
+
+/* Floats of work space rnn_forward needs for T steps. */
+size_t rnn_work_size(const RnnWeights *w, size_t T);
+
+/*
+ * out[T, D*H]: the top layer's states h_t, forward then backward ([h_t->; h_t<-]); every state starts at 0.
+ * h_n[L*D, H] (NULL = not wanted): each layer's and direction's final state, torch's h_n (the backward
+ * direction ends at t = 0); c_n[L*D, H] likewise for the LSTM's cells. x[T, I].
+ */
+void rnn_forward(float *out, float *h_n, float *c_n, float *work, const RnnWeights *w, const float *x, size_t T);
+
+/*
+ * The "attention over time" of the LSTM + attention model of the seeds (a Keras recipe): a dense layer
+ * with softmax applied along the time axis of the outputs, multiplied element-wise with them:
+ *   a[:, d] = softmax_t(W x[:, d] + b)    out[t, d] = x[t, d] * a[t, d]
+ * x[T, D] (e.g. the LSTM's outputs), W[T, T] and b[T] (torch.nn.Linear(T, T): "over_time.weight",
+ * "over_time.bias"); weights[T, D] (NULL = not wanted) receives a, whose every column sums to 1.
+ * scratch[T] is work space the caller owns.
+ */
+void over_time_attention(float *out, float *weights, float *scratch, const float *x, const float *W,
+			 const float *b, size_t T, size_t D);
+
+/*
+ * The attention decoder (Bahdanau et al. 2015, section 3.1; scores of Luong et al. 2015, section 3.1).
+ * At each step t = 1..T, with y_{t-1} the previous target embedding and h_1..h_S the encoder states:
+ *   e_tj = score(s_{t-1}, h_j)                     additive, general or dot (attention_scores)
+ *   a_t  = softmax_j(e_tj)                          the alignment row, sums to 1
+ *   c_t  = sum_j a_tj h_j                           the context vector
+ *   s_t  = cell([y_{t-1}; c_t], s_{t-1})            a GRUCell / LSTMCell / RNNCell ("cell.")
+ *   o_t  = tanh(W_out [s_t; c_t] + b_out)           the output ("out.weight", "out.bias")
+ */
+typedef struct {
+	RnnKind kind;
+	size_t E, Dm, H;
+	ScoreKind score;
+	size_t Hd;              /* additive only */
+	float *attn_W;          /* [H, Dm], general: "attn.W" */
+	float *attn_W1;         /* [Hd, H], additive: "attn.W1" */
+	float *attn_W2;         /* [Hd, Dm], additive: "attn.W2" */
+	float *attn_v;          /* [Hd], additive: "attn.v" */
+	RnnCellWeights cell;    /* "cell.weight_ih" [G*H, E+Dm], "cell.weight_hh" [G*H, H], biases [G*H] */
+	float *out_weight;      /* [H, H+Dm], "out.weight" */
+	float *out_bias;        /* [H], "out.bias" */
+} AttnDecoderWeights;
+
+/*
+ * Declare the decoder's parameters under prefix with PyTorch's rules: the cell's U(-1/sqrt(H), 1/sqrt(H)),
+ * the nn.Linear rules for "out.", and the score's parameters (Hd = additive hidden width):
+ *   general   attn.W  [H, Dm]                         e = s^T W h
+ *   additive  attn.W1 [Hd, H], attn.W2 [Hd, Dm], attn.v [Hd]   e = v^T tanh(W1 s + W2 h)
+ *   dot       (none; needs Dm == H)                   e = s^T h
+ */
+void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, RnnKind kind, ScoreKind score,
+			  size_t E, size_t Dm, size_t H, size_t Hd);
+
+/* Floats of work space attn_decoder_step needs for S encoder positions. */
+size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S);
+
+/*
+ * One step: from s_prev[H] (and the LSTM's cell_prev[H], else NULL), y_prev[E] and memory[S, Dm],
+ * compute s[H] (and cell[H]), out[H]; scores[S] (e_t) and weights[S] (a_t) and context[Dm] (c_t) are
+ * always filled, for --explain and --attn. Outputs must not alias inputs.
+ */
+void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *weights, float *context,
+		       float *work, const AttnDecoderWeights *w, const float *s_prev, const float *cell_prev,
+		       const float *y_prev, const float *memory, size_t S);
+
+/*
+ * Teacher forcing: y[T, E] holds y_0..y_{T-1} (row t is the input of step t+1: the target shifted right,
+ * starting with <s>); s0[H] the initial state (cell state 0). out[T, H] the outputs o_1..o_T;
+ * align[T, S] (NULL = not wanted) the weights a_t; record (NULL = not wanted) keeps, for --explain,
+ * prev[T, H] = s_{t-1}, scores[T, S] = e_t and contexts[T, Dm] = c_t.
+ */
+typedef struct {
+	float *prev, *scores, *contexts;
+} AttnDecoderRecord;
+
+size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S);
+void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
+			  const AttnDecoderWeights *w, const float *y, const float *memory, const float *s0, size_t T,
+			  size_t S);
+
+#endif
