@@ -145,21 +145,6 @@ static bool recurrent;
 static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
 static const char *transformer_only, *rnn_only;
 
-/* The next memory tensor: one per target tensor, or a single one for all. */
-static Tensor *next_memory(StreamReader *r, Tensor *prev)
-{
-	Tensor *t;
-
-	if (stream_read(r, &t)) {
-		tensor_free(prev);
-		return t;
-	}
-	if (stream_count(r) == 1)
-		return prev;
-	die("%s: holds %zu tensors, the input more; give one per target tensor, or one for all", stream_path(r),
-	    stream_count(r));
-}
-
 static char **row_labels(const Tensor *t)
 {
 	return t->ndim >= 2 ? t->row_labels : NULL;
@@ -194,7 +179,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 		char shape[TENSOR_SHAPE_STR];
 		transformer_for_input(&params, &m, &cfg, true, &common.params, y, stream_path(in),
 				      stream_count(in) - 1);
-		mem = next_memory(mem_in, mem);
+		mem = stream_read_paired(mem_in, mem, stream_count(in) - 1);
 		S = tensor_rows(mem);
 		if (mem->ndim > 2 || tensor_cols(mem) != E)
 			die("%s: memory is %s, expected S x %zu (d_model of the target)", stream_path(mem_in),
@@ -514,6 +499,7 @@ int main(int argc, char **argv)
 			rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
 		else
 			decode_transformer(in, mem_in, attn_out, self_out);
+		stream_end_paired(mem_in, stream_count(in));
 		stream_close(in);
 		stream_close(mem_in);
 	}

@@ -219,21 +219,14 @@ void rnn_decode_stream(StreamReader *in, StreamReader *memory_in, FILE *out, Str
 	Params params = { 0 };
 	AttnDecoderWeights w = { 0 };
 	size_t E = 0, Dm = 0;
-	Tensor *y, *memory = NULL, *next;
+	Tensor *y, *memory = NULL;
 
 	while (stream_read(in, &y)) {
 		const size_t index = stream_count(in) - 1;
 
 		require_sequence(y, in);
-		/* one memory per target tensor, or a single one for all (as the Transformer's decode) */
-		if (stream_read(memory_in, &next)) {
-			tensor_free(memory);
-			memory = next;
-			require_sequence(memory, memory_in);
-		} else if (stream_count(memory_in) != 1) {
-			die("%s: holds %zu tensors, the input more; give one per target tensor, or one for all",
-			    stream_path(memory_in), stream_count(memory_in));
-		}
+		memory = stream_read_paired(memory_in, memory, index);
+		require_sequence(memory, memory_in);
 		if (index == 0) {
 			/* the first pair fixes E and Dm; H defaults to Dm */
 			size_t H;

@@ -80,6 +80,12 @@ DEC="--layers 2 --heads 2 --ff 16"
 	assert_fails 1 "holds 2 tensors, the input more"
 }
 
+@test "decode: more memory tensors than targets is an error" {
+	cat "$G/dec_mem.txt" "$G/dec_mem.txt" > "$BATS_TEST_TMPDIR/m.txt"
+	run decode $DEC --weights "$G/dec_post_relu.npz" --memory "$BATS_TEST_TMPDIR/m.txt" "$G/dec_y.txt"
+	assert_fails 1 "m.txt: holds more tensors than the input \(1\)"
+}
+
 @test "decode: --prefix reads the decoder inside a whole-model archive" {
 	tensor rand --shape 3x16 --seed 4 > "$BATS_TEST_TMPDIR/y.txt"
 	tensor rand --shape 5x16 --seed 5 > "$BATS_TEST_TMPDIR/m.txt"
