@@ -115,7 +115,6 @@ static size_t Dq_in, Dk_in, Dv_in; /* widths of the inputs */
 static size_t Dq, Dk, Dv;          /* widths after --project */
 static float *q_proj_weight, *k_proj_weight, *v_proj_weight; /* [Dq, Dq_in], [Dk, Dk_in], [Dv, Dv_in] */
 static float *q_proj_bias, *k_proj_bias, *v_proj_bias;       /* [Dq], [Dk], [Dv] or NULL */
-static float *general_W, *additive_W1, *additive_W2, *additive_v;
 
 static void add_linear(float **w, float **b, const char *name, size_t out, size_t in)
 {
@@ -142,17 +141,8 @@ static void declare_params(size_t q_in, size_t k_in, size_t v_in)
 		add_linear(&v_proj_weight, &v_proj_bias, "v_proj", Dv, Dv_in);
 	}
 	scorer.hidden = hidden_opt ? hidden_opt : Dk;
-	if (scorer.kind == SCORE_GENERAL) {
-		size_t shape[2] = { Dq, Dk };
-		params_add(&params, &general_W, "W", INIT_LINEAR, 0.0, 2, shape);
-	} else if (scorer.kind == SCORE_ADDITIVE) {
-		size_t w1[2] = { scorer.hidden, Dq }, w2[2] = { scorer.hidden, Dk };
-		params_add(&params, &additive_W1, "W1", INIT_LINEAR, 0.0, 2, w1);
-		params_add(&params, &additive_W2, "W2", INIT_LINEAR, 0.0, 2, w2);
-		params_add(&params, &additive_v, "v", INIT_LINEAR, 0.0, 1, &scorer.hidden);
-	}
+	scorer_declare(&params, &scorer, "", Dq, Dk);
 	params_fill(&params, &common.params);
-	scorer.W = general_W, scorer.W1 = additive_W1, scorer.W2 = additive_W2, scorer.v = additive_v;
 }
 
 /* A T x d matrix from the stream, or die naming it. */

@@ -1,6 +1,7 @@
 #include "attention.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
@@ -319,5 +320,23 @@ void rope_apply(float *x, double base, size_t offset, size_t T, size_t D, size_t
 			x_t[2 * i] = (float)(a * c - b * s);
 			x_t[2 * i + 1] = (float)(a * s + b * c);
 		}
+	}
+}
+
+void scorer_declare(Params *p, Scorer *f, const char *prefix, size_t Dq, size_t Dk)
+{
+	char name[256];
+	const size_t shape_W[2] = { Dq, Dk }, shape_W1[2] = { f->hidden, Dq }, shape_W2[2] = { f->hidden, Dk };
+
+	if (f->kind == SCORE_GENERAL) {
+		snprintf(name, sizeof(name), "%sW", prefix);
+		params_add(p, &f->W, name, INIT_LINEAR, 0.0, 2, shape_W);
+	} else if (f->kind == SCORE_ADDITIVE) {
+		snprintf(name, sizeof(name), "%sW1", prefix);
+		params_add(p, &f->W1, name, INIT_LINEAR, 0.0, 2, shape_W1);
+		snprintf(name, sizeof(name), "%sW2", prefix);
+		params_add(p, &f->W2, name, INIT_LINEAR, 0.0, 2, shape_W2);
+		snprintf(name, sizeof(name), "%sv", prefix);
+		params_add(p, &f->v, name, INIT_LINEAR, 0.0, 1, &f->hidden); /* a [Hd] vector: fan in Hd */
 	}
 }

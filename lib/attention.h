@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "params.h"
+
 /* T = query positions, S = key positions, Dk = query/key width, Dv = value width */
 
 /*
@@ -35,11 +37,18 @@ typedef struct {
 	ScoreKind kind;
 	float temperature;
 	size_t hidden;      /* Hd, additive only */
-	const float *W;     /* [Dq, Dk], general: parameter "W" */
-	const float *W1;    /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
-	const float *W2;    /* [Hd, Dk], additive: parameter "W2" */
-	const float *v;     /* [Hd],     additive: parameter "v" */
+	float *W;           /* [Dq, Dk], general: parameter "W" */
+	float *W1;          /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
+	float *W2;          /* [Hd, Dk], additive: parameter "W2" */
+	float *v;           /* [Hd],     additive: parameter "v" */
 } Scorer;
+
+/*
+ * Declare the parameters f->kind needs (none for dot, scaled and cosine) as prefix + "W", "W1",
+ * "W2", "v", with nn.Linear's initialisation U(+-1/sqrt(fan in)); f->hidden is Hd. The pointers
+ * in f are valid once params_fill has run.
+ */
+void scorer_declare(Params *p, Scorer *f, const char *prefix, size_t Dq, size_t Dk);
 
 /* Floats of scratch attention_scores needs: S (cosine: |k_s|), Dk (general: q_t^T W), (S + 1) * Hd (additive). */
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);

@@ -201,28 +201,9 @@ void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, 
 	w->E = E;
 	w->Dm = Dm;
 	w->H = H;
-	w->score = score;
-	switch (score) {
-	case SCORE_GENERAL: {
-		const size_t shape_W[2] = { H, Dm };
-		snprintf(name, sizeof(name), "%sattn.W", prefix);
-		params_add(p, &w->attn_W, name, INIT_LINEAR, 0, 2, shape_W);
-		break;
-	}
-	case SCORE_ADDITIVE: {
-		const size_t shape_W1[2] = { Hd, H }, shape_W2[2] = { Hd, Dm }, shape_v[1] = { Hd };
-		w->Hd = Hd;
-		snprintf(name, sizeof(name), "%sattn.W1", prefix);
-		params_add(p, &w->attn_W1, name, INIT_LINEAR, 0, 2, shape_W1);
-		snprintf(name, sizeof(name), "%sattn.W2", prefix);
-		params_add(p, &w->attn_W2, name, INIT_LINEAR, 0, 2, shape_W2);
-		snprintf(name, sizeof(name), "%sattn.v", prefix);
-		params_add(p, &w->attn_v, name, INIT_UNIFORM, 1.0 / sqrt((double)Hd), 1, shape_v);
-		break;
-	}
-	default:
-		break;
-	}
+	w->score = (Scorer){ .kind = score, .temperature = 1.0f, .hidden = Hd };
+	snprintf(name, sizeof(name), "%sattn.", prefix);
+	scorer_declare(p, &w->score, name, H, Dm);
 	snprintf(name, sizeof(name), "%scell.", prefix);
 	cell_declare(p, &w->cell, name, "", kind, E + Dm, H);
 	snprintf(name, sizeof(name), "%sout.weight", prefix);
@@ -234,9 +215,7 @@ void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, 
 /* the scratch attention_scores needs for S keys of width Dm */
 static size_t score_scratch(const AttnDecoderWeights *w, size_t S)
 {
-	const Scorer f = { .kind = w->score, .hidden = w->Hd };
-
-	return attention_scores_scratch(&f, S, w->Dm);
+	return attention_scores_scratch(&w->score, S, w->Dm);
 }
 
 size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S)
@@ -256,11 +235,9 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
 	float *sc = yc + E + Dm;       /* [H+Dm]: the output layer's input [s_t; c_t] */
 	float *gates = sc + H + Dm;    /* [2*G*H] */
 	float *scratch = gates + 2 * G * H;
-	const Scorer f = { .kind = w->score, .temperature = 1.0f, .hidden = w->Hd, .W = w->attn_W,
-			   .W1 = w->attn_W1, .W2 = w->attn_W2, .v = w->attn_v };
 
 	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j */
-	attention_scores(scores, &f, s_prev, memory, scratch, 1, S, H, Dm);
+	attention_scores(scores, &w->score, s_prev, memory, scratch, 1, S, H, Dm);
 	masked_softmax(weights, scores, NULL, false, 1, S);
 	weighted_sum(context, weights, memory, 1, S, Dm);
 	/* 2: s_t = cell([y_{t-1}; c_t], s_{t-1}) */

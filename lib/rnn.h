@@ -93,12 +93,8 @@ void over_time_attention(float *out, float *weights, float *scratch, const float
 typedef struct {
 	RnnKind kind;
 	size_t E, Dm, H;
-	ScoreKind score;
-	size_t Hd;              /* additive only */
-	float *attn_W;          /* [H, Dm], general: "attn.W" */
-	float *attn_W1;         /* [Hd, H], additive: "attn.W1" */
-	float *attn_W2;         /* [Hd, Dm], additive: "attn.W2" */
-	float *attn_v;          /* [Hd], additive: "attn.v" */
+	Scorer score;           /* queries s_{t-1} [H], keys h_j [Dm]: "attn.W" [H, Dm] (general),
+				   "attn.W1" [Hd, H], "attn.W2" [Hd, Dm], "attn.v" [Hd] (additive) */
 	RnnCellWeights cell;    /* "cell.weight_ih" [G*H, E+Dm], "cell.weight_hh" [G*H, H], biases [G*H] */
 	float *out_weight;      /* [H, H+Dm], "out.weight" */
 	float *out_bias;        /* [H], "out.bias" */

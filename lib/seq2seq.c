@@ -150,7 +150,7 @@ static void explain(size_t steps, const AttnDecoderWeights *w, const AttnDecoder
 		     w->Dm);
 	explain_note("step t: e_tj = score(s_{t-1}, h_j); a_t = softmax(e_t); c_t = sum_j a_tj h_j;");
 	explain_note("s_t = cell([y_{t-1}; c_t], s_{t-1}); o_t = tanh(W_out [s_t; c_t] + b_out)");
-	explain_note("score: %s; s_0 is shown as the first step's s_{t-1}", score_names[w->score]);
+	explain_note("score: %s; s_0 is shown as the first step's s_{t-1}", score_names[w->score.kind]);
 	for (size_t t = 0; t < T && t < steps; t++) {
 		char *const row[1] = { name };
 		if (y_labels)
