@@ -434,36 +434,6 @@ bool config_bool(const ModelConfig *c, const char *key, bool def)
 /* ---- the whole model: loading ------------------------------------------------------------- */
 
 /* A vocabulary from text, one token per line (as vocab_load reads a file). */
-static Vocab *vocab_from_text(const char *text, const char *where)
-{
-	Vocab *v = vocab_new();
-	char *copy = xstrdup(text), *line = copy;
-	size_t line_no = 0;
-
-	while (*line) {
-		char *nl = strchr(line, '\n'), *next;
-		size_t id;
-		next = nl ? nl + 1 : line + strlen(line);
-		if (nl)
-			*nl = '\0';
-		line_no++;
-		if (*line && line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
-		if (*line == '\0')
-			die("%s: line %zu: empty token (one token per line)", where, line_no);
-		if (strpbrk(line, " \t\v\f"))
-			die("%s: line %zu: token '%s' has whitespace in it", where, line_no, line);
-		if (vocab_find(v, line, &id))
-			die("%s: line %zu: token '%s' is already on line %zu", where, line_no, line, id + 1);
-		vocab_add(v, line);
-		line = next;
-	}
-	free(copy);
-	if (v->count == 0)
-		die("%s: empty vocabulary", where);
-	return v;
-}
-
 Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option)
 {
 	char *text = npz_read_text(z, name), where[512];
@@ -476,7 +446,7 @@ Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *optio
 	if (path)
 		return vocab_load(path);
 	snprintf(where, sizeof(where), "%s: %s", npz_path(z), name);
-	v = vocab_from_text(text, where);
+	v = vocab_parse(text, where);
 	free(text);
 	return v;
 }

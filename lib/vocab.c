@@ -154,6 +154,25 @@ Vocab *vocab_by_frequency(const Vocab *counted)
 
 /* ---- files ----------------------------------------------------------------------------------- */
 
+/* One line of a vocabulary (newline removed, len bytes) as the next token, with vocab_load's checks. */
+static void add_line(Vocab *v, char *line, size_t len, const char *where, size_t line_no)
+{
+	size_t id;
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len == 0)
+		die("%s: line %zu: empty token (the file holds one token per line)", where, line_no);
+	if (strlen(line) != len)
+		die("%s: line %zu: a NUL byte in a token", where, line_no);
+	for (const char *p = line; *p; p++)
+		if (isspace((unsigned char)*p))
+			die("%s: line %zu: token '%s' has whitespace in it", where, line_no, line);
+	if (vocab_find(v, line, &id))
+		die("%s: line %zu: token '%s' is already on line %zu", where, line_no, line, id + 1);
+	vocab_add(v, line);
+}
+
 Vocab *vocab_load(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -166,22 +185,9 @@ Vocab *vocab_load(const char *path)
 		die("%s:", path);
 	v = vocab_new();
 	while ((len = getline(&line, &cap, f)) != -1) {
-		size_t id;
-		line_no++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		if (len == 0)
-			die("%s: line %zu: empty token (the file holds one token per line)", path, line_no);
-		if (strlen(line) != (size_t)len)
-			die("%s: line %zu: a NUL byte in a token", path, line_no);
-		for (const char *p = line; *p; p++)
-			if (isspace((unsigned char)*p))
-				die("%s: line %zu: token '%s' has whitespace in it", path, line_no, line);
-		if (vocab_find(v, line, &id))
-			die("%s: line %zu: token '%s' is already on line %zu", path, line_no, line, id + 1);
-		vocab_add(v, line);
+		add_line(v, line, (size_t)len, path, ++line_no);
 	}
 	if (ferror(f))
 		die("%s: read error:", path);
@@ -189,6 +195,25 @@ Vocab *vocab_load(const char *path)
 	fclose(f);
 	if (v->count == 0)
 		die("%s: empty vocabulary: no token", path);
+	return v;
+}
+
+Vocab *vocab_parse(const char *text, const char *where)
+{
+	Vocab *v = vocab_new();
+	char *copy = xstrdup(text), *line = copy;
+	size_t line_no = 0;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		char *next = line[len] ? line + len + 1 : line + len;
+		line[len] = '\0';
+		add_line(v, line, len, where, ++line_no);
+		line = next;
+	}
+	free(copy);
+	if (v->count == 0)
+		die("%s: empty vocabulary: no token", where);
 	return v;
 }
 

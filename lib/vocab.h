@@ -50,6 +50,8 @@ Vocab *vocab_by_frequency(const Vocab *counted);
 /* One token per line, id = line number from 0. Dies naming file and line on an empty token,
  * a token with whitespace in it, or a token seen twice. A trailing "\r" is dropped. */
 Vocab *vocab_load(const char *path);
+/* The same from the text of such a file (a vocabulary kept in a model archive); where names it in errors. */
+Vocab *vocab_parse(const char *text, const char *where);
 /* Write one token per line; dies on a write error. */
 void vocab_save(const Vocab *v, const char *path);
 
