@@ -11,6 +11,7 @@
 #include "mask.h"
 #include "opts.h"
 #include "params.h"
+#include "sides.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -65,9 +66,8 @@ static const char usage_text[] =
 	"      --version          the version\n";
 
 enum {
-	OPT_SCORE = OPT_PROGRAM, OPT_TEMPERATURE, OPT_HIDDEN, OPT_MEMORY, OPT_KEYS, OPT_VALUES, OPT_PROJECT,
-	OPT_DK, OPT_DV, OPT_BIAS, OPT_CAUSAL, OPT_MASK, OPT_ADDITIVE_MASK, OPT_NO_PAD_MASK, OPT_ROPE,
-	OPT_ROPE_BASE, OPT_OFFSET, OPT_ATTN, OPT_SCORES, OPT_PLAIN, OPT_EXPLAIN,
+	OPT_SCORE = OPT_PROGRAM, OPT_TEMPERATURE, OPT_HIDDEN, OPT_PROJECT, OPT_DK, OPT_DV, OPT_BIAS, OPT_SCORES,
+	OPT_PLAIN, OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -76,21 +76,12 @@ static const struct option long_options[] = {
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "hidden", required_argument, NULL, OPT_HIDDEN },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "keys", required_argument, NULL, OPT_KEYS },
-	{ "values", required_argument, NULL, OPT_VALUES },
 	{ "project", no_argument, NULL, OPT_PROJECT },
 	{ "dk", required_argument, NULL, OPT_DK },
 	{ "dv", required_argument, NULL, OPT_DV },
 	{ "bias", no_argument, NULL, OPT_BIAS },
-	{ "causal", no_argument, NULL, OPT_CAUSAL },
-	{ "mask", required_argument, NULL, OPT_MASK },
-	{ "additive-mask", required_argument, NULL, OPT_ADDITIVE_MASK },
-	{ "no-pad-mask", no_argument, NULL, OPT_NO_PAD_MASK },
-	{ "rope", no_argument, NULL, OPT_ROPE },
-	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
-	{ "offset", required_argument, NULL, OPT_OFFSET },
-	{ "attn", required_argument, NULL, OPT_ATTN },
+	SIDE_LONG_OPTIONS,
+	MASK_LONG_OPTIONS,
 	{ "scores", required_argument, NULL, OPT_SCORES },
 	{ "plain", no_argument, NULL, OPT_PLAIN },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
@@ -101,12 +92,10 @@ static const char *const score_names[] = { "dot", "scaled", "cosine", "general",
 
 static CommonOptions common;
 static Scorer scorer = { .kind = SCORE_SCALED, .temperature = 1.0f };
-static const char *keys_path, *values_path;
-static bool project, bias, causal, rope, plain, explain;
+static bool project, bias, plain, explain;
 static size_t dk_opt, dv_opt, hidden_opt;
-static double rope_base = 10000.0;
-static size_t offset;
-static const char *attn_path, *scores_path;
+static const char *scores_path;
+static Sides sides;
 static MaskSource masks;
 
 /* The parameters, declared once the widths are known (from the first tensors). */
@@ -155,7 +144,6 @@ static void require_matrix(const Tensor *t, const char *path, size_t index)
 		    tensor_shape_str(t, buf));
 }
 
-/* The next tensor of a key or value stream; a stream of one tensor serves every query tensor. */
 /* x[T,in] through a Linear into a new [T,out] buffer, or x itself without --project. */
 static float *maybe_project(const Tensor *x, const float *w, const float *b, size_t out)
 {
@@ -200,7 +188,7 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		     Dk, Dv, T, Dv);
 	explain_step("queries Q, keys K, values V%s%s",
 		     project ? " (projected: Q = x Wq^T, K = keys Wk^T, V = values Wv^T)" : "",
-		     rope ? ", Q and K rotated by RoPE" : "");
+		     sides.rope ? ", Q and K rotated by RoPE" : "");
 	explain_matrix("Q", q, T, Dq, q_labels, project ? NULL : x->col_labels);
 	explain_matrix("K", k, S, Dk, k_labels, project ? NULL : keys->col_labels);
 	explain_matrix("V", v, S, Dv, k_labels, project ? NULL : values->col_labels);
@@ -223,14 +211,14 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 		       Dk, q_labels, k_labels);
 
 	explain_step("mask");
-	explain_mask(allowed, causal, n, S, q_labels, k_labels);
+	explain_mask(allowed, sides.causal, n, S, q_labels, k_labels);
 	for (size_t t = 0; t < n; t++)
 		for (size_t s = 0; s < S; s++)
-			if ((allowed && !allowed[t * S + s]) || (causal && s > t))
+			if ((allowed && !allowed[t * S + s]) || (sides.causal && s > t))
 				scores[t * S + s] = -INFINITY;
 
 	explain_step("softmax over the keys, row by row");
-	masked_softmax(weights, scores, allowed, causal, n, S);
+	masked_softmax(weights, scores, allowed, sides.causal, n, S);
 	explain_softmax(scores, weights, n, S, q_labels, k_labels);
 
 	explain_step("output: the weighted sum of the values");
@@ -261,13 +249,13 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	q = maybe_project(x, q_proj_weight, q_proj_bias, Dq);
 	k = maybe_project(keys, k_proj_weight, k_proj_bias, Dk);
 	v = maybe_project(values, v_proj_weight, v_proj_bias, Dv);
-	if (rope) {
+	if (sides.rope) {
 		if (!project) { /* rotate copies: the input stays the values */
 			q = memcpy(xmalloc(x->size * sizeof(float)), q, x->size * sizeof(float));
 			k = memcpy(xmalloc(keys->size * sizeof(float)), k, keys->size * sizeof(float));
 		}
-		rope_apply(q, rope_base, offset, T, Dq, Dq);
-		rope_apply(k, rope_base, offset, S, Dk, Dk);
+		rope_apply(q, sides.rope_base, sides.rope_offset, T, Dq, Dq);
+		rope_apply(k, sides.rope_base, sides.rope_offset, S, Dk, Dk);
 	}
 	if (masks.mask || masks.additive || (masks.pad && has_pad_key(keys))) {
 		allowed = xmalloc(xmul(T, S, "mask"));
@@ -291,7 +279,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 			tensor_require_finite(w, "scores");
 			writer_put(scores_out, w);
 		}
-		blocked = masked_softmax(w->data, w->data, allowed, causal, T, S);
+		blocked = masked_softmax(w->data, w->data, allowed, sides.causal, T, S);
 		weighted_sum(out->data, w->data, v, T, S, Dv);
 		tensor_set_name(w, "attn");
 		tensor_require_finite(w, "attention weights");
@@ -301,7 +289,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		free(scratch);
 	} else {
 		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk), sizeof(float), "work"));
-		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, causal, T, S, Dq, Dk, Dv);
+		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
 		free(work);
 	}
 	if (blocked)
@@ -324,16 +312,18 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 int main(int argc, char **argv)
 {
 	const char *input = "-";
-	StreamReader *in, *key_reader = NULL, *value_reader = NULL;
-	StreamWriter *attn = NULL, *scores_out = NULL;
-	Tensor *x, *keys = NULL, *values = NULL;
+	StreamReader *in;
+	StreamWriter *scores_out = NULL;
+	Tensor *x;
 	int c;
 
 	set_progname(argv[0]);
 	common_init(&common);
+	sides_init(&sides);
 	mask_init(&masks);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
+		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_SCORE: {
@@ -351,15 +341,6 @@ int main(int argc, char **argv)
 		case OPT_HIDDEN:
 			hidden_opt = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);
 			break;
-		case OPT_MEMORY:
-			keys_path = values_path = optarg;
-			break;
-		case OPT_KEYS:
-			keys_path = optarg;
-			break;
-		case OPT_VALUES:
-			values_path = optarg;
-			break;
 		case OPT_PROJECT:
 			project = true;
 			break;
@@ -371,30 +352,6 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BIAS:
 			bias = true;
-			break;
-		case OPT_CAUSAL:
-			causal = true;
-			break;
-		case OPT_MASK:
-			mask_load(&masks, optarg);
-			break;
-		case OPT_ADDITIVE_MASK:
-			mask_load_additive(&masks, optarg);
-			break;
-		case OPT_NO_PAD_MASK:
-			masks.pad = false;
-			break;
-		case OPT_ROPE:
-			rope = true;
-			break;
-		case OPT_ROPE_BASE:
-			rope_base = parse_double(optarg, "--rope-base", 1.0, 1e12);
-			break;
-		case OPT_OFFSET:
-			offset = (size_t)parse_long(optarg, "--offset", 0, 1L << 40);
-			break;
-		case OPT_ATTN:
-			attn_path = optarg;
 			break;
 		case OPT_SCORES:
 			scores_path = optarg;
@@ -411,69 +368,43 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input at most (queries); keys and values come with --memory or --keys/--values");
-	if ((keys_path && strcmp(keys_path, "-") == 0 && strcmp(input, "-") == 0) ||
-	    (values_path && strcmp(values_path, "-") == 0 && strcmp(input, "-") == 0))
-		usage_error("standard input can hold the queries or the keys and values, not both: name a file");
-	if ((keys_path == NULL) != (values_path == NULL))
-		usage_error("--keys and --values go together (or --memory FILE for both)");
+	sides_check(&sides, input, SIDES_PAIRED);
 	if ((dk_opt || dv_opt || bias) && !project)
 		usage_error("--dk, --dv and --bias set the projections of --project");
 	if (hidden_opt && scorer.kind != SCORE_ADDITIVE)
 		usage_error("--hidden is the width of --score additive");
 
 	in = stream_open(input);
-	if (keys_path) {
-		key_reader = stream_open(keys_path);
-		value_reader = strcmp(values_path, keys_path) == 0 ? NULL : stream_open(values_path);
-	}
-	if (attn_path)
-		attn = writer_open(attn_path, &common.out);
+	sides_open(&sides, &common.out);
 	if (scores_path)
 		scores_out = writer_open(scores_path, &common.out);
 	while (stream_read(in, &x)) {
 		const size_t index = stream_count(in) - 1;
 		char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR];
 		require_matrix(x, input, index);
-		if (key_reader) {
-			keys = stream_read_paired(key_reader, keys, index);
-			require_matrix(keys, keys_path, stream_count(key_reader) - 1);
-			if (value_reader) {
-				values = stream_read_paired(value_reader, values, index);
-				require_matrix(values, values_path, stream_count(value_reader) - 1);
-			} else {
-				values = keys;
-			}
-		}
-		const Tensor *k = keys ? keys : x, *v = values ? values : x;
+		sides_read(&sides, index);
+		if (sides.keys)
+			require_matrix(sides.k, sides.keys_path, stream_count(sides.keys) - 1);
+		if (sides.values)
+			require_matrix(sides.v, sides.values_path, stream_count(sides.values) - 1);
+		const Tensor *k = sides_keys(&sides, x), *v = sides_values(&sides, x);
 		if (index == 0) {
 			if ((scorer.kind == SCORE_DOT || scorer.kind == SCORE_SCALED || scorer.kind == SCORE_COSINE) &&
 			    !project && tensor_cols(x) != tensor_cols(k))
 				die("queries are %s but keys are %s: --score %s needs the same width (use --project or --score general)",
 				    tensor_shape_str(x, qs), tensor_shape_str(k, ks), score_names[scorer.kind]);
 			declare_params(tensor_cols(x), tensor_cols(k), tensor_cols(v));
-			if (rope && (Dq % 2 || Dk % 2))
+			if (sides.rope && (Dq % 2 || Dk % 2))
 				die("queries are %zu wide and keys %zu: --rope turns pairs of components, so both must be even",
 				    Dq, Dk);
 		}
-		attend(x, k, v, index, attn, scores_out);
+		attend(x, k, v, index, sides.attn, scores_out);
 		tensor_free(x);
 	}
-	if (key_reader)
-		stream_end_paired(key_reader, stream_count(in));
-	if (value_reader)
-		stream_end_paired(value_reader, stream_count(in));
-	if (attn)
-		writer_close(attn);
+	sides_close(&sides, stream_count(in));
 	if (scores_out)
 		writer_close(scores_out);
 	stream_close(in);
-	if (key_reader)
-		stream_close(key_reader);
-	if (value_reader)
-		stream_close(value_reader);
-	tensor_free(keys);
-	if (values != keys)
-		tensor_free(values);
 	mask_free(&masks);
 	params_free(&params);
 	close_stdout();

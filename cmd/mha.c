@@ -8,6 +8,7 @@
 #include "mask.h"
 #include "mha.h"
 #include "opts.h"
+#include "sides.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -53,17 +54,9 @@ static const char usage_text[] =
 
 enum {
 	OPT_HEADS = OPT_PROGRAM,
-	OPT_MEMORY,
-	OPT_KEYS,
-	OPT_VALUES,
 	OPT_KDIM,
 	OPT_VDIM,
 	OPT_NO_BIAS,
-	OPT_CAUSAL,
-	OPT_ROPE,
-	OPT_ROPE_BASE,
-	OPT_OFFSET,
-	OPT_ATTN,
 	OPT_AVERAGE,
 	OPT_EXPLAIN,
 	OPT_INCREMENTAL,
@@ -73,18 +66,11 @@ static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	{ "heads", required_argument, NULL, OPT_HEADS },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "keys", required_argument, NULL, OPT_KEYS },
-	{ "values", required_argument, NULL, OPT_VALUES },
 	{ "kdim", required_argument, NULL, OPT_KDIM },
 	{ "vdim", required_argument, NULL, OPT_VDIM },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
-	{ "causal", no_argument, NULL, OPT_CAUSAL },
+	SIDE_LONG_OPTIONS,
 	MASK_LONG_OPTIONS,
-	{ "rope", no_argument, NULL, OPT_ROPE },
-	{ "rope-base", required_argument, NULL, OPT_ROPE_BASE },
-	{ "offset", required_argument, NULL, OPT_OFFSET },
-	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "average", no_argument, NULL, OPT_AVERAGE },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
@@ -93,13 +79,10 @@ static const struct option long_options[] = {
 
 static CommonOptions common;
 static MaskSource masks;
+static Sides sides;
 static size_t heads, kdim, vdim;
-static const char *keys_path, *values_path, *attn_path;
-static bool memory_given, no_bias, causal, average, explain, rope, rope_options, incremental;
-static double rope_base = 10000.0;
-static size_t rope_offset;
+static bool no_bias, average, explain, incremental;
 
-/* The next tensor of a side stream (keys, values): one per query tensor, or a single one for all. */
 /* rows x width with width = want (a 1-D tensor is one row); otherwise die naming both */
 static void require_width(const Tensor *t, size_t want, const char *where, const char *what)
 {
@@ -141,12 +124,12 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");
 		MhaCache cache = { .k = xmalloc(bytes), .v = xmalloc(bytes), .len = 0, .capacity = S };
 		empty = mha_forward_incremental(y->data, attn, work, w, &cache, x->data, k->data, v->data,
-						blocked ? allowed : NULL, causal, T, S);
+						blocked ? allowed : NULL, sides.causal, T, S);
 		free(cache.k);
 		free(cache.v);
 	} else {
 		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL,
-				    causal, T, S);
+				    sides.causal, T, S);
 	}
 	if (empty)
 		warning("%s: %zu query rows have every key blocked: their heads output 0 (PyTorch gives NaN)", x_path,
@@ -156,7 +139,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (explain) {
 		MhaParts parts;
 		mha_work_parts(&parts, work, w, T, S);
-		explain_mha(w, &parts, attn, blocked ? allowed : NULL, causal, x, k == x ? NULL : k, y->data,
+		explain_mha(w, &parts, attn, blocked ? allowed : NULL, sides.causal, x, k == x ? NULL : k, y->data,
 			    strcmp(x_path, "-") == 0 ? "standard input" : x_path, k_path);
 	}
 	stream_write(stdout, y, &common.out);
@@ -181,32 +164,23 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 int main(int argc, char **argv)
 {
 	const char *input = "-";
-	StreamReader *in, *keys = NULL, *values = NULL;
-	StreamWriter *attn_out = NULL;
-	Tensor *x, *k = NULL, *v = NULL;
+	StreamReader *in;
+	Tensor *x;
 	Params params = { 0 };
 	MhaWeights w;
 	int c;
 
 	set_progname(argv[0]);
 	common_init(&common);
+	sides_init(&sides);
 	mask_init(&masks);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text) || mask_option(&masks, c, optarg))
+		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
+		    mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_HEADS:
 			heads = (size_t)parse_long(optarg, "--heads", 1, 65536);
-			break;
-		case OPT_MEMORY:
-			keys_path = values_path = optarg;
-			memory_given = true;
-			break;
-		case OPT_KEYS:
-			keys_path = optarg;
-			break;
-		case OPT_VALUES:
-			values_path = optarg;
 			break;
 		case OPT_KDIM:
 			kdim = (size_t)parse_long(optarg, "--kdim", 1, 1 << 20);
@@ -216,23 +190,6 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_BIAS:
 			no_bias = true;
-			break;
-		case OPT_CAUSAL:
-			causal = true;
-			break;
-		case OPT_ROPE:
-			rope = true;
-			break;
-		case OPT_ROPE_BASE:
-			rope_base = parse_double(optarg, "--rope-base", 1.0, 1e12);
-			rope_options = true;
-			break;
-		case OPT_OFFSET:
-			rope_offset = (size_t)parse_long(optarg, "--offset", 0, 1L << 30);
-			rope_options = true;
-			break;
-		case OPT_ATTN:
-			attn_path = optarg;
 			break;
 		case OPT_AVERAGE:
 			average = true;
@@ -251,60 +208,36 @@ int main(int argc, char **argv)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
 	if (heads == 0)
 		usage_error("--heads is required");
-	if (memory_given && (keys_path != values_path))
-		usage_error("--memory gives keys and values: do not combine it with --keys or --values");
-	if (values_path && !keys_path)
-		usage_error("--values needs --keys");
-	if ((kdim || vdim) && !keys_path)
+	sides_check(&sides, input, SIDES_KEYS_AS_VALUES);
+	if ((kdim || vdim) && !sides.keys_path)
 		usage_error("--kdim and --vdim describe --keys and --values (or --memory): give them");
-	if (rope_options && !rope)
-		usage_error("--rope-base and --offset set up --rope: give it");
 	if (incremental && explain)
 		usage_error("--explain shows the whole computation at once: not with --incremental");
-	if (incremental && !causal && !keys_path)
+	if (incremental && !sides.causal && !sides.keys_path)
 		usage_error("--incremental self-attention is a decoder's: it needs --causal");
-	if (average && !attn_path)
+	if (average && !sides.attn_path)
 		usage_error("--average needs --attn FILE");
 
 	in = stream_open(input);
-	if (keys_path)
-		keys = stream_open(keys_path);
-	if (values_path && values_path != keys_path)
-		values = stream_open(values_path);
-	if (attn_path)
-		attn_out = writer_open(attn_path, &common.out);
+	sides_open(&sides, &common.out);
 	while (stream_read(in, &x)) {
 		if (stream_count(in) == 1) {
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
 			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
 			params_fill(&params, &common.params);
-			if (rope && (w.E / w.H) % 2)
+			if (sides.rope && (w.E / w.H) % 2)
 				usage_error("--rope turns pairs of columns in each head: E / H = %zu / %zu = %zu is odd",
 					    w.E, w.H, w.E / w.H);
-			w.rope_base = rope ? rope_base : 0.0;
-			w.rope_offset = rope_offset;
+			w.rope_base = sides.rope ? sides.rope_base : 0.0;
+			w.rope_offset = sides.rope_offset;
 		}
-		if (keys)
-			k = stream_read_paired(keys, k, stream_count(in) - 1);
-		if (values)
-			v = stream_read_paired(values, v, stream_count(in) - 1);
-		attend_one(x, keys ? k : x, values ? v : keys ? k : x, &w, attn_out, input,
-			   keys ? keys_path : input, values ? values_path : keys ? keys_path : input);
+		sides_read(&sides, stream_count(in) - 1);
+		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, sides.attn, input,
+			   sides_keys_path(&sides, input), sides_values_path(&sides, input));
 		tensor_free(x);
 	}
-	if (keys)
-		stream_end_paired(keys, stream_count(in));
-	if (values)
-		stream_end_paired(values, stream_count(in));
-	if (attn_out)
-		writer_close(attn_out);
-	tensor_free(k);
-	tensor_free(v);
+	sides_close(&sides, stream_count(in));
 	stream_close(in);
-	if (keys)
-		stream_close(keys);
-	if (values)
-		stream_close(values);
 	params_free(&params);
 	mask_free(&masks);
 	close_stdout();

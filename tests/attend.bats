@@ -316,6 +316,10 @@ reverse_rows() {
 	assert_fails 2 "attend: one input at most"
 	run attend --memory - < "$X"
 	assert_fails 2 "attend: standard input can hold the queries or the keys and values, not both"
+	run attend --memory "$MEM" --keys "$MEM" "$X"
+	assert_fails 2 "attend: --memory gives keys and values: do not combine it with --keys or --values"
+	run attend --offset 3 "$X"
+	assert_fails 2 "attend: --rope-base and --offset set up --rope: give it"
 	run attend --frobnicate
 	assert_fails 2 "Try 'attend --help'"
 }

@@ -330,6 +330,11 @@ golden() {
 	assert_fails 2 "mha: --rope-base and --offset set up --rope"
 }
 
+@test "mha: standard input for both queries and keys is a usage error" {
+	run mha --heads 2 --seed 1 --keys - < "$GOLDEN/mha-self-q.txt"
+	assert_fails 2 "mha: standard input can hold the queries or the keys and values, not both"
+}
+
 @test "mha: --rope-base below 1 is out of range" {
 	run mha --heads 2 --rope --rope-base 0.5 --seed 1 "$GOLDEN/mha-self-q.txt"
 	assert_fails 2 "mha: --rope-base: 0.5 is out of range"
