@@ -76,10 +76,7 @@ typedef struct {
 	TokenizeOptions src_tok;
 	Vocab *src_vocab, *tgt_vocab;
 	size_t bos, eos;
-	float *src_embed;               /* [Vs, E] */
-	float *tgt_embed;               /* [Vt, Et] */
-	float *generator_weight;        /* [Vt, H] */
-	float *generator_bias;          /* [Vt] */
+	TokenLayers io;                 /* embeddings and generator, H = decoder.H */
 	Params params;
 } RnnModel;
 
