@@ -15,9 +15,9 @@ static void output_line(FILE *f, const GenerateModel *g, const size_t *out, size
 {
 	bool first = true;
 
-	for (size_t t = 0; t < L && out[t] != g->eos; t++) {
-		const char *tok = vocab_token(g->tgt_vocab, out[t]);
-		if (g->src_tok->chars) /* characters join up again; the word boundary token is a space */
+	for (size_t t = 0; t < L && out[t] != g->tok->eos; t++) {
+		const char *tok = vocab_token(g->tok->tgt_vocab, out[t]);
+		if (g->tok->src_tok.chars) /* characters join up again; the word boundary token is a space */
 			fputs(strcmp(tok, VOCAB_SPACE) == 0 ? " " : tok, f);
 		else
 			fprintf(f, "%s%s", first ? "" : " ", tok);
@@ -43,18 +43,18 @@ static void put_matrix(StreamWriter *w, const float *x, size_t rows, size_t cols
 static void put_rescored(StreamWriter *attn, StreamWriter *scores_out, const GenerateModel *g, const Sequence *src,
 			 const size_t *out, size_t L)
 {
-	const size_t S = src->len, Vt = g->tgt_vocab->count;
+	const size_t S = src->len, Vt = g->tok->Vt;
 	float *align = xmalloc(xmul(xmul(L, S + Vt, "rescore"), sizeof(float), "rescore"));
 	float *scores = align + L * S;
 	char **rows = xcalloc(L, sizeof(char *)); /* the output tokens */
 
 	for (size_t t = 0; t < L; t++)
-		rows[t] = xstrdup(vocab_token(g->tgt_vocab, out[t]));
+		rows[t] = xstrdup(vocab_token(g->tok->tgt_vocab, out[t]));
 	g->rescore(g->ctx, align, scores, out, L, S);
 	if (attn)
 		put_matrix(attn, align, L, S, rows, src->tokens, g->align_name);
 	if (scores_out)
-		put_matrix(scores_out, scores, L, Vt, rows, g->tgt_vocab->tokens, "log-probabilities");
+		put_matrix(scores_out, scores, L, Vt, rows, g->tok->tgt_vocab->tokens, "log-probabilities");
 	labels_free(rows, L);
 	free(align);
 }
@@ -77,7 +77,7 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
-		sequence_encode(&src, g->src_vocab, line, g->src_tok, where);
+		sequence_encode(&src, g->tok->src_vocab, line, &g->tok->src_tok, where);
 		if (src.len == 0) { /* nothing to translate: an empty line for an empty line */
 			fputc('\n', out);
 			sequence_free(&src);

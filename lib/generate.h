@@ -5,12 +5,12 @@
 #include <stdio.h>
 
 #include "stream.h"
-#include "vocab.h"
+#include "transformer.h"
 
 /* S = source positions, L = output tokens, Vt = target vocabulary */
 
 /*
- * What the loop needs of a model: its tokenisation and vocabularies, and two functions on ctx.
+ * What the loop needs of a model: its tokens (tokenisation, vocabularies, </s>), and two functions on ctx.
  * translate: the search for src_ids[S] (embed, encode, greedy or beam): *out [L] target ids, ending
  * with eos unless cut at max_len; returns L. rescore: after translate, the decoder teacher-forced
  * again on <s> out[0..L-2]: align[L,S] (which source positions each output token read) and
@@ -20,9 +20,7 @@ typedef struct {
 	void *ctx;
 	size_t (*translate)(void *ctx, const size_t *src_ids, size_t S, const size_t **out);
 	void (*rescore)(void *ctx, float *align, float *scores, const size_t *out, size_t L, size_t S);
-	const TokenizeOptions *src_tok;
-	const Vocab *src_vocab, *tgt_vocab;
-	size_t eos;
+	const ModelTokens *tok;
 	const char *align_name;    /* the name of the --attn tensors */
 } GenerateModel;
 

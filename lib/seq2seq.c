@@ -342,20 +342,11 @@ RnnModel *rnn_model_load(const char *path, ModelConfig *c, const char *src_vocab
 	if (m->tie && m->Et != Hdec)
 		die("%s: tie projects with tgt_embed.weight: its width %zu must be decoder_hidden %zu", path, m->Et,
 		    Hdec);
-	m->src_tok.bos = config_bool(c, "bos", false);
-	m->src_tok.eos = config_bool(c, "eos", false);
-	m->src_tok.chars = config_bool(c, "chars", false);
-
-	m->src_vocab = model_vocab(z, "src_vocab", src_vocab_path, "--src-vocab");
-	m->tgt_vocab = model_vocab(z, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
-	m->Vs = m->src_vocab->count;
-	m->Vt = m->tgt_vocab->count;
-	m->bos = special_id(m->tgt_vocab, VOCAB_BOS, path);
-	m->eos = special_id(m->tgt_vocab, VOCAB_EOS, path);
+	model_tokens_load(&m->tok, c, z, src_vocab_path, tgt_vocab_path);
 
 	rnn_declare(&m->params, &m->encoder, "encoder.", kind, m->E, H, L, D == 2);
 	attn_decoder_declare(&m->params, &m->decoder, "decoder.", kind, score, m->Et, Dm, Hdec, Hd);
-	token_layers_load(&m->params, &m->io, z, m->Vs, m->E, m->Vt, m->Et, Hdec, m->tie);
+	token_layers_load(&m->params, &m->io, z, m->tok.Vs, m->E, m->tok.Vt, m->Et, Hdec, m->tie);
 	npz_close(z);
 	return m;
 }
@@ -365,8 +356,7 @@ void rnn_model_free(RnnModel *m)
 	if (!m)
 		return;
 	rnn_free(&m->encoder);
-	vocab_free(m->src_vocab);
-	vocab_free(m->tgt_vocab);
+	model_tokens_free(&m->tok);
 	params_free(&m->params);
 	free(m);
 }
@@ -374,7 +364,7 @@ void rnn_model_free(RnnModel *m)
 /* logprobs[Vt] = log softmax(W_gen o + b_gen) */
 static void project(float *logprobs, const RnnModel *m, const float *o)
 {
-	token_layers_project(logprobs, &m->io, o, m->decoder.H, m->Vt);
+	token_layers_project(logprobs, &m->io, o, m->decoder.H, m->tok.Vt);
 }
 
 /* Buffers of one generation, sized for S source positions. */
@@ -411,11 +401,11 @@ static size_t translate(const size_t **out, GenerateWork *g, Beam *b, const RnnM
 	while (b->live) {
 		/* each live hypothesis takes one step from its last token (<s> at first) */
 		for (size_t k = 0; k < b->live; k++) {
-			size_t token = b->len ? b->tokens[k * b->max_len + b->len - 1] : m->bos;
+			size_t token = b->len ? b->tokens[k * b->max_len + b->len - 1] : m->tok.bos;
 			attn_decoder_step(g->o, g->s_new + k * H, lstm ? g->c_new + k * H : NULL, g->scores, g->weights,
 					  g->context, g->step_work, d, g->s + k * H, lstm ? g->c + k * H : NULL,
 					  m->io.tgt_embed + token * m->Et, g->memory, S);
-			project(g->logprobs + k * m->Vt, m, g->o);
+			project(g->logprobs + k * m->tok.Vt, m, g->o);
 		}
 		/* the survivors continue from their parents' new states */
 		beam_step(b, g->parent, g->logprobs);
@@ -439,14 +429,14 @@ static void rescore(float *align, float *scores, const RnnModel *m, const float 
 	float *s0 = work + attn_decoder_forward_work_size(d, S);
 
 	for (size_t t = 0; t < L; t++)
-		memcpy(y + t * m->Et, m->io.tgt_embed + (t ? out[t - 1] : m->bos) * m->Et, m->Et * sizeof(float));
+		memcpy(y + t * m->Et, m->io.tgt_embed + (t ? out[t - 1] : m->tok.bos) * m->Et, m->Et * sizeof(float));
 	if (m->init_zeros)
 		memset(s0, 0, H * sizeof(float));
 	else
 		memcpy(s0, memory + (S - 1) * Dm, H * sizeof(float));
 	attn_decoder_forward(o, align, NULL, work, d, y, memory, s0, L, S);
 	for (size_t t = 0; t < L; t++)
-		project(scores + t * m->Vt, m, o + t * H);
+		project(scores + t * m->tok.Vt, m, o + t * H);
 	free(y);
 	free(o);
 	free(work);
@@ -471,7 +461,7 @@ static void work_reserve(GenerateWork *g, const RnnModel *m, size_t K, size_t S)
 		g->s_new = g->c + K * H;
 		g->c_new = g->s_new + K * H;
 		g->o = xmalloc(xmul(H, sizeof(float), "output"));
-		g->logprobs = xmalloc(xmul(xmul(K, m->Vt, "logprobs"), sizeof(float), "logprobs"));
+		g->logprobs = xmalloc(xmul(xmul(K, m->tok.Vt, "logprobs"), sizeof(float), "logprobs"));
 		g->parent = xmalloc(xmul(K, sizeof(size_t), "beam"));
 	}
 }
@@ -502,10 +492,9 @@ static void rnn_rescore(void *ctx, float *align, float *scores, const size_t *ou
 void rnn_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores_out, const RnnModel *m,
 			 size_t K, size_t max_len, double alpha)
 {
-	RnnSearch r = { .m = m, .K = K, .beam = beam_new(K, m->Vt, max_len, m->eos, alpha) };
+	RnnSearch r = { .m = m, .K = K, .beam = beam_new(K, m->tok.Vt, max_len, m->tok.eos, alpha) };
 	const GenerateModel g = { .ctx = &r, .translate = rnn_translate, .rescore = rnn_rescore,
-				  .src_tok = &m->src_tok, .src_vocab = m->src_vocab, .tgt_vocab = m->tgt_vocab,
-				  .eos = m->eos, .align_name = "alignment" };
+				  .tok = &m->tok, .align_name = "alignment" };
 
 	generate_stream(input, out, attn, scores_out, &g);
 	free(r.work.memory);

@@ -155,6 +155,26 @@ size_t special_id(const Vocab *v, const char *token, const char *where);
 void model_check_entries(Npz *z, const Params *p);
 
 /*
+ * A whole model's tokens: how a source line becomes ids, the two vocabularies, and the target's <s>
+ * and </s>, which start and end generation.
+ */
+typedef struct {
+	TokenizeOptions src_tok;        /* bos, eos, chars */
+	Vocab *src_vocab, *tgt_vocab;
+	size_t Vs, Vt;                  /* their sizes */
+	size_t bos, eos;                /* the target's <s> and </s> ids */
+} ModelTokens;
+
+/*
+ * t from the settings c (bos, eos, chars) and the archive z: the vocabularies in its "src_vocab" and
+ * "tgt_vocab" entries, else the files src_vocab_path and tgt_vocab_path (model_vocab). Dies on a
+ * missing vocabulary, or a target vocabulary without <s> or </s>.
+ */
+void model_tokens_load(ModelTokens *t, const ModelConfig *c, Npz *z, const char *src_vocab_path,
+		       const char *tgt_vocab_path);
+void model_tokens_free(ModelTokens *t);
+
+/*
  * The layers of a whole model between tokens and vectors (section 3.4), the same for the Transformer
  * and the recurrent seq2seq: the source and target embeddings, and the generator, the linear layer
  * whose log softmax gives the next token's log-probabilities. With tie there is no generator.weight:
@@ -182,16 +202,14 @@ void token_layers_project(float *logprobs, const TokenLayers *t, const float *o,
  * "decoder.", plus "src_embed.weight", "tgt_embed.weight", "generator.weight" and "generator.bias".
  */
 typedef struct {
-	size_t E, Vs, Vt;               /* d_model, source and target vocabulary sizes */
+	size_t E;                       /* d_model */
 	Transformer encoder, decoder;
 	float embed_scale;              /* sqrt(E) when the embeddings are scaled (section 3.4), else 1 */
 	bool sinusoidal;                /* add the sinusoidal positional encoding (section 3.5) */
 	double base;
 	PosencLayout layout;
 	bool tie;                       /* the output projection is tgt_embed (section 3.4), no generator.weight */
-	TokenizeOptions src_tok;        /* how a source line becomes ids (bos, eos, chars) */
-	Vocab *src_vocab, *tgt_vocab;
-	size_t bos, eos;                /* the target's <s> and </s> ids */
+	ModelTokens tok;                /* vocabularies, Vs and Vt */
 	TokenLayers io;                 /* embeddings and generator, Et = H = E */
 	Params params;
 } TransformerModel;
