@@ -217,115 +217,22 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
-/* The output tokens as a line of text, up to </s> (left out). */
-static void output_line(const TransformerModel *m, const size_t *out, size_t L)
-{
-	bool first = true;
-
-	for (size_t t = 0; t < L; t++) {
-		const char *tok = vocab_token(m->tgt_vocab, out[t]);
-		if (out[t] == m->eos)
-			break;
-		if (m->src_tok.chars) /* characters join up again; the word boundary token is a space */
-			fputs(strcmp(tok, VOCAB_SPACE) == 0 ? " " : tok, stdout);
-		else
-			printf("%s%s", first ? "" : " ", tok);
-		first = false;
-	}
-	putchar('\n');
-}
-
-/* Labels of the output tokens (the rows of --attn and --scores). */
-static char **output_labels(const TransformerModel *m, const size_t *out, size_t L)
-{
-	char **labels = xcalloc(L, sizeof(char *));
-
-	for (size_t t = 0; t < L; t++)
-		labels[t] = xstrdup(vocab_token(m->tgt_vocab, out[t]));
-	return labels;
-}
-
-/* --attn while generating: the chosen layer's cross-attention, one head or their mean, [L,S] */
-static void put_alignment(StreamWriter *w, const TransformerModel *m, const float *cross, char **rows,
-			  char **cols, size_t L, size_t S)
-{
-	size_t N = m->decoder.cfg.N, H = m->decoder.cfg.H;
-	Tensor *a = tensor_new2(L, S);
-
-	cross_attention_of(a->data, cross, attn_layer < 0 ? N - 1 : (size_t)attn_layer, attn_head, H, L, S);
-	tensor_set_row_labels(a, rows);
-	tensor_set_col_labels(a, cols);
-	tensor_set_name(a, "cross-attention");
-	writer_put(w, a);
-	tensor_free(a);
-}
-
-/* decode --generate: one output line per source line. */
+/* decode --generate with the Transformer: one output line per source line. */
 static void generate_transformer(const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
 {
 	TransformerModel *m;
 	Generator *g;
-	FILE *in;
-	char *line = NULL, where[512];
-	size_t cap = 0, line_no = 0;
-	ssize_t len;
-	float *cross = NULL, *scores = NULL;
 
 	if (!common.params.weights)
 		usage_error("--generate needs --weights MODEL.npz (the whole model)");
-	in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
-	if (!in)
-		die("%s:", input);
 	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
 	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
 		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);
 	if (attn_head >= 0 && (size_t)attn_head >= m->decoder.cfg.H)
 		usage_error("--attn-head %ld: the model has heads 0 to %zu", attn_head, m->decoder.cfg.H - 1);
 	g = generator_new(m, beam, max_len, length_alpha, use_cache);
-	while ((len = getline(&line, &cap, in)) != -1) {
-		Sequence src;
-		const size_t *out;
-		size_t L, S, N = m->decoder.cfg.N, H = m->decoder.cfg.H;
-		line_no++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
-		sequence_encode(&src, m->src_vocab, line, &m->src_tok, where);
-		S = src.len;
-		if (S == 0) { /* nothing to translate: an empty line for an empty line */
-			putchar('\n');
-			sequence_free(&src);
-			continue;
-		}
-		L = generate(g, src.ids, S, &out);
-		output_line(m, out, L);
-		if (attn_out || scores_out) {
-			char **rows = output_labels(m, out, L);
-			cross = xrealloc(cross, xmul(xmul(N * H, xmul(L, S, "attn"), "attn"), sizeof(float), "attn"));
-			scores = xrealloc(scores, xmul(xmul(L, m->Vt, "scores"), sizeof(float), "scores"));
-			generator_rescore(g, scores, cross, out, L);
-			if (attn_out)
-				put_alignment(attn_out, m, cross, rows, src.tokens, L, S);
-			if (scores_out) {
-				Tensor *t = tensor_new2(L, m->Vt);
-				memcpy(t->data, scores, t->size * sizeof(float));
-				tensor_set_row_labels(t, rows);
-				tensor_set_col_labels(t, m->tgt_vocab->tokens);
-				tensor_set_name(t, "log-probabilities");
-				writer_put(scores_out, t);
-				tensor_free(t);
-			}
-			labels_free(rows, L);
-		}
-		sequence_free(&src);
-	}
-	if (ferror(in))
-		die("%s: read error:", input);
-	if (in != stdin)
-		fclose(in);
-	free(line);
-	free(cross);
-	free(scores);
+	transformer_generate_stream(input, stdout, attn_out, scores_out, g,
+				    attn_layer < 0 ? m->decoder.cfg.N - 1 : (size_t)attn_layer, attn_head);
 	generator_free(g);
 	model_free(m);
 }

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "explain.h"
+#include "generate.h"
 #include "linalg.h"
 #include "npz.h"
 #include "search.h"
@@ -341,33 +342,11 @@ RnnModel *rnn_model_load(const char *path, ModelConfig *c, const char *src_vocab
 	if (m->tie && m->Et != Hdec)
 		die("%s: tie projects with tgt_embed.weight: its width %zu must be decoder_hidden %zu", path, m->Et,
 		    Hdec);
-	m->src_tok.bos = config_bool(c, "bos", false);
-	m->src_tok.eos = config_bool(c, "eos", false);
-	m->src_tok.chars = config_bool(c, "chars", false);
-
-	m->src_vocab = model_vocab(z, "src_vocab", src_vocab_path, "--src-vocab");
-	m->tgt_vocab = model_vocab(z, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
-	m->Vs = m->src_vocab->count;
-	m->Vt = m->tgt_vocab->count;
-	m->bos = special_id(m->tgt_vocab, VOCAB_BOS, path);
-	m->eos = special_id(m->tgt_vocab, VOCAB_EOS, path);
+	model_tokens_load(&m->tok, c, z, src_vocab_path, tgt_vocab_path);
 
 	rnn_declare(&m->params, &m->encoder, "encoder.", kind, m->E, H, L, D == 2);
 	attn_decoder_declare(&m->params, &m->decoder, "decoder.", kind, score, m->Et, Dm, Hdec, Hd);
-	{
-		const size_t src_shape[2] = { m->Vs, m->E }, tgt_shape[2] = { m->Vt, m->Et };
-		const size_t gen_shape[2] = { m->Vt, Hdec };
-		params_add(&m->params, &m->src_embed, "src_embed.weight", INIT_NORMAL, 1.0, 2, src_shape);
-		params_add(&m->params, &m->tgt_embed, "tgt_embed.weight", INIT_NORMAL, 1.0, 2, tgt_shape);
-		if (!m->tie)
-			params_add(&m->params, &m->generator_weight, "generator.weight", INIT_LINEAR, 0, 2, gen_shape);
-		params_add(&m->params, &m->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)Hdec), 1,
-			   gen_shape);
-	}
-	params_load(&m->params, path, "", 1);
-	if (m->tie)
-		m->generator_weight = m->tgt_embed;
-	model_check_entries(z, &m->params);
+	token_layers_load(&m->params, &m->io, z, m->tok.Vs, m->E, m->tok.Vt, m->Et, Hdec, m->tie);
 	npz_close(z);
 	return m;
 }
@@ -377,8 +356,7 @@ void rnn_model_free(RnnModel *m)
 	if (!m)
 		return;
 	rnn_free(&m->encoder);
-	vocab_free(m->src_vocab);
-	vocab_free(m->tgt_vocab);
+	model_tokens_free(&m->tok);
 	params_free(&m->params);
 	free(m);
 }
@@ -386,8 +364,7 @@ void rnn_model_free(RnnModel *m)
 /* logprobs[Vt] = log softmax(W_gen o + b_gen) */
 static void project(float *logprobs, const RnnModel *m, const float *o)
 {
-	linear(logprobs, o, m->generator_weight, m->generator_bias, 1, m->decoder.H, m->Vt);
-	log_softmax(logprobs, logprobs, m->Vt);
+	token_layers_project(logprobs, &m->io, o, m->decoder.H, m->tok.Vt);
 }
 
 /* Buffers of one generation, sized for S source positions. */
@@ -413,7 +390,7 @@ static size_t translate(const size_t **out, GenerateWork *g, Beam *b, const RnnM
 	float *x = g->step_work; /* [S, E] the source embeddings, before the step needs the space */
 
 	/* the source: embed (no scaling, no positions: the recurrence orders it) and encode once */
-	embedding_forward(x, m->src_embed, src_ids, 1.0f, S, E);
+	embedding_forward(x, m->io.src_embed, src_ids, 1.0f, S, E);
 	rnn_forward(g->memory, NULL, NULL, g->enc_work, &m->encoder, x, S);
 	if (m->init_zeros)
 		memset(g->s, 0, H * sizeof(float));
@@ -424,11 +401,11 @@ static size_t translate(const size_t **out, GenerateWork *g, Beam *b, const RnnM
 	while (b->live) {
 		/* each live hypothesis takes one step from its last token (<s> at first) */
 		for (size_t k = 0; k < b->live; k++) {
-			size_t token = b->len ? b->tokens[k * b->max_len + b->len - 1] : m->bos;
+			size_t token = b->len ? b->tokens[k * b->max_len + b->len - 1] : m->tok.bos;
 			attn_decoder_step(g->o, g->s_new + k * H, lstm ? g->c_new + k * H : NULL, g->scores, g->weights,
 					  g->context, g->step_work, d, g->s + k * H, lstm ? g->c + k * H : NULL,
-					  m->tgt_embed + token * m->Et, g->memory, S);
-			project(g->logprobs + k * m->Vt, m, g->o);
+					  m->io.tgt_embed + token * m->Et, g->memory, S);
+			project(g->logprobs + k * m->tok.Vt, m, g->o);
 		}
 		/* the survivors continue from their parents' new states */
 		beam_step(b, g->parent, g->logprobs);
@@ -452,45 +429,17 @@ static void rescore(float *align, float *scores, const RnnModel *m, const float 
 	float *s0 = work + attn_decoder_forward_work_size(d, S);
 
 	for (size_t t = 0; t < L; t++)
-		memcpy(y + t * m->Et, m->tgt_embed + (t ? out[t - 1] : m->bos) * m->Et, m->Et * sizeof(float));
+		memcpy(y + t * m->Et, m->io.tgt_embed + (t ? out[t - 1] : m->tok.bos) * m->Et, m->Et * sizeof(float));
 	if (m->init_zeros)
 		memset(s0, 0, H * sizeof(float));
 	else
 		memcpy(s0, memory + (S - 1) * Dm, H * sizeof(float));
 	attn_decoder_forward(o, align, NULL, work, d, y, memory, s0, L, S);
 	for (size_t t = 0; t < L; t++)
-		project(scores + t * m->Vt, m, o + t * H);
+		project(scores + t * m->tok.Vt, m, o + t * H);
 	free(y);
 	free(o);
 	free(work);
-}
-
-static void output_line(FILE *f, const RnnModel *m, const size_t *out, size_t L)
-{
-	bool first = true;
-
-	for (size_t t = 0; t < L && out[t] != m->eos; t++) {
-		const char *tok = vocab_token(m->tgt_vocab, out[t]);
-		if (m->src_tok.chars) /* characters join up again; the word boundary token is a space */
-			fputs(strcmp(tok, VOCAB_SPACE) == 0 ? " " : tok, f);
-		else
-			fprintf(f, "%s%s", first ? "" : " ", tok);
-		first = false;
-	}
-	fputc('\n', f);
-}
-
-static void put_matrix(StreamWriter *w, const float *x, size_t rows, size_t cols, char **row_labels,
-		       char **col_labels, const char *name)
-{
-	Tensor *t = tensor_new2(rows, cols);
-
-	memcpy(t->data, x, t->size * sizeof(float));
-	tensor_set_row_labels(t, row_labels);
-	tensor_set_col_labels(t, col_labels);
-	tensor_set_name(t, name);
-	writer_put(w, t);
-	tensor_free(t);
 }
 
 static void work_reserve(GenerateWork *g, const RnnModel *m, size_t K, size_t S)
@@ -512,71 +461,51 @@ static void work_reserve(GenerateWork *g, const RnnModel *m, size_t K, size_t S)
 		g->s_new = g->c + K * H;
 		g->c_new = g->s_new + K * H;
 		g->o = xmalloc(xmul(H, sizeof(float), "output"));
-		g->logprobs = xmalloc(xmul(xmul(K, m->Vt, "logprobs"), sizeof(float), "logprobs"));
+		g->logprobs = xmalloc(xmul(xmul(K, m->tok.Vt, "logprobs"), sizeof(float), "logprobs"));
 		g->parent = xmalloc(xmul(K, sizeof(size_t), "beam"));
 	}
+}
+
+/* decode --generate's model-specific part (lib/generate): the search and the rescoring. */
+typedef struct {
+	const RnnModel *m;
+	size_t K;
+	Beam *beam;
+	GenerateWork work;
+} RnnSearch;
+
+static size_t rnn_translate(void *ctx, const size_t *src_ids, size_t S, const size_t **out)
+{
+	RnnSearch *r = ctx;
+
+	work_reserve(&r->work, r->m, r->K, S);
+	return translate(out, &r->work, r->beam, r->m, src_ids, S);
+}
+
+static void rnn_rescore(void *ctx, float *align, float *scores, const size_t *out, size_t L, size_t S)
+{
+	RnnSearch *r = ctx;
+
+	rescore(align, scores, r->m, r->work.memory, out, L, S);
 }
 
 void rnn_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores_out, const RnnModel *m,
 			 size_t K, size_t max_len, double alpha)
 {
-	FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
-	Beam *b = beam_new(K, m->Vt, max_len, m->eos, alpha);
-	GenerateWork g = { 0 };
-	char *line = NULL, where[512];
-	size_t cap = 0, line_no = 0;
-	ssize_t len;
+	RnnSearch r = { .m = m, .K = K, .beam = beam_new(K, m->tok.Vt, max_len, m->tok.eos, alpha) };
+	const GenerateModel g = { .ctx = &r, .translate = rnn_translate, .rescore = rnn_rescore,
+				  .tok = &m->tok, .align_name = "alignment" };
 
-	if (!in)
-		die("%s:", input);
-	while ((len = getline(&line, &cap, in)) != -1) {
-		Sequence src;
-		const size_t *ids;
-		size_t L, S;
-		line_no++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
-		sequence_encode(&src, m->src_vocab, line, &m->src_tok, where);
-		S = src.len;
-		if (S == 0) { /* nothing to translate: an empty line for an empty line */
-			fputc('\n', out);
-			sequence_free(&src);
-			continue;
-		}
-		work_reserve(&g, m, K, S);
-		L = translate(&ids, &g, b, m, src.ids, S);
-		output_line(out, m, ids, L);
-		if (attn || scores_out) {
-			float *align = xmalloc(xmul(xmul(L, S + m->Vt, "rescore"), sizeof(float), "rescore"));
-			float *logp = align + L * S;
-			char **rows = xcalloc(L, sizeof(char *));
-			for (size_t t = 0; t < L; t++)
-				rows[t] = xstrdup(vocab_token(m->tgt_vocab, ids[t]));
-			rescore(align, logp, m, g.memory, ids, L, S);
-			if (attn)
-				put_matrix(attn, align, L, S, rows, src.tokens, "alignment");
-			if (scores_out)
-				put_matrix(scores_out, logp, L, m->Vt, rows, m->tgt_vocab->tokens, "log-probabilities");
-			labels_free(rows, L);
-			free(align);
-		}
-		sequence_free(&src);
-	}
-	if (ferror(in))
-		die("%s: read error:", input);
-	if (in != stdin)
-		fclose(in);
-	free(line);
-	free(g.memory);
-	free(g.enc_work);
-	free(g.scores);
-	free(g.step_work);
-	free(g.s);
-	free(g.o);
-	free(g.logprobs);
-	free(g.parent);
-	beam_free(b);
+	generate_stream(input, out, attn, scores_out, &g);
+	free(r.work.memory);
+	free(r.work.enc_work);
+	free(r.work.scores);
+	free(r.work.step_work);
+	free(r.work.s);
+	free(r.work.o);
+	free(r.work.logprobs);
+	free(r.work.parent);
+	beam_free(r.beam);
 }
 
 /* ---- options -------------------------------------------------------------------------------- */

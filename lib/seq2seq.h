@@ -68,18 +68,13 @@ void rnn_decode_stream(StreamReader *in, StreamReader *memory, FILE *out, Stream
  * and the vocabularies in "src_vocab" and "tgt_vocab" (as the Transformer's archive).
  */
 typedef struct {
-	size_t E, Et, Vs, Vt;           /* embedding widths, vocabulary sizes */
+	size_t E, Et;                   /* embedding widths */
 	RnnWeights encoder;             /* memory width Dm = D * H */
 	AttnDecoderWeights decoder;     /* state width decoder.H */
 	bool init_zeros;                /* s_0 = 0, else the memory's last row */
 	bool tie;
-	TokenizeOptions src_tok;
-	Vocab *src_vocab, *tgt_vocab;
-	size_t bos, eos;
-	float *src_embed;               /* [Vs, E] */
-	float *tgt_embed;               /* [Vt, Et] */
-	float *generator_weight;        /* [Vt, H] */
-	float *generator_bias;          /* [Vt] */
+	ModelTokens tok;                /* vocabularies, Vs and Vt */
+	TokenLayers io;                 /* embeddings and generator, H = decoder.H */
 	Params params;
 } RnnModel;
 

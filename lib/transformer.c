@@ -7,6 +7,7 @@
 
 #include "attention.h"
 #include "err.h"
+#include "generate.h"
 #include "linalg.h"
 #include "npz.h"
 
@@ -475,6 +476,46 @@ void model_check_entries(Npz *z, const Params *p)
 	}
 }
 
+void model_tokens_load(ModelTokens *t, const ModelConfig *c, Npz *z, const char *src_vocab_path,
+		       const char *tgt_vocab_path)
+{
+	t->src_tok.bos = config_bool(c, "bos", false);
+	t->src_tok.eos = config_bool(c, "eos", false);
+	t->src_tok.chars = config_bool(c, "chars", false);
+	t->src_vocab = model_vocab(z, "src_vocab", src_vocab_path, "--src-vocab");
+	t->tgt_vocab = model_vocab(z, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
+	t->Vs = t->src_vocab->count;
+	t->Vt = t->tgt_vocab->count;
+	t->bos = special_id(t->tgt_vocab, VOCAB_BOS, npz_path(z));
+	t->eos = special_id(t->tgt_vocab, VOCAB_EOS, npz_path(z));
+}
+
+void model_tokens_free(ModelTokens *t)
+{
+	vocab_free(t->src_vocab);
+	vocab_free(t->tgt_vocab);
+}
+
+void token_layers_load(Params *p, TokenLayers *t, Npz *z, size_t Vs, size_t E, size_t Vt, size_t Et, size_t H,
+		       bool tie)
+{
+	add(p, &t->src_embed, "", "src_embed.weight", INIT_NORMAL, 1.0, Vs, E);
+	add(p, &t->tgt_embed, "", "tgt_embed.weight", INIT_NORMAL, 1.0, Vt, Et);
+	if (!tie)
+		add(p, &t->generator_weight, "", "generator.weight", INIT_LINEAR, 0, Vt, H);
+	add(p, &t->generator_bias, "", "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)H), Vt, 0);
+	params_load(p, npz_path(z), "", 1);
+	if (tie)
+		t->generator_weight = t->tgt_embed;
+	model_check_entries(z, p);
+}
+
+void token_layers_project(float *logprobs, const TokenLayers *t, const float *o, size_t H, size_t Vt)
+{
+	linear(logprobs, o, t->generator_weight, t->generator_bias, 1, H, Vt);
+	log_softmax(logprobs, logprobs, Vt);
+}
+
 TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
 			     const char *tgt_vocab_path)
 {
@@ -528,29 +569,11 @@ TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_v
 	if (m->sinusoidal && E % 2)
 		die("%s: d_model %zu is odd: the sinusoidal encoding needs an even one", path, E);
 	m->tie = config_bool(c, "tie", false);
-	m->src_tok.bos = config_bool(c, "bos", false);
-	m->src_tok.eos = config_bool(c, "eos", false);
-	m->src_tok.chars = config_bool(c, "chars", false);
-
-	m->src_vocab = model_vocab(z, "src_vocab", src_vocab_path, "--src-vocab");
-	m->tgt_vocab = model_vocab(z, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
-	m->Vs = m->src_vocab->count;
-	m->Vt = m->tgt_vocab->count;
-	m->bos = special_id(m->tgt_vocab, VOCAB_BOS, path);
-	m->eos = special_id(m->tgt_vocab, VOCAB_EOS, path);
+	model_tokens_load(&m->tok, c, z, src_vocab_path, tgt_vocab_path);
 
 	transformer_declare(&m->params, &m->encoder, &enc, false, "encoder.");
 	transformer_declare(&m->params, &m->decoder, &dec, true, "decoder.");
-	add(&m->params, &m->src_embed, "", "src_embed.weight", INIT_NORMAL, 1.0, m->Vs, E);
-	add(&m->params, &m->tgt_embed, "", "tgt_embed.weight", INIT_NORMAL, 1.0, m->Vt, E);
-	if (!m->tie)
-		add(&m->params, &m->generator_weight, "", "generator.weight", INIT_LINEAR, 0, m->Vt, E);
-	add(&m->params, &m->generator_bias, "", "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), m->Vt,
-			0);
-	params_load(&m->params, path, "", 1);
-	if (m->tie)
-		m->generator_weight = m->tgt_embed;
-	model_check_entries(z, &m->params);
+	token_layers_load(&m->params, &m->io, z, m->tok.Vs, E, m->tok.Vt, E, E, m->tie);
 	npz_close(z);
 	return m;
 }
@@ -561,8 +584,7 @@ void model_free(TransformerModel *m)
 		return;
 	transformer_free(&m->encoder);
 	transformer_free(&m->decoder);
-	vocab_free(m->src_vocab);
-	vocab_free(m->tgt_vocab);
+	model_tokens_free(&m->tok);
 	params_free(&m->params);
 	free(m);
 }
@@ -608,14 +630,14 @@ Generator *generator_new(const TransformerModel *m, size_t K, size_t max_len, do
 	g->K = K;
 	g->max_len = max_len;
 	g->use_cache = use_cache;
-	g->beam = beam_new(K, m->Vt, max_len, m->eos, alpha);
+	g->beam = beam_new(K, m->tok.Vt, max_len, m->tok.eos, alpha);
 	g->cache = xcalloc(K, sizeof(KvCache *));
 	g->spare = xcalloc(K, sizeof(KvCache *));
 	for (size_t k = 0; k < K && use_cache; k++)
 		g->cache[k] = kv_cache_new(&m->decoder, max_len);
 	g->parent = xcalloc(K, sizeof(size_t));
 	g->taken = xcalloc(K, sizeof(bool));
-	g->logprobs = xmalloc(xmul(xmul(K, m->Vt, "beam"), sizeof(float), "beam"));
+	g->logprobs = xmalloc(xmul(xmul(K, m->tok.Vt, "beam"), sizeof(float), "beam"));
 	g->y = xmalloc(xmul(xmul(max_len + 1, E, "decoder"), sizeof(float), "decoder"));
 	g->scratch = xmalloc(xmul(E, sizeof(float), "decoder"));
 	g->prefix = xcalloc(max_len + 1, sizeof(size_t));
@@ -667,27 +689,26 @@ static void reserve_source(Generator *g, size_t S)
 /* logits[Vt] -> log-probabilities: out = log_softmax(y W_g^T + b_g) */
 static void project(float *logprobs, const TransformerModel *m, const float *y)
 {
-	linear(logprobs, y, m->generator_weight, m->generator_bias, 1, m->E, m->Vt);
-	log_softmax(logprobs, logprobs, m->Vt);
+	token_layers_project(logprobs, &m->io, y, m->E, m->tok.Vt);
 }
 
 /* logprobs[Vt] of the next token of live hypothesis k, whose tokens are tokens[len] */
 static void next_logprobs(Generator *g, float *logprobs, size_t k, const size_t *tokens, size_t len)
 {
 	const TransformerModel *m = g->m;
-	size_t E = m->E, last = len ? tokens[len - 1] : m->bos;
+	size_t E = m->E, last = len ? tokens[len - 1] : m->tok.bos;
 
 	if (g->use_cache) {
 		/* one new position: its embedding, then one decoder step against the cache */
-		model_embed(g->y, g->scratch, m, m->tgt_embed, &last, len, 1);
+		model_embed(g->y, g->scratch, m, m->io.tgt_embed, &last, len, 1);
 		decoder_step(g->y, g->step_work, &m->decoder, g->cache[k], g->mem);
 		project(logprobs, m, g->y);
 		return;
 	}
 	/* the loop as the course first writes it: the whole prefix through the decoder again */
-	g->prefix[0] = m->bos;
+	g->prefix[0] = m->tok.bos;
 	memcpy(g->prefix + 1, tokens, len * sizeof(size_t));
-	model_embed(g->y, g->scratch, m, m->tgt_embed, g->prefix, 0, len + 1);
+	model_embed(g->y, g->scratch, m, m->io.tgt_embed, g->prefix, 0, len + 1);
 	decoder_forward(g->y, NULL, NULL, g->dec_work, &m->decoder, g->memory, NULL, NULL, len + 1, g->S);
 	project(logprobs, m, g->y + len * E);
 }
@@ -730,7 +751,7 @@ size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **ou
 
 	reserve_source(g, S);
 	/* the source: embed, add positions, encode once */
-	model_embed(g->memory, g->scratch, m, m->src_embed, src_ids, 0, S);
+	model_embed(g->memory, g->scratch, m, m->io.src_embed, src_ids, 0, S);
 	encoder_forward(g->memory, NULL, g->enc_work, &m->encoder, NULL, S);
 	if (g->use_cache) {
 		memory_cache_fill(g->mem, &m->decoder, g->memory, S);
@@ -740,7 +761,7 @@ size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **ou
 	beam_reset(b);
 	while (b->live) {
 		for (size_t k = 0; k < b->live; k++)
-			next_logprobs(g, g->logprobs + k * m->Vt, k, b->tokens + k * b->max_len, b->len);
+			next_logprobs(g, g->logprobs + k * m->tok.Vt, k, b->tokens + k * b->max_len, b->len);
 		beam_step(b, g->parent, g->logprobs);
 		if (g->use_cache && b->live)
 			reorder_caches(g, b->live);
@@ -753,12 +774,12 @@ void generator_rescore(Generator *g, float *scores, float *cross, const size_t *
 	const TransformerModel *m = g->m;
 
 	/* decoder input: <s> and every output token but the last; row t predicts out[t] */
-	g->prefix[0] = m->bos;
+	g->prefix[0] = m->tok.bos;
 	memcpy(g->prefix + 1, out, (L ? L - 1 : 0) * sizeof(size_t));
-	model_embed(g->y, g->scratch, m, m->tgt_embed, g->prefix, 0, L);
+	model_embed(g->y, g->scratch, m, m->io.tgt_embed, g->prefix, 0, L);
 	decoder_forward(g->y, NULL, cross, g->dec_work, &m->decoder, g->memory, NULL, NULL, L, g->S);
 	for (size_t t = 0; t < L && scores; t++)
-		project(scores + t * m->Vt, m, g->y + t * m->E);
+		project(scores + t * m->tok.Vt, m, g->y + t * m->E);
 }
 
 void cross_attention_of(float *align, const float *cross, size_t i, long h, size_t H, size_t L,
@@ -774,6 +795,44 @@ void cross_attention_of(float *align, const float *cross, size_t i, long h, size
 	for (size_t k = 0; k < H; k++)
 		for (size_t j = 0; j < L * S; j++)
 			align[j] += cross_i[k * L * S + j] / (float)H;
+}
+
+/* decode --generate's model-specific part (lib/generate): the search, and the rescoring whose alignment is
+ * one layer's cross-attention */
+typedef struct {
+	Generator *g;
+	size_t layer;
+	long head;
+	float *cross;               /* [N, H, L, S] */
+} TransformerSearch;
+
+static size_t transformer_translate(void *ctx, const size_t *src_ids, size_t S, const size_t **out)
+{
+	TransformerSearch *t = ctx;
+
+	return generate(t->g, src_ids, S, out);
+}
+
+static void transformer_rescore(void *ctx, float *align, float *scores, const size_t *out, size_t L, size_t S)
+{
+	TransformerSearch *t = ctx;
+	const TransformerConfig *dec = &t->g->m->decoder.cfg;
+
+	t->cross = xrealloc(t->cross, xmul(xmul(dec->N * dec->H, xmul(L, S, "attn"), "attn"), sizeof(float), "attn"));
+	generator_rescore(t->g, scores, t->cross, out, L);
+	cross_attention_of(align, t->cross, t->layer, t->head, dec->H, L, S);
+}
+
+void transformer_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores,
+				 Generator *g, size_t layer, long head)
+{
+	const TransformerModel *m = g->m;
+	TransformerSearch t = { .g = g, .layer = layer, .head = head };
+	const GenerateModel gm = { .ctx = &t, .translate = transformer_translate, .rescore = transformer_rescore,
+				   .tok = &m->tok, .align_name = "cross-attention" };
+
+	generate_stream(input, out, attn, scores, &gm);
+	free(t.cross);
 }
 
 /* ---- the options encode and decode share ------------------------------------------------------ */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "layers.h"
 #include "mha.h"
@@ -12,6 +13,7 @@
 #include "params.h"
 #include "posenc.h"
 #include "search.h"
+#include "stream.h"
 #include "vocab.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
@@ -153,25 +155,62 @@ size_t special_id(const Vocab *v, const char *token, const char *where);
 void model_check_entries(Npz *z, const Params *p);
 
 /*
+ * A whole model's tokens: how a source line becomes ids, the two vocabularies, and the target's <s>
+ * and </s>, which start and end generation.
+ */
+typedef struct {
+	TokenizeOptions src_tok;        /* bos, eos, chars */
+	Vocab *src_vocab, *tgt_vocab;
+	size_t Vs, Vt;                  /* their sizes */
+	size_t bos, eos;                /* the target's <s> and </s> ids */
+} ModelTokens;
+
+/*
+ * t from the settings c (bos, eos, chars) and the archive z: the vocabularies in its "src_vocab" and
+ * "tgt_vocab" entries, else the files src_vocab_path and tgt_vocab_path (model_vocab). Dies on a
+ * missing vocabulary, or a target vocabulary without <s> or </s>.
+ */
+void model_tokens_load(ModelTokens *t, const ModelConfig *c, Npz *z, const char *src_vocab_path,
+		       const char *tgt_vocab_path);
+void model_tokens_free(ModelTokens *t);
+
+/*
+ * The layers of a whole model between tokens and vectors (section 3.4), the same for the Transformer
+ * and the recurrent seq2seq: the source and target embeddings, and the generator, the linear layer
+ * whose log softmax gives the next token's log-probabilities. With tie there is no generator.weight:
+ * the generator projects with tgt_embed (Et = H).
+ */
+typedef struct {
+	float *src_embed;               /* [Vs, E]  "src_embed.weight" */
+	float *tgt_embed;               /* [Vt, Et] "tgt_embed.weight" */
+	float *generator_weight;        /* [Vt, H]  "generator.weight" (tgt_embed with tie) */
+	float *generator_bias;          /* [Vt]     "generator.bias" */
+} TokenLayers;
+
+/*
+ * A whole model's loading, after its encoder and decoder are declared in p: declare t's parameters
+ * too, load them all from the archive z, tie, and die on an entry of z that is not a parameter.
+ */
+void token_layers_load(Params *p, TokenLayers *t, Npz *z, size_t Vs, size_t E, size_t Vt, size_t Et, size_t H,
+		       bool tie);
+/* logprobs[Vt] = log softmax(W_gen o + b_gen), o [H] a decoder output */
+void token_layers_project(float *logprobs, const TokenLayers *t, const float *o, size_t H, size_t Vt);
+
+/*
  * An encoder-decoder Transformer with its embeddings and output projection (Vaswani et al. 2017,
  * figure 1): the parameters of one .npz, named as nn.Transformer's state_dict() under "encoder." and
  * "decoder.", plus "src_embed.weight", "tgt_embed.weight", "generator.weight" and "generator.bias".
  */
 typedef struct {
-	size_t E, Vs, Vt;               /* d_model, source and target vocabulary sizes */
+	size_t E;                       /* d_model */
 	Transformer encoder, decoder;
 	float embed_scale;              /* sqrt(E) when the embeddings are scaled (section 3.4), else 1 */
 	bool sinusoidal;                /* add the sinusoidal positional encoding (section 3.5) */
 	double base;
 	PosencLayout layout;
 	bool tie;                       /* the output projection is tgt_embed (section 3.4), no generator.weight */
-	TokenizeOptions src_tok;        /* how a source line becomes ids (bos, eos, chars) */
-	Vocab *src_vocab, *tgt_vocab;
-	size_t bos, eos;                /* the target's <s> and </s> ids */
-	float *src_embed;               /* [Vs, E] "src_embed.weight" */
-	float *tgt_embed;               /* [Vt, E] "tgt_embed.weight" */
-	float *generator_weight;        /* [Vt, E] "generator.weight" (tgt_embed with tie) */
-	float *generator_bias;          /* [Vt]    "generator.bias" */
+	ModelTokens tok;                /* vocabularies, Vs and Vt */
+	TokenLayers io;                 /* embeddings and generator, Et = H = E */
 	Params params;
 } TransformerModel;
 
@@ -205,6 +244,13 @@ size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **ou
  * log-probabilities of every step, cross[N,H,L,S] (NULL = not wanted) the encoder-decoder attention.
  */
 void generator_rescore(Generator *g, float *scores, float *cross, const size_t *out, size_t L);
+/*
+ * decode --generate with the Transformer (lib/generate): every line of input translated by g; the
+ * alignment on attn is the cross-attention of decoder layer `layer`, head `head` (the mean over heads
+ * when head < 0), as cross_attention_of gives it.
+ */
+void transformer_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores,
+				 Generator *g, size_t layer, long head);
 /*
  * align[L,S] = the cross-attention cross[N,H,L,S] of layer i: head h, or the mean over heads when
  * h < 0 (PyTorch's average_attn_weights): which source positions each output position read.
