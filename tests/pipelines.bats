@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# Whole pipelines, as a class runs them: stages joined by pipes, in every stream form.
+load helpers
+
+SENT="the cat sat on the mat"
+
+@test "pipelines: the README's example runs and its weights are a labelled, normalised attention matrix" {
+	cd "$BATS_TEST_TMPDIR"
+	echo "$SENT" | embed --dim 16 --seed 1 | posenc | attend --attn w.txt > context.txt
+	heatmap -o attn.png < w.txt
+	[ -s attn.png ]
+	grep -qx '#rows the cat sat on the mat' w.txt
+	grep -qx '#cols the cat sat on the mat' w.txt
+	# every row of the weights sums to 1
+	tail -n +5 w.txt | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; if (s < 0.9999 || s > 1.0001) exit 1 }'
+	grep -qx '#rows the cat sat on the mat' context.txt
+}
+
+@test "pipelines: binary between the stages gives exactly the numbers text gives" {
+	echo "$SENT" | embed --dim 16 --seed 3 | posenc | mha --heads 4 --seed 2 |
+		encode --layers 2 --heads 4 --ff 32 --seed 5 > "$BATS_TEST_TMPDIR/text.txt"
+	echo "$SENT" | embed -b --dim 16 --seed 3 | posenc -b | mha -b --heads 4 --seed 2 |
+		encode -b --layers 2 --heads 4 --ff 32 --seed 5 | tensor > "$BATS_TEST_TMPDIR/binary.txt"
+	cmp "$BATS_TEST_TMPDIR/text.txt" "$BATS_TEST_TMPDIR/binary.txt"
+}
+
+@test "pipelines: .npy between the stages gives exactly the numbers text gives" {
+	echo "$SENT" | embed --dim 8 --seed 3 | posenc | attend > "$BATS_TEST_TMPDIR/text.txt"
+	echo "$SENT" | embed --npy --dim 8 --seed 3 | posenc --npy | attend --npy | tensor > "$BATS_TEST_TMPDIR/npy.txt"
+	cmp "$BATS_TEST_TMPDIR/text.txt" "$BATS_TEST_TMPDIR/npy.txt"
+}
+
+@test "pipelines: a corpus of N lines stays N labelled tensors through every stage" {
+	printf 'the cat sat\na dog ran far away\n\nbirds sing\n' > "$BATS_TEST_TMPDIR/corpus.txt"
+	embed --dim 8 --seed 1 --pad-to 5 < "$BATS_TEST_TMPDIR/corpus.txt" | posenc | mha --heads 2 |
+		encode --layers 1 --heads 2 --ff 16 > "$BATS_TEST_TMPDIR/out.txt"
+	[ "$(grep -c '^#tensor 5 8$' "$BATS_TEST_TMPDIR/out.txt")" -eq 4 ]
+	grep -qx '#rows the cat sat <pad> <pad>' "$BATS_TEST_TMPDIR/out.txt"
+	grep -qx '#rows birds sing <pad> <pad> <pad>' "$BATS_TEST_TMPDIR/out.txt"
+}
+
+@test "pipelines: an encoder's memory feeds the decoder's cross-attention" {
+	echo "$SENT" | embed --dim 8 --seed 1 | posenc | encode --layers 1 --heads 2 --ff 16 > "$BATS_TEST_TMPDIR/mem.txt"
+	echo "le chat" | embed --dim 8 --seed 2 | posenc |
+		decode --layers 1 --heads 2 --ff 16 --memory "$BATS_TEST_TMPDIR/mem.txt" --attn "$BATS_TEST_TMPDIR/x.txt" > /dev/null
+	run tensor info "$BATS_TEST_TMPDIR/x.txt"
+	[[ "${lines[0]}" == *": 1x2x2x6 name cross-attention" ]]
+	[[ "$output" == *"rows: le chat"* ]]
+	[[ "$output" == *"cols: the cat sat on the mat"* ]]
+}
+
+@test "pipelines: a failing first stage fails the last one instead of passing an empty stream on" {
+	run sh -c 'embed --vocab /nonexistent/vocab.txt < /dev/null | posenc | attend'
+	assert_fails 1 "attend: -: empty stream: no tensor"
+	[[ "$output" == *"embed: /nonexistent/vocab.txt: No such file or directory"* ]]
+}
