@@ -168,11 +168,12 @@ void attention_scores(float *scores, const Scorer *f, const float *q, const floa
 	}
 	case SCORE_ADDITIVE: {
 		/* score[t,s] = v . tanh(W1 q_t + W2 k_s): both projections once, then Hd tanh per pair */
-		float *key_proj = scratch;       /* [S,Hd]: W2 k_s */
+		const float *key_proj = f->key_proj;  /* [S,Hd]: W2 k_s */
 		float *query_proj = scratch + S * Hd; /* [Hd]: W1 q_t */
-		for (size_t s = 0; s < S; s++)
-			for (size_t h = 0; h < Hd; h++)
-				key_proj[s * Hd + h] = dot(f->W2 + h * Dk, k + s * Dk, Dk);
+		if (key_proj == NULL) {
+			attention_project_keys(scratch, f, k, S, Dk);
+			key_proj = scratch;
+		}
 		for (size_t t = 0; t < T; t++) {
 			for (size_t h = 0; h < Hd; h++)
 				query_proj[h] = dot(f->W1 + h * Dq, q + t * Dq, Dq);
@@ -187,6 +188,13 @@ void attention_scores(float *scores, const Scorer *f, const float *q, const floa
 		break;
 	}
 	}
+}
+
+void attention_project_keys(float *key_proj, const Scorer *f, const float *k, size_t S, size_t Dk)
+{
+	for (size_t s = 0; s < S; s++)
+		for (size_t h = 0; h < f->hidden; h++)
+			key_proj[s * f->hidden + h] = dot(f->W2 + h * Dk, k + s * Dk, Dk);
 }
 
 size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal,

@@ -41,7 +41,13 @@ typedef struct {
 	float *W1;          /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
 	float *W2;          /* [Hd, Dk], additive: parameter "W2" */
 	float *v;           /* [Hd],     additive: parameter "v" */
+	const float *key_proj; /* [S,Hd], additive: W2 k_s computed beforehand (attention_project_keys) for a
+				  caller that scores the same keys again and again, as a decoder does at
+				  every step; NULL = attention_scores computes it */
 } Scorer;
+
+/* key_proj[S,Hd] = k[S,Dk] W2^T: the keys' half of the additive score, which does not depend on the query */
+void attention_project_keys(float *key_proj, const Scorer *f, const float *k, size_t S, size_t Dk);
 
 /*
  * Declare the parameters f->kind needs (none for dot, scaled and cosine) as prefix + "W", "W1",

@@ -255,7 +255,9 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
 size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S)
 {
 	/* s_{t-1}, s_t, cell_{t-1}, cell_t [H] each; e_t, a_t [S]; c_t [Dm]; then the step's own */
-	return 4 * w->H + 2 * S + w->Dm + attn_decoder_work_size(w, S);
+	/* + the additive score's keys projected once for all steps */
+	return 4 * w->H + 2 * S + w->Dm + attn_decoder_work_size(w, S) +
+	       (w->score.kind == SCORE_ADDITIVE ? xmul(S, w->score.hidden, "keys") : 0);
 }
 
 void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
@@ -267,7 +269,16 @@ void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, f
 	float *scores = cell + H, *weights = scores + S, *context = weights + S;
 	float *step_work = context + Dm;
 	const bool lstm = w->kind == RNN_LSTM;
+	AttnDecoderWeights with_keys;
 
+	if (w->score.kind == SCORE_ADDITIVE) {
+		/* W2 h_j is the same at every step: compute it once, not T times */
+		float *key_proj = step_work + attn_decoder_work_size(w, S);
+		attention_project_keys(key_proj, &w->score, memory, S, Dm);
+		with_keys = *w;
+		with_keys.score.key_proj = key_proj;
+		w = &with_keys;
+	}
 	memcpy(s_prev, s0, H * sizeof(float));
 	memset(cell_prev, 0, H * sizeof(float));
 	for (size_t t = 0; t < T; t++) {
