@@ -132,6 +132,7 @@ for norm_first in (False, True):
 
 # ---- a whole model, trained a little on a toy translation, for decode --generate ----
 from toy_grammar import SPECIALS, lexicon, sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
+from reference_beam import beam_search as beam  # noqa: E402
 
 
 D, HEADS, FF, LAYERS = 16, 2, 32, 2
@@ -285,33 +286,9 @@ def next_logprobs(memory, toks):
 
 
 def beam_search(line, K, alpha, max_len):
-    """Keep K hypotheses; of the 2K best continuations, those ending in </s> finish, the others stay
-    live until K are; stop when K have finished or at max_len; best by log P / ((5 + L) / 6)^alpha."""
     src = torch.tensor([[si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]]])
     memory = r_model.encoder(embed(r_src, src))
-    live, finished = [([], 0.0)], []
-    while live:
-        cands = []
-        for k, (toks, lp) in enumerate(live):
-            logp = next_logprobs(memory, toks)
-            cands += [(lp + float(logp[v]), k * V + v) for v in range(V)]
-        cands.sort(key=lambda c: (-c[0], c[1]))
-        new_live = []
-        for score, c in cands[: 2 * K]:
-            if len(new_live) >= K or len(finished) >= K:
-                break
-            toks = live[c // V][0] + [c % V]
-            if c % V == EOS:
-                finished.append((toks, score / ((5 + len(toks)) / 6) ** alpha))
-            else:
-                new_live.append((toks, score))
-        live = [] if len(finished) >= K else new_live
-        if live and len(live[0][0]) >= max_len:
-            for toks, score in live[: K - len(finished)]:
-                finished.append((toks, score / ((5 + len(toks)) / 6) ** alpha))
-            live = []
-    best = max(range(len(finished)), key=lambda i: (finished[i][1], -i))
-    return " ".join(tgt_vocab[i] for i in finished[best][0] if i != EOS)
+    return " ".join(tgt_vocab[i] for i in beam(memory, next_logprobs, V, EOS, K, alpha, max_len))
 
 
 with torch.no_grad():
