@@ -11,6 +11,14 @@ CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib
             $(shell pkg-config --cflags libpng libzip)
 LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
 
+# Matrix products: BLAS=openblas (the default) calls OpenBLAS's cblas_sgemm; BLAS=NAME uses any other
+# CBLAS that pkg-config knows by NAME (blis, cblas, mkl-sdl...); BLAS=none keeps the plain C kernels.
+BLAS    ?= openblas
+ifneq ($(BLAS),none)
+CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg-config --cflags $(BLAS))
+LDLIBS  += $(shell pkg-config --libs $(BLAS))
+endif
+
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
 BIN     ?= bin
@@ -25,7 +33,15 @@ UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
 all: $(PROGRAMS)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+# Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
+FLAGS_STAMP = $(BUILD)/flags
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
@@ -33,11 +49,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
