@@ -13,6 +13,13 @@
 void layer_norm(float *out, const float *x, const float *gamma, const float *beta, float eps, size_t T,
 		size_t E);
 
+/*
+ * out[T,E] = x / sqrt(mean(x^2) + eps) * gamma, the mean of squares over each row of x
+ * (RMSNorm, Zhang and Sennrich 2019: LayerNorm without the mean subtracted and without beta;
+ * torch.nn.RMSNorm(E, eps) from PyTorch 2.4: weight = gamma). out may equal x.
+ */
+void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t T, size_t E);
+
 typedef enum { ACT_RELU, ACT_GELU } Activation;
 
 /* "relu" / "gelu" into *act; 0 when the name is neither. */

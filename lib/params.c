@@ -139,3 +139,22 @@ void params_free(Params *p)
 	p->items = NULL;
 	p->count = 0;
 }
+
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape)
+{
+	Npz *z = npz_open(path);
+	char *full = xmalloc(strlen(prefix) + strlen(name) + 1);
+	Tensor *t;
+	int ndim = 0;
+
+	sprintf(full, "%s%s", prefix, name);
+	t = npz_has(z, full) ? npz_read(z, full) : NULL;
+	if (t) {
+		ndim = t->ndim;
+		memcpy(shape, t->shape, (size_t)ndim * sizeof(size_t));
+		tensor_free(t);
+	}
+	free(full);
+	npz_close(z);
+	return ndim;
+}

@@ -49,5 +49,10 @@ void params_load(Params *p, const char *path, const char *prefix, int allow_extr
 void params_init(Params *p, uint64_t seed);
 void params_save(const Params *p, const char *path);
 void params_free(Params *p);
+/*
+ * The shape of the entry prefix + name of the archive at path, into shape; returns its ndim, or 0
+ * when there is no such entry (a stage takes a size it was not given, e.g. linear's --out, from it).
+ */
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape);
 
 #endif
