@@ -10,6 +10,7 @@
 #include "linalg.h"
 #include "opts.h"
 #include "params.h"
+#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -37,15 +38,14 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 
-enum { OPT_FF = OPT_PROGRAM, OPT_ACTIVATION, OPT_EXPLAIN, OPT_PREFIX };
+enum { OPT_FF = OPT_PROGRAM, OPT_ACTIVATION };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	{ "ff", required_argument, NULL, OPT_FF },
 	{ "activation", required_argument, NULL, OPT_ACTIVATION },
-	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
-	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	STAGE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -75,7 +75,7 @@ static void declare(Params *p, FfnWeights *w, size_t E)
 
 int main(int argc, char **argv)
 {
-	const char *input = "-";
+	const char *input;
 	StreamReader *in;
 	Params params = { 0 };
 	FfnWeights w = { 0 };
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_FF:
@@ -96,19 +96,9 @@ int main(int argc, char **argv)
 			if (!activation_parse(&activation, optarg))
 				usage_error("--activation: '%s' is neither relu nor gelu", optarg);
 			break;
-		case OPT_EXPLAIN:
-			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
-			break;
-		case OPT_PREFIX:
-			common.params.prefix = optarg;
-			common.params.allow_extra = 1; /* one sublayer of a larger model */
-			break;
 		}
 	}
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	input = stage_input(argc, argv, optind);
 	if (F == 0 && common.params.weights) {
 		size_t shape[TENSOR_MAX_DIMS];
 		if (params_peek_shape(common.params.weights, common.params.prefix, "linear1.weight", shape) == 2)
@@ -120,18 +110,14 @@ int main(int argc, char **argv)
 		size_t N;
 		Tensor *y;
 		float *hidden;
+		N = stage_rows(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
-			E = x->shape[x->ndim - 1];
 			if (F == 0)
 				F = xmul(4, E, "d_ff"); /* the paper's 2048 for 512 */
 			declare(&params, &w, E);
 			params_fill(&params, &common.params);
 		}
-		if (x->shape[x->ndim - 1] != E)
-			die("%s: tensor #%zu is %zu wide, expected %zu (the first tensor's width)", input,
-			    stream_count(in) - 1, x->shape[x->ndim - 1], E);
 		y = tensor_clone(x);
-		N = E ? x->size / E : 0;
 		hidden = xmalloc(xmul(xmul(N, F, "hidden"), sizeof(float), "hidden"));
 		feed_forward(y->data, hidden, x->data, w.linear1_weight, w.linear1_bias, w.linear2_weight,
 			     w.linear2_bias, activation, N, E, F);

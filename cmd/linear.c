@@ -9,6 +9,7 @@
 #include "linalg.h"
 #include "opts.h"
 #include "params.h"
+#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
 #include "vocab.h"
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 
-enum { OPT_OUT = OPT_PROGRAM, OPT_NO_BIAS, OPT_VOCAB, OPT_EXPLAIN, OPT_PREFIX };
+enum { OPT_OUT = OPT_PROGRAM, OPT_NO_BIAS, OPT_VOCAB };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -46,8 +47,7 @@ static const struct option long_options[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
 	{ "vocab", required_argument, NULL, OPT_VOCAB },
-	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
-	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	STAGE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -72,7 +72,7 @@ static size_t out_from_archive(const char *path, const char *prefix)
 
 int main(int argc, char **argv)
 {
-	const char *input = "-";
+	const char *input;
 	StreamReader *in;
 	Params params = { 0 };
 	float *weight = NULL, *bias = NULL;
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_OUT:
@@ -96,19 +96,9 @@ int main(int argc, char **argv)
 		case OPT_VOCAB:
 			vocab_path = optarg;
 			break;
-		case OPT_EXPLAIN:
-			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
-			break;
-		case OPT_PREFIX:
-			common.params.prefix = optarg;
-			common.params.allow_extra = 1; /* one layer of a larger model */
-			break;
 		}
 	}
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	input = stage_input(argc, argv, optind);
 	if (M == 0 && !common.params.weights)
 		usage_error("--out M is required (or --weights, whose weight gives it)");
 	if (M == 0)
@@ -125,23 +115,19 @@ int main(int argc, char **argv)
 	while (stream_read(in, &x)) {
 		size_t shape[TENSOR_MAX_DIMS], N;
 		Tensor *y;
+		N = stage_rows(&K, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
-			/* the input width comes from the first tensor; the parameters' shapes follow from it */
+			/* K is the first tensor's width; the parameters' shapes follow from it */
 			size_t w_shape[2];
-			K = x->shape[x->ndim - 1];
 			w_shape[0] = M, w_shape[1] = K;
 			params_add(&params, &weight, "weight", INIT_LINEAR, 0, 2, w_shape);
 			if (!no_bias)
 				params_add(&params, &bias, "bias", INIT_UNIFORM, 1.0 / sqrt((double)K), 1, &M);
 			params_fill(&params, &common.params);
 		}
-		if (x->shape[x->ndim - 1] != K)
-			die("%s: tensor #%zu is %zu wide, expected %zu (the first tensor's width)", input,
-			    stream_count(in) - 1, x->shape[x->ndim - 1], K);
 		memcpy(shape, x->shape, sizeof(shape));
 		shape[x->ndim - 1] = M;
 		y = tensor_new(x->ndim, shape);
-		N = K ? x->size / K : 0;
 		linear(y->data, x->data, weight, bias, N, K, M);
 		tensor_keep_rows(y, x);
 		tensor_set_col_labels(y, out_labels);

@@ -8,6 +8,7 @@
 #include "layers.h"
 #include "opts.h"
 #include "params.h"
+#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -35,15 +36,14 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 
-enum { OPT_RMS = OPT_PROGRAM, OPT_EPS, OPT_EXPLAIN, OPT_PREFIX };
+enum { OPT_RMS = OPT_PROGRAM, OPT_EPS };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	{ "rms", no_argument, NULL, OPT_RMS },
 	{ "eps", required_argument, NULL, OPT_EPS },
-	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
-	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	STAGE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,7 +54,7 @@ static size_t explain_rows;
 
 int main(int argc, char **argv)
 {
-	const char *input = "-";
+	const char *input;
 	StreamReader *in;
 	Params params = { 0 };
 	float *gamma = NULL, *beta = NULL;
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_RMS:
@@ -74,37 +74,23 @@ int main(int argc, char **argv)
 		case OPT_EPS:
 			eps = (float)parse_double(optarg, "--eps", 0.0, 1.0);
 			break;
-		case OPT_EXPLAIN:
-			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
-			break;
-		case OPT_PREFIX:
-			common.params.prefix = optarg;
-			common.params.allow_extra = 1; /* one layer of a larger model */
-			break;
 		}
 	}
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		usage_error("one input file at most; extra argument '%s'", argv[optind]);
+	input = stage_input(argc, argv, optind);
 
 	in = stream_open(input);
 	while (stream_read(in, &x)) {
 		size_t N;
 		Tensor *y;
+		N = stage_rows(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
-			/* nn.LayerNorm(E): weight 1, bias 0 (E from the first tensor) */
-			E = x->shape[x->ndim - 1];
+			/* nn.LayerNorm(E): weight 1, bias 0 (E is the first tensor's width) */
 			params_add(&params, &gamma, "weight", INIT_ONES, 0, 1, &E);
 			if (!rms)
 				params_add(&params, &beta, "bias", INIT_ZEROS, 0, 1, &E);
 			params_fill(&params, &common.params);
 		}
-		if (x->shape[x->ndim - 1] != E)
-			die("%s: tensor #%zu is %zu wide, expected %zu (the first tensor's width)", input,
-			    stream_count(in) - 1, x->shape[x->ndim - 1], E);
 		y = tensor_clone(x);
-		N = E ? x->size / E : 0;
 		if (rms)
 			rms_norm(y->data, x->data, gamma, eps, N, E);
 		else
