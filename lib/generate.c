@@ -69,6 +69,8 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 
 	if (!in)
 		die("%s:", input);
+	if (in == stdin)
+		hint_terminal_input("sentences to translate (one per line)");
 	while ((len = getline(&line, &cap, in)) != -1) {
 		Sequence src;
 		const size_t *ids;

@@ -119,6 +119,17 @@ void params_save(const Params *p, const char *path)
 	npz_commit(w);
 }
 
+void params_zero(Params *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		Param *q = &p->items[i];
+		if (q->tensor)
+			memset(q->tensor->data, 0, q->tensor->size * sizeof(float));
+		else
+			adopt(q, tensor_new(q->ndim, q->shape));
+	}
+}
+
 void params_fill(Params *p, const ParamSource *source)
 {
 	if (source->weights)

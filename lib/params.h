@@ -48,6 +48,9 @@ void params_fill(Params *p, const ParamSource *source);
 void params_load(Params *p, const char *path, const char *prefix, int allow_extra);
 void params_init(Params *p, uint64_t seed);
 void params_save(const Params *p, const char *path);
+/* Every parameter set to zeros of its shape (allocated when not yet filled): a table of gradients, or of
+ * Adam's moments, declared like the parameters it belongs to. */
+void params_zero(Params *p);
 void params_free(Params *p);
 /*
  * The shape of the entry prefix + name of the archive at path, into shape; returns its ndim, or 0
