@@ -75,9 +75,9 @@ void params_init(Params *p, uint64_t seed)
 	}
 }
 
-void params_load(Params *p, const char *path, const char *prefix, int allow_extra)
+void params_read(Params *p, Npz *z, const char *prefix, int allow_extra)
 {
-	Npz *z = npz_open(path);
+	const char *path = npz_path(z);
 	size_t prefix_len = strlen(prefix);
 	char want[TENSOR_SHAPE_STR], got[TENSOR_SHAPE_STR];
 
@@ -107,6 +107,13 @@ void params_load(Params *p, const char *path, const char *prefix, int allow_extr
 			die("%s: unused parameter %s: not a parameter of this model (check the options that set its shape)",
 			    path, name);
 	}
+}
+
+void params_load(Params *p, const char *path, const char *prefix, int allow_extra)
+{
+	Npz *z = npz_open(path);
+
+	params_read(p, z, prefix, allow_extra);
 	npz_close(z);
 }
 

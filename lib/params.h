@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "npz.h"
 #include "tensor.h"
 
 /* PyTorch's default initialisation rules (torch.nn.init and each module's reset_parameters). */
@@ -46,6 +47,8 @@ void params_add(Params *p, float **slot, const char *name, InitRule init, double
 /* Load (source->weights) or initialise (source->seed) every parameter, in declaration order; then save if asked. */
 void params_fill(Params *p, const ParamSource *source);
 void params_load(Params *p, const char *path, const char *prefix, int allow_extra);
+/* The same from an archive already open (a whole model reads its settings and vocabularies from it too). */
+void params_read(Params *p, Npz *z, const char *prefix, int allow_extra);
 void params_init(Params *p, uint64_t seed);
 void params_save(const Params *p, const char *path);
 /* Every parameter set to zeros of its shape (allocated when not yet filled): a table of gradients, or of
