@@ -120,6 +120,8 @@ static void read_lines(char **files, int nfiles, Line **lines, size_t *nlines)
 		size_t line_no = 0;
 		if (f == NULL)
 			die("%s:", files[i]);
+		if (f == stdin)
+			hint_terminal_input("lines of text (one sequence each)");
 		while ((len = getline(&buf, &cap, f)) != -1) {
 			char *where = where_str(files[i], ++line_no);
 			if (len > 0 && buf[len - 1] == '\n')
