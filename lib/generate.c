@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "tensor.h"
 
 /* S = source positions, L = output tokens, Vt = target vocabulary */
@@ -69,6 +70,7 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 
 	if (!in)
 		die("%s:", input);
+	outfile_note_input(fileno(in), input);
 	while ((len = getline(&line, &cap, in)) != -1) {
 		Sequence src;
 		const size_t *ids;
@@ -77,6 +79,8 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
+		if (memchr(line, '\0', (size_t)len))
+			die("%s: NUL byte: binary data, not text?", where);
 		sequence_encode(&src, g->tok->src_vocab, line, &g->tok->src_tok, where);
 		if (src.len == 0) { /* nothing to translate: an empty line for an empty line */
 			fputc('\n', out);
