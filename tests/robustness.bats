@@ -8,6 +8,33 @@ setup() {
 	tensor rand --shape 5x4 --seed 1 > "$T/x.txt"
 }
 
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+
+# zipwrite [-z] OUT NAME=FILE...: a zip archive of raw entries, duplicates allowed (Python's zipfile)
+zipwrite() {
+	"$PYTHON" - "$@" <<-'PY'
+	import sys, warnings, zipfile
+	warnings.simplefilter("ignore")
+	args, comp = sys.argv[1:], zipfile.ZIP_STORED
+	if args[0] == "-z":
+	    args, comp = args[1:], zipfile.ZIP_DEFLATED
+	with zipfile.ZipFile(args[0], "w", comp) as z:
+	    for a in args[1:]:
+	        name, path = a.split("=", 1)
+	        z.writestr(name, open(path, "rb").read())
+	PY
+}
+
+# npyhead DESCR SHAPE: a version 1.0 .npy header, e.g. npyhead '<f4' '(2, 3)'
+npyhead() {
+	"$PYTHON" -c '
+import sys
+d = "{\x27descr\x27: \x27%s\x27, \x27fortran_order\x27: False, \x27shape\x27: %s, }" % (sys.argv[1], sys.argv[2])
+d += " " * (63 - (10 + len(d)) % 64) + "\n"
+sys.stdout.buffer.write(b"\x93NUMPY\x01\x00" + len(d).to_bytes(2, "little") + d.encode())' "$1" "$2"
+}
+
 # no file in directory $1 but those named after it (the temporary files end in .XXXXXX)
 no_temp_files() {
 	local left
@@ -142,6 +169,74 @@ no_temp_files() {
 	run bash -c "set -o pipefail; trap '' PIPE; attend --attn /dev/fd/3 '$T/big.txt' 3>&1 >'$T/out.txt' 2>'$T/err' | true"
 	[ "$status" -eq 1 ]
 	grep -q '^attend: /dev/fd/3: write error: Broken pipe$' "$T/err"
+}
+
+# ---- hangs and memory ------------------------------------------------------------------------
+
+@test "robustness: an .npz entry whose header describes less data than it holds is refused" {
+	{ npyhead '<f4' '(2,)'; head -c 12 /dev/zero; } > "$T/a.npy"
+	zipwrite "$T/t.npz" a.npy="$T/a.npy"
+	run tensor get "$T/t.npz"
+	assert_fails 1 "^tensor: .*t.npz: a: the entry holds 140 bytes, its .npy header describes 136 \\(8 of data\\)$"
+}
+
+@test "robustness: an .npz entry is checked against its header before it is inflated" {
+	# 64 MiB of zeros deflate to 64 KiB; the header describes 8 bytes of data
+	{ npyhead '<f4' '(2,)'; head -c 67108864 /dev/zero; } > "$T/a.npy"
+	zipwrite -z "$T/t.npz" a.npy="$T/a.npy"
+	rm "$T/a.npy"
+	run tensor get "$T/t.npz"
+	assert_fails 1 "a: the entry holds 67108992 bytes, its .npy header describes 136 \\(8 of data"
+	{ npyhead '<f4' '(1000000000,)'; head -c 8 /dev/zero; } > "$T/b.npy"
+	zipwrite -z "$T/t.npz" b.npy="$T/b.npy"
+	run tensor get "$T/t.npz"
+	assert_fails 1 "b: the entry holds 136 bytes, its .npy header describes 4000000128"
+}
+
+@test "robustness: a corrupted .npz entry fails its CRC check" {
+	printf '#tensor 2 2\n1 2\n3 4\n' > "$T/a.txt"
+	tensor pack "$T/t.npz" a="$T/a.txt"
+	size=$(stat -c %s "$T/t.npz")
+	# the last data byte of the only entry sits just before the central directory (46 + 5 + 22 bytes)
+	printf '\x55' | dd of="$T/t.npz" bs=1 seek=$((size - 74)) conv=notrunc status=none
+	run tensor get "$T/t.npz"
+	assert_fails 1 "^tensor: .*t.npz: a: cannot read entry: CRC error$"
+}
+
+@test "robustness: two .npz entries of one name are refused, naming it" {
+	tensor --npy "$T/x.txt" > "$T/a.npy"
+	zipwrite "$T/t.npz" w.npy="$T/a.npy" w.npy="$T/a.npy"
+	run tensor get "$T/t.npz" w
+	assert_fails 1 "^tensor: .*t.npz: two entries named 'w.npy' \\(NumPy would load the last, this program refuses to guess\\)$"
+	run tensor pack "$T/p.npz" w="$T/x.txt" w="$T/x.txt"
+	assert_fails 1 "^tensor: .*p.npz: two entries named 'w.npy'$"
+	[ ! -e "$T/p.npz" ]
+}
+
+# ---- silent wrong results -------------------------------------------------------------------
+
+@test "robustness: tensor pack keeps names of any length and a .npy in a name" {
+	long=$(printf 'n%.0s' $(seq 1100))
+	tensor pack "$T/t.npz" "$long=$T/x.txt" "b.npy=$T/x.txt"
+	run tensor get "$T/t.npz" "$long"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" = "#name $long" ]]
+	run tensor get "$T/t.npz" b.npy
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" = "#name b.npy" ]]
+}
+
+@test "robustness: tensor get of a whole model skips its text entries" {
+	printf 'd_model=4\n' > "$T/config"
+	{ npyhead '|u1' '(10,)'; cat "$T/config"; } > "$T/config.npy"
+	tensor --npy "$T/x.txt" > "$T/w.npy"
+	zipwrite "$T/m.npz" config.npy="$T/config.npy" w.npy="$T/w.npy"
+	run tensor get "$T/m.npz"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "#tensor 5 4" ]
+	[ "${lines[1]}" = "#name w" ]
+	run tensor get "$T/m.npz" config
+	assert_fails 1 "config: .npy dtype '\\|u1' is not supported"
 }
 
 # ---- kills and file-size limits: every named output is the old file or the complete new one ------
