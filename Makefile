@@ -10,6 +10,10 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
             $(shell pkg-config --cflags libpng libzip)
 LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
+# The BLAS and the font backend that --version names, read off the libraries the programs link.
+BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcblas -lblas -lmkl_rt,$(LDLIBS)))),none)
+FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
+CPPFLAGS += -DPIPEFORMER_BLAS='"$(BLAS_NAME)"' -DPIPEFORMER_FONTS='"$(FONTS_NAME)"'
 
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "generate.h"
 #include "mask.h"
+#include "model.h"
 #include "opts.h"
 #include "seq2seq.h"
 #include "stream.h"
@@ -144,6 +146,8 @@ static const char *generate_only; /* the first generation option seen, for the e
 static bool recurrent;
 static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
 static const char *transformer_only, *rnn_only;
+/* decode --generate: the whole model (lib/model) */
+static Model *model;
 
 static char **row_labels(const Tensor *t)
 {
@@ -217,24 +221,17 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
-/* decode --generate with the Transformer: one output line per source line. */
-static void generate_transformer(const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
+/* decode --generate: the model at path, read by lib/model, translates every line of input (lib/generate). */
+static void generate_lines(Model *m, const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
 {
-	TransformerModel *m;
+	const GenerateOptions o = { .beam = beam, .max_len = max_len, .alpha = length_alpha, .use_cache = use_cache,
+				    .attn_layer = attn_layer, .attn_head = attn_head };
 	Generator *g;
 
-	if (!common.params.weights)
-		usage_error("--generate needs --weights MODEL.npz (the whole model)");
-	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
-	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
-		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);
-	if (attn_head >= 0 && (size_t)attn_head >= m->decoder.cfg.H)
-		usage_error("--attn-head %ld: the model has heads 0 to %zu", attn_head, m->decoder.cfg.H - 1);
-	g = generator_new(m, beam, max_len, length_alpha, use_cache);
-	transformer_generate_stream(input, stdout, attn_out, scores_out, g,
-				    attn_layer < 0 ? m->decoder.cfg.N - 1 : (size_t)attn_layer, attn_head);
+	model_read(m, &settings, src_vocab_path, tgt_vocab_path);
+	g = generator_new(m, &o);
+	generate_stream(input, stdout, attn_out, scores_out, g);
 	generator_free(g);
-	model_free(m);
 }
 
 /* A generation option without --generate is a usage error; remember the first one seen. */
@@ -361,10 +358,12 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
-	/* decode --generate with an archive that says arch rnn, gru or lstm: the recurrent model */
-	if (generating && !config_get(&settings, "arch") && common.params.weights &&
-	    rnn_model_archive(common.params.weights, &rnn.kind))
-		recurrent = true;
+	/* decode --generate: the archive is opened once, here; its config says which architecture it is */
+	if (generating && common.params.weights) {
+		model = model_open(common.params.weights, &settings);
+		recurrent = model->recurrent;
+		rnn.kind = model->kind;
+	}
 	if (recurrent && transformer_only)
 		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,
 			    rnn_kind_name(rnn.kind));
@@ -379,18 +378,11 @@ int main(int argc, char **argv)
 			attn_out = writer_open(attn_path, &common.out);
 		if (scores_path)
 			scores_out = writer_open(scores_path, &common.out);
-		if (recurrent) {
-			RnnModel *m;
-			if (!common.params.weights)
-				usage_error("--generate needs --weights MODEL.npz (the whole model)");
-			if (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain)
-				usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
-			m = rnn_model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
-			rnn_generate_stream(input, stdout, attn_out, scores_out, m, beam, max_len, length_alpha);
-			rnn_model_free(m);
-		} else {
-			generate_transformer(input, attn_out, scores_out);
-		}
+		if (!model)
+			usage_error("--generate needs --weights MODEL.npz (the whole model)");
+		if (recurrent && (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain))
+			usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
+		generate_lines(model, input, attn_out, scores_out);
 	} else {
 		if (generate_only)
 			usage_error("%s needs --generate", generate_only);
@@ -416,6 +408,7 @@ int main(int argc, char **argv)
 		writer_close(self_out);
 	if (scores_out)
 		writer_close(scores_out);
+	model_free(model);
 	config_free(&settings);
 	mask_free(&masks);
 	close_stdout();

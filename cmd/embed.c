@@ -122,6 +122,8 @@ static void read_lines(char **files, int nfiles, Line **lines, size_t *nlines)
 		if (f == NULL)
 			die("%s:", files[i]);
 		outfile_note_input(fileno(f), files[i]);
+		if (f == stdin)
+			hint_terminal_input("lines of text (one sequence each)");
 		while ((len = getline(&buf, &cap, f)) != -1) {
 			char *where = where_str(files[i], ++line_no);
 			if (memchr(buf, '\0', (size_t)len))

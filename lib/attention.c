@@ -100,6 +100,38 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 	return blocked_rows;
 }
 
+void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
+			size_t S, size_t Dk, size_t Dv)
+{
+	for (size_t t = 0; t < T; t++) {
+		const float *d_out_t = d_out + t * Dv, *w_t = weights + t * S, *q_t = q + t * Dk;
+		float *d_s = scratch; /* d_W of this row, then d_scores */
+		double dot_wd = 0.0;
+		/* pass 1: d_W[t,s] = d_out_t . v_s, and d_v_s += W[t,s] d_out_t */
+		for (size_t s = 0; s < S; s++) {
+			d_s[s] = w_t[s] != 0.0f ? dot(d_out_t, v + s * Dv, Dv) : 0.0f;
+			dot_wd += (double)d_s[s] * w_t[s];
+			for (size_t d = 0; d < Dv && w_t[s] != 0.0f; d++)
+				d_v[s * Dv + d] += w_t[s] * d_out_t[d];
+		}
+		/* pass 2: through the softmax, d_scores = W * (d_W - sum W d_W), times the scale */
+		for (size_t s = 0; s < S; s++)
+			d_s[s] = (float)(w_t[s] * ((double)d_s[s] - dot_wd)) * scale;
+		/* pass 3: the scores q_t . k_s: d_q_t += d_s k_s, d_k_s += d_s q_t */
+		for (size_t s = 0; s < S; s++) {
+			const float *k_s = k + s * Dk;
+			float *d_k_s = d_k + s * Dk, *d_q_t = d_q + t * Dk;
+			if (d_s[s] == 0.0f)
+				continue;
+			for (size_t d = 0; d < Dk; d++) {
+				d_q_t[d] += d_s[s] * k_s[d];
+				d_k_s[d] += d_s[s] * q_t[d];
+			}
+		}
+	}
+}
+
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk)
 {
 	switch (f->kind) {

@@ -23,6 +23,18 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 			 size_t S, size_t Dk, size_t Dv);
 
 /*
+ * The backward of attention_forward, from the weights W[T,S] it saved (weights != NULL there):
+ * out = W v with W = softmax(q k^T * scale + blocked), so
+ *   d_v[S,Dv] += W^T d_out,   d_W = d_out v^T,   d_scores = W * (d_W - rowsum(d_W * W))   (softmax)
+ *   d_q[T,Dk] += scale d_scores k,   d_k[S,Dk] += scale d_scores^T q
+ * A blocked key has W = 0, so no gradient flows through it (nor through a fully blocked row).
+ * scratch[S] is work space the caller owns.
+ */
+void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
+			size_t S, size_t Dk, size_t Dv);
+
+/*
  * The similarity functions of the course (score f(q, k) of one query and one key):
  *   dot       q.k
  *   scaled    q.k / sqrt(Dk)                         (eq. 1, the default)

@@ -129,6 +129,17 @@ char *xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
+void hint_terminal_input(const char *what)
+{
+	static bool hinted;
+
+	if (hinted || !isatty(STDIN_FILENO))
+		return;
+	hinted = true;
+	fprintf(stderr, "%s: reading %s from the terminal (end with Ctrl-D; %s --help shows how to give a FILE)\n",
+		progname, what, progname);
+}
+
 void close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -33,6 +33,13 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/*
+ * A first run that explains itself: when standard input is a terminal, say once on stderr what the
+ * program waits for there ("a tensor stream", "sentences, one per line") and how to end it, instead
+ * of waiting silently. Call it just before reading from stdin.
+ */
+void hint_terminal_input(const char *what);
+
 /* Flush and close stdout; a failed write becomes "prog: stdout: ..." and exit 1. */
 void close_stdout(void);
 

@@ -84,6 +84,28 @@ void linear(float *out, const float *x, const float *w, const float *bias, size_
 	}
 }
 
+void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x, const float *w,
+		     size_t N, size_t K, size_t M)
+{
+	for (size_t n = 0; n < N; n++) {
+		const float *d_out_n = d_out + n * M, *x_n = x + n * K;
+		float *d_x_n = d_x ? d_x + n * K : NULL;
+		for (size_t m = 0; m < M; m++) {
+			const float g = d_out_n[m], *w_m = w + m * K;
+			float *d_w_m = d_w ? d_w + m * K : NULL;
+			if (d_bias)
+				d_bias[m] += g;
+			if (g == 0.0f)
+				continue; /* a pad row or a blocked path: nothing flows */
+			/* d_x[n,:] += d_out[n,m] w[m,:] and d_w[m,:] += d_out[n,m] x[n,:]: rows, contiguous */
+			for (size_t k = 0; k < K && d_x_n; k++)
+				d_x_n[k] += g * w_m[k];
+			for (size_t k = 0; k < K && d_w_m; k++)
+				d_w_m[k] += g * x_n[k];
+		}
+	}
+}
+
 void softmax_rows(float *x, size_t N, size_t M)
 {
 	for (size_t n = 0; n < N; n++) {
@@ -101,5 +123,19 @@ void softmax_rows(float *x, size_t N, size_t M)
 		/* pass 3: normalise */
 		for (size_t m = 0; m < M; m++)
 			x_n[m] = (float)(x_n[m] / sum);
+	}
+}
+
+void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t N, size_t M)
+{
+	for (size_t n = 0; n < N; n++) {
+		const float *d_y_n = d_y + n * M, *y_n = y + n * M;
+		double dot = 0.0;
+		/* pass 1: sum over m of d_y[m] y[m], the part every input shares */
+		for (size_t m = 0; m < M; m++)
+			dot += (double)d_y_n[m] * y_n[m];
+		/* pass 2: each input's own part */
+		for (size_t m = 0; m < M; m++)
+			d_x[n * M + m] += (float)(y_n[m] * ((double)d_y_n[m] - dot));
 	}
 }

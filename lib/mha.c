@@ -175,6 +175,49 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
 }
 
+size_t mha_backward_work_size(const MhaWeights *w, size_t T, size_t S)
+{
+	return mha_work_size(w, T, S); /* the same parts: a gradient for each intermediate */
+}
+
+/* The gradient of the projection which = 0, 1, 2 (q, k, v) in g, laid out as proj_weight(w, which) */
+static float *grad_weight(const MhaWeights *g, int which)
+{
+	return (float *)proj_weight(g, which);
+}
+
+void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights *g, float *d_work,
+		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
+		  const float *key, const float *value, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, Dh = E / H;
+	float scale = 1.0f / sqrtf((float)Dh); /* as attend_projected */
+	MhaParts p, d;
+
+	mha_work_parts(&p, (float *)work, w, T, S);
+	mha_work_parts(&d, d_work, w, T, S);
+	memset(d_work, 0, mha_backward_work_size(w, T, S) * sizeof(float));
+	/* step 5: out = concat W_o^T + b_o */
+	linear_backward(d.concat, g->out_proj_weight, g->out_proj_bias, d_out, p.concat, w->out_proj_weight, T, E, E);
+	/* step 4: the concatenation only moves numbers: its backward moves the gradients back */
+	split_heads(d.oh, d.concat, T, H, Dh);
+	/* step 3: each head's attention */
+	for (size_t h = 0; h < H; h++)
+		attention_backward(d.qh + h * T * Dh, d.kh + h * S * Dh, d.vh + h * S * Dh, d.scratch,
+				   d.oh + h * T * Dh, attn + h * T * S, p.qh + h * T * Dh, p.kh + h * S * Dh,
+				   p.vh + h * S * Dh, scale, T, S, Dh, Dh);
+	/* step 2: the split into heads */
+	merge_heads(d.q, d.qh, T, H, Dh);
+	merge_heads(d.k, d.kh, S, H, Dh);
+	merge_heads(d.v, d.vh, S, H, Dh);
+	/* step 1: the three input projections */
+	linear_backward(d_query, grad_weight(g, 0), (float *)proj_bias(g, 0), d.q, query, proj_weight(w, 0), T, E, E);
+	linear_backward(d_key, grad_weight(g, 1), (float *)proj_bias(g, 1), d.k, key, proj_weight(w, 1), S, w->kdim,
+			E);
+	linear_backward(d_value, grad_weight(g, 2), (float *)proj_bias(g, 2), d.v, value, proj_weight(w, 2), S,
+			w->vdim, E);
+}
+
 void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S)
 {
 	memset(out, 0, T * S * sizeof(float));

@@ -44,7 +44,8 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 		close_stdout();
 		exit(0);
 	case OPT_VERSION:
-		printf("%s (pipeformer) %s\n", progname, PIPEFORMER_VERSION);
+		printf("%s (pipeformer) %s\nBLAS: %s\nfonts: %s\n", progname, PIPEFORMER_VERSION, PIPEFORMER_BLAS,
+		       PIPEFORMER_FONTS);
 		close_stdout();
 		exit(0);
 	case '?':

@@ -11,6 +11,13 @@
 #ifndef PIPEFORMER_VERSION
 #define PIPEFORMER_VERSION "0.1.0"
 #endif
+/* The backends --version names; the Makefile reads them off the libraries the programs link. */
+#ifndef PIPEFORMER_BLAS
+#define PIPEFORMER_BLAS "none"
+#endif
+#ifndef PIPEFORMER_FONTS
+#define PIPEFORMER_FONTS "none (the built-in bitmap font)"
+#endif
 
 /* Long-option codes above any character. Programs number their own from OPT_PROGRAM. */
 enum {

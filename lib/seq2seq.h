@@ -9,8 +9,7 @@
 #include "params.h"
 #include "rnn.h"
 #include "stream.h"
-#include "transformer.h"
-#include "vocab.h"
+#include "config.h"
 
 /* T = positions of a sequence, I = input width, H = hidden size, D = directions, S = encoder positions */
 
@@ -46,9 +45,6 @@ typedef struct {
 	size_t explain;      /* --explain: the first N steps on stderr (0 = none) */
 } RnnDecodeOptions;
 
-/* The score kinds the decoder takes: "additive", "general", "dot"; false for anything else. */
-bool rnn_score_parse(const char *name, ScoreKind *kind);
-
 /*
  * Teacher forcing: every tensor of in (y_0 .. y_{T-1}, T x E) is decoded against the next tensor of
  * memory (h_1 .. h_S, S x Dm), or against its only tensor when it holds one; out receives o_1 .. o_T (T x H, rows labelled as y), attn (NULL = not
@@ -56,43 +52,6 @@ bool rnn_score_parse(const char *name, ScoreKind *kind);
  */
 void rnn_decode_stream(StreamReader *in, StreamReader *memory, FILE *out, StreamWriter *attn,
 		       const RnnDecodeOptions *o, const ParamSource *source, const WriteOptions *wo);
-
-/* ---- the whole model of decode --generate --------------------------------------------------------- */
-
-/*
- * A recurrent seq2seq with its embeddings and output layer, from one .npz (docs/rnn-seq2seq.md):
- * "encoder." torch.nn.RNN / GRU / LSTM's names, "decoder." the attention decoder's (cell., out., attn.),
- * "src_embed.weight" [Vs, E], "tgt_embed.weight" [Vt, Et], "generator.weight" [Vt, H] (tgt_embed with
- * tie, which needs Et = H) and "generator.bias" [Vt]; the settings in its "config" entry, keys
- *   arch hidden encoder_layers bidirectional decoder_hidden score attn_hidden init bos eos chars tie
- * and the vocabularies in "src_vocab" and "tgt_vocab" (as the Transformer's archive).
- */
-typedef struct {
-	size_t E, Et;                   /* embedding widths */
-	RnnWeights encoder;             /* memory width Dm = D * H */
-	AttnDecoderWeights decoder;     /* state width decoder.H */
-	bool init_zeros;                /* s_0 = 0, else the memory's last row */
-	bool tie;
-	ModelTokens tok;                /* vocabularies, Vs and Vt */
-	TokenLayers io;                 /* embeddings and generator, H = decoder.H */
-	Params params;
-} RnnModel;
-
-/* true (and *kind) when the archive at path says "arch rnn", "gru" or "lstm" in its config. */
-bool rnn_model_archive(const char *path, RnnKind *kind);
-/* Load as model_load does (lib/transformer.h): c holds the command line's settings; contradictions die. */
-RnnModel *rnn_model_load(const char *path, ModelConfig *c, const char *src_vocab_path, const char *tgt_vocab_path);
-void rnn_model_free(RnnModel *m);
-
-/*
- * Translate every line of input (path or "-"): embed and encode the source, then from <s> run the
- * decoder one step per token, project o_t to the target vocabulary (log softmax) and search (K = 1:
- * greedy) until </s> or max_len tokens; one output line per input line. attn (NULL = not wanted)
- * receives the alignment (L x S), scores (NULL = not wanted) the log-probabilities (L x Vt) of the
- * chosen output, teacher-forced again.
- */
-void rnn_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores, const RnnModel *m,
-			 size_t K, size_t max_len, double alpha);
 
 /* ---- the options of encode / decode --arch rnn|gru|lstm ------------------------------------------ */
 

@@ -105,6 +105,7 @@ StreamReader *stream_open(const char *path)
 	StreamReader *r = xcalloc(1, sizeof(*r));
 
 	if (strcmp(path, "-") == 0) {
+		hint_terminal_input("a tensor stream");
 		r->f = stdin;
 	} else {
 		struct stat st;

@@ -363,6 +363,16 @@ void embedding_forward(float *out, const float *weight, const size_t *ids, float
 	}
 }
 
+void embedding_backward(float *d_weight, const float *d_out, const size_t *ids, float scale, size_t T, size_t E)
+{
+	for (size_t t = 0; t < T; t++) {
+		float *d_w_id = d_weight + ids[t] * E;
+		const float *d_out_t = d_out + t * E;
+		for (size_t e = 0; e < E; e++)
+			d_w_id[e] += scale * d_out_t[e];
+	}
+}
+
 float embedding_scale(size_t E)
 {
 	return (float)sqrt((double)E);
