@@ -99,3 +99,10 @@ fuzz:
 	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -rss_limit_mb=1024 \
 		-malloc_limit_mb=512 build/fuzz/corpus tests/fuzz/corpus
 .PHONY: fuzz
+
+# Mutation testing (minutes; not part of `make test`): each one-line break of lib/ listed in
+# tests/mutants.txt is built in a copy of the tree and run against the suite; fails if one survives.
+# MUTANT=PATTERN runs only the mutants whose title matches.
+mutants:
+	bash tests/mutants.sh "$(MUTANT)"
+.PHONY: mutants

@@ -119,8 +119,11 @@ void params_load(Params *p, const char *path, const char *prefix, int allow_extr
 
 void params_save(const Params *p, const char *path)
 {
-	NpzWriter *w = npz_create(path);
+	NpzWriter *w;
 
+	if (p->count == 0) /* say so, and leave whatever path holds alone */
+		usage_error("--save-weights %s: this configuration has no parameters to save", path);
+	w = npz_create(path);
 	for (size_t i = 0; i < p->count; i++)
 		npz_add(w, p->items[i].name, p->items[i].tensor);
 	npz_commit(w);
@@ -156,4 +159,23 @@ void params_free(Params *p)
 	free(p->items);
 	p->items = NULL;
 	p->count = 0;
+}
+
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape)
+{
+	Npz *z = npz_open(path);
+	char *full = xmalloc(strlen(prefix) + strlen(name) + 1);
+	Tensor *t;
+	int ndim = 0;
+
+	sprintf(full, "%s%s", prefix, name);
+	t = npz_has(z, full) ? npz_read(z, full) : NULL;
+	if (t) {
+		ndim = t->ndim;
+		memcpy(shape, t->shape, (size_t)ndim * sizeof(size_t));
+		tensor_free(t);
+	}
+	free(full);
+	npz_close(z);
+	return ndim;
 }

@@ -55,5 +55,10 @@ void params_save(const Params *p, const char *path);
  * Adam's moments, declared like the parameters it belongs to. */
 void params_zero(Params *p);
 void params_free(Params *p);
+/*
+ * The shape of the entry prefix + name of the archive at path, into shape; returns its ndim, or 0
+ * when there is no such entry (a stage takes a size it was not given, e.g. linear's --out, from it).
+ */
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape);
 
 #endif
