@@ -23,6 +23,9 @@ CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg
 LDLIBS  += $(shell pkg-config --libs $(BLAS))
 endif
 
+# Threads: OpenMP (make OPENMP= builds without; the programs then use one core beside the BLAS's threads).
+OPENMP  ?= -fopenmp
+
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
 BIN     ?= bin
@@ -39,7 +42,7 @@ all: $(PROGRAMS)
 
 # Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
 FLAGS_STAMP = $(BUILD)/flags
-BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(LDFLAGS) $(LDLIBS)
 ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
 $(shell mkdir -p $(BUILD))
 $(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
@@ -47,7 +50,7 @@ endif
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -c -o $@ $<
 
 $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
@@ -55,11 +58,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 
 $(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 test: all $(UNITS)
 	PF_BIN=$(CURDIR)/$(BIN) PF_UNIT=$(CURDIR)/$(BUILD)/unit bats tests
@@ -72,11 +75,20 @@ check:
 
 units: $(UNITS)
 
+# Every float32 bit pattern through lib/floatfmt against the snprintf + strtof reference (about an hour of
+# one core; not part of make test, which checks a few million).
+exhaustive: $(BUILD)/unit/floatfmt_test
+	$(BUILD)/unit/floatfmt_test --exhaustive
+
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
 
-bench: all
-	PATH="$(CURDIR)/$(BIN):$$PATH" sh bench/run.sh
+bench: all $(BUILD)/bench/gemm
+	BIN=$(BIN) GEMM=$(BUILD)/bench/gemm sh bench/run.sh
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
@@ -86,7 +98,7 @@ install: all
 clean:
 	rm -rf build bin out
 
-.PHONY: all units test check demo bench install clean
+.PHONY: all units test check demo bench install clean exhaustive
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).
