@@ -816,3 +816,16 @@ void writer_close(StreamWriter *w)
 	outfile_close(w->out);
 	free(w);
 }
+
+/* A sequence is a T x C matrix (a 1-D tensor is one row); more axes, or nothing in it, is an error. */
+void require_sequence(const Tensor *t, const StreamReader *r)
+{
+	char buf[TENSOR_SHAPE_STR];
+
+	if (t->ndim > 2)
+		die("%s: tensor #%zu: expected a matrix (positions x features), got %s", stream_path(r),
+		    stream_count(r) - 1, tensor_shape_str(t, buf));
+	if (tensor_rows(t) == 0 || tensor_cols(t) == 0)
+		die("%s: tensor #%zu: an empty sequence (%s)", stream_path(r), stream_count(r) - 1,
+		    tensor_shape_str(t, buf));
+}
