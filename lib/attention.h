@@ -6,14 +6,15 @@
 #include <stddef.h>
 
 #include "params.h"
+#include "softmax.h"
 
 /* T = query positions, S = key positions, Dk = query/key width, Dv = value width */
 
 /*
  * Three forms of one computation, built from the same pieces (attention_scores, lib/softmax's softmax_row,
  * a weighted sum): attention() is the plain one, which keeps every intermediate (--scores, --attn,
- * --explain and the RNN decoders read them); attention_forward streams one query row at a time through
- * the scaled dot product (mha's heads); attention_tiled never holds the T x S matrix (the online softmax).
+ * --explain and the RNN decoders read them); attention_forward streams blocks of queries through the
+ * scaled dot product (mha's heads); attention_tiled never holds the T x S matrix (the online softmax).
  * The tests hold the fast two to the plain one.
  */
 
@@ -24,8 +25,12 @@
  * A query row with every key blocked gets zero weights and a zero output (never NaN); the return
  * value counts such rows so that the caller can warn.
  * weights[T,S] (NULL = not wanted) receives the softmax weights; scores[T,S] (NULL = not wanted)
- * the scaled scores before masking and softmax. scratch[S] is work space the caller owns.
+ * the scaled scores before masking and softmax. scratch is work space the caller owns, of
+ * attention_forward_scratch(T, S) floats: queries go in blocks of ATTENTION_BLOCK_T, and each block's
+ * scores q k^T and weighted sum w v are one matrix product each.
  */
+#define ATTENTION_BLOCK_T 64
+size_t attention_forward_scratch(size_t T, size_t S);
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
 			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
 			 size_t S, size_t Dk, size_t Dv);
@@ -83,11 +88,8 @@ void scorer_declare(Params *p, Scorer *f, const char *prefix, size_t Dq, size_t 
 float attention_scale(ScoreKind kind, float temperature, size_t Dk);
 /* Floats of scratch attention_scores needs: S (cosine: |k_s|), Dk (general: q_t^T W), (S + 1) * Hd (additive). */
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
-/*
- * scores[T,S] = f(q[T,Dq], k[S,Dk]) * attention_scale(f). raw[T,S] (NULL = not wanted; dot and scaled only)
- * receives q_t . k_s before the scale. scratch: attention_scores_scratch(f, S, Dk) floats.
- */
-void attention_scores(float *scores, float *raw, const Scorer *f, const float *q, const float *k, float *scratch,
+/* scores[T,S] = f(q[T,Dq], k[S,Dk]) * attention_scale(f). scratch: attention_scores_scratch(f, S, Dk) floats. */
+void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
 		      size_t T, size_t S, size_t Dq, size_t Dk);
 /* out[T,Dv] = weights[T,S] v[S,Dv] */
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
@@ -112,15 +114,16 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 		 size_t Dv);
 
 /*
- * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
+ * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the
+ * T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
  * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
  * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
  * the inputs and out: attention_tiled_work_size() floats, independent of T. Returns the fully blocked rows.
  */
-#define ATTENTION_TILE_T 32
-#define ATTENTION_TILE_S 128
-size_t attention_tiled_work_size(const Scorer *f, size_t Dk);
+#define ATTENTION_TILE_T 64
+#define ATTENTION_TILE_S 256
+size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv);
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv);
