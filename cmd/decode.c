@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain_rnn.h"
 #include "generate.h"
 #include "mask.h"
 #include "model.h"
 #include "opts.h"
-#include "seq2seq.h"
+#include "rnn.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -221,6 +222,94 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
+/* One sequence y (T x E) against its memory (S x Dm). */
+static void decode_rnn_one(FILE *out, StreamWriter *attn, const RnnDecodeOptions *o, const AttnDecoderWeights *w,
+		       const Tensor *y, const Tensor *memory, const WriteOptions *wo)
+{
+	const size_t T = tensor_rows(y), S = tensor_rows(memory), H = w->H, Dm = w->Dm;
+	const size_t need = attn_decoder_forward_work_size(w, S);
+	float *work = xmalloc(xmul(need + H, sizeof(float), "decoder work"));
+	float *s0 = work + need;
+	Tensor *o_t = tensor_new2(T, H), *a = tensor_new2(T, S);
+	AttnDecoderRecord rec = { 0 };
+
+	/* s_0: the last encoder state (the plain seq2seq's context vector), or zeros */
+	if (o->init_zeros)
+		memset(s0, 0, H * sizeof(float));
+	else
+		memcpy(s0, memory->data + (S - 1) * Dm, H * sizeof(float));
+	if (o->explain) {
+		rec.prev = xmalloc(xmul(xmul(T, H + S + Dm, "record"), sizeof(float), "record"));
+		rec.scores = rec.prev + T * H;
+		rec.contexts = rec.scores + T * S;
+	}
+	attn_decoder_forward(o_t->data, a->data, o->explain ? &rec : NULL, work, w, y->data, memory->data, s0, T,
+			     S);
+	if (o->explain)
+		explain_attn_decoder(o->explain, w, &rec, a->data, y, memory, o_t->data, T, S);
+	tensor_keep_rows(o_t, y);
+	tensor_require_finite(o_t, "output");
+	stream_write(out, o_t, wo);
+	if (attn) {
+		/* rows = output steps (the query labels), columns = input tokens (the key labels) */
+		tensor_keep_rows(a, y);
+		tensor_set_col_labels(a, memory->ndim >= 2 ? memory->row_labels : NULL);
+		tensor_set_name(a, "alignment");
+		writer_put(attn, a);
+	}
+	free(rec.prev);
+	free(work);
+	tensor_free(a);
+	tensor_free(o_t);
+}
+
+/*
+ * The recurrent attention decoder, teacher-forced: every tensor of in (y_0 .. y_{T-1}, T x E) against the
+ * next tensor of memory_in (h_1 .. h_S, S x Dm), or its only one; o_1 .. o_T (T x H) on stdout, rows
+ * labelled as y; attn (NULL = not wanted) the alignment (T x S).
+ */
+static void decode_rnn(StreamReader *in, StreamReader *memory_in, StreamWriter *attn, const RnnDecodeOptions *o)
+{
+	Params params = { 0 };
+	AttnDecoderWeights w = { 0 };
+	size_t E = 0, Dm = 0;
+	Tensor *y, *memory = NULL;
+
+	while (stream_read(in, &y)) {
+		const size_t index = stream_count(in) - 1;
+
+		require_sequence(y, in);
+		memory = stream_read_paired(memory_in, memory, index);
+		require_sequence(memory, memory_in);
+		if (index == 0) {
+			/* the first pair fixes E and Dm; H defaults to Dm */
+			size_t H;
+			E = tensor_cols(y);
+			Dm = tensor_cols(memory);
+			H = o->hidden ? o->hidden : Dm;
+			if (o->score == SCORE_DOT && H != Dm)
+				die("%s: --score dot compares s_{t-1} with h_j: the memory is %zu wide, --hidden is %zu",
+				    stream_path(memory_in), Dm, H);
+			if (!o->init_zeros && H != Dm)
+				die("%s: --init last starts from the last encoder state, %zu wide, but --hidden is %zu "
+				    "(use --init zeros)", stream_path(memory_in), Dm, H);
+			attn_decoder_declare(&params, &w, "", o->kind, o->score, E, Dm, H,
+					     o->attn_hidden ? o->attn_hidden : H);
+			params_fill(&params, &common.params);
+		}
+		if (tensor_cols(y) != E)
+			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(in), index,
+			    tensor_cols(y), E);
+		if (tensor_cols(memory) != Dm)
+			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(memory_in), index,
+			    tensor_cols(memory), Dm);
+		decode_rnn_one(stdout, attn, o, &w, y, memory, &common.out);
+		tensor_free(y);
+	}
+	tensor_free(memory);
+	params_free(&params);
+}
+
 /* decode --generate: the model at path, read by lib/model, translates every line of input (lib/generate). */
 static void generate_lines(Model *m, const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
 {
@@ -255,7 +344,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
-		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
+		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
 			config_set(&settings, "arch", optarg, "--arch");
 			continue;
 		}
@@ -264,7 +353,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
-			if (c != OPT_ARCH)
+			if (c != TRANSFORMER_OPT_ARCH)
 				transformer_only = long_options[index].name;
 			continue;
 		}
@@ -395,7 +484,7 @@ int main(int argc, char **argv)
 		if (self_attn_path)
 			self_out = writer_open(self_attn_path, &common.out);
 		if (recurrent)
-			rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
+			decode_rnn(in, mem_in, attn_out, &rnn);
 		else
 			decode_transformer(in, mem_in, attn_out, self_out);
 		stream_end_paired(mem_in, stream_count(in));

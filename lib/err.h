@@ -17,6 +17,8 @@ void set_progname(const char *argv0);
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: message" and a pointer to --help on stderr, exit 2 (bad usage). */
 noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run cleanup before die() and usage_error() exit (one hook: outfile removes its temporary files). */
+void on_die(void (*cleanup)(void));
 /* Print "prog: warning: message" on stderr and go on. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

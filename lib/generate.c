@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "search.h"
 #include "tensor.h"
 
@@ -138,6 +139,7 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 
 	if (!in)
 		die("%s:", input);
+	outfile_note_input(fileno(in), input);
 	if (in == stdin)
 		hint_terminal_input("sentences to translate (one per line)");
 	while ((len = getline(&line, &cap, in)) != -1) {
@@ -148,6 +150,8 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		snprintf(where, sizeof(where), "%s: line %zu", strcmp(input, "-") == 0 ? "stdin" : input, line_no);
+		if (memchr(line, '\0', (size_t)len))
+			die("%s: NUL byte: binary data, not text?", where);
 		sequence_encode(&src, m->tok.src_vocab, line, &m->tok.src_tok, where);
 		if (src.len == 0) { /* nothing to translate: an empty line for an empty line */
 			fputc('\n', out);

@@ -119,8 +119,11 @@ void params_load(Params *p, const char *path, const char *prefix, int allow_extr
 
 void params_save(const Params *p, const char *path)
 {
-	NpzWriter *w = npz_create(path);
+	NpzWriter *w;
 
+	if (p->count == 0) /* say so, and leave whatever path holds alone */
+		usage_error("--save-weights %s: this configuration has no parameters to save", path);
+	w = npz_create(path);
 	for (size_t i = 0; i < p->count; i++)
 		npz_add(w, p->items[i].name, p->items[i].tensor);
 	npz_commit(w);

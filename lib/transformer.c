@@ -306,7 +306,7 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 	final_norm(y, m, 1);
 }
 
-/* ---- the options encode and decode share ------------------------------------------------------ */
+/* ---- encode's and decode's stacks, declared from their first input -------------------------- */
 
 void transformer_defaults(TransformerConfig *cfg)
 {
@@ -337,54 +337,4 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 		cfg->F = xmul(4, E, "--ff");
 	transformer_declare(p, m, cfg, decoder, "");
 	params_fill(p, source);
-}
-
-/* Record an option in settings (NULL: not wanted). */
-static void given(ModelConfig *settings, const char *key, const char *value, const char *option)
-{
-	if (settings)
-		config_set(settings, key, value, option);
-}
-
-int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg)
-{
-	switch (c) {
-	case OPT_ARCH:
-		if (strcmp(arg, "transformer") != 0)
-			usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", arg);
-		given(settings, "arch", arg, "--arch");
-		return 1;
-	case OPT_LAYERS:
-		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
-		given(settings, "encoder_layers", arg, "--layers");
-		given(settings, "decoder_layers", arg, "--layers");
-		return 1;
-	case OPT_HEADS:
-		cfg->H = (size_t)parse_long(arg, "--heads", 1, 65536);
-		given(settings, "heads", arg, "--heads");
-		return 1;
-	case OPT_FF:
-		cfg->F = (size_t)parse_long(arg, "--ff", 1, 1 << 24);
-		given(settings, "d_ff", arg, "--ff");
-		return 1;
-	case OPT_ACTIVATION:
-		if (!activation_parse(&cfg->activation, arg))
-			usage_error("--activation: '%s' is not relu or gelu", arg);
-		given(settings, "activation", arg, "--activation");
-		return 1;
-	case OPT_NORM_FIRST:
-		cfg->norm_first = true;
-		given(settings, "norm_first", "1", "--norm-first");
-		return 1;
-	case OPT_FINAL_NORM:
-		cfg->final_norm = true;
-		given(settings, "final_norm", "1", "--final-norm");
-		return 1;
-	case OPT_EPS:
-		cfg->eps = (float)parse_double(arg, "--eps", 1e-12, 1.0);
-		given(settings, "eps", arg, "--eps");
-		return 1;
-	default:
-		return 0;
-	}
 }

@@ -5,10 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
 #include "layers.h"
 #include "mha.h"
-#include "opts.h"
 #include "params.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
@@ -116,42 +114,6 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S);
  */
 void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const MemoryCache *mem);
 
-/* ---- the options encode and decode share ------------------------------------------------------ */
-
-/*
- * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
- * getopt_long table (TRANSFORMER_LONG_OPTIONS), its usage text (TRANSFORMER_USAGE) and its option loop
- * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own.
- */
-enum {
-	OPT_ARCH = OPT_PROGRAM + 100,
-	OPT_LAYERS,
-	OPT_HEADS,
-	OPT_FF,
-	OPT_ACTIVATION,
-	OPT_NORM_FIRST,
-	OPT_FINAL_NORM,
-	OPT_EPS,
-};
-
-#define TRANSFORMER_LONG_OPTIONS                                                                        \
-	{ "arch", required_argument, NULL, OPT_ARCH }, { "layers", required_argument, NULL, OPT_LAYERS },   \
-		{ "heads", required_argument, NULL, OPT_HEADS }, { "ff", required_argument, NULL, OPT_FF }, \
-		{ "activation", required_argument, NULL, OPT_ACTIVATION },                           \
-		{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },                                 \
-		{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },                                 \
-		{ "eps", required_argument, NULL, OPT_EPS }
-
-#define TRANSFORMER_USAGE                                                                                   \
-	"      --arch A            transformer (the default), rnn, gru or lstm (docs/rnn-seq2seq.md)\n"     \
-	"      --layers N          layers (default 6, the paper's)\n"                                             \
-	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"                 \
-	"      --ff F              feed-forward width d_ff (default 4 d_model, the paper's 2048 / 512)\n"         \
-	"      --activation A      relu (the paper's, default) or gelu\n"                                         \
-	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n" \
-	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"        \
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
-
 /*
  * encode's and decode's first step for tensor number index of the input at path: it must be a matrix
  * T x E; at the first (index 0) d_model = E, d_ff defaults to 4 E, and the stack's parameters are
@@ -162,10 +124,4 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 
 /* The defaults: the paper's N = 6 and H = 8, relu, post-norm, F = 0 (4 E once E is known), eps 1e-5. */
 void transformer_defaults(TransformerConfig *cfg);
-/*
- * Handle one shared option into cfg; when settings is not NULL, also record it there as given on the
- * command line (decode --generate checks it against the archive). Returns 0 when c is not one of them.
- */
-int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg);
-
 #endif
