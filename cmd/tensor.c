@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"       tensor softmax [--temperature T] [file ...]\n"
 	"       tensor argmax [--vocab FILE] [--ids] [file ...]\n"
 	"       tensor topk [-k K] [--vocab FILE] [--ids] [file ...]\n"
-	"       tensor slice | pick [--rows I] [--cols I] [--heads I] [--layers I] [file ...]\n"
+	"       tensor slice [--rows I] [--cols I] [--heads I] [--layers I] [file ...]\n"
+	"       tensor pick [--rows I] [--cols I] [--heads I] [--layers I] [file ...]\n"
 	"       tensor permute --rows I | --cols I | --axes A,B,.. [file ...]\n"
 	"       tensor split --heads H [file ...]\n"
 	"       tensor concat --heads H [file ...]\n"
@@ -85,6 +86,7 @@ static const char usage_text[] =
 	"      --heads I    slice, pick: axis 3 from the end; split, concat: the number of heads H\n"
 	"      --layers I   axis 4 from the end (encode --attn's N x H x T x T)\n"
 	"      --axes A,..  permute: the new order of the axes, 0 first\n"
+	"      --along rows|cols  concat: join the files one under the other, or side by side (default)\n"
 	"  -h, --help       this help\n"
 	"      --version    the version\n";
 
