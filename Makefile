@@ -10,6 +10,18 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
             $(shell pkg-config --cflags libpng libzip)
 LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
+# The BLAS and the font backend that --version names, read off the libraries the programs link.
+BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcblas -lblas -lmkl_rt,$(LDLIBS)))),none)
+FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
+CPPFLAGS += -DPIPEFORMER_BLAS='"$(BLAS_NAME)"' -DPIPEFORMER_FONTS='"$(FONTS_NAME)"'
+
+# Matrix products: BLAS=openblas (the default) calls OpenBLAS's cblas_sgemm; BLAS=NAME uses any other
+# CBLAS that pkg-config knows by NAME (blis, cblas, mkl-sdl...); BLAS=none keeps the plain C kernels.
+BLAS    ?= openblas
+ifneq ($(BLAS),none)
+CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg-config --cflags $(BLAS))
+LDLIBS  += $(shell pkg-config --libs $(BLAS))
+endif
 
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
@@ -25,7 +37,15 @@ UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
 all: $(PROGRAMS)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+# Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
+FLAGS_STAMP = $(BUILD)/flags
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
@@ -33,11 +53,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
@@ -79,3 +99,10 @@ fuzz:
 	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -rss_limit_mb=1024 \
 		-malloc_limit_mb=512 build/fuzz/corpus tests/fuzz/corpus
 .PHONY: fuzz
+
+# Mutation testing (minutes; not part of `make test`): each one-line break of lib/ listed in
+# tests/mutants.txt is built in a copy of the tree and run against the suite; fails if one survives.
+# MUTANT=PATTERN runs only the mutants whose title matches.
+mutants:
+	bash tests/mutants.sh "$(MUTANT)"
+.PHONY: mutants

@@ -65,6 +65,22 @@ void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float 
 	}
 }
 
+void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t T, size_t E)
+{
+	for (size_t t = 0; t < T; t++) {
+		const float *x_t = x + t * E;
+		float *out_t = out + t * E;
+		double sq = 0.0, inv_rms;
+		/* pass 1: the mean of squares (no mean subtracted: RMSNorm only rescales) */
+		for (size_t e = 0; e < E; e++)
+			sq += (double)x_t[e] * x_t[e];
+		inv_rms = 1.0 / sqrt(sq / (double)E + (double)eps);
+		/* pass 2: rescale, then the gain (x_t may be out_t) */
+		for (size_t e = 0; e < E; e++)
+			out_t[e] = (float)((double)x_t[e] * inv_rms) * gamma[e];
+	}
+}
+
 int activation_parse(Activation *act, const char *name)
 {
 	if (strcmp(name, "relu") == 0)

@@ -26,6 +26,13 @@ void layer_norm_forward(float *out, float *mean, float *rstd, const float *x, co
 void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float *d_y, const float *x,
 			 const float *mean, const float *rstd, const float *gamma, size_t T, size_t E);
 
+/*
+ * out[T,E] = x / sqrt(mean(x^2) + eps) * gamma, the mean of squares over each row of x
+ * (RMSNorm, Zhang and Sennrich 2019: LayerNorm without the mean subtracted and without beta;
+ * torch.nn.RMSNorm(E, eps) from PyTorch 2.4: weight = gamma). out may equal x.
+ */
+void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t T, size_t E);
+
 typedef enum { ACT_RELU, ACT_GELU } Activation;
 
 /* "relu" / "gelu" into *act; 0 when the name is neither. */

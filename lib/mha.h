@@ -73,7 +73,7 @@ typedef struct {
 	float *qh, *kh, *vh;     /* [H,T,Dh], [H,S,Dh], [H,S,Dh]: the same numbers split into heads */
 	float *oh;               /* [H,T,Dh]: each head's attention output */
 	float *concat;           /* [T,E]: the heads side by side again, before the output projection */
-	float *scratch;          /* [S]: attention_forward's row buffer */
+	float *scratch;          /* [H, attention_forward_scratch(T, S)]: each head's score block */
 } MhaParts;
 
 void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "outfile.h"
 
 /* V = vocabulary size, T = positions (tokens of one sequence), E = d_model */
 
@@ -183,6 +184,7 @@ Vocab *vocab_load(const char *path)
 
 	if (f == NULL)
 		die("%s:", path);
+	outfile_note_input(fileno(f), path);
 	v = vocab_new();
 	while ((len = getline(&line, &cap, f)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
@@ -219,14 +221,11 @@ Vocab *vocab_parse(const char *text, const char *where)
 
 void vocab_save(const Vocab *v, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	OutFile *o = outfile_open(path);
 
-	if (f == NULL)
-		die("%s:", path);
 	for (size_t id = 0; id < v->count; id++)
-		fprintf(f, "%s\n", v->tokens[id]);
-	if (ferror(f) | fclose(f))
-		die("%s: write error:", path);
+		fprintf(outfile_stream(o), "%s\n", v->tokens[id]);
+	outfile_close(o);
 }
 
 /* ---- tokenising ------------------------------------------------------------------------------ */
