@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "corpus.h"
+#include "config.h"
 #include "err.h"
+#include "model.h"
 #include "npz.h"
 #include "opts.h"
 #include "train.h"
@@ -309,8 +311,8 @@ int main(int argc, char **argv)
 	Seq2seqShape shape;
 	Seq2seq model;
 	Trainer *trainer;
-	Npz *init = NULL;
-	size_t *order, n_valid = 0;
+	Model *init = NULL;
+	size_t *order, n_valid = 0, id;
 	char *text, num[32];
 	FILE *log = NULL;
 	bool tty = isatty(STDERR_FILENO), stop = false;
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	transformer_defaults(&unused);
 	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
-		if (c == OPT_ARCH && strcmp(optarg, "transformer") != 0)
+		if (c == TRANSFORMER_OPT_ARCH && strcmp(optarg, "transformer") != 0)
 			usage_error("--arch %s: train trains the Transformer only (the backward pass of the recurrent "
 				    "seq2seq is not written yet)", optarg);
 		if (transformer_option(&unused, &settings, c, optarg))
@@ -398,16 +400,11 @@ int main(int argc, char **argv)
 	if (!steps && !epochs)
 		epochs = 10;
 
-	/* the settings: the command line's, then the --init archive's (a contradiction is an error), then defaults */
+	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
 	if (init_path) {
-		char where[512];
-		init = npz_open(init_path);
-		if (!(text = npz_read_text(init, "config")))
-			die("%s: no config entry: --init needs a whole model written by train or exported as in "
-			    "docs/transformer.md", init_path);
-		snprintf(where, sizeof(where), "%s: config", init_path);
-		config_parse(&settings, text, where);
-		free(text);
+		init = model_load(init_path, &settings, src_vocab_path, tgt_vocab_path);
+		if (init->recurrent)
+			die("%s: arch %s: train trains the Transformer only", init_path, model_arch_name(init));
 	}
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (!config_get(&settings, defaults[i][0]))
@@ -424,15 +421,17 @@ int main(int argc, char **argv)
 	read_corpus(&corpus, pairs_path, src_path, tgt_path, "training data");
 	if (corpus.n == 0)
 		die("%s: no sentence pairs", pairs_path ? pairs_path : src_path);
-	if (init) {
-		src_vocab = model_vocab(init, "src_vocab", src_vocab_path, "--src-vocab");
-		tgt_vocab = model_vocab(init, "tgt_vocab", tgt_vocab_path, "--tgt-vocab");
+	if (init) { /* the model's own (or the files named, when it has none) */
+		src_vocab = init->tok.src_vocab;
+		tgt_vocab = init->tok.tgt_vocab;
+		init->tok.src_vocab = init->tok.tgt_vocab = NULL;
 	} else {
 		src_vocab = src_vocab_path ? vocab_load(src_vocab_path) : corpus_vocab(&corpus, false, src_tok.chars);
 		tgt_vocab = tgt_vocab_path ? vocab_load(tgt_vocab_path) : corpus_vocab(&corpus, true, src_tok.chars);
 	}
-	special_id(tgt_vocab, VOCAB_BOS, tgt_vocab_path ? tgt_vocab_path : "training data");
-	special_id(tgt_vocab, VOCAB_EOS, tgt_vocab_path ? tgt_vocab_path : "training data");
+	if (!vocab_find(tgt_vocab, VOCAB_BOS, &id) || !vocab_find(tgt_vocab, VOCAB_EOS, &id))
+		die("%s: the target vocabulary needs <s> and </s>, which start and end every target",
+		    tgt_vocab_path ? tgt_vocab_path : init_path);
 	pairs = corpus_ids(&corpus, src_vocab, tgt_vocab, &src_tok, src_tok.chars);
 	if (valid_pairs || valid_src) {
 		read_corpus(&valid, valid_pairs, valid_src, valid_tgt, "validation data");
@@ -444,12 +443,10 @@ int main(int argc, char **argv)
 	shape.Vs = src_vocab->count;
 	shape.Vt = tgt_vocab->count;
 	seq2seq_declare(&model, &shape);
+	params_init(&model.params, seed);
 	if (init) {
-		params_load(&model.params, init_path, "", 1);
-		model_check_entries(init, &model.params);
-		npz_close(init);
-	} else {
-		params_init(&model.params, seed);
+		seq2seq_copy_from(&model, init);
+		model_free(init);
 	}
 	seq2seq_ready(&model);
 	rng_seed(&train_opts.rng, seed ^ 0x5eedd20b0u);

@@ -56,6 +56,20 @@ void seq2seq_declare(Seq2seq *m, const Seq2seqShape *shape)
 		m->adam_m.items[i].slot = m->adam_v.items[i].slot = NULL;
 }
 
+void seq2seq_copy_from(Seq2seq *m, const Model *from)
+{
+	for (size_t i = 0; i < m->params.count; i++) {
+		Param *q = &m->params.items[i];
+		const Tensor *t = NULL;
+		for (size_t j = 0; j < from->params.count && !t; j++)
+			if (strcmp(from->params.items[j].name, q->name) == 0)
+				t = from->params.items[j].tensor;
+		if (!t || t->size != q->tensor->size)
+			die("%s: parameter %s: %s", from->path, q->name, t ? "another shape than the settings give" : "missing");
+		memcpy(q->tensor->data, t->data, t->size * sizeof(float));
+	}
+}
+
 void seq2seq_ready(Seq2seq *m)
 {
 	params_zero(&m->grads);

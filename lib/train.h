@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "corpus.h"
+#include "model.h"
 #include "optim.h"
 #include "params.h"
 #include "posenc.h"
@@ -43,6 +45,8 @@ typedef struct {
 
 /* Declare everything; the parameters still need params_init (seed) or params_load (--init). */
 void seq2seq_declare(Seq2seq *m, const Seq2seqShape *shape);
+/* The parameters from a loaded whole model of the same shape (train --init), by name. */
+void seq2seq_copy_from(Seq2seq *m, const Model *from);
 /* After the parameters are filled: gradients and moments to zero, tie the generator. */
 void seq2seq_ready(Seq2seq *m);
 void seq2seq_free(Seq2seq *m);
