@@ -114,7 +114,13 @@ enum {
 static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	TRANSFORMER_LONG_OPTIONS,
+	{ "arch", required_argument, NULL, TRANSFORMER_OPT_ARCH },
+	{ "layers", required_argument, NULL, TRANSFORMER_OPT_LAYERS },
+	{ "heads", required_argument, NULL, TRANSFORMER_OPT_HEADS },
+	{ "ff", required_argument, NULL, TRANSFORMER_OPT_FF },
+	{ "activation", required_argument, NULL, TRANSFORMER_OPT_ACTIVATION },
+	{ "norm-first", no_argument, NULL, TRANSFORMER_OPT_NORM_FIRST },
+	{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pairs", required_argument, NULL, OPT_PAIRS },
@@ -169,7 +175,8 @@ static bool shuffle = true, noam = true, schedule_given, lr_given;
 static double lr = 1e-3, lr_scale = 1.0, clip;
 static Adam adam = { .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-9 };
 static TrainOptions train_opts = { .dropout = 0.1f, .smoothing = 0.1f };
-static uint64_t seed = DEFAULT_SEED;
+static CommonOptions common;
+static uint64_t seed;
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
@@ -321,24 +328,16 @@ int main(int argc, char **argv)
 	int c;
 
 	set_progname(argv[0]);
+	common_init(&common);
 	transformer_defaults(&unused);
 	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
 		if (c == TRANSFORMER_OPT_ARCH && strcmp(optarg, "transformer") != 0)
 			usage_error("--arch %s: train trains the Transformer only (the backward pass of the recurrent "
 				    "seq2seq is not written yet)", optarg);
-		if (transformer_option(&unused, &settings, c, optarg))
+		if (transformer_option(&unused, &settings, c, optarg) || common_option(&common, c, optarg, usage_text))
 			continue;
 		switch (c) {
-		case 'h':
-			fputs(usage_text, stdout);
-			close_stdout();
-			return 0;
-		case OPT_VERSION:
-			printf("train %s\n", PIPEFORMER_VERSION);
-			close_stdout();
-			return 0;
 		case 'o': out_path = optarg; break;
-		case OPT_SEED: seed = parse_seed(optarg, "--seed"); break;
 		case OPT_PAIRS: pairs_path = optarg; break;
 		case OPT_SRC: src_path = optarg; break;
 		case OPT_TGT: tgt_path = optarg; break;
@@ -385,6 +384,7 @@ int main(int argc, char **argv)
 			usage_error("unknown option (see --help)");
 		}
 	}
+	seed = common.params.seed;
 	if (optind < argc)
 		usage_error("%s: unexpected argument (the data come with --pairs or --src and --tgt)", argv[optind]);
 	if (!out_path)
