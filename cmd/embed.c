@@ -158,13 +158,8 @@ static Vocab *build_vocab(const Line *lines, size_t nlines)
 {
 	Vocab *counted = vocab_new(), *built;
 
-	for (size_t k = 0; k < nlines; k++) {
-		char **words;
-		size_t n = tokenize(&words, lines[k].text, tok.chars);
-		for (size_t j = 0; j < n; j++)
-			vocab_count(counted, words[j]);
-		labels_free(words, n);
-	}
+	for (size_t k = 0; k < nlines; k++)
+		vocab_count_line(counted, lines[k].text, tok.chars);
 	built = vocab_by_frequency(counted);
 	vocab_free(counted);
 	return built;
