@@ -3,6 +3,8 @@ VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/pipeformer
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -35,10 +37,14 @@ CMD_SRC  = $(wildcard cmd/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
+# Bash completion, generated from every program's --help (tools/completion.sh): one script, named after each program
+COMPLETION = $(BUILD)/completion/pipeformer
+# What install puts in DOCDIR: the README, the documentation and the samples (run with sh from a copy)
+DOCFILES = README.md $(sort $(shell find docs samples -type f ! -name '.*'))
 # C tests of library kernels (fast against reference), run by a bats file of the same concern
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(COMPLETION)
 
 # Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
 FLAGS_STAMP = $(BUILD)/flags
@@ -90,15 +96,42 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
+$(COMPLETION): tools/completion.sh $(PROGRAMS)
+	@mkdir -p $(@D)
+	tools/completion.sh $(PROGRAMS) > $@.tmp
+	mv $@.tmp $@
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	cp $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	cp $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/pipeformer
+	for p in $(notdir $(PROGRAMS)); do ln -sf pipeformer $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+	for f in $(DOCFILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+
+# Removes what install put, and DOCDIR's folders once empty; other files in those folders stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
+	rm -f $(DESTDIR)$(COMPDIR)/pipeformer $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
+	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
+
+# A Debian package, pipeformer_VERSION-1_ARCH.deb, of a build with Debian's hardening flags in build/deb:
+# `apt-get install ./pipeformer_*.deb` gives the toolkit on a machine without a compiler (tools/deb.sh).
+DEB_BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+DEB_FLAGS = BUILD=build/deb BIN=build/deb/bin CFLAGS="$$($(DEB_BUILDFLAGS) CFLAGS) $$($(DEB_BUILDFLAGS) CPPFLAGS)" \
+	LDFLAGS="$$($(DEB_BUILDFLAGS) LDFLAGS)"
+deb:
+	$(MAKE) $(DEB_FLAGS) all
+	rm -rf build/deb/debian
+	$(MAKE) $(DEB_FLAGS) -o all DESTDIR=$(CURDIR)/build/deb/debian/pipeformer PREFIX=/usr install
+	tools/deb.sh build/deb $(VERSION) .
 
 clean:
-	rm -rf build bin out
+	rm -rf build bin out pipeformer_*.deb
 
-.PHONY: all units test check demo bench install clean exhaustive
+.PHONY: all units test check demo bench install uninstall deb clean exhaustive
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).
