@@ -3,6 +3,8 @@ VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/pipeformer
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -15,6 +17,14 @@ BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcbla
 FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
 CPPFLAGS += -DPIPEFORMER_BLAS='"$(BLAS_NAME)"' -DPIPEFORMER_FONTS='"$(FONTS_NAME)"'
 
+# Matrix products: BLAS=openblas (the default) calls OpenBLAS's cblas_sgemm; BLAS=NAME uses any other
+# CBLAS that pkg-config knows by NAME (blis, cblas, mkl-sdl...); BLAS=none keeps the plain C kernels.
+BLAS    ?= openblas
+ifneq ($(BLAS),none)
+CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg-config --cflags $(BLAS))
+LDLIBS  += $(shell pkg-config --libs $(BLAS))
+endif
+
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
 BIN     ?= bin
@@ -24,12 +34,24 @@ CMD_SRC  = $(wildcard cmd/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
+# Bash completion, generated from every program's --help (tools/completion.sh): one script, named after each program
+COMPLETION = $(BUILD)/completion/pipeformer
+# What install puts in DOCDIR: the README, the documentation and the samples (run with sh from a copy)
+DOCFILES = README.md $(sort $(shell find docs samples -type f ! -name '.*'))
 # C tests of library kernels (fast against reference), run by a bats file of the same concern
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(COMPLETION)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+# Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
+FLAGS_STAMP = $(BUILD)/flags
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
@@ -37,11 +59,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
@@ -62,15 +84,42 @@ demo: all
 bench: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh bench/run.sh
 
+$(COMPLETION): tools/completion.sh $(PROGRAMS)
+	@mkdir -p $(@D)
+	tools/completion.sh $(PROGRAMS) > $@.tmp
+	mv $@.tmp $@
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	cp $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	cp $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/pipeformer
+	for p in $(notdir $(PROGRAMS)); do ln -sf pipeformer $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+	for f in $(DOCFILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+
+# Removes what install put, and DOCDIR's folders once empty; other files in those folders stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
+	rm -f $(DESTDIR)$(COMPDIR)/pipeformer $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
+	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
+
+# A Debian package, pipeformer_VERSION-1_ARCH.deb, of a build with Debian's hardening flags in build/deb:
+# `apt-get install ./pipeformer_*.deb` gives the toolkit on a machine without a compiler (tools/deb.sh).
+DEB_BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+DEB_FLAGS = BUILD=build/deb BIN=build/deb/bin CFLAGS="$$($(DEB_BUILDFLAGS) CFLAGS) $$($(DEB_BUILDFLAGS) CPPFLAGS)" \
+	LDFLAGS="$$($(DEB_BUILDFLAGS) LDFLAGS)"
+deb:
+	$(MAKE) $(DEB_FLAGS) all
+	rm -rf build/deb/debian
+	$(MAKE) $(DEB_FLAGS) -o all DESTDIR=$(CURDIR)/build/deb/debian/pipeformer PREFIX=/usr install
+	tools/deb.sh build/deb $(VERSION) .
 
 clean:
-	rm -rf build bin out
+	rm -rf build bin out pipeformer_*.deb
 
-.PHONY: all units test check demo bench install clean
+.PHONY: all units test check demo bench install uninstall deb clean
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).

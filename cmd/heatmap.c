@@ -14,8 +14,9 @@
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: heatmap [-o FILE.png | --ansi] [--cmap NAME] [--vmin X] [--vmax Y] [--title TEXT]\n"
-	"               [--cell N] [--annotate] [--layer L] [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
+	"usage: heatmap [-o FILE.png | --ansi] [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y]\n"
+	"               [--title TEXT] [--cell N] [--annotate] [--layer L] [--head H] [--rows A:B]\n"
+	"               [--cols A:B] [FILE]\n"
 	"\n"
 	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
 	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"

@@ -8,9 +8,10 @@
 
 /* out[N,M] = a[N,K] b[K,M]   (plain triple loop: the reference the fast version is tested against) */
 void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
-/* out[N,M] = a[N,K] b[K,M]   (the i-k-j loop order: rows of b stream through the cache) */
+/* out[N,M] = a[N,K] b[K,M]   (cblas_sgemm when built with a BLAS; else the i-k-j loop order) */
 void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
-/* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL) */
+/* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL;
+ * cblas_sgemm when built with a BLAS, else dot products in eight lanes, four rows at a time) */
 void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
 /*
  * The backward of linear: with out = x w^T + b and d_out = dL/d_out,

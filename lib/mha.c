@@ -51,13 +51,14 @@ void mha_declare(Params *p, MhaWeights *w, const char *prefix, size_t E, size_t 
 
 size_t mha_work_size(const MhaWeights *w, size_t T, size_t S)
 {
-	/* q, qh, oh, concat: [T,E] each; k, v, kh, vh: [S,E] each; scratch: [S] */
+	/* q, qh, oh, concat: [T,E] each; k, v, kh, vh: [S,E] each; scratch: attention_forward's, for each head */
 	size_t TE = xmul(T, w->E, "attention"), SE = xmul(S, w->E, "attention");
 	size_t n = xmul(4, TE, "attention"), m = xmul(4, SE, "attention");
+	size_t scratch = xmul(w->H, attention_forward_scratch(T, S), "attention");
 
-	if (n > SIZE_MAX - m || n + m > SIZE_MAX - S)
+	if (n > SIZE_MAX - m || n + m > SIZE_MAX - scratch)
 		die("attention: size overflow");
-	return n + m + S;
+	return n + m + scratch;
 }
 
 void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S)
@@ -88,16 +89,14 @@ static const float *proj_bias(const MhaWeights *w, int which)
 	return w->in_proj_bias ? w->in_proj_bias + (size_t)which * w->E : NULL;
 }
 
-/* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
-static void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
+void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
 			memcpy(heads + (h * N + n) * Dh, x + n * H * Dh + h * Dh, Dh * sizeof(float));
 }
 
-/* x[N,E] = the heads[H,N,Dh] side by side: the inverse of split_heads ("Concat" of eq. 3.2.2) */
-static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
+void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
@@ -135,8 +134,9 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 	for (size_t h = 0; h < H; h++) {
 		const float *q_h = p->qh + h * T * Dh, *k_h = p->kh + h * S * Dh, *v_h = p->vh + h * S * Dh;
 		float *o_h = p->oh + h * T * Dh, *attn_h = attn ? attn + h * T * S : NULL;
+		float *scratch = p->scratch + h * attention_forward_scratch(T, S);
 		if (!causal || first == 0) {
-			blocked += attention_forward(o_h, attn_h, NULL, p->scratch, q_h, k_h, v_h, allowed, causal,
+			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, causal,
 						     scale, T, S, Dh, Dh);
 			continue;
 		}
@@ -144,7 +144,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		for (size_t t = 0; t < T; t++) {
 			size_t visible = first + t + 1 < S ? first + t + 1 : S;
 			float *attn_t = attn_h ? attn_h + t * S : NULL;
-			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, p->scratch, q_h + t * Dh, k_h, v_h,
+			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, scratch, q_h + t * Dh, k_h, v_h,
 						     allowed ? allowed + t * S : NULL, false, scale, 1, visible, Dh,
 						     Dh);
 			if (attn_t)

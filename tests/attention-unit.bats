@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# lib/attention's three paths (fused attention_forward, plain, tiled) against eq. 1 in double precision
-# (tests/unit/attention_test.c).
+# lib/attention against eq. 1 in plain double precision: the fused, plain and tiled paths with masks,
+# blocked rows and overflowing scores (tests/unit/attention_test.c), and the blocked, tiled and plain paths
+# on every tail of their blocks (tests/unit/attention_fast_test.c).
 load helpers
 
 @test "attention lib: fused, plain and tiled attention equal softmax(q k^T scale, masked) v on every mask and remainder" {
@@ -8,4 +9,11 @@ load helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 33 ]
+}
+
+@test "attention lib: blocked, tiled and plain paths equal softmax(q k^T / sqrt(d)) v on every tail of the blocks" {
+	run "$PF_UNIT/attention_fast_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 12 ]
 }

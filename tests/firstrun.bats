@@ -17,6 +17,15 @@ on_terminal() {
 	done
 }
 
+@test "first run: every program run bare on a terminal explains itself: what it waits for, or its usage" {
+	for p in "$PF_BIN"/*; do
+		prog=${p##*/}
+		on_terminal "$p"
+		[[ "${lines[0]}" == "$prog: reading "*" from the terminal (end with Ctrl-D; $prog --help"* ||
+			"$output" == *"Try '$prog --help' for more information."* ]] || { echo "$prog: $output" >&2; return 1; }
+	done
+}
+
 @test "first run: embed on a terminal says it waits for lines of text" {
 	on_terminal "$PF_BIN/embed"
 	[[ "$output" == "embed: reading lines of text (one sequence each) from the terminal (end with Ctrl-D;"* ]]

@@ -102,8 +102,8 @@ static int run_case(const Case *c, Rng *rng)
 	float *q = xcalloc(T * Dk, sizeof(float)), *k = xcalloc(S * Dk, sizeof(float));
 	float *v = xcalloc(S * Dv, sizeof(float)), *out = xcalloc(T * Dv, sizeof(float));
 	float *weights = xcalloc(T * S, sizeof(float)), *scores = xcalloc(T * S, sizeof(float));
-	float *scratch = xcalloc(S, sizeof(float));
-	float *work = xcalloc(attention_tiled_work_size(&f, Dk), sizeof(float));
+	float *scratch = xcalloc(attention_forward_scratch(T, S), sizeof(float));
+	float *work = xcalloc(attention_tiled_work_size(&f, Dk, Dv), sizeof(float));
 	double *r_out = xcalloc(T * Dv, sizeof(double)), *r_weights = xcalloc(T * S, sizeof(double));
 	double *r_scores = xcalloc(T * S, sizeof(double));
 	unsigned char *allowed = NULL;

@@ -234,13 +234,13 @@ static size_t make_cases(Case *cases)
 	*c = (Case){ .name = "attention", .T = 3, .S = 4, .E = 5, .F = 3, .allowed = attn_allowed,
 		     .forward = attn_fwd, .backward = attn_bwd };
 	new_buf(c, "q", 15), new_buf(c, "k", 20), new_buf(c, "v", 12), set_out(c, 9);
-	c->saved = alloc(12), c->work = alloc(4);
+	c->saved = alloc(12), c->work = alloc(attention_forward_scratch(3, 4));
 
 	c = &cases[n++];
 	*c = (Case){ .name = "attention_causal", .T = 4, .S = 4, .E = 5, .F = 3, .allowed = pad_allowed,
 		     .causal = true, .forward = attn_fwd, .backward = attn_bwd };
 	new_buf(c, "q", 20), new_buf(c, "k", 20), new_buf(c, "v", 12), set_out(c, 12);
-	c->saved = alloc(16), c->work = alloc(4);
+	c->saved = alloc(16), c->work = alloc(attention_forward_scratch(4, 4));
 
 	c = &cases[n++];
 	*c = (Case){ .name = "mha_self", .T = 4, .E = 8, .H = 2, .allowed = pad_allowed, .causal = true,
