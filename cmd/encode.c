@@ -16,11 +16,11 @@ static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
 	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
 	"              [--no-pad-mask] [--attn FILE] [--prefix P]\n"
-	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"              [FILE]\n"
 	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
 	"              [--attn FILE] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
-	"              [-b | --npy] [--digits N] [FILE]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"The encoder of \"Attention Is All You Need\" on each T x E tensor of source embeddings in FILE\n"
 	"(default: standard input), e.g. from `embed | posenc`: N layers of self-attention and feed-forward,\n"
@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"  -b, --binary            write the binary form\n"
 	"      --npy               write .npy arrays\n"
 	"      --digits N          round text output to N significant digits\n"
+	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 

@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
 	"usage: ffn [--ff F] [--activation relu|gelu] [--explain[=N]] [--prefix P]\n"
-	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"           [FILE]\n"
 	"\n"
 	"The position-wise feed-forward network (Vaswani et al. 2017, section 3.3) on every row of each\n"
@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  -b, --binary            write the binary form\n"
 	"      --npy               write .npy arrays\n"
 	"      --digits N          round text output to N significant digits\n"
+	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
 	"usage: linear [--out M] [--no-bias] [--vocab FILE] [--explain[=N]] [--prefix P]\n"
-	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"              [FILE]\n"
 	"\n"
 	"One linear layer on each tensor of FILE (default: standard input): y = x W^T + b over the last\n"
@@ -36,6 +36,7 @@ static const char usage_text[] =
 	"  -b, --binary            write the binary form\n"
 	"      --npy               write .npy arrays\n"
 	"      --digits N          round text output to N significant digits\n"
+	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 

@@ -14,7 +14,7 @@
 
 static const char usage_text[] =
 	"usage: norm [--rms] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
-	"            [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"            [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Layer normalisation of each row (the last axis, E wide) of each tensor in FILE (default: standard\n"
 	"input): y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased variance over the row,\n"
@@ -33,6 +33,7 @@ static const char usage_text[] =
 	"  -b, --binary            write the binary form\n"
 	"      --npy               write .npy arrays\n"
 	"      --digits N          round text output to N significant digits\n"
+	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"  -h, --help              this help\n"
 	"      --version           the version\n";
 

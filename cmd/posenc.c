@@ -13,10 +13,10 @@
 
 static const char usage_text[] =
 	"usage: posenc [--layout interleaved|concat] [--base B] [--offset N] [--explain]\n"
-	"              [-b | --npy] [--digits N] [FILE ...]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       posenc --learned [--max-len N] [--offset N] [--weights FILE | --seed N]\n"
-	"              [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
-	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N]\n"
+	"              [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
+	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N] [--threads N]\n"
 	"\n"
 	"Adds PE(pos, 2i) = sin(pos / B^(2i/E)), PE(pos, 2i+1) = cos(pos / B^(2i/E)) to row pos of\n"
 	"every T x E tensor read (rows and labels kept); pos counts from --offset.\n"
@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"  -b, --binary             write the binary form\n"
 	"      --npy                write .npy arrays\n"
 	"      --digits N           round text output to N significant digits\n"
+	"      --threads N          threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"  -h, --help               this help\n"
 	"      --version            the version\n";
 

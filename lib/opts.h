@@ -32,14 +32,16 @@ enum {
 	OPT_SEED,
 	OPT_SAVE_WEIGHTS,
 	OPT_VERSION,
+	OPT_THREADS,
 	OPT_PROGRAM = 1100,
 };
 
-/* For a program's struct option table: output forms, help, version; and the parameter options. */
+/* For a program's struct option table: output forms, help, version, threads; and the parameter options. */
 #define OUTPUT_LONG_OPTIONS                                                                  \
 	{ "binary", no_argument, NULL, 'b' }, { "npy", no_argument, NULL, OPT_NPY },          \
 		{ "digits", required_argument, NULL, OPT_DIGITS },                             \
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION }
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },  \
+		{ "threads", required_argument, NULL, OPT_THREADS }
 #define PARAM_LONG_OPTIONS                                                                   \
 	{ "weights", required_argument, NULL, OPT_WEIGHTS },                                  \
 		{ "seed", required_argument, NULL, OPT_SEED },                                 \
@@ -52,7 +54,7 @@ typedef struct {
 	ParamSource params;
 } CommonOptions;
 
-/* Defaults: text output, shortest digits, seed DEFAULT_SEED. */
+/* Defaults: text output, shortest digits, seed DEFAULT_SEED; threads from $PIPEFORMER_THREADS (lib/threads). */
 void common_init(CommonOptions *o);
 /*
  * Handle a shared option; returns 0 when c is not one. --help prints usage_text on stdout and
