@@ -215,8 +215,9 @@ enum {
 	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"                  \
 	"      --attn-hidden Hd    rnn: the additive score's width (default H)\n"                                \
 	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"                  \
-	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n" \
-	"                          on stderr; --attn FILE writes the alignment (T x S)\n"
+	"      --explain[=N]       on stderr: rnn: s_{t-1}, scores, weights and context of the first N steps\n" \
+	"                          (default 2; --attn FILE writes the alignment, T x S); transformer: every\n" \
+	"                          step of every layer and the first N rows of what it computed\n"
 
 /*
  * Handle one option into o; returns 0 when c is not one of them. rnn_decode_option also records it in
