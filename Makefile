@@ -8,8 +8,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
-            $(shell pkg-config --cflags libpng libzip)
-LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
+            $(shell pkg-config --cflags libpng libzip freetype2 fontconfig)
+LDLIBS  += $(shell pkg-config --libs libpng libzip freetype2 fontconfig) -lm
 
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
