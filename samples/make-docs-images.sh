@@ -54,4 +54,9 @@ tensor rand --shape 512x512 --seed 9 | awk '/^#/ || NF == 0 { print; next } { fo
 heatmap --cmap magma --rows :48 --cols :48 --cell 8 --title "512 x 512 cut to --rows :48 --cols :48" \
 	-o "$out/heatmap-crop.png" "$tmp/big.txt"
 
+# 5. Chinese tokens (a CJK font found by fontconfig draws them), as PNG and as SVG.
+echo "我 爱 自然 语言 处理" | embed --dim 8 --seed 1 | attend --attn "$tmp/zh.txt" > /dev/null
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.png" "$tmp/zh.txt"
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.svg" "$tmp/zh.txt"
+
 ls -l "$out"
