@@ -3,6 +3,8 @@ VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/pipeformer
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -10,6 +12,18 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
             $(shell pkg-config --cflags libpng libzip freetype2 fontconfig)
 LDLIBS  += $(shell pkg-config --libs libpng libzip freetype2 fontconfig) -lm
+# The BLAS and the font backend that --version names, read off the libraries the programs link.
+BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcblas -lblas -lmkl_rt,$(LDLIBS)))),none)
+FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
+CPPFLAGS += -DPIPEFORMER_BLAS='"$(BLAS_NAME)"' -DPIPEFORMER_FONTS='"$(FONTS_NAME)"'
+
+# Matrix products: BLAS=openblas (the default) calls OpenBLAS's cblas_sgemm; BLAS=NAME uses any other
+# CBLAS that pkg-config knows by NAME (blis, cblas, mkl-sdl...); BLAS=none keeps the plain C kernels.
+BLAS    ?= openblas
+ifneq ($(BLAS),none)
+CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg-config --cflags $(BLAS))
+LDLIBS  += $(shell pkg-config --libs $(BLAS))
+endif
 
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
@@ -20,12 +34,24 @@ CMD_SRC  = $(wildcard cmd/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
+# Bash completion, generated from every program's --help (tools/completion.sh): one script, named after each program
+COMPLETION = $(BUILD)/completion/pipeformer
+# What install puts in DOCDIR: the README, the documentation and the samples (run with sh from a copy)
+DOCFILES = README.md $(sort $(shell find docs samples -type f ! -name '.*'))
 # C tests of library kernels (fast against reference), run by a bats file of the same concern
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(COMPLETION)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+# Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
+FLAGS_STAMP = $(BUILD)/flags
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
@@ -33,11 +59,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
 
@@ -58,15 +84,31 @@ demo: all
 bench: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh bench/run.sh
 
+$(COMPLETION): tools/completion.sh $(PROGRAMS)
+	@mkdir -p $(@D)
+	tools/completion.sh $(PROGRAMS) > $@.tmp
+	mv $@.tmp $@
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	cp $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	cp $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/pipeformer
+	for p in $(notdir $(PROGRAMS)); do ln -sf pipeformer $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+	for f in $(DOCFILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+
+# Removes what install put, and DOCDIR's folders once empty; other files in those folders stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
+	rm -f $(DESTDIR)$(COMPDIR)/pipeformer $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
+	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
 
 clean:
 	rm -rf build bin out
 
-.PHONY: all units test check demo bench install clean
+.PHONY: all units test check demo bench install uninstall clean
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).
@@ -79,3 +121,10 @@ fuzz:
 	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -rss_limit_mb=1024 \
 		-malloc_limit_mb=512 build/fuzz/corpus tests/fuzz/corpus
 .PHONY: fuzz
+
+# Mutation testing (minutes; not part of `make test`): each one-line break of lib/ listed in
+# tests/mutants.txt is built in a copy of the tree and run against the suite; fails if one survives.
+# MUTANT=PATTERN runs only the mutants whose title matches.
+mutants:
+	bash tests/mutants.sh "$(MUTANT)"
+.PHONY: mutants

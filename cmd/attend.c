@@ -288,7 +288,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		tensor_free(w);
 		free(scratch);
 	} else {
-		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk), sizeof(float), "work"));
+		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk, Dv), sizeof(float), "work"));
 		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
 		free(work);
 	}

@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain_rnn.h"
+#include "generate.h"
 #include "mask.h"
+#include "model.h"
 #include "opts.h"
-#include "seq2seq.h"
+#include "rnn.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -144,6 +147,8 @@ static const char *generate_only; /* the first generation option seen, for the e
 static bool recurrent;
 static RnnDecodeOptions rnn = { .score = SCORE_ADDITIVE };
 static const char *transformer_only, *rnn_only;
+/* decode --generate: the whole model (lib/model) */
+static Model *model;
 
 static char **row_labels(const Tensor *t)
 {
@@ -217,24 +222,105 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	params_free(&params);
 }
 
-/* decode --generate with the Transformer: one output line per source line. */
-static void generate_transformer(const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
+/* One sequence y (T x E) against its memory (S x Dm). */
+static void decode_rnn_one(FILE *out, StreamWriter *attn, const RnnDecodeOptions *o, const AttnDecoderWeights *w,
+		       const Tensor *y, const Tensor *memory, const WriteOptions *wo)
 {
-	TransformerModel *m;
+	const size_t T = tensor_rows(y), S = tensor_rows(memory), H = w->H, Dm = w->Dm;
+	const size_t need = attn_decoder_forward_work_size(w, S);
+	float *work = xmalloc(xmul(need + H, sizeof(float), "decoder work"));
+	float *s0 = work + need;
+	Tensor *o_t = tensor_new2(T, H), *a = tensor_new2(T, S);
+	AttnDecoderRecord rec = { 0 };
+
+	/* s_0: the last encoder state (the plain seq2seq's context vector), or zeros */
+	if (o->init_zeros)
+		memset(s0, 0, H * sizeof(float));
+	else
+		memcpy(s0, memory->data + (S - 1) * Dm, H * sizeof(float));
+	if (o->explain) {
+		rec.prev = xmalloc(xmul(xmul(T, H + S + Dm, "record"), sizeof(float), "record"));
+		rec.scores = rec.prev + T * H;
+		rec.contexts = rec.scores + T * S;
+	}
+	attn_decoder_forward(o_t->data, a->data, o->explain ? &rec : NULL, work, w, y->data, memory->data, s0, T,
+			     S);
+	if (o->explain)
+		explain_attn_decoder(o->explain, w, &rec, a->data, y, memory, o_t->data, T, S);
+	tensor_keep_rows(o_t, y);
+	tensor_require_finite(o_t, "output");
+	stream_write(out, o_t, wo);
+	if (attn) {
+		/* rows = output steps (the query labels), columns = input tokens (the key labels) */
+		tensor_keep_rows(a, y);
+		tensor_set_col_labels(a, memory->ndim >= 2 ? memory->row_labels : NULL);
+		tensor_set_name(a, "alignment");
+		writer_put(attn, a);
+	}
+	free(rec.prev);
+	free(work);
+	tensor_free(a);
+	tensor_free(o_t);
+}
+
+/*
+ * The recurrent attention decoder, teacher-forced: every tensor of in (y_0 .. y_{T-1}, T x E) against the
+ * next tensor of memory_in (h_1 .. h_S, S x Dm), or its only one; o_1 .. o_T (T x H) on stdout, rows
+ * labelled as y; attn (NULL = not wanted) the alignment (T x S).
+ */
+static void decode_rnn(StreamReader *in, StreamReader *memory_in, StreamWriter *attn, const RnnDecodeOptions *o)
+{
+	Params params = { 0 };
+	AttnDecoderWeights w = { 0 };
+	size_t E = 0, Dm = 0;
+	Tensor *y, *memory = NULL;
+
+	while (stream_read(in, &y)) {
+		const size_t index = stream_count(in) - 1;
+
+		require_sequence(y, in);
+		memory = stream_read_paired(memory_in, memory, index);
+		require_sequence(memory, memory_in);
+		if (index == 0) {
+			/* the first pair fixes E and Dm; H defaults to Dm */
+			size_t H;
+			E = tensor_cols(y);
+			Dm = tensor_cols(memory);
+			H = o->hidden ? o->hidden : Dm;
+			if (o->score == SCORE_DOT && H != Dm)
+				die("%s: --score dot compares s_{t-1} with h_j: the memory is %zu wide, --hidden is %zu",
+				    stream_path(memory_in), Dm, H);
+			if (!o->init_zeros && H != Dm)
+				die("%s: --init last starts from the last encoder state, %zu wide, but --hidden is %zu "
+				    "(use --init zeros)", stream_path(memory_in), Dm, H);
+			attn_decoder_declare(&params, &w, "", o->kind, o->score, E, Dm, H,
+					     o->attn_hidden ? o->attn_hidden : H);
+			params_fill(&params, &common.params);
+		}
+		if (tensor_cols(y) != E)
+			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(in), index,
+			    tensor_cols(y), E);
+		if (tensor_cols(memory) != Dm)
+			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(memory_in), index,
+			    tensor_cols(memory), Dm);
+		decode_rnn_one(stdout, attn, o, &w, y, memory, &common.out);
+		tensor_free(y);
+	}
+	tensor_free(memory);
+	params_free(&params);
+}
+
+/* decode --generate: the model at path, read by lib/model, translates every line of input (lib/generate). */
+static void generate_lines(Model *m, const char *input, StreamWriter *attn_out, StreamWriter *scores_out)
+{
+	const GenerateOptions o = { .beam = beam, .max_len = max_len, .alpha = length_alpha, .use_cache = use_cache,
+				    .attn_layer = attn_layer, .attn_head = attn_head };
 	Generator *g;
 
-	if (!common.params.weights)
-		usage_error("--generate needs --weights MODEL.npz (the whole model)");
-	m = model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
-	if (attn_layer >= 0 && (size_t)attn_layer >= m->decoder.cfg.N)
-		usage_error("--attn-layer %ld: the decoder has layers 0 to %zu", attn_layer, m->decoder.cfg.N - 1);
-	if (attn_head >= 0 && (size_t)attn_head >= m->decoder.cfg.H)
-		usage_error("--attn-head %ld: the model has heads 0 to %zu", attn_head, m->decoder.cfg.H - 1);
-	g = generator_new(m, beam, max_len, length_alpha, use_cache);
-	transformer_generate_stream(input, stdout, attn_out, scores_out, g,
-				    attn_layer < 0 ? m->decoder.cfg.N - 1 : (size_t)attn_layer, attn_head);
+	model_read(m, &settings, src_vocab_path, tgt_vocab_path);
+	g = generator_new(m, &o);
+	generate_stream(input, stdout, attn_out, scores_out, g);
 	generator_free(g);
-	model_free(m);
 }
 
 /* A generation option without --generate is a usage error; remember the first one seen. */
@@ -258,7 +344,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
-		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
+		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
 			config_set(&settings, "arch", optarg, "--arch");
 			continue;
 		}
@@ -267,7 +353,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
-			if (c != OPT_ARCH)
+			if (c != TRANSFORMER_OPT_ARCH)
 				transformer_only = long_options[index].name;
 			continue;
 		}
@@ -361,10 +447,12 @@ int main(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		usage_error("one input file at most; extra argument '%s'", argv[optind]);
-	/* decode --generate with an archive that says arch rnn, gru or lstm: the recurrent model */
-	if (generating && !config_get(&settings, "arch") && common.params.weights &&
-	    rnn_model_archive(common.params.weights, &rnn.kind))
-		recurrent = true;
+	/* decode --generate: the archive is opened once, here; its config says which architecture it is */
+	if (generating && common.params.weights) {
+		model = model_open(common.params.weights, &settings);
+		recurrent = model->recurrent;
+		rnn.kind = model->kind;
+	}
 	if (recurrent && transformer_only)
 		usage_error("--%s is an option of the Transformer, not of --arch %s", transformer_only,
 			    rnn_kind_name(rnn.kind));
@@ -379,18 +467,11 @@ int main(int argc, char **argv)
 			attn_out = writer_open(attn_path, &common.out);
 		if (scores_path)
 			scores_out = writer_open(scores_path, &common.out);
-		if (recurrent) {
-			RnnModel *m;
-			if (!common.params.weights)
-				usage_error("--generate needs --weights MODEL.npz (the whole model)");
-			if (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain)
-				usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
-			m = rnn_model_load(common.params.weights, &settings, src_vocab_path, tgt_vocab_path);
-			rnn_generate_stream(input, stdout, attn_out, scores_out, m, beam, max_len, length_alpha);
-			rnn_model_free(m);
-		} else {
-			generate_transformer(input, attn_out, scores_out);
-		}
+		if (!model)
+			usage_error("--generate needs --weights MODEL.npz (the whole model)");
+		if (recurrent && (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain))
+			usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
+		generate_lines(model, input, attn_out, scores_out);
 	} else {
 		if (generate_only)
 			usage_error("%s needs --generate", generate_only);
@@ -403,7 +484,7 @@ int main(int argc, char **argv)
 		if (self_attn_path)
 			self_out = writer_open(self_attn_path, &common.out);
 		if (recurrent)
-			rnn_decode_stream(in, mem_in, stdout, attn_out, &rnn, &common.params, &common.out);
+			decode_rnn(in, mem_in, attn_out, &rnn);
 		else
 			decode_transformer(in, mem_in, attn_out, self_out);
 		stream_end_paired(mem_in, stream_count(in));
@@ -416,6 +497,7 @@ int main(int argc, char **argv)
 		writer_close(self_out);
 	if (scores_out)
 		writer_close(scores_out);
+	model_free(model);
 	config_free(&settings);
 	mask_free(&masks);
 	close_stdout();

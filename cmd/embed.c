@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "opts.h"
 #include "params.h"
 #include "stream.h"
@@ -120,8 +121,13 @@ static void read_lines(char **files, int nfiles, Line **lines, size_t *nlines)
 		size_t line_no = 0;
 		if (f == NULL)
 			die("%s:", files[i]);
+		outfile_note_input(fileno(f), files[i]);
+		if (f == stdin)
+			hint_terminal_input("lines of text (one sequence each)");
 		while ((len = getline(&buf, &cap, f)) != -1) {
 			char *where = where_str(files[i], ++line_no);
+			if (memchr(buf, '\0', (size_t)len))
+				die("%s: NUL byte: binary data, not text?", where);
 			if (len > 0 && buf[len - 1] == '\n')
 				buf[len - 1] = '\0';
 			if (lines == NULL) {

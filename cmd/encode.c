@@ -1,4 +1,5 @@
 /* encode: the Transformer encoder (Vaswani et al. 2017, section 3.1), as torch.nn.TransformerEncoder. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +7,7 @@
 #include "err.h"
 #include "mask.h"
 #include "opts.h"
-#include "seq2seq.h"
+#include "rnn.h"
 #include "stream.h"
 #include "tensor.h"
 #include "transformer.h"
@@ -117,6 +118,103 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	params_free(&params);
 }
 
+/* The combinations --arch rnn|gru|lstm refuses, as a usage message (NULL when o is valid); with_attn: --attn given. */
+static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
+{
+	if (with_attn && !o->over_time)
+		return "--attn: the recurrent encoder writes attention weights only with --over-time";
+	if (o->over_time && (o->kind != RNN_LSTM || o->bidirectional || o->layers != 1 || o->last))
+		return "--over-time is the seeds' model: one unidirectional LSTM layer (--arch lstm), no --last";
+	return NULL;
+}
+
+/* One sequence through the encoder, written as the options ask. */
+static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions *o, const RnnWeights *w,
+		       const float *over_time_weight, const float *over_time_bias, const Tensor *x,
+		       const WriteOptions *wo)
+{
+	const size_t T = tensor_rows(x), DH = w->D * w->H, need = rnn_work_size(w, T);
+	float *work = xmalloc(xmul(need + xmul(T, DH, "states") + T, sizeof(float), "encoder work"));
+	float *states = work + need, *scratch = states + T * DH; /* [T, D*H] and [T] */
+	Tensor *y;
+
+	if (o->last) {
+		/* the top layer's final states, forward then backward: torch's h_n[-D:] */
+		float *h_n = xmalloc(xmul(xmul(w->L, DH, "h_n"), sizeof(float), "h_n"));
+		rnn_forward(states, h_n, NULL, work, w, x->data, T);
+		y = tensor_new2(1, DH);
+		memcpy(y->data, h_n + (w->L - 1) * DH, DH * sizeof(float));
+		tensor_set_name(y, x->name);
+		if (x->ndim >= 2 && x->row_labels && w->D == 1) /* the state after the last token */
+			tensor_set_row_labels(y, x->row_labels + T - 1);
+		free(h_n);
+	} else if (o->over_time) {
+		Tensor *a = tensor_new2(T, DH);
+		y = tensor_new2(T, DH);
+		rnn_forward(states, NULL, NULL, work, w, x->data, T);
+		over_time_attention(y->data, a->data, scratch, states, over_time_weight, over_time_bias, T, DH);
+		tensor_keep_rows(y, x);
+		if (attn) {
+			tensor_keep_rows(a, x);
+			tensor_set_name(a, "over-time");
+			writer_put(attn, a);
+		}
+		tensor_free(a);
+	} else {
+		y = tensor_new2(T, DH);
+		rnn_forward(y->data, NULL, NULL, work, w, x->data, T);
+		tensor_keep_rows(y, x);
+	}
+	tensor_require_finite(y, "output");
+	stream_write(out, y, wo);
+	tensor_free(y);
+	free(work);
+}
+
+/*
+ * The recurrent encoder over every tensor of in (x, T x I): parameters declared once the first tensor gives I
+ * (and T for --over-time); one T x D*H tensor of states each (rows labelled as x); attn (NULL = not wanted)
+ * the --over-time weights.
+ */
+static void encode_rnn(StreamReader *in, StreamWriter *attn, const RnnEncodeOptions *o)
+{
+	Params params = { 0 };
+	RnnWeights w = { 0 };
+	float *over_time_weight = NULL, *over_time_bias = NULL;
+	size_t I = 0, T_fixed = 0;
+	Tensor *x;
+
+	while (stream_read(in, &x)) {
+		const size_t T = tensor_rows(x), index = stream_count(in) - 1;
+
+		require_sequence(x, in);
+		if (index == 0) {
+			/* the first sequence fixes the input width (and, for --over-time, the length) */
+			I = tensor_cols(x);
+			rnn_declare(&params, &w, "", o->kind, I, o->hidden ? o->hidden : I, o->layers,
+				    o->bidirectional);
+			if (o->over_time) {
+				const size_t shape[2] = { T, T };
+				T_fixed = T;
+				params_add(&params, &over_time_weight, "over_time.weight", INIT_LINEAR, 0, 2, shape);
+				params_add(&params, &over_time_bias, "over_time.bias", INIT_UNIFORM,
+					   1.0 / sqrt((double)T), 1, shape);
+			}
+			params_fill(&params, &common.params);
+		}
+		if (tensor_cols(x) != I)
+			die("%s: tensor #%zu has %zu features, the first had %zu", stream_path(in), index,
+			    tensor_cols(x), I);
+		if (o->over_time && T != T_fixed)
+			die("%s: tensor #%zu has %zu positions; --over-time was built for %zu (over_time.weight)",
+			    stream_path(in), index, T, T_fixed);
+		encode_rnn_one(stdout, attn, o, &w, over_time_weight, over_time_bias, x, &common.out);
+		tensor_free(x);
+	}
+	rnn_free(&w);
+	params_free(&params);
+}
+
 int main(int argc, char **argv)
 {
 	const char *input = "-";
@@ -131,16 +229,16 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
-		if (c == OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))
+		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))
 			continue;
 		if (rnn_encode_option(&rnn, c, optarg)) {
 			rnn_only = long_options[index].name;
 			continue;
 		}
 		if (transformer_option(&cfg, NULL, c, optarg) || mask_option(&masks, c, optarg)) {
-			if (c == OPT_LAYERS)
+			if (c == TRANSFORMER_OPT_LAYERS)
 				rnn.layers = cfg.N;
-			else if (c != OPT_ARCH)
+			else if (c != TRANSFORMER_OPT_ARCH)
 				transformer_only = long_options[index].name;
 			continue;
 		}
@@ -163,14 +261,14 @@ int main(int argc, char **argv)
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
 		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
-	if (recurrent && rnn_encode_invalid(&rnn, attn_path != NULL))
-		usage_error("%s", rnn_encode_invalid(&rnn, attn_path != NULL));
+	if (recurrent && rnn_invalid(&rnn, attn_path != NULL))
+		usage_error("%s", rnn_invalid(&rnn, attn_path != NULL));
 
 	in = stream_open(input);
 	if (attn_path)
 		attn_out = writer_open(attn_path, &common.out);
 	if (recurrent)
-		rnn_encode_stream(in, stdout, attn_out, &rnn, &common.params, &common.out);
+		encode_rnn(in, attn_out, &rnn);
 	else
 		encode_transformer(in, attn_out);
 	if (attn_out)

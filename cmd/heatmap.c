@@ -1,12 +1,10 @@
 /* heatmap: draw attention weights (or any matrix) as a labelled PNG heatmap, or in the terminal. */
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "colormap.h"
@@ -15,13 +13,15 @@
 #include "heatmap.h"
 #include "image.h"
 #include "opts.h"
+#include "outfile.h"
 #include "stream.h"
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: heatmap [-o FILE.png | -o FILE.svg | --ansi] [--format png|svg] [--cmap NAME] [--vmin X]\n"
-	"               [--vmax Y] [--title TEXT] [--cell N] [--annotate] [--font FILE|builtin]\n"
-	"               [--font-size PX] [--scale K] [--layer L] [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
+	"usage: heatmap [-o FILE.png | -o FILE.svg | --ansi] [--format png|svg]\n"
+	"               [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y] [--title TEXT] [--cell N]\n"
+	"               [--annotate] [--font FILE|builtin] [--font-size PX] [--scale K] [--layer L]\n"
+	"               [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
 	"\n"
 	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
 	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"
@@ -144,44 +144,6 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-/*
- * Write n bytes to path ("-": stdout) as image_write_png writes a PNG: under a temporary name in the
- * same directory, renamed into place when complete.
- */
-static void write_file(const char *path, const char *bytes, size_t n)
-{
-	char *tmp;
-	int fd;
-	FILE *f;
-	mode_t mask;
-
-	if (strcmp(path, "-") == 0) {
-		if (fwrite(bytes, 1, n, stdout) != n)
-			die("stdout:");
-		return;
-	}
-	tmp = xmalloc(strlen(path) + sizeof(".XXXXXX"));
-	strcpy(tmp, path);
-	strcat(tmp, ".XXXXXX");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		die("%s:", path);
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || (f = fdopen(fd, "wb")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		die("%s:", path);
-	}
-	if (fwrite(bytes, 1, n, f) != n || fflush(f) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		die("%s:", path);
-	}
-	free(tmp);
-}
-
 static void draw(const Tensor *t, const char *where, size_t k)
 {
 	size_t count, grid_cols;
@@ -216,16 +178,10 @@ static void draw(const Tensor *t, const char *where, size_t k)
 	if (ansi) {
 		heatmap_ansi(stdout, panels, count, &style);
 	} else if (strcmp(format, "svg") == 0) {
-		char *name = output_name(output, k), *bytes = NULL;
-		size_t n = 0;
-		FILE *mem = open_memstream(&bytes, &n);
-		if (mem == NULL)
-			die("%s:", name);
-		heatmap_svg(mem, panels, count, grid_cols, &style);
-		if (fclose(mem) != 0)
-			die("%s:", name);
-		write_file(name, bytes, n);
-		free(bytes);
+		char *name = output_name(output, k);
+		OutFile *o = outfile_open(name);
+		heatmap_svg(outfile_stream(o), panels, count, grid_cols, &style);
+		outfile_close(o);
 		free(name);
 	} else {
 		Image *im = heatmap_image(panels, count, grid_cols, &style);

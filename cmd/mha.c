@@ -16,8 +16,8 @@ static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
 	"           [--rope [--rope-base B] [--offset N]] [--incremental] [--attn FILE [--average]]\n"
-	"           [--explain] [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy]\n"
-	"           [--digits N] [FILE]\n"
+	"           [--explain] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
+	"           [-b | --npy] [--digits N] [FILE]\n"
 	"\n"
 	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
 	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"
@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
+	"      --prefix P          read parameters named P<name>, e.g. encoder.layers.0.self_attn.\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
@@ -60,6 +61,7 @@ enum {
 	OPT_AVERAGE,
 	OPT_EXPLAIN,
 	OPT_INCREMENTAL,
+	OPT_PREFIX,
 };
 
 static const struct option long_options[] = {
@@ -74,6 +76,7 @@ static const struct option long_options[] = {
 	{ "average", no_argument, NULL, OPT_AVERAGE },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,6 +202,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_INCREMENTAL:
 			incremental = true;
+			break;
+		case OPT_PREFIX:
+			common.params.prefix = optarg;
+			common.params.allow_extra = 1; /* one sublayer of a larger model */
 			break;
 		}
 	}

@@ -194,7 +194,10 @@ static void get(const char *path, char **names, int n)
 
 	for (size_t i = 0; i < (n ? (size_t)n : npz_count(z)); i++) {
 		const char *name = n ? names[i] : npz_name(z, i);
-		Tensor *t = npz_read(z, name);
+		Tensor *t;
+		if (n == 0 && npz_is_text(z, name))
+			continue; /* a model's config and vocabularies: text, not tensors */
+		t = npz_read(z, name);
 		if (t == NULL) {
 			char list[512] = "";
 			for (size_t k = 0; k < npz_count(z) && strlen(list) < 400; k++)

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
+#include "linalg.h"
+
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
 
 /*
@@ -23,36 +26,14 @@ static float dot(const float *a, const float *b, size_t n)
 	return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
 }
 
-/*
- * out[Dv] += p[n] v[n,Dv]: sixteen output columns at a time, with four rows of v added per update, so
- * that the partial sums are loaded and stored once per four rows instead of once per row.
- */
-static void add_weighted_rows(float *out, const float *p, const float *v, size_t n, size_t Dv)
-{
-	size_t d = 0;
-
-	for (; d + 16 <= Dv; d += 16) {
-		float acc[16];
-		size_t j = 0;
-		memcpy(acc, out + d, sizeof(acc));
-		for (; j + 4 <= n; j += 4) {
-			const float *v0 = v + j * Dv + d, *v1 = v0 + Dv, *v2 = v1 + Dv, *v3 = v2 + Dv;
-			for (size_t c = 0; c < 16; c++)
-				acc[c] += (p[j] * v0[c] + p[j + 1] * v1[c]) + (p[j + 2] * v2[c] + p[j + 3] * v3[c]);
-		}
-		for (; j < n; j++)
-			for (size_t c = 0; c < 16; c++)
-				acc[c] += p[j] * v[j * Dv + d + c];
-		memcpy(out + d, acc, sizeof(acc));
-	}
-	for (; d < Dv; d++)
-		for (size_t j = 0; j < n; j++)
-			out[d] += p[j] * v[j * Dv + d];
-}
-
 static bool is_blocked(const unsigned char *allowed, bool causal, size_t t, size_t s, size_t S)
 {
 	return (allowed && !allowed[t * S + s]) || (causal && s > t);
+}
+
+size_t attention_forward_scratch(size_t T, size_t S)
+{
+	return xmul(T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T, S, "attention");
 }
 
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
@@ -61,43 +42,80 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 {
 	size_t blocked_rows = 0;
 
-	for (size_t t = 0; t < T; t++) {
-		const float *q_t = q + t * Dk;
-		float *out_t = out + t * Dv;
-		float max = -INFINITY;
-		double sum = 0.0;
-		float *w_row = scratch; /* scores, then weights, of this row */
-		bool any = false;
+	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_BLOCK_T) {
+		const size_t nt = T - t0 < ATTENTION_BLOCK_T ? T - t0 : ATTENTION_BLOCK_T;
+		float *block = scratch; /* [nt,S]: scores, then weights, of this block of queries */
 
-		/* pass 1: scores q_t . k_s * scale, the blocked ones set aside, and the row maximum */
-		for (size_t s = 0; s < S; s++) {
-			float score = dot(q_t, k + s * Dk, Dk) * scale;
-			if (scores)
-				scores[t * S + s] = score;
-			if (is_blocked(allowed, causal, t, s, S)) {
-				w_row[s] = -INFINITY;
-				continue;
+		/* pass 1: the block's scores q_t . k_s, all at once: one matrix product (a BLAS call) */
+		linear(block, q + t0 * Dk, k, NULL, nt, Dk, S);
+		for (size_t i = 0; i < nt; i++) {
+			const size_t t = t0 + i;
+			float *w_row = block + i * S;
+			float max = -INFINITY;
+			double sum = 0.0;
+			bool any = false;
+			/* pass 2: scale, set the blocked scores aside, and the row maximum */
+			for (size_t s = 0; s < S; s++) {
+				float score = w_row[s] * scale;
+				if (scores)
+					scores[t * S + s] = score;
+				if (is_blocked(allowed, causal, t, s, S)) {
+					w_row[s] = -INFINITY;
+					continue;
+				}
+				w_row[s] = score;
+				max = score > max ? score : max;
+				any = true;
 			}
-			w_row[s] = score;
-			max = score > max ? score : max;
-			any = true;
+			/* pass 3: exp(score - max): subtracting the maximum keeps exp() from overflowing */
+			for (size_t s = 0; s < S; s++) {
+				w_row[s] = any && w_row[s] != -INFINITY ? expf(w_row[s] - max) : 0.0f;
+				sum += w_row[s];
+			}
+			/* pass 4: normalise */
+			blocked_rows += !any;
+			for (size_t s = 0; s < S; s++) {
+				w_row[s] = any ? (float)(w_row[s] / sum) : 0.0f;
+				if (weights)
+					weights[t * S + s] = w_row[s];
+			}
 		}
-		/* pass 2: exp(score - max): subtracting the maximum keeps exp() from overflowing */
-		for (size_t s = 0; s < S; s++) {
-			w_row[s] = any && w_row[s] != -INFINITY ? expf(w_row[s] - max) : 0.0f;
-			sum += w_row[s];
-		}
-		/* pass 3: normalise, and the weighted sum of the values */
-		blocked_rows += !any;
-		for (size_t s = 0; s < S; s++) {
-			w_row[s] = any ? (float)(w_row[s] / sum) : 0.0f;
-			if (weights)
-				weights[t * S + s] = w_row[s];
-		}
-		memset(out_t, 0, Dv * sizeof(float));
-		add_weighted_rows(out_t, w_row, v, S, Dv);
+		/* pass 5: the weighted sums of the values, out[nt,Dv] = w[nt,S] v[S,Dv]: another matrix product */
+		matmul(out + t0 * Dv, block, v, nt, S, Dv);
 	}
 	return blocked_rows;
+}
+
+void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
+			size_t S, size_t Dk, size_t Dv)
+{
+	for (size_t t = 0; t < T; t++) {
+		const float *d_out_t = d_out + t * Dv, *w_t = weights + t * S, *q_t = q + t * Dk;
+		float *d_s = scratch; /* d_W of this row, then d_scores */
+		double dot_wd = 0.0;
+		/* pass 1: d_W[t,s] = d_out_t . v_s, and d_v_s += W[t,s] d_out_t */
+		for (size_t s = 0; s < S; s++) {
+			d_s[s] = w_t[s] != 0.0f ? dot(d_out_t, v + s * Dv, Dv) : 0.0f;
+			dot_wd += (double)d_s[s] * w_t[s];
+			for (size_t d = 0; d < Dv && w_t[s] != 0.0f; d++)
+				d_v[s * Dv + d] += w_t[s] * d_out_t[d];
+		}
+		/* pass 2: through the softmax, d_scores = W * (d_W - sum W d_W), times the scale */
+		for (size_t s = 0; s < S; s++)
+			d_s[s] = (float)(w_t[s] * ((double)d_s[s] - dot_wd)) * scale;
+		/* pass 3: the scores q_t . k_s: d_q_t += d_s k_s, d_k_s += d_s q_t */
+		for (size_t s = 0; s < S; s++) {
+			const float *k_s = k + s * Dk;
+			float *d_k_s = d_k + s * Dk, *d_q_t = d_q + t * Dk;
+			if (d_s[s] == 0.0f)
+				continue;
+			for (size_t d = 0; d < Dk; d++) {
+				d_q_t[d] += d_s[s] * k_s[d];
+				d_k_s[d] += d_s[s] * q_t[d];
+			}
+		}
+	}
 }
 
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk)
@@ -130,10 +148,10 @@ void attention_scores(float *scores, const Scorer *f, const float *q, const floa
 	switch (f->kind) {
 	case SCORE_DOT:
 	case SCORE_SCALED:
-		/* score[t,s] = q_t . k_s (/ sqrt(Dk)) */
-		for (size_t t = 0; t < T; t++)
-			for (size_t s = 0; s < S; s++)
-				scores[t * S + s] = dot(q + t * Dq, k + s * Dk, Dk) * inv;
+		/* score[t,s] = q_t . k_s (/ sqrt(Dk)): scores[T,S] = q[T,Dk] k[S,Dk]^T, a matrix product */
+		linear(scores, q, k, NULL, T, Dk, S);
+		for (size_t i = 0; i < T * S; i++)
+			scores[i] *= inv;
 		break;
 	case SCORE_COSINE: {
 		/* score[t,s] = q_t . k_s / (|q_t| |k_s|); a zero vector has cosine 0 with everything */
@@ -231,86 +249,95 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv)
 {
-	for (size_t t = 0; t < T; t++) {
-		float *out_t = out + t * Dv;
-		memset(out_t, 0, Dv * sizeof(float));
-		for (size_t s = 0; s < S; s++) {
-			const float w_ts = weights[t * S + s], *v_s = v + s * Dv;
-			for (size_t d = 0; d < Dv; d++)
-				out_t[d] += w_ts * v_s[d];
-		}
-	}
+	matmul(out, weights, v, T, S, Dv);
 }
 
-size_t attention_tiled_work_size(const Scorer *f, size_t Dk)
+size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv)
 {
-	/* the score block, and the scorer's scratch for one key block */
-	return ATTENTION_TILE_T * ATTENTION_TILE_S + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+	/* the score block, the block's weighted values, and the scorer's scratch for one key block */
+	return ATTENTION_TILE_T * ATTENTION_TILE_S + ATTENTION_TILE_T * Dv + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+}
+
+/* attention_tiled for the nt queries t0 .. t0 + nt - 1; returns how many of them saw no key */
+static size_t tiled_block(float *out, float *work, const Scorer *f, const float *q, const float *k, const float *v,
+			  const unsigned char *allowed, bool causal, size_t t0, size_t nt, size_t S, size_t Dq,
+			  size_t Dk, size_t Dv)
+{
+	float *block = work;                                  /* [nt, ns] scores, then exp(score - m) */
+	float *pv = block + ATTENTION_TILE_T * ATTENTION_TILE_S; /* [nt, Dv]: block times the values */
+	float *scratch = pv + ATTENTION_TILE_T * Dv;
+	float m[ATTENTION_TILE_T];  /* running maxima */
+	double l[ATTENTION_TILE_T]; /* running sums of exp(score - m), in double: S terms may be many */
+	size_t blocked_rows = 0;
+	/* causal: keys after this block's last query are blocked for all of it, so skip them */
+	const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
+
+	for (size_t i = 0; i < nt; i++)
+		m[i] = -INFINITY, l[i] = 0.0;
+	memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
+	for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
+		const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
+		/* pass 1: the tile's scores (for dot and scaled, one matrix product) */
+		attention_scores(block, f, q + t0 * Dq, k + s0 * Dk, scratch, nt, ns, Dq, Dk);
+		for (size_t i = 0; i < nt; i++) {
+			const size_t t = t0 + i;
+			float *score_i = block + i * ns, *out_t = out + t * Dv;
+			float block_max = -INFINITY, m_new, rescale;
+			double block_sum = 0.0;
+			/* pass 2: the maximum of the keys this query may see */
+			for (size_t j = 0; j < ns; j++) {
+				if (is_blocked(allowed, causal, t, s0 + j, S))
+					score_i[j] = -INFINITY;
+				else if (score_i[j] > block_max)
+					block_max = score_i[j];
+			}
+			if (block_max == -INFINITY) { /* nothing visible here: m, l and out stay as they were */
+				memset(score_i, 0, ns * sizeof(float));
+				continue;
+			}
+			/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) */
+			m_new = block_max > m[i] ? block_max : m[i];
+			rescale = expf(m[i] - m_new); /* exp(-inf) = 0 on the first visible block */
+			if (rescale != 1.0f) {
+				l[i] *= rescale;
+				for (size_t d = 0; d < Dv; d++)
+					out_t[d] *= rescale;
+			}
+			m[i] = m_new;
+			/* pass 3: p = exp(score - m), 0 where blocked, summed into l */
+			for (size_t j = 0; j < ns; j++) {
+				score_i[j] = expf(score_i[j] - m_new); /* exp(-inf) = 0 */
+				block_sum += score_i[j];
+			}
+			l[i] += block_sum;
+		}
+		/* pass 4: out += p[nt,ns] v[ns,Dv], one matrix product for the whole tile */
+		matmul(pv, block, v + s0 * Dv, nt, ns, Dv);
+		for (size_t i = 0; i < nt * Dv; i++)
+			out[t0 * Dv + i] += pv[i];
+	}
+	/* last step: divide by each row's sum; a row that saw no key stays zero */
+	for (size_t i = 0; i < nt; i++) {
+		float *out_t = out + (t0 + i) * Dv;
+		if (m[i] == -INFINITY) {
+			blocked_rows++;
+			continue;
+		}
+		for (size_t d = 0; d < Dv; d++)
+			out_t[d] = (float)(out_t[d] / l[i]);
+	}
+	return blocked_rows;
 }
 
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv)
 {
-	float *block = work;                                    /* [TILE_T, TILE_S] scores */
-	float *scratch = block + ATTENTION_TILE_T * ATTENTION_TILE_S;
-	float m[ATTENTION_TILE_T];  /* running maxima */
-	double l[ATTENTION_TILE_T]; /* running sums of exp(score - m), in double: S terms may be many */
 	size_t blocked_rows = 0;
 
 	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_TILE_T) {
 		const size_t nt = T - t0 < ATTENTION_TILE_T ? T - t0 : ATTENTION_TILE_T;
-		/* causal: keys after this block's last query are blocked for all of it, so skip them */
-		const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
-
-		for (size_t i = 0; i < nt; i++)
-			m[i] = -INFINITY, l[i] = 0.0;
-		memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
-		for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
-			const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
-			attention_scores(block, f, q + t0 * Dq, k + s0 * Dk, scratch, nt, ns, Dq, Dk);
-			for (size_t i = 0; i < nt; i++) {
-				const size_t t = t0 + i;
-				float *score_i = block + i * ns, *out_t = out + t * Dv;
-				float block_max = -INFINITY, m_new, rescale;
-				double block_sum = 0.0;
-				/* pass 1 over the block: the maximum of the keys this query may see */
-				for (size_t j = 0; j < ns; j++) {
-					if (is_blocked(allowed, causal, t, s0 + j, S))
-						score_i[j] = -INFINITY;
-					else if (score_i[j] > block_max)
-						block_max = score_i[j];
-				}
-				if (block_max == -INFINITY)
-					continue; /* nothing visible here: m, l and out stay as they were */
-				/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) */
-				m_new = block_max > m[i] ? block_max : m[i];
-				rescale = expf(m[i] - m_new); /* exp(-inf) = 0 on the first visible block */
-				if (rescale != 1.0f) {
-					l[i] *= rescale;
-					for (size_t d = 0; d < Dv; d++)
-						out_t[d] *= rescale;
-				}
-				m[i] = m_new;
-				/* pass 2: p = exp(score - m) (0 where blocked), added to l and, times v_s, to out */
-				for (size_t j = 0; j < ns; j++) {
-					score_i[j] = expf(score_i[j] - m_new); /* exp(-inf) = 0 */
-					block_sum += score_i[j];
-				}
-				l[i] += block_sum;
-				add_weighted_rows(out_t, score_i, v + s0 * Dv, ns, Dv);
-			}
-		}
-		/* last step: divide by each row's sum; a row that saw no key stays zero */
-		for (size_t i = 0; i < nt; i++) {
-			float *out_t = out + (t0 + i) * Dv;
-			if (m[i] == -INFINITY) {
-				blocked_rows++;
-				continue;
-			}
-			for (size_t d = 0; d < Dv; d++)
-				out_t[d] = (float)(out_t[d] / l[i]);
-		}
+		blocked_rows += tiled_block(out, work, f, q, k, v, allowed, causal, t0, nt, S, Dq, Dk, Dv);
 	}
 	return blocked_rows;
 }

@@ -16,11 +16,27 @@
  * A query row with every key blocked gets zero weights and a zero output (never NaN); the return
  * value counts such rows so that the caller can warn.
  * weights[T,S] (NULL = not wanted) receives the softmax weights; scores[T,S] (NULL = not wanted)
- * the scaled scores before masking and softmax. scratch[S] is work space the caller owns.
+ * the scaled scores before masking and softmax. scratch is work space the caller owns, of
+ * attention_forward_scratch(T, S) floats: queries go in blocks of ATTENTION_BLOCK_T, and each block's
+ * scores q k^T and weighted sum w v are one matrix product each.
  */
+#define ATTENTION_BLOCK_T 64
+size_t attention_forward_scratch(size_t T, size_t S);
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
 			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
 			 size_t S, size_t Dk, size_t Dv);
+
+/*
+ * The backward of attention_forward, from the weights W[T,S] it saved (weights != NULL there):
+ * out = W v with W = softmax(q k^T * scale + blocked), so
+ *   d_v[S,Dv] += W^T d_out,   d_W = d_out v^T,   d_scores = W * (d_W - rowsum(d_W * W))   (softmax)
+ *   d_q[T,Dk] += scale d_scores k,   d_k[S,Dk] += scale d_scores^T q
+ * A blocked key has W = 0, so no gradient flows through it (nor through a fully blocked row).
+ * scratch[S] is work space the caller owns.
+ */
+void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
+			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
+			size_t S, size_t Dk, size_t Dv);
 
 /*
  * The similarity functions of the course (score f(q, k) of one query and one key):
@@ -79,9 +95,9 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
  * the inputs and out: attention_tiled_work_size() floats, independent of T. Returns the fully blocked rows.
  */
-#define ATTENTION_TILE_T 32
-#define ATTENTION_TILE_S 128
-size_t attention_tiled_work_size(const Scorer *f, size_t Dk);
+#define ATTENTION_TILE_T 64
+#define ATTENTION_TILE_S 256
+size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv);
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv);

@@ -10,6 +10,12 @@
 
 const char *progname = "pipeformer";
 int die_status = 1;
+static void (*die_cleanup)(void);
+
+void on_die(void (*cleanup)(void))
+{
+	die_cleanup = cleanup;
+}
 
 void set_progname(const char *argv0)
 {
@@ -43,6 +49,8 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	/* _exit: an error path owns no cleanup worth running, and skipping the atexit
 	   handlers keeps the sanitizers' leak report for the paths that succeed */
+	if (die_cleanup)
+		die_cleanup();
 	_exit(die_status);
 }
 
@@ -54,6 +62,8 @@ void usage_error(const char *fmt, ...)
 	vmessage("", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	if (die_cleanup)
+		die_cleanup();
 	_exit(2);
 }
 
@@ -117,6 +127,17 @@ char *xstrdup(const char *s)
 	size_t n = strlen(s) + 1;
 
 	return memcpy(xmalloc(n), s, n);
+}
+
+void hint_terminal_input(const char *what)
+{
+	static bool hinted;
+
+	if (hinted || !isatty(STDIN_FILENO))
+		return;
+	hinted = true;
+	fprintf(stderr, "%s: reading %s from the terminal (end with Ctrl-D; %s --help shows how to give a FILE)\n",
+		progname, what, progname);
 }
 
 void close_stdout(void)

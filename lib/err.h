@@ -17,6 +17,8 @@ void set_progname(const char *argv0);
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: message" and a pointer to --help on stderr, exit 2 (bad usage). */
 noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run cleanup before die() and usage_error() exit (one hook: outfile removes its temporary files). */
+void on_die(void (*cleanup)(void));
 /* Print "prog: warning: message" on stderr and go on. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -30,6 +32,13 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+
+/*
+ * A first run that explains itself: when standard input is a terminal, say once on stderr what the
+ * program waits for there ("a tensor stream", "sentences, one per line") and how to end it, instead
+ * of waiting silently. Call it just before reading from stdin.
+ */
+void hint_terminal_input(const char *what);
 
 /* Flush and close stdout; a failed write becomes "prog: stdout: ..." and exit 1. */
 void close_stdout(void);

@@ -186,6 +186,11 @@ static void vector(const char *prefix, const float *x, size_t n)
 	fputc('\n', stderr);
 }
 
+void explain_vector(const char *prefix, const float *x, size_t n)
+{
+	vector(prefix, x, n);
+}
+
 /* Mean and variance (population) of x[n]. */
 static void moments(const float *x, size_t n, double *mean, double *var)
 {

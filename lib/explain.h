@@ -27,6 +27,8 @@ void explain_matrix(const char *title, const float *x, size_t rows, size_t cols,
 		    char *const *col_labels);
 /* A tensor's last two axes, with its own labels (rows of a 1-D tensor: one). */
 void explain_tensor(const char *title, const Tensor *t);
+/* A row vector x[n] on one line after a right-aligned label ("x", "gamma"), summarised like a matrix row. */
+void explain_vector(const char *label, const float *x, size_t n);
 /* "name: rows x cols" and where it came from, e.g. explain_shape("Q", t, "the queries, stdin"). */
 void explain_shape(const char *what, const Tensor *t, const char *from);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "outfile.h"
 
 /*
  * The font, written for this project: one glyph per printable ASCII character (0x20 to 0x7e),
@@ -304,50 +305,16 @@ static bool write_png_stream(const Image *im, FILE *f)
 
 void image_write_png(const Image *im, const char *path)
 {
-	char *tmp;
-	int fd;
-	FILE *f;
-	mode_t mask;
+	OutFile *o;
 
 	if (im->width > 0x7fffffff || im->height > 0x7fffffff)
 		die("%s: an image of %zu x %zu pixels is too large for PNG", path, im->width, im->height);
-	if (strcmp(path, "-") == 0) {
-		if (!write_png_stream(im, stdout))
-			die("stdout: %s", png_message);
-		return;
+	o = outfile_open(path);
+	if (!write_png_stream(im, outfile_stream(o))) {
+		const char *name = strcmp(path, "-") == 0 ? "stdout" : path;
+		if (ferror(outfile_stream(o)))
+			die("%s: write error:", name);
+		die("%s: %s", name, png_message);
 	}
-	tmp = xmalloc(strlen(path) + sizeof(".XXXXXX"));
-	strcpy(tmp, path);
-	strcat(tmp, ".XXXXXX");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		die("%s:", path);
-	/* mkstemp makes the file private (0600); give it the mode a plain fopen would have. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || (f = fdopen(fd, "wb")) == NULL) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		die("%s:", path);
-	}
-	if (!write_png_stream(im, f)) {
-		fclose(f);
-		unlink(tmp);
-		die("%s: %s", path, png_message);
-	}
-	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		die("%s:", path);
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		die("%s:", path);
-	}
-	free(tmp);
+	outfile_close(o);
 }

@@ -1,7 +1,15 @@
 #include "linalg.h"
 
+#include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <string.h>
+
+#ifdef PF_BLAS
+#include <cblas.h>
+#endif
+
+/* N = rows, K = inner size, M = columns */
 
 void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K, size_t M)
 {
@@ -14,7 +22,8 @@ void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K
 		}
 }
 
-void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M)
+/* the C kernel matmul() uses without a BLAS: the i-k-j loop order, rows of b stream through the cache */
+static void matmul_loops(float *out, const float *a, const float *b, size_t N, size_t K, size_t M)
 {
 	memset(out, 0, N * M * sizeof(float));
 	for (size_t n = 0; n < N; n++) {
@@ -71,7 +80,8 @@ static void dot_rows(float *acc, const float *x, const float *w_m, size_t rows, 
 	}
 }
 
-void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M)
+/* the C kernel linear() uses without a BLAS */
+static void linear_loops(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M)
 {
 	for (size_t n = 0; n < N; n += ROWS) {
 		size_t rows = N - n < ROWS ? N - n : ROWS;
@@ -80,6 +90,68 @@ void linear(float *out, const float *x, const float *w, const float *bias, size_
 			dot_rows(acc, x + n * K, w + m * K, rows, K);
 			for (size_t r = 0; r < rows; r++)
 				out[(n + r) * M + m] = acc[r] + (bias ? bias[m] : 0.0f);
+		}
+	}
+}
+
+/*
+ * With a BLAS (make BLAS=openblas, the default), both products are one call of cblas_sgemm, which
+ * blocks them for the caches and the vector registers far better than the loops above; the BLAS's own
+ * threads share the output's rows and columns, never the sum over k, so the numbers do not depend on
+ * how many threads it uses. Sizes beyond a BLAS int fall back to the loops.
+ */
+#ifdef PF_BLAS
+static bool blas_fits(size_t N, size_t K, size_t M)
+{
+	return N > 0 && K > 0 && M > 0 && N <= INT_MAX && K <= INT_MAX && M <= INT_MAX;
+}
+#endif
+
+void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M)
+{
+#ifdef PF_BLAS
+	if (blas_fits(N, K, M)) {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)M, (int)K, 1.0f, a, (int)K, b,
+			    (int)M, 0.0f, out, (int)M);
+		return;
+	}
+#endif
+	matmul_loops(out, a, b, N, K, M);
+}
+
+void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M)
+{
+#ifdef PF_BLAS
+	if (blas_fits(N, K, M)) {
+		/* out = 1 * x w^T + beta * out, with out preset to the bias (beta = 1) or not read (beta = 0) */
+		for (size_t n = 0; bias && n < N; n++)
+			memcpy(out + n * M, bias, M * sizeof(float));
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)M, (int)K, 1.0f, x, (int)K, w,
+			    (int)K, bias ? 1.0f : 0.0f, out, (int)M);
+		return;
+	}
+#endif
+	linear_loops(out, x, w, bias, N, K, M);
+}
+
+void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x, const float *w,
+		     size_t N, size_t K, size_t M)
+{
+	for (size_t n = 0; n < N; n++) {
+		const float *d_out_n = d_out + n * M, *x_n = x + n * K;
+		float *d_x_n = d_x ? d_x + n * K : NULL;
+		for (size_t m = 0; m < M; m++) {
+			const float g = d_out_n[m], *w_m = w + m * K;
+			float *d_w_m = d_w ? d_w + m * K : NULL;
+			if (d_bias)
+				d_bias[m] += g;
+			if (g == 0.0f)
+				continue; /* a pad row or a blocked path: nothing flows */
+			/* d_x[n,:] += d_out[n,m] w[m,:] and d_w[m,:] += d_out[n,m] x[n,:]: rows, contiguous */
+			for (size_t k = 0; k < K && d_x_n; k++)
+				d_x_n[k] += g * w_m[k];
+			for (size_t k = 0; k < K && d_w_m; k++)
+				d_w_m[k] += g * x_n[k];
 		}
 	}
 }
@@ -101,5 +173,19 @@ void softmax_rows(float *x, size_t N, size_t M)
 		/* pass 3: normalise */
 		for (size_t m = 0; m < M; m++)
 			x_n[m] = (float)(x_n[m] / sum);
+	}
+}
+
+void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t N, size_t M)
+{
+	for (size_t n = 0; n < N; n++) {
+		const float *d_y_n = d_y + n * M, *y_n = y + n * M;
+		double dot = 0.0;
+		/* pass 1: sum over m of d_y[m] y[m], the part every input shares */
+		for (size_t m = 0; m < M; m++)
+			dot += (double)d_y_n[m] * y_n[m];
+		/* pass 2: each input's own part */
+		for (size_t m = 0; m < M; m++)
+			d_x[n * M + m] += (float)(y_n[m] * ((double)d_y_n[m] - dot));
 	}
 }

@@ -8,13 +8,27 @@
 
 /* out[N,M] = a[N,K] b[K,M]   (plain triple loop: the reference the fast version is tested against) */
 void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
-/* out[N,M] = a[N,K] b[K,M]   (the i-k-j loop order: rows of b stream through the cache) */
+/* out[N,M] = a[N,K] b[K,M]   (cblas_sgemm when built with a BLAS; else the i-k-j loop order) */
 void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size_t M);
-/* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL) */
+/* out[N,M] = x[N,K] w[M,K]^T + bias[M]   (torch.nn.Linear: weight is [out, in]; bias may be NULL;
+ * cblas_sgemm when built with a BLAS, else dot products in eight lanes, four rows at a time) */
 void linear(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
+/*
+ * The backward of linear: with out = x w^T + b and d_out = dL/d_out,
+ *   d_x[N,K] += d_out[N,M] w[M,K],   d_w[M,K] += d_out^T x,   d_bias[M] += sum over n of d_out[n,:]
+ * Any of d_x, d_w, d_bias may be NULL (not wanted). Accumulates, so that branches that meet simply add.
+ */
+void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x, const float *w,
+		     size_t N, size_t K, size_t M);
 /* The same, one dot product at a time in double: the reference linear() is tested against. */
 void linear_naive(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
 /* x[N,M]: each row replaced by softmax(row), computed in double with the row maximum subtracted */
 void softmax_rows(float *x, size_t N, size_t M);
+/*
+ * The backward of y = softmax(x) row by row: dy_m/dx_j = y_m (delta_mj - y_j), so
+ *   d_x[n,j] += y[n,j] (d_y[n,j] - sum over m of d_y[n,m] y[n,m])
+ * A zero weight (a blocked key) passes no gradient, so masks need no special case here.
+ */
+void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t N, size_t M);
 
 #endif

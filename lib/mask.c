@@ -108,20 +108,3 @@ void mask_free(MaskSource *m)
 	free(m->additive_path);
 	mask_init(m);
 }
-
-int mask_option(MaskSource *m, int c, const char *arg)
-{
-	switch (c) {
-	case MASK_OPT_FILE:
-		mask_load(m, arg);
-		return 1;
-	case MASK_OPT_ADDITIVE:
-		mask_load_additive(m, arg);
-		return 1;
-	case MASK_OPT_NO_PAD:
-		m->pad = false;
-		return 1;
-	default:
-		return 0;
-	}
-}

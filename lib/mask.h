@@ -56,17 +56,4 @@ bool mask_build(unsigned char *allowed, const MaskSource *m, char *const *key_la
 
 void mask_free(MaskSource *m);
 
-/*
- * The three mask options every attention program takes, for its struct option table:
- *   { ..., MASK_LONG_OPTIONS, ... }   and in the getopt loop:   if (mask_option(&masks, c, optarg)) continue;
- * Their codes lie between the shared ones of opts.h (from 1000) and OPT_PROGRAM (1100).
- */
-enum { MASK_OPT_FILE = 1050, MASK_OPT_ADDITIVE, MASK_OPT_NO_PAD };
-#define MASK_LONG_OPTIONS                                                                    \
-	{ "mask", required_argument, NULL, MASK_OPT_FILE },                                   \
-		{ "additive-mask", required_argument, NULL, MASK_OPT_ADDITIVE },               \
-		{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }
-/* Handle --mask, --additive-mask, --no-pad-mask; returns 0 when c is none of them. */
-int mask_option(MaskSource *m, int c, const char *arg);
-
 #endif

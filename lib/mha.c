@@ -51,13 +51,14 @@ void mha_declare(Params *p, MhaWeights *w, const char *prefix, size_t E, size_t 
 
 size_t mha_work_size(const MhaWeights *w, size_t T, size_t S)
 {
-	/* q, qh, oh, concat: [T,E] each; k, v, kh, vh: [S,E] each; scratch: [S] */
+	/* q, qh, oh, concat: [T,E] each; k, v, kh, vh: [S,E] each; scratch: attention_forward's, for each head */
 	size_t TE = xmul(T, w->E, "attention"), SE = xmul(S, w->E, "attention");
 	size_t n = xmul(4, TE, "attention"), m = xmul(4, SE, "attention");
+	size_t scratch = xmul(w->H, attention_forward_scratch(T, S), "attention");
 
-	if (n > SIZE_MAX - m || n + m > SIZE_MAX - S)
+	if (n > SIZE_MAX - m || n + m > SIZE_MAX - scratch)
 		die("attention: size overflow");
-	return n + m + S;
+	return n + m + scratch;
 }
 
 void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S)
@@ -135,8 +136,9 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 	for (size_t h = 0; h < H; h++) {
 		const float *q_h = p->qh + h * T * Dh, *k_h = p->kh + h * S * Dh, *v_h = p->vh + h * S * Dh;
 		float *o_h = p->oh + h * T * Dh, *attn_h = attn ? attn + h * T * S : NULL;
+		float *scratch = p->scratch + h * attention_forward_scratch(T, S);
 		if (!causal || first == 0) {
-			blocked += attention_forward(o_h, attn_h, NULL, p->scratch, q_h, k_h, v_h, allowed, causal,
+			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, causal,
 						     scale, T, S, Dh, Dh);
 			continue;
 		}
@@ -144,7 +146,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		for (size_t t = 0; t < T; t++) {
 			size_t visible = first + t + 1 < S ? first + t + 1 : S;
 			float *attn_t = attn_h ? attn_h + t * S : NULL;
-			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, p->scratch, q_h + t * Dh, k_h, v_h,
+			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, scratch, q_h + t * Dh, k_h, v_h,
 						     allowed ? allowed + t * S : NULL, false, scale, 1, visible, Dh,
 						     Dh);
 			if (attn_t)
@@ -173,6 +175,49 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	rope_heads(p.q, w, w->rope_offset, T);
 	rope_heads(p.k, w, w->rope_offset, S);
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
+}
+
+size_t mha_backward_work_size(const MhaWeights *w, size_t T, size_t S)
+{
+	return mha_work_size(w, T, S); /* the same parts: a gradient for each intermediate */
+}
+
+/* The gradient of the projection which = 0, 1, 2 (q, k, v) in g, laid out as proj_weight(w, which) */
+static float *grad_weight(const MhaWeights *g, int which)
+{
+	return (float *)proj_weight(g, which);
+}
+
+void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights *g, float *d_work,
+		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
+		  const float *key, const float *value, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, Dh = E / H;
+	float scale = 1.0f / sqrtf((float)Dh); /* as attend_projected */
+	MhaParts p, d;
+
+	mha_work_parts(&p, (float *)work, w, T, S);
+	mha_work_parts(&d, d_work, w, T, S);
+	memset(d_work, 0, mha_backward_work_size(w, T, S) * sizeof(float));
+	/* step 5: out = concat W_o^T + b_o */
+	linear_backward(d.concat, g->out_proj_weight, g->out_proj_bias, d_out, p.concat, w->out_proj_weight, T, E, E);
+	/* step 4: the concatenation only moves numbers: its backward moves the gradients back */
+	split_heads(d.oh, d.concat, T, H, Dh);
+	/* step 3: each head's attention */
+	for (size_t h = 0; h < H; h++)
+		attention_backward(d.qh + h * T * Dh, d.kh + h * S * Dh, d.vh + h * S * Dh, d.scratch,
+				   d.oh + h * T * Dh, attn + h * T * S, p.qh + h * T * Dh, p.kh + h * S * Dh,
+				   p.vh + h * S * Dh, scale, T, S, Dh, Dh);
+	/* step 2: the split into heads */
+	merge_heads(d.q, d.qh, T, H, Dh);
+	merge_heads(d.k, d.kh, S, H, Dh);
+	merge_heads(d.v, d.vh, S, H, Dh);
+	/* step 1: the three input projections */
+	linear_backward(d_query, grad_weight(g, 0), (float *)proj_bias(g, 0), d.q, query, proj_weight(w, 0), T, E, E);
+	linear_backward(d_key, grad_weight(g, 1), (float *)proj_bias(g, 1), d.k, key, proj_weight(w, 1), S, w->kdim,
+			E);
+	linear_backward(d_value, grad_weight(g, 2), (float *)proj_bias(g, 2), d.v, value, proj_weight(w, 2), S,
+			w->vdim, E);
 }
 
 void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S)

@@ -47,6 +47,20 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
 		   size_t S);
 
+/*
+ * The backward of mha_forward (without RoPE), from what that call left: its work space (the
+ * projections and heads, MhaParts) and attn[H,T,S], which it must have been given. Step by step in
+ * reverse: the output projection (linear_backward), the heads (attention_backward each), the three
+ * input projections. Gradients are accumulated (+=): d_query[T,E], d_key[S,kdim], d_value[S,vdim]
+ * (for self-attention all three may be one buffer: the three paths add), and the parameters' into g,
+ * an MhaWeights whose pointers are gradients laid out as w's (mha_declare into a gradient table).
+ * d_work: mha_backward_work_size floats.
+ */
+size_t mha_backward_work_size(const MhaWeights *w, size_t T, size_t S);
+void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights *g, float *d_work,
+		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
+		  const float *key, const float *value, size_t T, size_t S);
+
 /* out[T,S] = the mean over heads of attn[H,T,S]   (PyTorch's average_attn_weights=True) */
 void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S);
 
@@ -59,7 +73,7 @@ typedef struct {
 	float *qh, *kh, *vh;     /* [H,T,Dh], [H,S,Dh], [H,S,Dh]: the same numbers split into heads */
 	float *oh;               /* [H,T,Dh]: each head's attention output */
 	float *concat;           /* [T,E]: the heads side by side again, before the output projection */
-	float *scratch;          /* [S]: attention_forward's row buffer */
+	float *scratch;          /* [H, attention_forward_scratch(T, S)]: each head's score block */
 } MhaParts;
 
 void mha_work_parts(MhaParts *parts, float *work, const MhaWeights *w, size_t T, size_t S);

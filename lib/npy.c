@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,8 +173,10 @@ static void apply_comment(Tensor *t, const char *comment, const char *where)
 	free(copy);
 }
 
-/* Magic, version, length and the header dict; returns the header text (caller frees). */
-static char *read_header(FILE *f, const char *where, NpyHeader *h)
+#define UNKNOWN_SIZE UINT64_MAX
+
+/* Magic, version, length and the header dict; returns the header text (caller frees), its bytes in *used. */
+static char *read_header(FILE *f, const char *where, NpyHeader *h, uint64_t *used)
 {
 	unsigned char pre[8], len_bytes[4];
 	size_t header_len;
@@ -192,6 +195,9 @@ static char *read_header(FILE *f, const char *where, NpyHeader *h)
 		die("%s: .npy header of %zu bytes is implausible", where, header_len);
 	header = xrealloc(read_payload(f, where, header_len), header_len + 1);
 	header[header_len] = '\0';
+	if (memchr(header, '\0', header_len))
+		die("%s: NUL byte in the .npy header", where);
+	*used = 8 + (pre[6] == 1 ? 2 : 4) + (uint64_t)header_len;
 	parse_header(header, where, h);
 	if (h->fortran_order)
 		die("%s: .npy array is in Fortran order; save it in C order (np.ascontiguousarray)", where);
@@ -200,11 +206,25 @@ static char *read_header(FILE *f, const char *where, NpyHeader *h)
 	return header;
 }
 
+/* Die unless a header of used bytes and nbytes of data make exactly size bytes (UNKNOWN_SIZE: any). */
+static void require_size(const char *where, uint64_t size, uint64_t used, size_t nbytes)
+{
+	if (size != UNKNOWN_SIZE && (size < used || size - used != nbytes))
+		die("%s: the entry holds %" PRIu64 " bytes, its .npy header describes %" PRIu64 " (%zu of data)",
+		    where, size, used + nbytes, nbytes);
+}
+
 Tensor *npy_read(FILE *f, const char *where)
 {
+	return npy_read_sized(f, where, UNKNOWN_SIZE);
+}
+
+Tensor *npy_read_sized(FILE *f, const char *where, uint64_t total)
+{
 	size_t size = 1, elem, nbytes;
+	uint64_t used;
 	NpyHeader h;
-	char *header = read_header(f, where, &h);
+	char *header = read_header(f, where, &h, &used);
 	Tensor *t;
 	unsigned char *raw;
 
@@ -220,6 +240,7 @@ Tensor *npy_read(FILE *f, const char *where)
 			die("%s: .npy dimensions overflow", where);
 	if (!size_mul(size, elem, &nbytes))
 		die("%s: .npy dimensions overflow", where);
+	require_size(where, total, used, nbytes);
 	raw = read_payload(f, where, nbytes);
 	if (elem == 4) {
 		t = tensor_wrap(h.ndim, h.shape, (float *)raw);
@@ -241,21 +262,34 @@ Tensor *npy_read(FILE *f, const char *where)
 	return t;
 }
 
-char *npy_read_text(FILE *f, const char *where)
+char *npy_read_text(FILE *f, const char *where, uint64_t total)
 {
 	NpyHeader h;
-	char *header = read_header(f, where, &h), *text;
+	uint64_t used;
+	char *header = read_header(f, where, &h, &used), *text;
 
 	if (strcmp(h.descr, "|u1") != 0 || h.ndim != 1)
 		die("%s: not a text entry (a 1-D uint8 array)", where);
 	free(header);
 	if (h.shape[0] == SIZE_MAX)
 		die("%s: text entry too long", where);
+	require_size(where, total, used, h.shape[0]);
 	text = xrealloc(read_payload(f, where, h.shape[0]), h.shape[0] + 1);
 	text[h.shape[0]] = '\0';
 	if (strlen(text) != h.shape[0])
 		die("%s: NUL byte in a text entry", where);
 	return text;
+}
+
+void npy_read_descr(FILE *f, const char *where, uint64_t total, char *descr)
+{
+	NpyHeader h;
+	uint64_t used;
+
+	free(read_header(f, where, &h, &used));
+	if (total < used)
+		die("%s: the entry holds %" PRIu64 " bytes, fewer than its .npy header", where, total);
+	memcpy(descr, h.descr, sizeof(h.descr));
 }
 
 /* Version 1.0 preamble and a header dict (plus comment), padded so the data starts on a 64-byte boundary. */

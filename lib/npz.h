@@ -20,11 +20,14 @@ bool npz_has(const Npz *z, const char *name);
 Tensor *npz_read(Npz *z, const char *name);
 /* A 1-D uint8 entry as a NUL-terminated string (for text stored in the archive); NULL when absent. */
 char *npz_read_text(Npz *z, const char *name);
+/* Whether entry name holds text (a 1-D uint8 array, as config and vocabularies) rather than a tensor. */
+bool npz_is_text(Npz *z, const char *name);
 void npz_close(Npz *z);
 
 typedef struct NpzWriter NpzWriter;
 
-/* Create an archive; nothing appears at path until npz_commit succeeds. */
+/* Create an archive; nothing appears at path until npz_commit succeeds (see outfile.h). Entries are
+   stored, with a fixed time, so equal tensors make byte-equal archives; two of one name are an error. */
 NpzWriter *npz_create(const char *path);
 void npz_add(NpzWriter *w, const char *name, const Tensor *t);
 /* Text as a 1-D uint8 array: in Python, bytes(z[name]).decode(). */

@@ -44,7 +44,8 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 		close_stdout();
 		exit(0);
 	case OPT_VERSION:
-		printf("%s (pipeformer) %s\n", progname, PIPEFORMER_VERSION);
+		printf("%s (pipeformer) %s\nBLAS: %s\nfonts: %s\n", progname, PIPEFORMER_VERSION, PIPEFORMER_BLAS,
+		       PIPEFORMER_FONTS);
 		close_stdout();
 		exit(0);
 	case '?':
@@ -117,4 +118,168 @@ int parse_shape(const char *s, const char *option, size_t *shape)
 			usage_error("%s: '%s' is not a shape like 3x4", option, s);
 		p = end + 1;
 	}
+}
+
+/* ---- masks and sides (lib/mask, lib/sides) ------------------------------------------------------ */
+
+int mask_option(MaskSource *m, int c, const char *arg)
+{
+	switch (c) {
+	case MASK_OPT_FILE:
+		mask_load(m, arg);
+		return 1;
+	case MASK_OPT_ADDITIVE:
+		mask_load_additive(m, arg);
+		return 1;
+	case MASK_OPT_NO_PAD:
+		m->pad = false;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int side_option(Sides *s, int c, const char *arg)
+{
+	switch (c) {
+	case SIDE_OPT_MEMORY:
+		s->keys_path = s->values_path = arg;
+		s->memory = true;
+		return 1;
+	case SIDE_OPT_KEYS:
+		s->keys_path = arg;
+		return 1;
+	case SIDE_OPT_VALUES:
+		s->values_path = arg;
+		return 1;
+	case SIDE_OPT_CAUSAL:
+		s->causal = true;
+		return 1;
+	case SIDE_OPT_ROPE:
+		s->rope = true;
+		return 1;
+	case SIDE_OPT_ROPE_BASE:
+		s->rope_base = parse_double(arg, "--rope-base", 1.0, 1e12);
+		s->rope_set = true;
+		return 1;
+	case SIDE_OPT_OFFSET:
+		s->rope_offset = (size_t)parse_long(arg, "--offset", 0, 1L << 40);
+		s->rope_set = true;
+		return 1;
+	case SIDE_OPT_ATTN:
+		s->attn_path = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the Transformer: encode and decode (lib/transformer) -------------------------------------- */
+
+/* Record an option in settings (NULL: not wanted). */
+static void given(ModelConfig *settings, const char *key, const char *value, const char *option)
+{
+	if (settings)
+		config_set(settings, key, value, option);
+}
+
+int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg)
+{
+	switch (c) {
+	case TRANSFORMER_OPT_ARCH:
+		if (strcmp(arg, "transformer") != 0)
+			usage_error("--arch: '%s' is not an architecture (transformer, rnn, gru, lstm)", arg);
+		given(settings, "arch", arg, "--arch");
+		return 1;
+	case TRANSFORMER_OPT_LAYERS:
+		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
+		given(settings, "encoder_layers", arg, "--layers");
+		given(settings, "decoder_layers", arg, "--layers");
+		return 1;
+	case TRANSFORMER_OPT_HEADS:
+		cfg->H = (size_t)parse_long(arg, "--heads", 1, 65536);
+		given(settings, "heads", arg, "--heads");
+		return 1;
+	case TRANSFORMER_OPT_FF:
+		cfg->F = (size_t)parse_long(arg, "--ff", 1, 1 << 24);
+		given(settings, "d_ff", arg, "--ff");
+		return 1;
+	case TRANSFORMER_OPT_ACTIVATION:
+		if (!activation_parse(&cfg->activation, arg))
+			usage_error("--activation: '%s' is not relu or gelu", arg);
+		given(settings, "activation", arg, "--activation");
+		return 1;
+	case TRANSFORMER_OPT_NORM_FIRST:
+		cfg->norm_first = true;
+		given(settings, "norm_first", "1", "--norm-first");
+		return 1;
+	case TRANSFORMER_OPT_FINAL_NORM:
+		cfg->final_norm = true;
+		given(settings, "final_norm", "1", "--final-norm");
+		return 1;
+	case TRANSFORMER_OPT_EPS:
+		cfg->eps = (float)parse_double(arg, "--eps", 1e-12, 1.0);
+		given(settings, "eps", arg, "--eps");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the recurrent seq2seq: encode and decode --arch rnn|gru|lstm (lib/rnn) ---------------------- */
+
+int rnn_encode_option(RnnEncodeOptions *o, int c, const char *arg)
+{
+	switch (c) {
+	case RNN_OPT_HIDDEN:
+		o->hidden = (size_t)parse_long(arg, "--hidden", 1, 1 << 20);
+		return 1;
+	case RNN_OPT_BIDIRECTIONAL:
+		o->bidirectional = true;
+		return 1;
+	case RNN_OPT_LAST:
+		o->last = true;
+		return 1;
+	case RNN_OPT_OVER_TIME:
+		o->over_time = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int rnn_decode_option(RnnDecodeOptions *o, ModelConfig *settings, int c, const char *arg)
+{
+	const char *key = NULL, *option = NULL;
+
+	switch (c) {
+	case RNN_OPT_HIDDEN:
+		o->hidden = (size_t)parse_long(arg, "--hidden", 1, 1 << 20);
+		key = "decoder_hidden", option = "--hidden";
+		break;
+	case RNN_OPT_SCORE:
+		if (!rnn_score_parse(arg, &o->score))
+			usage_error("--score: '%s' is not additive, general or dot", arg);
+		key = "score", option = "--score";
+		break;
+	case RNN_OPT_ATTN_HIDDEN:
+		o->attn_hidden = (size_t)parse_long(arg, "--attn-hidden", 1, 1 << 20);
+		key = "attn_hidden", option = "--attn-hidden";
+		break;
+	case RNN_OPT_INIT:
+		if (strcmp(arg, "last") != 0 && strcmp(arg, "zeros") != 0)
+			usage_error("--init: '%s' is neither last nor zeros", arg);
+		o->init_zeros = strcmp(arg, "zeros") == 0;
+		key = "init", option = "--init";
+		break;
+	case RNN_OPT_EXPLAIN:
+		o->explain = arg ? (size_t)parse_long(arg, "--explain", 1, 1000000) : 2;
+		break;
+	default:
+		return 0;
+	}
+	/* as given on the command line, for decode --generate to check against the archive */
+	if (settings && key)
+		config_set(settings, key, arg, option);
+	return 1;
 }

@@ -75,9 +75,9 @@ void params_init(Params *p, uint64_t seed)
 	}
 }
 
-void params_load(Params *p, const char *path, const char *prefix, int allow_extra)
+void params_read(Params *p, Npz *z, const char *prefix, int allow_extra)
 {
-	Npz *z = npz_open(path);
+	const char *path = npz_path(z);
 	size_t prefix_len = strlen(prefix);
 	char want[TENSOR_SHAPE_STR], got[TENSOR_SHAPE_STR];
 
@@ -107,16 +107,37 @@ void params_load(Params *p, const char *path, const char *prefix, int allow_extr
 			die("%s: unused parameter %s: not a parameter of this model (check the options that set its shape)",
 			    path, name);
 	}
+}
+
+void params_load(Params *p, const char *path, const char *prefix, int allow_extra)
+{
+	Npz *z = npz_open(path);
+
+	params_read(p, z, prefix, allow_extra);
 	npz_close(z);
 }
 
 void params_save(const Params *p, const char *path)
 {
-	NpzWriter *w = npz_create(path);
+	NpzWriter *w;
 
+	if (p->count == 0) /* say so, and leave whatever path holds alone */
+		usage_error("--save-weights %s: this configuration has no parameters to save", path);
+	w = npz_create(path);
 	for (size_t i = 0; i < p->count; i++)
 		npz_add(w, p->items[i].name, p->items[i].tensor);
 	npz_commit(w);
+}
+
+void params_zero(Params *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		Param *q = &p->items[i];
+		if (q->tensor)
+			memset(q->tensor->data, 0, q->tensor->size * sizeof(float));
+		else
+			adopt(q, tensor_new(q->ndim, q->shape));
+	}
 }
 
 void params_fill(Params *p, const ParamSource *source)
@@ -138,4 +159,23 @@ void params_free(Params *p)
 	free(p->items);
 	p->items = NULL;
 	p->count = 0;
+}
+
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape)
+{
+	Npz *z = npz_open(path);
+	char *full = xmalloc(strlen(prefix) + strlen(name) + 1);
+	Tensor *t;
+	int ndim = 0;
+
+	sprintf(full, "%s%s", prefix, name);
+	t = npz_has(z, full) ? npz_read(z, full) : NULL;
+	if (t) {
+		ndim = t->ndim;
+		memcpy(shape, t->shape, (size_t)ndim * sizeof(size_t));
+		tensor_free(t);
+	}
+	free(full);
+	npz_close(z);
+	return ndim;
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "npz.h"
 #include "tensor.h"
 
 /* PyTorch's default initialisation rules (torch.nn.init and each module's reset_parameters). */
@@ -46,8 +47,18 @@ void params_add(Params *p, float **slot, const char *name, InitRule init, double
 /* Load (source->weights) or initialise (source->seed) every parameter, in declaration order; then save if asked. */
 void params_fill(Params *p, const ParamSource *source);
 void params_load(Params *p, const char *path, const char *prefix, int allow_extra);
+/* The same from an archive already open (a whole model reads its settings and vocabularies from it too). */
+void params_read(Params *p, Npz *z, const char *prefix, int allow_extra);
 void params_init(Params *p, uint64_t seed);
 void params_save(const Params *p, const char *path);
+/* Every parameter set to zeros of its shape (allocated when not yet filled): a table of gradients, or of
+ * Adam's moments, declared like the parameters it belongs to. */
+void params_zero(Params *p);
 void params_free(Params *p);
+/*
+ * The shape of the entry prefix + name of the archive at path, into shape; returns its ndim, or 0
+ * when there is no such entry (a stage takes a size it was not given, e.g. linear's --out, from it).
+ */
+int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape);
 
 #endif

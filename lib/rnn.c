@@ -296,3 +296,16 @@ void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, f
 			memcpy(cell_prev, cell, H * sizeof(float));
 	}
 }
+
+bool rnn_score_parse(const char *name, ScoreKind *kind)
+{
+	if (strcmp(name, "additive") == 0)
+		*kind = SCORE_ADDITIVE;
+	else if (strcmp(name, "general") == 0)
+		*kind = SCORE_GENERAL;
+	else if (strcmp(name, "dot") == 0)
+		*kind = SCORE_DOT;
+	else
+		return false;
+	return true;
+}

@@ -20,6 +20,8 @@ typedef enum { RNN_TANH, RNN_GRU, RNN_LSTM } RnnKind;
 /* "rnn", "gru" or "lstm"; false for anything else. */
 bool rnn_kind_parse(const char *name, RnnKind *kind);
 const char *rnn_kind_name(RnnKind kind);
+/* The score kinds the decoder takes: "additive", "general", "dot"; false for anything else. */
+bool rnn_score_parse(const char *name, ScoreKind *kind);
 /* G: 1 (RNN), 3 (GRU: r, z, n), 4 (LSTM: i, f, g, o), the row blocks of weight_ih and weight_hh. */
 size_t rnn_gates(RnnKind kind);
 

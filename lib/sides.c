@@ -4,46 +4,10 @@
 #include <string.h>
 
 #include "err.h"
-#include "opts.h"
 
 void sides_init(Sides *s)
 {
 	*s = (Sides){ .rope_base = 10000.0 };
-}
-
-int side_option(Sides *s, int c, const char *arg)
-{
-	switch (c) {
-	case SIDE_OPT_MEMORY:
-		s->keys_path = s->values_path = arg;
-		s->memory = true;
-		return 1;
-	case SIDE_OPT_KEYS:
-		s->keys_path = arg;
-		return 1;
-	case SIDE_OPT_VALUES:
-		s->values_path = arg;
-		return 1;
-	case SIDE_OPT_CAUSAL:
-		s->causal = true;
-		return 1;
-	case SIDE_OPT_ROPE:
-		s->rope = true;
-		return 1;
-	case SIDE_OPT_ROPE_BASE:
-		s->rope_base = parse_double(arg, "--rope-base", 1.0, 1e12);
-		s->rope_set = true;
-		return 1;
-	case SIDE_OPT_OFFSET:
-		s->rope_offset = (size_t)parse_long(arg, "--offset", 0, 1L << 40);
-		s->rope_set = true;
-		return 1;
-	case SIDE_OPT_ATTN:
-		s->attn_path = arg;
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static bool is_stdin(const char *path)

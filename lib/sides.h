@@ -68,31 +68,4 @@ const char *sides_values_path(const Sides *s, const char *input);
  */
 void sides_close(Sides *s, size_t n_inputs);
 
-/*
- * The side options of both attention programs, for its struct option table:
- *   { ..., SIDE_LONG_OPTIONS, ... }   and in the getopt loop:   if (side_option(&sides, c, optarg)) continue;
- * Their codes lie above the mask options of mask.h and below OPT_PROGRAM (1100).
- */
-enum {
-	SIDE_OPT_MEMORY = 1060,
-	SIDE_OPT_KEYS,
-	SIDE_OPT_VALUES,
-	SIDE_OPT_CAUSAL,
-	SIDE_OPT_ROPE,
-	SIDE_OPT_ROPE_BASE,
-	SIDE_OPT_OFFSET,
-	SIDE_OPT_ATTN,
-};
-#define SIDE_LONG_OPTIONS                                                                    \
-	{ "memory", required_argument, NULL, SIDE_OPT_MEMORY },                               \
-		{ "keys", required_argument, NULL, SIDE_OPT_KEYS },                            \
-		{ "values", required_argument, NULL, SIDE_OPT_VALUES },                        \
-		{ "causal", no_argument, NULL, SIDE_OPT_CAUSAL },                              \
-		{ "rope", no_argument, NULL, SIDE_OPT_ROPE },                                  \
-		{ "rope-base", required_argument, NULL, SIDE_OPT_ROPE_BASE },                  \
-		{ "offset", required_argument, NULL, SIDE_OPT_OFFSET },                        \
-		{ "attn", required_argument, NULL, SIDE_OPT_ATTN }
-/* Handle the options of SIDE_LONG_OPTIONS; returns 0 when c is none of them. */
-int side_option(Sides *s, int c, const char *arg);
-
 #endif

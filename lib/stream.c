@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "npy.h"
+#include "outfile.h"
 
 struct StreamReader {
 	FILE *f;
@@ -104,6 +105,7 @@ StreamReader *stream_open(const char *path)
 	StreamReader *r = xcalloc(1, sizeof(*r));
 
 	if (strcmp(path, "-") == 0) {
+		hint_terminal_input("a tensor stream");
 		r->f = stdin;
 	} else {
 		struct stat st;
@@ -112,6 +114,7 @@ StreamReader *stream_open(const char *path)
 			die("%s:", path);
 		if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
 			die("%s: is a directory", path);
+		outfile_note_input(fileno(r->f), path);
 	}
 	r->path = xstrdup(path);
 	return r;
@@ -775,16 +778,16 @@ void stream_write(FILE *f, const Tensor *t, const WriteOptions *o)
 		npy_write(f, t);
 		break;
 	}
-	if (ferror(f)) {
+	/* stdout is checked here; a named output by its writer, which knows its name */
+	if (f == stdout && ferror(f)) {
 		if (errno == EPIPE)
 			exit(0);
-		die("%s: write error:", f == stdout ? "stdout" : "output");
+		die("stdout: write error:");
 	}
 }
 
 struct StreamWriter {
-	FILE *f;
-	char *path;
+	OutFile *out;
 	WriteOptions opts;
 };
 
@@ -792,27 +795,37 @@ StreamWriter *writer_open(const char *path, const WriteOptions *o)
 {
 	StreamWriter *w = xcalloc(1, sizeof(*w));
 
-	w->path = xstrdup(path);
+	w->out = outfile_open(path);
 	w->opts = *o;
-	w->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-	if (w->f == NULL)
-		die("%s:", path);
 	return w;
 }
 
 void writer_put(StreamWriter *w, const Tensor *t)
 {
-	stream_write(w->f, t, &w->opts);
-	if (ferror(w->f))
-		die("%s: write error:", w->path);
+	FILE *f = outfile_stream(w->out);
+
+	stream_write(f, t, &w->opts);
+	if (ferror(f))
+		die("%s: write error:", outfile_path(w->out));
 }
 
 void writer_close(StreamWriter *w)
 {
 	if (w == NULL)
 		return;
-	if (w->f != stdout && (fflush(w->f) != 0 || ferror(w->f) || fclose(w->f) != 0))
-		die("%s: write error:", w->path);
-	free(w->path);
+	outfile_close(w->out);
 	free(w);
+}
+
+/* A sequence is a T x C matrix (a 1-D tensor is one row); more axes, or nothing in it, is an error. */
+void require_sequence(const Tensor *t, const StreamReader *r)
+{
+	char buf[TENSOR_SHAPE_STR];
+
+	if (t->ndim > 2)
+		die("%s: tensor #%zu: expected a matrix (positions x features), got %s", stream_path(r),
+		    stream_count(r) - 1, tensor_shape_str(t, buf));
+	if (tensor_rows(t) == 0 || tensor_cols(t) == 0)
+		die("%s: tensor #%zu: an empty sequence (%s)", stream_path(r), stream_count(r) - 1,
+		    tensor_shape_str(t, buf));
 }

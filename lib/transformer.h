@@ -4,17 +4,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include "layers.h"
 #include "mha.h"
-#include "npz.h"
-#include "opts.h"
 #include "params.h"
-#include "posenc.h"
-#include "search.h"
-#include "stream.h"
-#include "vocab.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
  * Dh = E / H, F = d_ff */
@@ -121,179 +114,6 @@ size_t decoder_step_work_size(const Transformer *m, size_t max_T, size_t max_S);
  */
 void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const MemoryCache *mem);
 
-/* ---- the whole model of decode --generate ------------------------------------------------------- */
-
-/*
- * Settings of a whole model as "key value" pairs: from the archive's "config" entry and from the
- * command line. A key set twice with different values is an error naming both places (an option
- * that contradicts the archive is not a silent override). Keys (docs/transformer.md):
- *   arch d_model heads encoder_layers decoder_layers d_ff activation norm_first final_norm eps
- *   scale posenc posenc_base posenc_layout bos eos chars tie
- */
-typedef struct {
-	char **keys, **values, **wheres;  /* [count] */
-	size_t count;
-} ModelConfig;
-
-/* Set key to value; where ("--heads", "model.npz: config line 3") names the source in errors. */
-void config_set(ModelConfig *c, const char *key, const char *value, const char *where);
-/* Every "key value" line of text ('#' starts a comment). */
-void config_parse(ModelConfig *c, const char *text, const char *where);
-/* The value of key, or NULL when unset. */
-const char *config_get(const ModelConfig *c, const char *key);
-void config_free(ModelConfig *c);
-/* Where a setting came from, for an error about its value. */
-const char *config_where(const ModelConfig *c, const char *key);
-/* A whole number in [min, max] (def when unset), and 0 / 1; a bad value dies naming where it came from. */
-size_t config_size(const ModelConfig *c, const char *key, size_t def, size_t min, size_t max);
-bool config_bool(const ModelConfig *c, const char *key, bool def);
-/* The vocabulary in the archive's entry name, or in the file path (option names it); exactly one of them. */
-Vocab *model_vocab(Npz *z, const char *name, const char *path, const char *option);
-/* The id of token in v, which generation needs; dies naming where otherwise. */
-size_t special_id(const Vocab *v, const char *token, const char *where);
-/* Die on an entry of z that is neither config, src_vocab, tgt_vocab nor one of the parameters p. */
-void model_check_entries(Npz *z, const Params *p);
-
-/*
- * A whole model's tokens: how a source line becomes ids, the two vocabularies, and the target's <s>
- * and </s>, which start and end generation.
- */
-typedef struct {
-	TokenizeOptions src_tok;        /* bos, eos, chars */
-	Vocab *src_vocab, *tgt_vocab;
-	size_t Vs, Vt;                  /* their sizes */
-	size_t bos, eos;                /* the target's <s> and </s> ids */
-} ModelTokens;
-
-/*
- * t from the settings c (bos, eos, chars) and the archive z: the vocabularies in its "src_vocab" and
- * "tgt_vocab" entries, else the files src_vocab_path and tgt_vocab_path (model_vocab). Dies on a
- * missing vocabulary, or a target vocabulary without <s> or </s>.
- */
-void model_tokens_load(ModelTokens *t, const ModelConfig *c, Npz *z, const char *src_vocab_path,
-		       const char *tgt_vocab_path);
-void model_tokens_free(ModelTokens *t);
-
-/*
- * The layers of a whole model between tokens and vectors (section 3.4), the same for the Transformer
- * and the recurrent seq2seq: the source and target embeddings, and the generator, the linear layer
- * whose log softmax gives the next token's log-probabilities. With tie there is no generator.weight:
- * the generator projects with tgt_embed (Et = H).
- */
-typedef struct {
-	float *src_embed;               /* [Vs, E]  "src_embed.weight" */
-	float *tgt_embed;               /* [Vt, Et] "tgt_embed.weight" */
-	float *generator_weight;        /* [Vt, H]  "generator.weight" (tgt_embed with tie) */
-	float *generator_bias;          /* [Vt]     "generator.bias" */
-} TokenLayers;
-
-/*
- * A whole model's loading, after its encoder and decoder are declared in p: declare t's parameters
- * too, load them all from the archive z, tie, and die on an entry of z that is not a parameter.
- */
-void token_layers_load(Params *p, TokenLayers *t, Npz *z, size_t Vs, size_t E, size_t Vt, size_t Et, size_t H,
-		       bool tie);
-/* logprobs[Vt] = log softmax(W_gen o + b_gen), o [H] a decoder output */
-void token_layers_project(float *logprobs, const TokenLayers *t, const float *o, size_t H, size_t Vt);
-
-/*
- * An encoder-decoder Transformer with its embeddings and output projection (Vaswani et al. 2017,
- * figure 1): the parameters of one .npz, named as nn.Transformer's state_dict() under "encoder." and
- * "decoder.", plus "src_embed.weight", "tgt_embed.weight", "generator.weight" and "generator.bias".
- */
-typedef struct {
-	size_t E;                       /* d_model */
-	Transformer encoder, decoder;
-	float embed_scale;              /* sqrt(E) when the embeddings are scaled (section 3.4), else 1 */
-	bool sinusoidal;                /* add the sinusoidal positional encoding (section 3.5) */
-	double base;
-	PosencLayout layout;
-	bool tie;                       /* the output projection is tgt_embed (section 3.4), no generator.weight */
-	ModelTokens tok;                /* vocabularies, Vs and Vt */
-	TokenLayers io;                 /* embeddings and generator, Et = H = E */
-	Params params;
-} TransformerModel;
-
-/*
- * Load the model at path: settings from c (the command line) and the archive's "config" entry,
- * vocabularies from its "src_vocab" and "tgt_vocab" entries (else src_vocab_path, tgt_vocab_path),
- * d_model from src_embed.weight. Dies on contradictions, missing or unused entries.
- */
-TransformerModel *model_load(const char *path, ModelConfig *c, const char *src_vocab_path,
-			     const char *tgt_vocab_path);
-void model_free(TransformerModel *m);
-
-/* x[T,E] = table[ids[t]] * embed_scale + PE(offset + t)   (sections 3.4 and 3.5); scratch[E] */
-void model_embed(float *x, float *scratch, const TransformerModel *m, const float *table, const size_t *ids,
-		 size_t offset, size_t T);
-
-/*
- * Generation (the prediction loop): encode the source once, then from <s> run the decoder on what has
- * been produced so far, project to the target vocabulary, pick the next token (greedy, or beam search
- * with K hypotheses), append it, until </s> or max_len tokens. With the cache each step decodes one
- * new position per hypothesis; without it, the whole prefix again (the same numbers, slower).
- */
-typedef struct Generator Generator;
-
-Generator *generator_new(const TransformerModel *m, size_t K, size_t max_len, double alpha, bool use_cache);
-void generator_free(Generator *g);
-/* The output for src_ids[S]: *out [L] target ids, ending with eos unless cut at max_len; returns L. */
-size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **out);
-/*
- * After generate: the decoder teacher-forced on <s> out[0..L-2]: scores[L,Vt] (NULL = not wanted) the
- * log-probabilities of every step, cross[N,H,L,S] (NULL = not wanted) the encoder-decoder attention.
- */
-void generator_rescore(Generator *g, float *scores, float *cross, const size_t *out, size_t L);
-/*
- * decode --generate with the Transformer (lib/generate): every line of input translated by g; the
- * alignment on attn is the cross-attention of decoder layer `layer`, head `head` (the mean over heads
- * when head < 0), as cross_attention_of gives it.
- */
-void transformer_generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWriter *scores,
-				 Generator *g, size_t layer, long head);
-/*
- * align[L,S] = the cross-attention cross[N,H,L,S] of layer i: head h, or the mean over heads when
- * h < 0 (PyTorch's average_attn_weights): which source positions each output position read.
- */
-void cross_attention_of(float *align, const float *cross, size_t i, long h, size_t H, size_t L,
-			size_t S);
-
-/* ---- the options encode and decode share ------------------------------------------------------ */
-
-/*
- * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
- * getopt_long table (TRANSFORMER_LONG_OPTIONS), its usage text (TRANSFORMER_USAGE) and its option loop
- * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own.
- */
-enum {
-	OPT_ARCH = OPT_PROGRAM + 100,
-	OPT_LAYERS,
-	OPT_HEADS,
-	OPT_FF,
-	OPT_ACTIVATION,
-	OPT_NORM_FIRST,
-	OPT_FINAL_NORM,
-	OPT_EPS,
-};
-
-#define TRANSFORMER_LONG_OPTIONS                                                                        \
-	{ "arch", required_argument, NULL, OPT_ARCH }, { "layers", required_argument, NULL, OPT_LAYERS },   \
-		{ "heads", required_argument, NULL, OPT_HEADS }, { "ff", required_argument, NULL, OPT_FF }, \
-		{ "activation", required_argument, NULL, OPT_ACTIVATION },                           \
-		{ "norm-first", no_argument, NULL, OPT_NORM_FIRST },                                 \
-		{ "final-norm", no_argument, NULL, OPT_FINAL_NORM },                                 \
-		{ "eps", required_argument, NULL, OPT_EPS }
-
-#define TRANSFORMER_USAGE                                                                                   \
-	"      --arch A            transformer (the default), rnn, gru or lstm (docs/rnn-seq2seq.md)\n"     \
-	"      --layers N          layers (default 6, the paper's)\n"                                             \
-	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"                 \
-	"      --ff F              feed-forward width d_ff (default 4 d_model, the paper's 2048 / 512)\n"         \
-	"      --activation A      relu (the paper's, default) or gelu\n"                                         \
-	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n" \
-	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"        \
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
-
 /*
  * encode's and decode's first step for tensor number index of the input at path: it must be a matrix
  * T x E; at the first (index 0) d_model = E, d_ff defaults to 4 E, and the stack's parameters are
@@ -304,10 +124,4 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 
 /* The defaults: the paper's N = 6 and H = 8, relu, post-norm, F = 0 (4 E once E is known), eps 1e-5. */
 void transformer_defaults(TransformerConfig *cfg);
-/*
- * Handle one shared option into cfg; when settings is not NULL, also record it there as given on the
- * command line (decode --generate checks it against the archive). Returns 0 when c is not one of them.
- */
-int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, const char *arg);
-
 #endif

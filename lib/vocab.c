@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "outfile.h"
 
 /* V = vocabulary size, T = positions (tokens of one sequence), E = d_model */
 
@@ -183,6 +184,7 @@ Vocab *vocab_load(const char *path)
 
 	if (f == NULL)
 		die("%s:", path);
+	outfile_note_input(fileno(f), path);
 	v = vocab_new();
 	while ((len = getline(&line, &cap, f)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
@@ -219,14 +221,11 @@ Vocab *vocab_parse(const char *text, const char *where)
 
 void vocab_save(const Vocab *v, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	OutFile *o = outfile_open(path);
 
-	if (f == NULL)
-		die("%s:", path);
 	for (size_t id = 0; id < v->count; id++)
-		fprintf(f, "%s\n", v->tokens[id]);
-	if (ferror(f) | fclose(f))
-		die("%s: write error:", path);
+		fprintf(outfile_stream(o), "%s\n", v->tokens[id]);
+	outfile_close(o);
 }
 
 /* ---- tokenising ------------------------------------------------------------------------------ */
@@ -361,6 +360,16 @@ void embedding_forward(float *out, const float *weight, const size_t *ids, float
 		float *out_t = out + t * E;
 		for (size_t e = 0; e < E; e++)
 			out_t[e] = scale * w_id[e];
+	}
+}
+
+void embedding_backward(float *d_weight, const float *d_out, const size_t *ids, float scale, size_t T, size_t E)
+{
+	for (size_t t = 0; t < T; t++) {
+		float *d_w_id = d_weight + ids[t] * E;
+		const float *d_out_t = d_out + t * E;
+		for (size_t e = 0; e < E; e++)
+			d_w_id[e] += scale * d_out_t[e];
 	}
 }
 

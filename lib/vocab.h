@@ -91,6 +91,8 @@ void sequence_free(Sequence *s);
  * embeddings by sqrt(E) so that they are not drowned by the positional encoding). Every ids[t] < V.
  */
 void embedding_forward(float *out, const float *weight, const size_t *ids, float scale, size_t T, size_t E);
+/* Its backward: d_weight[ids[t], :] += scale * d_out[t, :] (a word seen twice gets both gradients). */
+void embedding_backward(float *d_weight, const float *d_out, const size_t *ids, float scale, size_t T, size_t E);
 /* sqrt(E), the factor of --scale (section 3.4), rounded to float once. */
 float embedding_scale(size_t E);
 /* out[T,V] = one-hot rows: out[t, ids[t]] = 1, else 0. */

@@ -153,6 +153,25 @@ DEC="--layers 2 --heads 2 --ff 16"
 	! diff -q "$BATS_TEST_TMPDIR/a.txt" "$G/model_random_beam1_lp0.txt"
 }
 
+@test "decode --generate: a length penalty that changes the beam's choice changes it as the reference does" {
+	decode --generate --beam 3 --length-penalty 2 --max-len 8 --weights "$G/model_random.npz" "$G/model_src.txt" \
+		> "$BATS_TEST_TMPDIR/out.txt"
+	diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_random_beam3_lp2.txt"
+	# the golden is worth something only if the penalty changed the ranking
+	run cmp -s "$G/model_random_beam3_lp2.txt" "$G/model_random_beam3_lp0.txt"
+	[ "$status" -eq 1 ]
+}
+
+@test "decode --generate: equal log-probabilities go to the lower token id, and to the hypothesis that finished first" {
+	# model_tie.npz: "grand" is an exact copy of "petit" (embedding, generator row and bias)
+	for k in 1 3; do
+		decode --generate --beam $k --max-len 8 --weights "$G/model_tie.npz" "$G/model_src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+		diff "$BATS_TEST_TMPDIR/out.txt" "$G/model_tie_beam$k.txt"
+		grep -q grand "$BATS_TEST_TMPDIR/out.txt"
+		[ "$(grep -c petit "$BATS_TEST_TMPDIR/out.txt")" -eq 0 ]
+	done
+}
+
 @test "decode --generate: the KV cache gives the same tokens and scores as recomputing the prefix" {
 	for b in 1 3; do
 		decode --generate --beam $b --max-len 8 --weights "$G/model_random.npz" --scores "$BATS_TEST_TMPDIR/s1.txt" \

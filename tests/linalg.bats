@@ -6,5 +6,5 @@ load helpers
 	run "$PF_UNIT/linalg_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 7 ]
+	[ "${#lines[@]}" -eq 12 ]
 }

@@ -385,3 +385,16 @@ golden() {
 	run mha --heads 1 --seed 1 "$BATS_TEST_TMPDIR/q.txt"
 	assert_fails 1 "queries must be a matrix \(positions x features\), not 1x2x2"
 }
+
+@test "mha: --prefix reads the self-attention of a whole encoder layer archive" {
+	d=$BATS_TEST_TMPDIR
+	S=$GOLDEN/stages
+	for n in in_proj_weight in_proj_bias out_proj.weight out_proj.bias; do
+		tensor get "$S/layer-post.npz" "layers.0.self_attn.$n" >"$d/$n.txt"
+	done
+	tensor pack "$d/alone.npz" in_proj_weight="$d/in_proj_weight.txt" in_proj_bias="$d/in_proj_bias.txt" \
+		out_proj.weight="$d/out_proj.weight.txt" out_proj.bias="$d/out_proj.bias.txt"
+	mha --heads 2 --weights "$S/layer-post.npz" --prefix layers.0.self_attn. "$S/x.txt" >"$d/a.txt"
+	mha --heads 2 --weights "$d/alone.npz" "$S/x.txt" >"$d/b.txt"
+	cmp "$d/a.txt" "$d/b.txt"
+}

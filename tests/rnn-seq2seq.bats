@@ -313,6 +313,20 @@ decode_case() {
 	done
 }
 
+@test "decode --generate: beam search over an LSTM model moves each hypothesis' cell state with it" {
+	for kl in "1 0" "3 0" "3 2"; do
+		set -- $kl
+		decode --generate --beam "$1" --length-penalty "$2" --max-len 8 --weights "$R/model-lstm-beam.npz" \
+			"$R/model-src.txt" > "$TMP/out.txt"
+		diff "$TMP/out.txt" "$R/model-lstm-beam$1-lp$2.txt"
+	done
+	# the beam finds something else than greedy, and the length penalty changes its choice
+	run cmp -s "$R/model-lstm-beam3-lp0.txt" "$R/model-lstm-beam1-lp0.txt"
+	[ "$status" -eq 1 ]
+	run cmp -s "$R/model-lstm-beam3-lp2.txt" "$R/model-lstm-beam3-lp0.txt"
+	[ "$status" -eq 1 ]
+}
+
 @test "decode --generate: an option that contradicts a recurrent archive is an error" {
 	run decode --generate --score general --weights "$R/model-gru.npz" "$R/model-src.txt"
 	assert_fails 1 "model-gru.npz: config line 6: score additive contradicts --score, which says general"

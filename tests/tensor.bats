@@ -11,7 +11,7 @@ load helpers
 @test "tensor: --version names the program and the version" {
 	run tensor --version
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^tensor\ \(pipeformer\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ "${lines[0]}" =~ ^tensor\ \(pipeformer\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
 @test "tensor: an unknown option is a usage error (exit 2)" {

@@ -304,3 +304,32 @@ with torch.no_grad():
         print("beam", K, alpha, outs)
         with open(os.path.join(OUT, "model-rnn-beam%d-lp%g.txt" % (K, alpha)), "w") as f:
             f.write("\n".join(outs) + "\n")
+
+# Beam search over an untrained LSTM model (additive score, s_0 = the last memory row): the cell state c
+# must follow each hypothesis to its parent's, as s does. Generator scaled and </s> raised so that the
+# hypotheses differ and finish at different lengths; alpha = 2 changes the choice for 4 of the 5 lines.
+torch.manual_seed(14)
+l_model = Seq2seq("lstm", 8, 5, 1, True, 10, "additive", 6, "last")
+with torch.no_grad():
+    l_model.generator.weight *= 5
+    l_model.generator.bias[ti["</s>"]] += 0.8
+save_model(os.path.join(OUT, "model-lstm-beam.npz"), l_model,
+           "arch lstm\nhidden 5\nbidirectional 1\ndecoder_hidden 10\nscore additive\nattn_hidden 6\ninit last\neos 1\n")
+
+
+def lstm_logprobs(memory, toks):
+    state = l_model.start(memory)
+    for tok in [ti["<s>"]] + toks:
+        logp, state, _ = l_model.step(state, torch.tensor(tok), memory)
+    return logp
+
+
+with torch.no_grad():
+    for K, alpha in ((1, 0.0), (3, 0.0), (3, 2.0)):
+        outs = []
+        for line in lines:
+            src = torch.tensor([si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]])
+            outs.append(" ".join(tgt_vocab[i] for i in beam(l_model.encode(src), lstm_logprobs, V, EOS, K, alpha, 8)))
+        print("lstm beam", K, alpha, outs)
+        with open(os.path.join(OUT, "model-lstm-beam%d-lp%g.txt" % (K, alpha)), "w") as f:
+            f.write("\n".join(outs) + "\n")

@@ -291,8 +291,8 @@ def beam_search(line, K, alpha, max_len):
     return " ".join(tgt_vocab[i] for i in beam(memory, next_logprobs, V, EOS, K, alpha, max_len))
 
 
-with torch.no_grad():
-    for K, alpha in ((1, 0.0), (3, 0.0), (3, 1.0)):
+with torch.no_grad():  # alpha = 1 ranks these as alpha = 0 does; alpha = 2 picks longer outputs for 4 of the 5
+    for K, alpha in ((1, 0.0), (3, 0.0), (3, 1.0), (3, 2.0)):
         with open(os.path.join(OUT, "model_random_beam%d_lp%g.txt" % (K, alpha)), "w") as f:
             f.write("\n".join(beam_search(line, K, alpha, 8) for line in lines) + "\n")
 
@@ -327,3 +327,40 @@ with torch.no_grad():
                          cols=tgt_vocab)
 with open(os.path.join(OUT, "model_tied_greedy.txt"), "w") as f:
     f.write("\n".join(tied) + "\n")
+
+# Exact ties, for the tie rule of beam search (tests/golden/reference_beam.py): the random model with the
+# target token "grand" made a copy of "petit" (embedding, generator row and bias), so that every prefix
+# gives the two exactly the same log-probability and every hypothesis with one has a twin with the other.
+# The rule gives the lower token id, "grand", at every step, and the twin that finished first at the end.
+tie_a, tie_b = ti["petit"], ti["grand"]
+tie_state = {k: v.detach().clone() for k, v in r_state.items()}
+for key in ("tgt_embed.weight", "generator.weight"):
+    tie_state[key][tie_b] = tie_state[key][tie_a]
+tie_state["generator.bias"][tie_b] = tie_state["generator.bias"][tie_a]
+save_npz("model_tie.npz", tie_state, {"config": config, "src_vocab": "\n".join(src_vocab) + "\n",
+                                      "tgt_vocab": "\n".join(tgt_vocab) + "\n"})
+tie_tgt = nn.Embedding.from_pretrained(tie_state["tgt_embed.weight"])
+tie_gen = nn.Linear(D, len(tgt_vocab))
+with torch.no_grad():
+    tie_gen.weight.copy_(tie_state["generator.weight"])
+    tie_gen.bias.copy_(tie_state["generator.bias"])
+
+
+def tie_logprobs(memory, toks):
+    ys = torch.tensor([[ti["<s>"]] + toks])
+    out = r_model.decoder(embed(tie_tgt, ys), memory,
+                          tgt_mask=nn.Transformer.generate_square_subsequent_mask(ys.shape[1]))
+    logp = torch.log_softmax(tie_gen(out[0, -1]), dim=-1)
+    assert logp[tie_a] == logp[tie_b], "torch did not give the twins exactly equal log-probabilities"
+    return logp
+
+
+with torch.no_grad():
+    for K in (1, 3):
+        outs = []
+        for line in lines:
+            src = torch.tensor([[si.get(w, si["<unk>"]) for w in line.split()] + [si["</s>"]]])
+            memory = r_model.encoder(embed(r_src, src))
+            outs.append(" ".join(tgt_vocab[i] for i in beam(memory, tie_logprobs, V, EOS, K, 0.0, 8)))
+        with open(os.path.join(OUT, "model_tie_beam%d.txt" % K), "w") as f:
+            f.write("\n".join(outs) + "\n")

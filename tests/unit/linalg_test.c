@@ -1,6 +1,7 @@
 /*
- * The fast kernels of lib/linalg against their plain references, on shapes that exercise
- * every remainder (rows not a multiple of 4, K not a multiple of 8). Prints the largest
+ * The fast kernels of lib/linalg (the BLAS, or the C loops with make BLAS=none) against their plain
+ * references, on shapes that exercise every remainder (rows not a multiple of 4, K not a multiple of 8,
+ * and 1, 7, 33, 257, 1031 for the BLAS's blocks). Prints the largest
  * difference of each pair; exits 1 when one exceeds its tolerance. Run by tests/linalg.bats.
  */
 #include <math.h>
@@ -23,7 +24,8 @@ static double max_diff(const float *a, const float *b, size_t n)
 int main(int argc, char **argv)
 {
 	static const size_t shapes[][3] = { { 1, 1, 1 }, { 3, 7, 5 }, { 4, 8, 4 }, { 5, 17, 3 }, { 9, 64, 33 },
-					    { 13, 129, 7 }, { 128, 512, 64 } };
+					    { 13, 129, 7 }, { 128, 512, 64 }, { 1, 1031, 7 }, { 7, 257, 33 },
+					    { 33, 7, 1031 }, { 257, 33, 257 }, { 1031, 64, 7 } };
 	int failed = 0;
 	Rng rng;
 

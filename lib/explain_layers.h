@@ -1,0 +1,34 @@
+/* explain_layers: --explain of the stages linear, norm, ffn and the residual sum, on the first rows' numbers. */
+#ifndef PF_EXPLAIN_LAYERS_H
+#define PF_EXPLAIN_LAYERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "layers.h"
+
+/*
+ * T = rows, K = in features, M = out features (linear), E = d_model, F = d_ff. Each function shows the
+ * equation, then its terms for the first `rows` rows (labels: NULL = numbered), on standard error.
+ */
+
+/* y[T,M] = x[T,K] w[M,K]^T + b[M] (b may be NULL): the row, its first outputs as dot products, the result */
+void explain_linear(const float *y, const float *x, const float *w, const float *b, size_t T, size_t K, size_t M,
+		    size_t rows, char *const *row_labels, char *const *out_labels);
+
+/* y[T,E] = LayerNorm(x) (rms: RMSNorm, beta NULL): mean, variance, normalised row, gamma, beta, y */
+void explain_norm(const float *y, const float *x, const float *gamma, const float *beta, float eps, bool rms,
+		  size_t T, size_t E, size_t rows, char *const *row_labels);
+
+/*
+ * y[T,E] = act(x W1^T + b1) W2^T + b2: pre[rows,F] the hidden pre-activation of the first rows, hidden[T,F]
+ * after the activation (all of it: how many units the ReLU zeroed over the whole input)
+ */
+void explain_ffn(const float *y, const float *x, const float *pre, const float *hidden, Activation act, size_t T,
+		 size_t E, size_t F, size_t rows, char *const *row_labels);
+
+/* sum[T,E] = a + b: the residual connection, the two inputs and the sum */
+void explain_residual(const float *sum, const float *a, const float *b, size_t T, size_t E, size_t rows,
+		      char *const *row_labels);
+
+#endif
