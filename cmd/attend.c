@@ -228,6 +228,14 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 	free(raw), free(scores), free(weights), free(out), free(scratch);
 }
 
+/* Whether out [T, width] is empty and so is the T x S matrix, or it is not wanted. */
+static bool nothing_to_compute(size_t T, size_t S, size_t width, bool want_weights)
+{
+	size_t n;
+
+	return T == 0 || width == 0 ? !want_weights || (size_mul(T, S, &n) && n == 0) : false;
+}
+
 /* One attention: x [T, Dq_in] with keys [S, Dk_in] and values [S, Dv_in]; writes out and the side outputs. */
 static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, size_t index, StreamWriter *attn,
 		   StreamWriter *scores_out)
@@ -246,6 +254,14 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		die("tensor #%zu: queries %s, keys %s, values %s: widths differ from the first tensor's (%zu, %zu, %zu)",
 		    index, tensor_shape_str(x, qs), tensor_shape_str(keys, ks), tensor_shape_str(values, vs), Dq_in,
 		    Dk_in, Dv_in);
+	if (nothing_to_compute(T, S, Dv, attn || scores_out || plain)) {
+		/* an empty output and no weights wanted: a "#tensor 1152921504606846976 0" costs no loop */
+		out = tensor_new2(T, Dv);
+		tensor_keep_rows(out, x);
+		stream_write(stdout, out, &common.out);
+		tensor_free(out);
+		return;
+	}
 	q = maybe_project(x, q_proj_weight, q_proj_bias, Dq);
 	k = maybe_project(keys, k_proj_weight, k_proj_bias, Dk);
 	v = maybe_project(values, v_proj_weight, v_proj_bias, Dv);

@@ -204,6 +204,11 @@ static void add_to_stream(const char *path)
 			learned_init(E);
 		else if (learned && E != params.items[0].shape[1])
 			die("%s: d_model %zu, but the learned table has %zu", where, E, params.items[0].shape[1]);
+		if (T == 0) { /* no positions: no table to compute, whatever its width */
+			stream_write(stdout, x, &common.out);
+			tensor_free(x);
+			continue;
+		}
 		pe = table_rows(T, E, where);
 		if (explain && stream_count(r) == 1 && T > 0)
 			explain_table(pe, T, E);

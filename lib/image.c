@@ -120,7 +120,11 @@ Image *image_new(size_t width, size_t height, Rgb background)
 
 	if (width == 0 || height == 0)
 		die("an image of %zu x %zu pixels is empty", width, height);
-	n = xmul(xmul(width, height, "image"), 3, "image");
+	if (width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE || width * height > IMAGE_MAX_PIXELS)
+		die("an image of %zu x %zu pixels is larger than the limit (%d pixels a side, %zu in all): draw "
+		    "a part (--rows, --cols), smaller cells (--cell) or a shorter --title",
+		    width, height, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+	n = width * height * 3;
 	im = xmalloc(sizeof(*im));
 	im->width = width;
 	im->height = height;

@@ -14,6 +14,10 @@ typedef struct {
 } Image;
 
 /* An image filled with one colour; dies when the size is zero or overflows. */
+/* The largest image we draw (docs/heatmap.md): a side of at most IMAGE_MAX_SIDE pixels and at most
+   IMAGE_MAX_PIXELS pixels in all (192 MiB of RGB); larger ones are refused before any allocation. */
+#define IMAGE_MAX_SIDE 16384
+#define IMAGE_MAX_PIXELS ((size_t)1 << 26)
 Image *image_new(size_t width, size_t height, Rgb background);
 void image_free(Image *im);
 
