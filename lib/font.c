@@ -14,6 +14,8 @@
 /* Faces loaded at most: the main one and the fallbacks met so far (a CJK font, a symbol font, ...). */
 #define MAX_FACES 8
 #define MAX_MISSING 256
+/* Advances measured so far, by role and character: a label is measured many times, a title may be long. */
+#define ADVANCE_SLOTS 4096
 
 struct Font {
 	bool builtin;
@@ -29,6 +31,11 @@ struct Font {
 	size_t nmissing;
 	TextMetrics m[2];
 	bool m_ready[2];
+	struct {
+		uint32_t key; /* (cp << 1 | role) + 1; 0: free */
+		FT_Pos advance;
+	} advances[ADVANCE_SLOTS];
+	size_t nadvances;
 	char families[512];
 };
 
@@ -286,12 +293,25 @@ void font_metrics(Font *f, TextRole role, TextMetrics *m)
 	f->m_ready[role] = true;
 }
 
-/* The advance of one character in 1/64 pixels. */
+/* The advance of one character in 1/64 pixels, from the table of those met before when it is there. */
 static FT_Pos advance26(Font *f, TextRole role, uint32_t cp)
 {
-	FT_Face face = load_glyph(f, role, cp);
+	uint32_t key = (cp << 1 | (uint32_t)role) + 1;
+	size_t i = (key * 2654435761u) % ADVANCE_SLOTS; /* Knuth's multiplicative hash, then the next free slot */
+	FT_Face face;
 
-	return face ? face->glyph->advance.x : 0;
+	for (; f->advances[i].key; i = (i + 1) % ADVANCE_SLOTS)
+		if (f->advances[i].key == key)
+			return f->advances[i].advance;
+	face = load_glyph(f, role, cp);
+	if (face == NULL)
+		return 0;
+	if (f->nadvances < ADVANCE_SLOTS / 2) { /* half full at most, so that a search ends soon */
+		f->advances[i].key = key;
+		f->advances[i].advance = face->glyph->advance.x;
+		f->nadvances++;
+	}
+	return face->glyph->advance.x;
 }
 
 /* The width of s in 1/64 pixels (FreeType), or in glyphs (the bitmap font). */
