@@ -89,16 +89,14 @@ static const float *proj_bias(const MhaWeights *w, int which)
 	return w->in_proj_bias ? w->in_proj_bias + (size_t)which * w->E : NULL;
 }
 
-/* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
-static void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
+void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
 			memcpy(heads + (h * N + n) * Dh, x + n * H * Dh + h * Dh, Dh * sizeof(float));
 }
 
-/* x[N,E] = the heads[H,N,Dh] side by side: the inverse of split_heads ("Concat" of eq. 3.2.2) */
-static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
+void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)

@@ -353,6 +353,16 @@ void sequence_free(Sequence *s)
 /* ---- embedding lookup ------------------------------------------------------------------------ */
 
 /* out[T,E] = scale * weight[ids[t], :]   (torch.nn.Embedding; section 3.4 scales by sqrt(E)) */
+void vocab_count_line(Vocab *counted, const char *line, bool chars)
+{
+	char **words;
+	size_t n = tokenize(&words, line, chars);
+
+	for (size_t j = 0; j < n; j++)
+		vocab_count(counted, words[j]);
+	labels_free(words, n);
+}
+
 void embedding_forward(float *out, const float *weight, const size_t *ids, float scale, size_t T, size_t E)
 {
 	for (size_t t = 0; t < T; t++) {

@@ -46,6 +46,9 @@ const char *vocab_token(const Vocab *v, size_t id);
  * text keep their special ids. The same text always gives the same ids.
  */
 Vocab *vocab_by_frequency(const Vocab *counted);
+/* Count every token of a line (words, or characters with chars) into counted: building a vocabulary
+ * from text is vocab_count_line on each line, then vocab_by_frequency (embed and train do just that). */
+void vocab_count_line(Vocab *counted, const char *line, bool chars);
 
 /* One token per line, id = line number from 0. Dies naming file and line on an empty token,
  * a token with whitespace in it, or a token seen twice. A trailing "\r" is dropped. */

@@ -125,3 +125,113 @@ kernels["noam.rates"] = np.array(rates)
 
 np.savez(os.path.join(OUT, "kernels.npz"), **{k: np.asarray(v, dtype=np.float32) for k, v in kernels.items()})
 print("kernels.npz: %d cases" % len({k.split(".")[0] for k in kernels}))
+
+
+# ---- whole models: a batch of three pairs (padded in torch's batch), from the same initial weights ----
+"""
+  <name>_init.npz    the initial model, exported as docs/transformer.md shows (config, vocabularies)
+  <name>_grads.npz   torch's gradients of the first step's loss, one entry per parameter (train --save-grads)
+  <name>_loss.txt    torch's loss of each of the five steps
+  <name>_after5.npz  the parameters after five Adam steps at a constant lr 1e-3 (betas 0.9 0.98, eps 1e-6)
+The Adam epsilon of this golden is 1e-6, not the course's 1e-9: the key projection's bias has a gradient
+that is zero in exact arithmetic (softmax does not change when a score row shifts), so both torch and we
+compute rounding noise of about 1e-9 there, and with eps 1e-9 Adam divides that noise by its own size
+and moves those biases by +-lr in directions that are noise. eps 1e-6 keeps such noise out of the update.
+  batch.tsv          the three pairs, source TAB target
+"""
+from toy_grammar import sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
+
+pairs = [sentence() for _ in range(3)]
+with open(os.path.join(OUT, "batch.tsv"), "w") as f:
+    for s, t in pairs:
+        f.write(" ".join(s) + "\t" + " ".join(t) + "\n")
+
+
+def sinusoid(T, d, base=10000.0):
+    pos = np.arange(T, dtype=np.float64)[:, None]
+    angle = pos / base ** (np.arange(0, d, 2, dtype=np.float64) / d)
+    pe = np.zeros((T, d))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(angle), np.cos(angle)
+    return torch.tensor(pe, dtype=torch.float32)
+
+
+def text(s):
+    return np.frombuffer(s.encode(), dtype=np.uint8)
+
+
+def whole_model(name, norm_first, activation, tie, scale, smoothing):
+    E, H, F, N = 8, 2, 16, 2
+    torch.manual_seed(len(name))
+    model = nn.Transformer(E, H, N, N, F, dropout=0.0, activation=activation, batch_first=True,
+                           norm_first=norm_first)
+    src_embed, tgt_embed = nn.Embedding(len(src_vocab), E), nn.Embedding(len(tgt_vocab), E)
+    gen = nn.Linear(E, len(tgt_vocab))
+    with torch.no_grad():  # LayerNorm's parameters away from 1 and 0, so that their gradients are seen
+        for n_, p in model.named_parameters():
+            if "norm" in n_:
+                p.add_(0.1 * torch.randn_like(p))
+    named = [("encoder." + k, v) for k, v in model.encoder.named_parameters()]
+    named += [("decoder." + k, v) for k, v in model.decoder.named_parameters()]
+    named += [("src_embed.weight", src_embed.weight), ("tgt_embed.weight", tgt_embed.weight)]
+    if not tie:
+        named.append(("generator.weight", gen.weight))
+    named.append(("generator.bias", gen.bias))
+    config = ("arch transformer\nd_model %d\nheads %d\nencoder_layers %d\ndecoder_layers %d\nd_ff %d\n"
+              "activation %s\nnorm_first %d\nfinal_norm 1\neps 1e-05\nscale %d\nposenc sinusoidal\n"
+              "posenc_base 10000\nposenc_layout interleaved\nbos 0\neos 1\nchars 0\ntie %d\n"
+              % (E, H, N, N, F, activation, norm_first, scale, tie))
+    arrays = {k: v.detach().numpy().copy() for k, v in named}
+    arrays.update(config=text(config), src_vocab=text("\n".join(src_vocab) + "\n"),
+                  tgt_vocab=text("\n".join(tgt_vocab) + "\n"))
+    np.savez(os.path.join(OUT, name + "_init.npz"), **arrays)
+
+    S = max(len(s) for s, _ in pairs) + 1
+    T = max(len(t) for _, t in pairs) + 2
+    src = torch.full((3, S), si["<pad>"])
+    tgt = torch.full((3, T), ti["<pad>"])
+    for b, (s, t) in enumerate(pairs):
+        ids = [si[w] for w in s] + [si["</s>"]]
+        src[b, :len(ids)] = torch.tensor(ids)
+        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
+        tgt[b, :len(ids)] = torch.tensor(ids)
+    inp, gold = tgt[:, :-1], tgt[:, 1:]
+    factor = math.sqrt(E) if scale else 1.0
+    PE = sinusoid(64, E)
+    model.train()
+    opt = torch.optim.Adam([v for _, v in named], lr=1e-3, betas=(0.9, 0.98), eps=1e-6)
+    losses = []
+    for step in range(5):
+        out = model(src_embed(src) * factor + PE[:S], tgt_embed(inp) * factor + PE[:T - 1],
+                    tgt_mask=nn.Transformer.generate_square_subsequent_mask(T - 1),
+                    src_key_padding_mask=src == si["<pad>"], tgt_key_padding_mask=inp == ti["<pad>"],
+                    memory_key_padding_mask=src == si["<pad>"])
+        logits = out @ tgt_embed.weight.T + gen.bias if tie else gen(out)
+        loss = Fn.cross_entropy(logits.reshape(-1, len(tgt_vocab)), gold.reshape(-1), ignore_index=ti["<pad>"],
+                                label_smoothing=smoothing)
+        opt.zero_grad()
+        loss.backward()
+        if step == 0:
+            np.savez(os.path.join(OUT, name + "_grads.npz"), **{k: v.grad.numpy() for k, v in named})
+        losses.append(loss.item())
+        opt.step()
+    np.savez(os.path.join(OUT, name + "_after5.npz"), **{k: v.detach().numpy() for k, v in named})
+    with open(os.path.join(OUT, name + "_loss.txt"), "w") as f:
+        f.write("".join("%.9g\n" % x for x in losses))
+    print("%s: losses %s" % (name, " ".join("%.6f" % x for x in losses)))
+
+
+whole_model("post_relu", False, "relu", False, True, 0.1)
+whole_model("pre_gelu", True, "gelu", True, False, 0.0)
+
+# ---- the toy translation task of tests/train.bats: training pairs and held-out test pairs ----
+seen = set()
+for name, n in (("toy_train.tsv", 600), ("toy_test.tsv", 20)):
+    with open(os.path.join(OUT, name), "w") as f:
+        k = 0
+        while k < n:
+            s, t = sentence()
+            if name == "toy_test.tsv" and " ".join(s) in seen:
+                continue  # held out: never seen in training
+            seen.add(" ".join(s))
+            f.write(" ".join(s) + "\t" + " ".join(t) + "\n")
+            k += 1

@@ -1,0 +1,525 @@
+/* train: teach an encoder-decoder Transformer to translate, from a parallel text, into a whole-model .npz. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corpus.h"
+#include "config.h"
+#include "err.h"
+#include "model.h"
+#include "npz.h"
+#include "opts.h"
+#include "train.h"
+#include "transformer.h"
+
+static const char usage_text[] =
+	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer] [--layers N]\n"
+	"             [--heads H] [--dim E] [--ff F] [--activation relu|gelu] [--norm-first] [--eps X]\n"
+	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
+	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
+	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
+	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
+	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
+	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz]\n"
+	"\n"
+	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
+	"embeddings and a generator) on sentence pairs, with the paper's recipe: Adam, the warm-up\n"
+	"schedule, dropout and label smoothing. Writes MODEL.npz, the whole-model archive with its settings\n"
+	"and vocabularies that `decode --generate --weights MODEL.npz` translates with. Progress goes to\n"
+	"standard error; Ctrl-C stops after the current step and writes the model.\n"
+	"\n"
+	"      --pairs FILE        training pairs, one a line: source TAB target\n"
+	"      --src FILE, --tgt FILE  the same as two files, line k of one translating line k of the other\n"
+	"  -o, --output FILE      the model archive to write\n"
+	"      --arch A            transformer (the only one train has)\n"
+	"      --layers N          encoder and decoder layers (default 6, the paper's)\n"
+	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"
+	"      --dim E             d_model (default 512)\n"
+	"      --ff F              feed-forward width d_ff (default 4 d_model)\n"
+	"      --activation A      relu (default) or gelu\n"
+	"      --norm-first        pre-norm layers; default post-norm, the paper's\n"
+	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
+	"      --tie               the output projection is tgt_embed.weight (section 3.4)\n"
+	"      --scale             multiply the embeddings by sqrt(d_model) (section 3.4)\n"
+	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
+	"      --chars             split sentences into characters, not words\n"
+	"      --src-vocab FILE    the source vocabulary (default: built from the training source as embed does)\n"
+	"      --tgt-vocab FILE    the target vocabulary (default: built from the training target)\n"
+	"      --init MODEL.npz    start from this model's parameters, settings and vocabularies\n"
+	"      --seed N            random initial parameters by PyTorch's rules, and dropout masks (default 1)\n"
+	"      --steps N           stop after N optimiser steps\n"
+	"      --epochs N          stop after N passes over the pairs (default 10 when --steps is not given)\n"
+	"      --batch-sentences N pairs per step (default 32)\n"
+	"      --batch-tokens N    instead: pairs per step until their source and target tokens reach N\n"
+	"      --no-shuffle        keep the file's order (default: shuffled each epoch, by --seed)\n"
+	"      --schedule S        noam (default): lr = scale d_model^-0.5 min(step^-0.5, step warmup^-1.5);\n"
+	"                          constant: lr = --lr (giving --lr alone chooses it)\n"
+	"      --lr X              the constant learning rate (default 1e-3)\n"
+	"      --lr-scale X        noam's scale (default 1)\n"
+	"      --warmup N          noam's warm-up steps (default 4000, the paper's)\n"
+	"      --beta1 X, --beta2 X, --adam-eps X  Adam's (default 0.9, 0.98, 1e-9: the paper's)\n"
+	"      --clip X            scale the gradients to a global norm of at most X (clip_grad_norm_)\n"
+	"      --label-smoothing X target distribution (1 - X) on the gold token + X / V on each (default 0.1)\n"
+	"      --dropout P         dropout probability (default 0.1)\n"
+	"      --valid-pairs FILE  validation pairs: loss and exact-match accuracy after each epoch\n"
+	"      --valid-src FILE, --valid-tgt FILE  the same as two files\n"
+	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
+	"      --log-every N       a progress line every N steps (default 10)\n"
+	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
+	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
+	"  -h, --help              this help\n"
+	"      --version           the version\n";
+
+enum {
+	OPT_PAIRS = OPT_PROGRAM,
+	OPT_SRC,
+	OPT_TGT,
+	OPT_DIM,
+	OPT_TIE,
+	OPT_SCALE,
+	OPT_BOS,
+	OPT_EOS,
+	OPT_CHARS,
+	OPT_SRC_VOCAB,
+	OPT_TGT_VOCAB,
+	OPT_INIT,
+	OPT_STEPS,
+	OPT_EPOCHS,
+	OPT_BATCH_SENTENCES,
+	OPT_BATCH_TOKENS,
+	OPT_NO_SHUFFLE,
+	OPT_SCHEDULE,
+	OPT_LR,
+	OPT_LR_SCALE,
+	OPT_WARMUP,
+	OPT_BETA1,
+	OPT_BETA2,
+	OPT_ADAM_EPS,
+	OPT_CLIP,
+	OPT_SMOOTHING,
+	OPT_DROPOUT,
+	OPT_VALID_PAIRS,
+	OPT_VALID_SRC,
+	OPT_VALID_TGT,
+	OPT_LOG,
+	OPT_LOG_EVERY,
+	OPT_CHECKPOINT_EVERY,
+	OPT_SAVE_GRADS,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "arch", required_argument, NULL, TRANSFORMER_OPT_ARCH },
+	{ "layers", required_argument, NULL, TRANSFORMER_OPT_LAYERS },
+	{ "heads", required_argument, NULL, TRANSFORMER_OPT_HEADS },
+	{ "ff", required_argument, NULL, TRANSFORMER_OPT_FF },
+	{ "activation", required_argument, NULL, TRANSFORMER_OPT_ACTIVATION },
+	{ "norm-first", no_argument, NULL, TRANSFORMER_OPT_NORM_FIRST },
+	{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "output", required_argument, NULL, 'o' },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
+	{ "src", required_argument, NULL, OPT_SRC },
+	{ "tgt", required_argument, NULL, OPT_TGT },
+	{ "dim", required_argument, NULL, OPT_DIM },
+	{ "tie", no_argument, NULL, OPT_TIE },
+	{ "scale", no_argument, NULL, OPT_SCALE },
+	{ "bos", no_argument, NULL, OPT_BOS },
+	{ "eos", no_argument, NULL, OPT_EOS },
+	{ "chars", no_argument, NULL, OPT_CHARS },
+	{ "src-vocab", required_argument, NULL, OPT_SRC_VOCAB },
+	{ "tgt-vocab", required_argument, NULL, OPT_TGT_VOCAB },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "steps", required_argument, NULL, OPT_STEPS },
+	{ "epochs", required_argument, NULL, OPT_EPOCHS },
+	{ "batch-sentences", required_argument, NULL, OPT_BATCH_SENTENCES },
+	{ "batch-tokens", required_argument, NULL, OPT_BATCH_TOKENS },
+	{ "no-shuffle", no_argument, NULL, OPT_NO_SHUFFLE },
+	{ "schedule", required_argument, NULL, OPT_SCHEDULE },
+	{ "lr", required_argument, NULL, OPT_LR },
+	{ "lr-scale", required_argument, NULL, OPT_LR_SCALE },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "beta1", required_argument, NULL, OPT_BETA1 },
+	{ "beta2", required_argument, NULL, OPT_BETA2 },
+	{ "adam-eps", required_argument, NULL, OPT_ADAM_EPS },
+	{ "clip", required_argument, NULL, OPT_CLIP },
+	{ "label-smoothing", required_argument, NULL, OPT_SMOOTHING },
+	{ "dropout", required_argument, NULL, OPT_DROPOUT },
+	{ "valid-pairs", required_argument, NULL, OPT_VALID_PAIRS },
+	{ "valid-src", required_argument, NULL, OPT_VALID_SRC },
+	{ "valid-tgt", required_argument, NULL, OPT_VALID_TGT },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "log-every", required_argument, NULL, OPT_LOG_EVERY },
+	{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
+	{ "save-grads", required_argument, NULL, OPT_SAVE_GRADS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The settings every model archive has, and train's defaults for them (d_ff: 4 d_model, set later). */
+static const char *const defaults[][2] = {
+	{ "arch", "transformer" }, { "d_model", "512" }, { "heads", "8" }, { "encoder_layers", "6" },
+	{ "decoder_layers", "6" }, { "activation", "relu" }, { "norm_first", "0" }, { "final_norm", "1" },
+	{ "eps", "1e-05" }, { "scale", "0" }, { "posenc", "sinusoidal" }, { "posenc_base", "10000" },
+	{ "posenc_layout", "interleaved" }, { "bos", "0" }, { "eos", "0" }, { "chars", "0" }, { "tie", "0" },
+};
+
+static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
+static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path;
+static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
+static bool shuffle = true, noam = true, schedule_given, lr_given;
+static double lr = 1e-3, lr_scale = 1.0, clip;
+static Adam adam = { .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-9 };
+static TrainOptions train_opts = { .dropout = 0.1f, .smoothing = 0.1f };
+static CommonOptions common;
+static uint64_t seed;
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* The shape from the settings (command line, --init archive, defaults), all of them set by now. */
+static void shape_from(Seq2seqShape *sh, const ModelConfig *c)
+{
+	TransformerConfig tc = { 0 };
+	const char *s;
+
+	tc.E = config_size(c, "d_model", 512, 1, 1 << 16);
+	tc.H = config_size(c, "heads", 8, 1, 65536);
+	tc.F = config_size(c, "d_ff", 4 * tc.E, 1, 1 << 24);
+	if (!activation_parse(&tc.activation, config_get(c, "activation")))
+		die("%s: activation '%s' is not relu or gelu", config_where(c, "activation"), config_get(c, "activation"));
+	tc.norm_first = config_bool(c, "norm_first", false);
+	tc.final_norm = config_bool(c, "final_norm", true);
+	tc.eps = (float)parse_double(config_get(c, "eps"), config_where(c, "eps"), 1e-12, 1.0);
+	if (tc.E % tc.H)
+		usage_error("d_model %zu is not divisible by %zu heads (each head gets d_model / heads columns)", tc.E,
+			    tc.H);
+	if (tc.E % 2)
+		usage_error("d_model %zu is odd: the sinusoidal encoding needs an even one", tc.E);
+	sh->encoder = sh->decoder = tc;
+	sh->encoder.N = config_size(c, "encoder_layers", 6, 1, 1000);
+	sh->decoder.N = config_size(c, "decoder_layers", 6, 1, 1000);
+	sh->tie = config_bool(c, "tie", false);
+	sh->scale = config_bool(c, "scale", false);
+	if ((s = config_get(c, "posenc")) && strcmp(s, "sinusoidal") != 0)
+		die("%s: posenc %s: train knows the sinusoidal encoding only", config_where(c, "posenc"), s);
+	sh->sinusoidal = true;
+	sh->base = parse_double(config_get(c, "posenc_base"), config_where(c, "posenc_base"), 1.0, 1e12);
+	if (!posenc_parse_layout(config_get(c, "posenc_layout"), &sh->layout))
+		die("%s: posenc_layout '%s' is not interleaved or concat", config_where(c, "posenc_layout"),
+		    config_get(c, "posenc_layout"));
+	if (strcmp(config_get(c, "arch"), "transformer") != 0)
+		die("%s: arch %s: train trains the Transformer only", config_where(c, "arch"), config_get(c, "arch"));
+}
+
+/* Every setting as "key value" lines: the archive's config entry */
+static char *config_text(const ModelConfig *c)
+{
+	size_t n = 1;
+	char *text;
+
+	for (size_t i = 0; i < c->count; i++)
+		n += strlen(c->keys[i]) + strlen(c->values[i]) + 2;
+	text = xmalloc(n);
+	text[0] = '\0';
+	for (size_t i = 0; i < c->count; i++) {
+		strcat(text, c->keys[i]);
+		strcat(text, " ");
+		strcat(text, c->values[i]);
+		strcat(text, "\n");
+	}
+	return text;
+}
+
+static void read_corpus(Corpus *c, const char *pairs, const char *src, const char *tgt, const char *what)
+{
+	if (pairs && (src || tgt))
+		usage_error("%s: give --%spairs or --%ssrc and --%stgt, not both", what, *what == 'v' ? "valid-" : "",
+			    *what == 'v' ? "valid-" : "", *what == 'v' ? "valid-" : "");
+	if (pairs)
+		corpus_read_pairs(c, pairs);
+	else
+		corpus_read_sides(c, src, tgt);
+}
+
+/* A permutation of 0..n-1 by Fisher-Yates over rng */
+static void shuffle_order(size_t *order, size_t n, Rng *rng)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rng_next(rng) % i), tmp = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = tmp;
+	}
+}
+
+/* The next batch from order[*at..]: batch_sentences pairs, or pairs up to batch_tokens tokens */
+static size_t next_batch(PairIds *batch, const PairIds *all, const size_t *order, size_t n, size_t *at)
+{
+	size_t k = 0, tokens = 0;
+
+	while (*at < n) {
+		const PairIds *p = &all[order[*at]];
+		if (batch_tokens ? k > 0 && tokens + p->S + p->T > (size_t)batch_tokens : k == (size_t)batch_sentences)
+			break;
+		batch[k++] = *p;
+		tokens += p->S + p->T;
+		(*at)++;
+	}
+	return k;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The loss and exact-match accuracy (every greedy token right: teacher-forced argmax = gold at each
+ * position, which is exactly when greedy decoding reproduces the reference) of the validation pairs */
+static void validate(Trainer *t, const PairIds *pairs, size_t n, double *loss, double *exact)
+{
+	size_t tokens_all = 0, right = 0;
+	double sum = 0.0;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t tokens, correct;
+		sum += trainer_batch(t, &pairs[k], 1, &train_opts, false, &tokens, &correct) * (double)tokens;
+		tokens_all += tokens;
+		right += correct == tokens;
+	}
+	*loss = tokens_all ? sum / (double)tokens_all : 0.0;
+	*exact = n ? (double)right / (double)n : 0.0;
+}
+
+static void check_file_write(FILE *f, const char *path)
+{
+	if (ferror(f) | fclose(f))
+		die("%s: write error:", path);
+}
+
+int main(int argc, char **argv)
+{
+	ModelConfig settings = { 0 };
+	TransformerConfig unused;
+	Corpus corpus, valid = { 0 };
+	Vocab *src_vocab, *tgt_vocab;
+	TokenizeOptions src_tok = { 0 };
+	PairIds *pairs, *valid_ids = NULL, *batch;
+	Seq2seqShape shape;
+	Seq2seq model;
+	Trainer *trainer;
+	Model *init = NULL;
+	size_t *order, n_valid = 0, id;
+	char *text, num[32];
+	FILE *log = NULL;
+	bool tty = isatty(STDERR_FILENO), stop = false;
+	double started = now(), last_loss = 0.0, valid_loss = NAN, valid_exact = NAN;
+	size_t tokens_seen = 0;
+	int c;
+
+	set_progname(argv[0]);
+	common_init(&common);
+	transformer_defaults(&unused);
+	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
+		if (c == TRANSFORMER_OPT_ARCH && strcmp(optarg, "transformer") != 0)
+			usage_error("--arch %s: train trains the Transformer only (the backward pass of the recurrent "
+				    "seq2seq is not written yet)", optarg);
+		if (transformer_option(&unused, &settings, c, optarg) || common_option(&common, c, optarg, usage_text))
+			continue;
+		switch (c) {
+		case 'o': out_path = optarg; break;
+		case OPT_PAIRS: pairs_path = optarg; break;
+		case OPT_SRC: src_path = optarg; break;
+		case OPT_TGT: tgt_path = optarg; break;
+		case OPT_DIM:
+			parse_long(optarg, "--dim", 2, 1 << 16);
+			config_set(&settings, "d_model", optarg, "--dim");
+			break;
+		case OPT_TIE: config_set(&settings, "tie", "1", "--tie"); break;
+		case OPT_SCALE: config_set(&settings, "scale", "1", "--scale"); break;
+		case OPT_BOS: config_set(&settings, "bos", "1", "--bos"); break;
+		case OPT_EOS: config_set(&settings, "eos", "1", "--eos"); break;
+		case OPT_CHARS: config_set(&settings, "chars", "1", "--chars"); break;
+		case OPT_SRC_VOCAB: src_vocab_path = optarg; break;
+		case OPT_TGT_VOCAB: tgt_vocab_path = optarg; break;
+		case OPT_INIT: init_path = optarg; break;
+		case OPT_STEPS: steps = parse_long(optarg, "--steps", 1, 1L << 40); break;
+		case OPT_EPOCHS: epochs = parse_long(optarg, "--epochs", 1, 1L << 30); break;
+		case OPT_BATCH_SENTENCES: batch_sentences = parse_long(optarg, "--batch-sentences", 1, 1L << 30); break;
+		case OPT_BATCH_TOKENS: batch_tokens = parse_long(optarg, "--batch-tokens", 1, 1L << 40); break;
+		case OPT_NO_SHUFFLE: shuffle = false; break;
+		case OPT_SCHEDULE:
+			if (strcmp(optarg, "noam") != 0 && strcmp(optarg, "constant") != 0)
+				usage_error("--schedule: '%s' is not noam or constant", optarg);
+			noam = strcmp(optarg, "noam") == 0;
+			schedule_given = true;
+			break;
+		case OPT_LR: lr = parse_double(optarg, "--lr", 0.0, 1e3); lr_given = true; break;
+		case OPT_LR_SCALE: lr_scale = parse_double(optarg, "--lr-scale", 0.0, 1e6); break;
+		case OPT_WARMUP: warmup = parse_long(optarg, "--warmup", 1, 1L << 40); break;
+		case OPT_BETA1: adam.beta1 = parse_double(optarg, "--beta1", 0.0, 0.999999); break;
+		case OPT_BETA2: adam.beta2 = parse_double(optarg, "--beta2", 0.0, 0.999999); break;
+		case OPT_ADAM_EPS: adam.eps = parse_double(optarg, "--adam-eps", 0.0, 1.0); break;
+		case OPT_CLIP: clip = parse_double(optarg, "--clip", 1e-12, 1e12); break;
+		case OPT_SMOOTHING: train_opts.smoothing = (float)parse_double(optarg, "--label-smoothing", 0.0, 1.0); break;
+		case OPT_DROPOUT: train_opts.dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
+		case OPT_VALID_PAIRS: valid_pairs = optarg; break;
+		case OPT_VALID_SRC: valid_src = optarg; break;
+		case OPT_VALID_TGT: valid_tgt = optarg; break;
+		case OPT_LOG: log_path = optarg; break;
+		case OPT_LOG_EVERY: log_every = parse_long(optarg, "--log-every", 1, 1L << 40); break;
+		case OPT_CHECKPOINT_EVERY: checkpoint_every = parse_long(optarg, "--checkpoint-every", 1, 1L << 40); break;
+		case OPT_SAVE_GRADS: grads_path = optarg; break;
+		default:
+			usage_error("unknown option (see --help)");
+		}
+	}
+	seed = common.params.seed;
+	if (optind < argc)
+		usage_error("%s: unexpected argument (the data come with --pairs or --src and --tgt)", argv[optind]);
+	if (!out_path)
+		usage_error("no -o MODEL.npz: where should the model go?");
+	if (!pairs_path && !(src_path && tgt_path))
+		usage_error("no training data: give --pairs FILE, or --src FILE and --tgt FILE");
+	if ((valid_src != NULL) != (valid_tgt != NULL))
+		usage_error("--valid-src and --valid-tgt go together");
+	if (lr_given && schedule_given && noam)
+		usage_error("--lr is the constant schedule's rate; the noam schedule's is set by --lr-scale and --warmup");
+	if (lr_given && !schedule_given)
+		noam = false;
+	if (!steps && !epochs)
+		epochs = 10;
+
+	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
+	if (init_path) {
+		init = model_load(init_path, &settings, src_vocab_path, tgt_vocab_path);
+		if (init->recurrent)
+			die("%s: arch %s: train trains the Transformer only", init_path, model_arch_name(init));
+	}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (!config_get(&settings, defaults[i][0]))
+			config_set(&settings, defaults[i][0], defaults[i][1], "default");
+	snprintf(num, sizeof(num), "%zu", 4 * config_size(&settings, "d_model", 512, 2, 1 << 16));
+	if (!config_get(&settings, "d_ff"))
+		config_set(&settings, "d_ff", num, "default");
+	shape_from(&shape, &settings);
+	src_tok.bos = config_bool(&settings, "bos", false);
+	src_tok.eos = config_bool(&settings, "eos", false);
+	src_tok.chars = config_bool(&settings, "chars", false);
+
+	/* the data and the vocabularies: the --init archive's, the files', or built from the data */
+	read_corpus(&corpus, pairs_path, src_path, tgt_path, "training data");
+	if (corpus.n == 0)
+		die("%s: no sentence pairs", pairs_path ? pairs_path : src_path);
+	if (init) { /* the model's own (or the files named, when it has none) */
+		src_vocab = init->tok.src_vocab;
+		tgt_vocab = init->tok.tgt_vocab;
+		init->tok.src_vocab = init->tok.tgt_vocab = NULL;
+	} else {
+		src_vocab = src_vocab_path ? vocab_load(src_vocab_path) : corpus_vocab(&corpus, false, src_tok.chars);
+		tgt_vocab = tgt_vocab_path ? vocab_load(tgt_vocab_path) : corpus_vocab(&corpus, true, src_tok.chars);
+	}
+	if (!vocab_find(tgt_vocab, VOCAB_BOS, &id) || !vocab_find(tgt_vocab, VOCAB_EOS, &id))
+		die("%s: the target vocabulary needs <s> and </s>, which start and end every target",
+		    tgt_vocab_path ? tgt_vocab_path : init_path);
+	pairs = corpus_ids(&corpus, src_vocab, tgt_vocab, &src_tok, src_tok.chars);
+	if (valid_pairs || valid_src) {
+		read_corpus(&valid, valid_pairs, valid_src, valid_tgt, "validation data");
+		valid_ids = corpus_ids(&valid, src_vocab, tgt_vocab, &src_tok, src_tok.chars);
+		n_valid = valid.n;
+	}
+
+	/* the model */
+	shape.Vs = src_vocab->count;
+	shape.Vt = tgt_vocab->count;
+	seq2seq_declare(&model, &shape);
+	params_init(&model.params, seed);
+	if (init) {
+		seq2seq_copy_from(&model, init);
+		model_free(init);
+	}
+	seq2seq_ready(&model);
+	rng_seed(&train_opts.rng, seed ^ 0x5eedd20b0u);
+	trainer = trainer_new(&model);
+
+	if (log_path) {
+		if (!(log = fopen(log_path, "w")))
+			die("%s:", log_path);
+		fprintf(log, "step\tloss\tlr\tvalid_loss\tvalid_acc\ttokens_per_s\n");
+	}
+	signal(SIGINT, on_interrupt);
+	order = xcalloc(corpus.n, sizeof(size_t));
+	batch = xcalloc(corpus.n, sizeof(PairIds));
+	for (size_t i = 0; i < corpus.n; i++)
+		order[i] = i;
+
+	for (long epoch = 1; !stop && (!epochs || epoch <= epochs); epoch++) {
+		size_t at = 0, n;
+		if (shuffle)
+			shuffle_order(order, corpus.n, &train_opts.rng);
+		while (!stop && (n = next_batch(batch, pairs, order, corpus.n, &at)) > 0) {
+			long step = model.step + 1;
+			size_t tokens;
+			double rate = noam ? noam_rate(lr_scale, shape.encoder.E, (size_t)warmup, step) : lr, norm;
+			bool logged = step % log_every == 0;
+			last_loss = trainer_batch(trainer, batch, n, &train_opts, true, &tokens, NULL);
+			if (!isfinite(last_loss))
+				die("step %ld: the loss is %g: lower the learning rate (or --clip)", step, last_loss);
+			if (clip > 0.0 && (norm = seq2seq_grad_norm(&model), clip_factor(norm, clip) < 1.0))
+				seq2seq_grad_scale(&model, clip_factor(norm, clip));
+			if (grads_path && ((steps && step == steps) || interrupted))
+				params_save(&model.grads, grads_path);
+			adam.lr = rate;
+			seq2seq_adam(&model, &adam);
+			tokens_seen += tokens;
+			stop = interrupted || (steps && model.step >= steps);
+			if (checkpoint_every && step % checkpoint_every == 0) {
+				text = config_text(&settings);
+				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+				free(text);
+			}
+			if (logged || stop || tty) {
+				double tps = (double)tokens_seen / fmax(now() - started, 1e-9);
+				fprintf(stderr, "%sstep %ld  epoch %ld  loss %.4f  lr %.3g  tokens/s %.0f%s", tty ? "\r" : "",
+					step, epoch, last_loss, rate, tps, tty ? "   " : "\n");
+				if (log && (logged || stop))
+					fprintf(log, "%ld\t%.6f\t%.6g\t\t\t%.0f\n", step, last_loss, rate, tps);
+			}
+		}
+		if (n_valid && (stop || epoch == epochs || !steps)) {
+			validate(trainer, valid_ids, n_valid, &valid_loss, &valid_exact);
+			fprintf(stderr, "%sepoch %ld  valid loss %.4f  exact match %.1f%% (%zu pairs)\n", tty ? "\n" : "",
+				epoch, valid_loss, 100.0 * valid_exact, n_valid);
+			if (log)
+				fprintf(log, "%ld\t%.6f\t\t%.6f\t%.4f\t\n", model.step, last_loss, valid_loss, valid_exact);
+		}
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (grads_path && !steps && !interrupted)
+		params_save(&model.grads, grads_path); /* --epochs: the last step's */
+	text = config_text(&settings);
+	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+	fprintf(stderr, "%s: %ld steps, final loss %.4f%s\n", out_path, model.step, last_loss,
+		interrupted ? " (interrupted)" : "");
+	if (log)
+		check_file_write(log, log_path);
+	free(text), free(order), free(batch);
+	trainer_free(trainer);
+	seq2seq_free(&model);
+	corpus_ids_free(pairs, corpus.n), corpus_ids_free(valid_ids, n_valid);
+	corpus_free(&corpus), corpus_free(&valid);
+	vocab_free(src_vocab), vocab_free(tgt_vocab);
+	config_free(&settings);
+	return 0;
+}

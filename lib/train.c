@@ -1,0 +1,494 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "layers.h"
+#include "linalg.h"
+#include "loss.h"
+#include "mha.h"
+#include "npz.h"
+#include "search.h"
+#include "vocab.h"
+
+/* S = source positions, T = target positions (the decoder's input: the target without its last
+ * token), E = d_model, H = heads, F = d_ff, N = layers, Vs, Vt = vocabularies, C = capacity (the
+ * longest S or T so far: every buffer is sized for C positions and used for the current S or T) */
+
+/* ---- the parameters, their gradients and Adam's moments ------------------------------------ */
+
+/* src_embed, tgt_embed, generator: the names and initialisations of token_layers_load */
+static void token_layers_declare(Params *p, TokenLayers *t, const Seq2seqShape *sh)
+{
+	size_t E = sh->encoder.E, a[2] = { sh->Vs, E }, b[2] = { sh->Vt, E }, c[1] = { sh->Vt };
+
+	params_add(p, &t->src_embed, "src_embed.weight", INIT_NORMAL, 1.0, 2, a);
+	params_add(p, &t->tgt_embed, "tgt_embed.weight", INIT_NORMAL, 1.0, 2, b);
+	if (!sh->tie)
+		params_add(p, &t->generator_weight, "generator.weight", INIT_LINEAR, 0.0, 2, b);
+	params_add(p, &t->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), 1, c);
+}
+
+static void declare_all(Params *p, Transformer *enc, Transformer *dec, TokenLayers *io, const Seq2seqShape *sh)
+{
+	transformer_declare(p, enc, &sh->encoder, false, "encoder.");
+	transformer_declare(p, dec, &sh->decoder, true, "decoder.");
+	token_layers_declare(p, io, sh);
+}
+
+void seq2seq_declare(Seq2seq *m, const Seq2seqShape *shape)
+{
+	Transformer enc, dec;
+	TokenLayers io;
+
+	memset(m, 0, sizeof(*m));
+	m->shape = *shape;
+	declare_all(&m->params, &m->encoder, &m->decoder, &m->io, shape);
+	declare_all(&m->grads, &m->d_encoder, &m->d_decoder, &m->d_io, shape);
+	/* the moments need no struct of pointers: Adam walks the tables side by side */
+	declare_all(&m->adam_m, &enc, &dec, &io, shape);
+	transformer_free(&enc), transformer_free(&dec);
+	declare_all(&m->adam_v, &enc, &dec, &io, shape);
+	transformer_free(&enc), transformer_free(&dec);
+	for (size_t i = 0; i < m->adam_m.count; i++)
+		m->adam_m.items[i].slot = m->adam_v.items[i].slot = NULL;
+}
+
+void seq2seq_copy_from(Seq2seq *m, const Model *from)
+{
+	for (size_t i = 0; i < m->params.count; i++) {
+		Param *q = &m->params.items[i];
+		const Tensor *t = NULL;
+		for (size_t j = 0; j < from->params.count && !t; j++)
+			if (strcmp(from->params.items[j].name, q->name) == 0)
+				t = from->params.items[j].tensor;
+		if (!t || t->size != q->tensor->size)
+			die("%s: parameter %s: %s", from->path, q->name, t ? "another shape than the settings give" : "missing");
+		memcpy(q->tensor->data, t->data, t->size * sizeof(float));
+	}
+}
+
+void seq2seq_ready(Seq2seq *m)
+{
+	params_zero(&m->grads);
+	if (!m->adam_m.items[0].tensor) { /* a run that does not resume starts its moments at zero */
+		params_zero(&m->adam_m);
+		params_zero(&m->adam_v);
+	}
+	if (m->shape.tie) {
+		m->io.generator_weight = m->io.tgt_embed;
+		m->d_io.generator_weight = m->d_io.tgt_embed; /* both uses' gradients add up in one table */
+	}
+}
+
+void seq2seq_free(Seq2seq *m)
+{
+	transformer_free(&m->encoder), transformer_free(&m->decoder);
+	transformer_free(&m->d_encoder), transformer_free(&m->d_decoder);
+	params_free(&m->params), params_free(&m->grads), params_free(&m->adam_m), params_free(&m->adam_v);
+}
+
+/* One token per line, as vocab_save writes a vocabulary file */
+static char *vocab_text(const Vocab *v)
+{
+	size_t n = 1, at = 0;
+	char *text;
+
+	for (size_t i = 0; i < v->count; i++)
+		n += strlen(v->tokens[i]) + 1;
+	text = xmalloc(n);
+	for (size_t i = 0; i < v->count; i++) {
+		size_t len = strlen(v->tokens[i]);
+		memcpy(text + at, v->tokens[i], len);
+		text[at + len] = '\n';
+		at += len + 1;
+	}
+	text[at] = '\0';
+	return text;
+}
+
+void seq2seq_save(const Seq2seq *m, const char *path, const char *config_text, const Vocab *src_vocab,
+		  const Vocab *tgt_vocab)
+{
+	NpzWriter *w = npz_create(path);
+	char *src = vocab_text(src_vocab), *tgt = vocab_text(tgt_vocab);
+
+	for (size_t i = 0; i < m->params.count; i++)
+		npz_add(w, m->params.items[i].name, m->params.items[i].tensor);
+	npz_add_text(w, "config", config_text);
+	npz_add_text(w, "src_vocab", src);
+	npz_add_text(w, "tgt_vocab", tgt);
+	npz_commit(w);
+	free(src), free(tgt);
+}
+
+double seq2seq_grad_norm(const Seq2seq *m)
+{
+	double sum = 0.0;
+
+	for (size_t i = 0; i < m->grads.count; i++)
+		sum += grad_sum_squares(m->grads.items[i].tensor->data, m->grads.items[i].tensor->size);
+	return sqrt(sum);
+}
+
+void seq2seq_grad_scale(Seq2seq *m, double f)
+{
+	for (size_t i = 0; i < m->grads.count; i++)
+		grad_scale(m->grads.items[i].tensor->data, f, m->grads.items[i].tensor->size);
+}
+
+void seq2seq_adam(Seq2seq *m, const Adam *a)
+{
+	m->step++;
+	for (size_t i = 0; i < m->params.count; i++) {
+		Tensor *p = m->params.items[i].tensor;
+		adam_update(p->data, m->adam_m.items[i].tensor->data, m->adam_v.items[i].tensor->data,
+			    m->grads.items[i].tensor->data, a, m->step, p->size);
+	}
+}
+
+/* ---- what the forward pass keeps ------------------------------------------------------------ */
+
+/* One sublayer, x_out = LayerNorm(x + drop(f(x))) (post-norm) or x + drop(f(LayerNorm(x))) (pre-norm) */
+typedef struct {
+	float *x;                 /* [T,E] the residual stream entering the sublayer */
+	float *in;                /* [T,E] pre-norm: LayerNorm(x), which f reads (post-norm: f reads x) */
+	float *f;                 /* [T,E] f's output, after dropout */
+	float *sum;               /* [T,E] post-norm: x + f, LayerNorm's input */
+	float *mean, *rstd;       /* [T] that LayerNorm's statistics */
+	float *drop;              /* [T,E] the dropout mask of f's output */
+	float *mha_work;          /* attention: mha_work_size(T, S), the projections and heads */
+	float *attn;              /* attention: [H,T,S] the weights */
+	float *pre, *hidden;      /* feed-forward: [T,F] before and after the activation (and dropout) */
+	float *drop_hidden;       /* feed-forward: [T,F] the dropout mask after the activation */
+} Sublayer;
+
+typedef enum { SUB_SELF, SUB_CROSS, SUB_FFN } SublayerKind;
+
+/* One stack's run: its sublayers in order, the embedding's dropout and the final norm. */
+typedef struct {
+	Sublayer *sub;            /* [N * 2] encoder, [N * 3] decoder */
+	float *drop_embed;        /* [C,E] the dropout mask of embedding + positional encoding */
+	float *out;               /* [C,E] the stack's output (after the final norm) */
+	float *final_in;          /* [C,E] the final norm's input */
+	float *final_mean, *final_rstd; /* [C] */
+} StackRun;
+
+struct Trainer {
+	Seq2seq *m;
+	size_t C;                 /* positions the buffers hold */
+	StackRun enc, dec;
+	float *pe;                /* [C,E] the positional encoding */
+	float *x;                 /* [C,E] the residual stream */
+	float *logits, *logprobs; /* [C,Vt] */
+	size_t *gold;             /* [C] */
+	/* the backward pass' work */
+	float *d_x, *d_memory, *d_f, *d_in, *d_tmp; /* [C,E] */
+	float *d_pre;             /* [C,F] */
+	float *d_mha;             /* mha_backward_work_size(C, C) */
+	float *d_logits;          /* [C,Vt] */
+};
+
+static float *grow(float *p, size_t a, size_t b)
+{
+	return xrealloc(p, xmul(xmul(a, b, "training buffers"), sizeof(float), "training buffers"));
+}
+
+static void stack_reserve(StackRun *r, const Transformer *st, size_t C)
+{
+	size_t E = st->cfg.E, F = st->cfg.F, H = st->cfg.H, n = st->cfg.N * (st->decoder ? 3 : 2);
+
+	if (!r->sub)
+		r->sub = xcalloc(n ? n : 1, sizeof(Sublayer));
+	for (size_t i = 0; i < n; i++) {
+		Sublayer *s = &r->sub[i];
+		s->x = grow(s->x, C, E), s->in = grow(s->in, C, E), s->f = grow(s->f, C, E);
+		s->sum = grow(s->sum, C, E), s->drop = grow(s->drop, C, E);
+		s->mean = grow(s->mean, C, 1), s->rstd = grow(s->rstd, C, 1);
+		s->mha_work = grow(s->mha_work, mha_work_size(&st->layer[0].self_attn, C, C), 1);
+		s->attn = grow(s->attn, xmul(H, C, "attention"), C);
+		s->pre = grow(s->pre, C, F), s->hidden = grow(s->hidden, C, F), s->drop_hidden = grow(s->drop_hidden, C, F);
+	}
+	r->drop_embed = grow(r->drop_embed, C, E);
+	r->out = grow(r->out, C, E), r->final_in = grow(r->final_in, C, E);
+	r->final_mean = grow(r->final_mean, C, 1), r->final_rstd = grow(r->final_rstd, C, 1);
+}
+
+static void stack_free(StackRun *r, const Transformer *st)
+{
+	size_t n = st->cfg.N * (st->decoder ? 3 : 2);
+
+	for (size_t i = 0; i < n && r->sub; i++) {
+		Sublayer *s = &r->sub[i];
+		free(s->x), free(s->in), free(s->f), free(s->sum), free(s->drop), free(s->mean), free(s->rstd);
+		free(s->mha_work), free(s->attn), free(s->pre), free(s->hidden), free(s->drop_hidden);
+	}
+	free(r->sub), free(r->drop_embed), free(r->out), free(r->final_in), free(r->final_mean), free(r->final_rstd);
+}
+
+/* Every buffer large enough for C positions of source and target. */
+static void reserve(Trainer *t, size_t C)
+{
+	Seq2seq *m = t->m;
+	size_t E = m->shape.encoder.E, F = m->shape.encoder.F > m->shape.decoder.F ? m->shape.encoder.F
+											: m->shape.decoder.F;
+	size_t Vt = m->shape.Vt;
+
+	if (C <= t->C)
+		return;
+	t->C = C;
+	stack_reserve(&t->enc, &m->encoder, C);
+	stack_reserve(&t->dec, &m->decoder, C);
+	t->pe = grow(t->pe, C, E);
+	if (m->shape.sinusoidal)
+		posenc_table(t->pe, 0, m->shape.base, m->shape.layout, C, E);
+	else
+		memset(t->pe, 0, C * E * sizeof(float));
+	t->x = grow(t->x, C, E);
+	t->logits = grow(t->logits, C, Vt), t->logprobs = grow(t->logprobs, C, Vt), t->d_logits = grow(t->d_logits, C, Vt);
+	t->gold = xrealloc(t->gold, xmul(C, sizeof(size_t), "training buffers"));
+	t->d_x = grow(t->d_x, C, E), t->d_memory = grow(t->d_memory, C, E), t->d_f = grow(t->d_f, C, E);
+	t->d_in = grow(t->d_in, C, E), t->d_tmp = grow(t->d_tmp, C, E);
+	t->d_pre = grow(t->d_pre, C, F);
+	t->d_mha = grow(t->d_mha, mha_backward_work_size(&m->encoder.layer[0].self_attn, C, C), 1);
+}
+
+Trainer *trainer_new(Seq2seq *m)
+{
+	Trainer *t = xcalloc(1, sizeof(Trainer));
+
+	t->m = m;
+	reserve(t, 16);
+	return t;
+}
+
+void trainer_free(Trainer *t)
+{
+	if (!t)
+		return;
+	stack_free(&t->enc, &t->m->encoder);
+	stack_free(&t->dec, &t->m->decoder);
+	free(t->pe), free(t->x), free(t->logits), free(t->logprobs), free(t->d_logits), free(t->gold);
+	free(t->d_x), free(t->d_memory), free(t->d_f), free(t->d_in), free(t->d_tmp), free(t->d_pre), free(t->d_mha);
+	free(t);
+}
+
+/* ---- forward ---------------------------------------------------------------------------------- */
+
+/* The LayerNorm around sublayer i of layer L: norm1, norm2, then norm3 (the decoder's feed-forward) */
+static void sublayer_norm(const TransformerLayer *L, size_t i, const float **gamma, const float **beta)
+{
+	*gamma = i == 0 ? L->norm1_weight : i == 1 ? L->norm2_weight : L->norm3_weight;
+	*beta = i == 0 ? L->norm1_bias : i == 1 ? L->norm2_bias : L->norm3_bias;
+}
+
+static SublayerKind sublayer_kind(const Transformer *st, size_t i)
+{
+	if (i == 0)
+		return SUB_SELF;
+	return st->decoder && i == 1 ? SUB_CROSS : SUB_FFN;
+}
+
+/* x[T,E] = the sublayer's output from its input x (in place); memory[S,E] for cross-attention */
+static void sublayer_forward(Sublayer *s, const Transformer *st, size_t layer, size_t i, float *x,
+			     const float *memory, const TrainOptions *o, bool train, Rng *rng, size_t T, size_t S)
+{
+	const TransformerConfig *cfg = &st->cfg;
+	const TransformerLayer *L = &st->layer[layer];
+	size_t E = cfg->E, TE = T * E;
+	const float *gamma, *beta, *in = s->x;
+	bool drop = train && o->dropout > 0.0f;
+
+	sublayer_norm(L, i, &gamma, &beta);
+	memcpy(s->x, x, TE * sizeof(float));
+	if (cfg->norm_first) {
+		layer_norm_forward(s->in, s->mean, s->rstd, s->x, gamma, beta, cfg->eps, T, E);
+		in = s->in;
+	}
+	switch (sublayer_kind(st, i)) {
+	case SUB_SELF: /* the decoder's is causal: position t sees 0..t */
+		mha_forward(s->f, s->attn, s->mha_work, &L->self_attn, in, in, in, NULL, st->decoder, T, T);
+		break;
+	case SUB_CROSS:
+		mha_forward(s->f, s->attn, s->mha_work, &L->cross_attn, in, memory, memory, NULL, false, T, S);
+		break;
+	case SUB_FFN:
+		if (drop)
+			dropout_mask(s->drop_hidden, rng, o->dropout, T * cfg->F);
+		feed_forward_train(s->f, s->pre, s->hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight,
+				   L->linear2_bias, drop ? s->drop_hidden : NULL, cfg->activation, T, E, cfg->F);
+		break;
+	}
+	if (drop) {
+		dropout_mask(s->drop, rng, o->dropout, TE);
+		dropout_apply(s->f, s->drop, TE);
+	}
+	if (cfg->norm_first) { /* x + f */
+		for (size_t j = 0; j < TE; j++)
+			x[j] = s->x[j] + s->f[j];
+	} else { /* LayerNorm(x + f) */
+		for (size_t j = 0; j < TE; j++)
+			s->sum[j] = s->x[j] + s->f[j];
+		layer_norm_forward(x, s->mean, s->rstd, s->sum, gamma, beta, cfg->eps, T, E);
+	}
+}
+
+/* r->out[T,E] = the stack over x = embed(ids) * scale + PE (dropout on the sum); memory for the decoder */
+static void stack_forward(Trainer *t, StackRun *r, const Transformer *st, const float *table, const size_t *ids,
+			  const float *memory, const TrainOptions *o, bool train, Rng *rng, size_t T, size_t S)
+{
+	const Seq2seqShape *sh = &t->m->shape;
+	size_t E = st->cfg.E, per = st->decoder ? 3 : 2;
+	float *x = t->x;
+
+	embedding_forward(x, table, ids, sh->scale ? embedding_scale(E) : 1.0f, T, E);
+	posenc_add(x, t->pe, T, E);
+	if (train && o->dropout > 0.0f) {
+		dropout_mask(r->drop_embed, rng, o->dropout, T * E);
+		dropout_apply(x, r->drop_embed, T * E);
+	}
+	for (size_t layer = 0; layer < st->cfg.N; layer++)
+		for (size_t i = 0; i < per; i++)
+			sublayer_forward(&r->sub[layer * per + i], st, layer, i, x, memory, o, train, rng, T, S);
+	if (st->cfg.final_norm) {
+		memcpy(r->final_in, x, T * E * sizeof(float));
+		layer_norm_forward(r->out, r->final_mean, r->final_rstd, r->final_in, st->norm_weight, st->norm_bias,
+				   st->cfg.eps, T, E);
+	} else {
+		memcpy(r->out, x, T * E * sizeof(float));
+	}
+}
+
+/* ---- backward --------------------------------------------------------------------------------- */
+
+/* d_x[T,E]: in, the gradient of the sublayer's output; out, that of its input. d_memory[S,E] += (cross) */
+static void sublayer_backward(Trainer *t, Sublayer *s, const Transformer *st, const Transformer *g, size_t layer,
+			      size_t i, float *d_x, const float *memory, float *d_memory, bool dropped, size_t T,
+			      size_t S)
+{
+	const TransformerConfig *cfg = &st->cfg;
+	const TransformerLayer *L = &st->layer[layer], *dL = &g->layer[layer];
+	size_t E = cfg->E, TE = T * E;
+	const float *gamma, *beta, *in = cfg->norm_first ? s->in : s->x;
+	float *d_f = t->d_f, *d_in = t->d_in, *d_gamma, *d_beta;
+
+	sublayer_norm(L, i, &gamma, &beta);
+	sublayer_norm(dL, i, (const float **)&d_gamma, (const float **)&d_beta);
+	if (cfg->norm_first) { /* out = x + f: both get d_out */
+		memcpy(d_f, d_x, TE * sizeof(float));
+	} else { /* out = LayerNorm(x + f): x and f both get d_sum */
+		memset(d_f, 0, TE * sizeof(float));
+		layer_norm_backward(d_f, d_gamma, d_beta, d_x, s->sum, s->mean, s->rstd, gamma, T, E);
+		memcpy(d_x, d_f, TE * sizeof(float));
+	}
+	if (dropped)
+		dropout_apply(d_f, s->drop, TE);
+	memset(d_in, 0, TE * sizeof(float));
+	switch (sublayer_kind(st, i)) {
+	case SUB_SELF: /* query, key and value are all `in`: their three gradients add */
+		mha_backward(d_in, d_in, d_in, &dL->self_attn, t->d_mha, d_f, s->mha_work, s->attn, &L->self_attn, in,
+			     in, in, T, T);
+		break;
+	case SUB_CROSS:
+		mha_backward(d_in, d_memory, d_memory, &dL->cross_attn, t->d_mha, d_f, s->mha_work, s->attn,
+			     &L->cross_attn, in, memory, memory, T, S);
+		break;
+	case SUB_FFN:
+		feed_forward_backward(d_in, dL->linear1_weight, dL->linear1_bias, dL->linear2_weight, dL->linear2_bias,
+				      t->d_pre, d_f, in, s->pre, s->hidden, L->linear1_weight, L->linear2_weight,
+				      dropped ? s->drop_hidden : NULL, cfg->activation, T, E, cfg->F);
+		break;
+	}
+	if (cfg->norm_first) /* f read LayerNorm(x) */
+		layer_norm_backward(d_x, d_gamma, d_beta, d_in, s->x, s->mean, s->rstd, gamma, T, E);
+	else
+		residual_add(d_x, d_in, TE);
+}
+
+/* From d_out[T,E] (the gradient of r->out, overwritten) down to the embedding table's gradient. */
+static void stack_backward(Trainer *t, StackRun *r, const Transformer *st, const Transformer *g, float *d_table,
+			   const size_t *ids, float *d_out, const float *memory, float *d_memory, bool dropped, size_t T,
+			   size_t S)
+{
+	const Seq2seqShape *sh = &t->m->shape;
+	size_t E = st->cfg.E, per = st->decoder ? 3 : 2, TE = T * E;
+	float *d_x = d_out;
+
+	if (st->cfg.final_norm) {
+		memset(t->d_tmp, 0, TE * sizeof(float));
+		layer_norm_backward(t->d_tmp, g->norm_weight, g->norm_bias, d_out, r->final_in, r->final_mean,
+				    r->final_rstd, st->norm_weight, T, E);
+		memcpy(d_x, t->d_tmp, TE * sizeof(float));
+	}
+	for (size_t layer = st->cfg.N; layer-- > 0;)
+		for (size_t i = per; i-- > 0;)
+			sublayer_backward(t, &r->sub[layer * per + i], st, g, layer, i, d_x, memory, d_memory, dropped, T,
+					  S);
+	if (dropped)
+		dropout_apply(d_x, r->drop_embed, TE);
+	/* the positional encoding is a constant: nothing to learn there */
+	embedding_backward(d_table, d_x, ids, sh->scale ? embedding_scale(E) : 1.0f, T, E);
+}
+
+/* ---- one pair, one batch ---------------------------------------------------------------------- */
+
+/* Forward (and with d_loss > 0, backward) of one pair; returns the summed loss of its tokens. */
+static double pair_step(Trainer *t, const PairIds *p, const TrainOptions *o, bool train, Rng *rng, float d_loss,
+			size_t *correct)
+{
+	Seq2seq *m = t->m;
+	size_t E = m->shape.encoder.E, Vt = m->shape.Vt, S = p->S, T = p->T - 1, count;
+	bool dropped = train && o->dropout > 0.0f;
+	double loss;
+
+	/* the encoder, then the decoder on tgt[0..T-1] with the memory */
+	stack_forward(t, &t->enc, &m->encoder, m->io.src_embed, p->src, NULL, o, train, rng, S, S);
+	stack_forward(t, &t->dec, &m->decoder, m->io.tgt_embed, p->tgt, t->enc.out, o, train, rng, T, S);
+	/* the generator and the loss of predicting tgt[1..T] */
+	linear(t->logits, t->dec.out, m->io.generator_weight, m->io.generator_bias, T, E, Vt);
+	memcpy(t->gold, p->tgt + 1, T * sizeof(size_t));
+	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
+	for (size_t j = 0; j < T && correct; j++)
+		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	if (!train)
+		return loss;
+
+	memset(t->d_logits, 0, T * Vt * sizeof(float));
+	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
+	memset(t->d_x, 0, T * E * sizeof(float));
+	linear_backward(t->d_x, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, t->dec.out,
+			m->io.generator_weight, T, E, Vt);
+	memset(t->d_memory, 0, S * E * sizeof(float));
+	stack_backward(t, &t->dec, &m->decoder, &m->d_decoder, m->d_io.tgt_embed, p->tgt, t->d_x, t->enc.out,
+		       t->d_memory, dropped, T, S);
+	stack_backward(t, &t->enc, &m->encoder, &m->d_encoder, m->d_io.src_embed, p->src, t->d_memory, NULL, NULL,
+		       dropped, S, S);
+	return loss;
+}
+
+double trainer_batch(Trainer *t, const PairIds *pairs, size_t n, TrainOptions *o, bool train, size_t *tokens,
+		     size_t *correct)
+{
+	size_t total = 0, longest = 0;
+	double loss = 0.0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pairs[i].T < 2 || pairs[i].S < 1)
+			die("a training pair needs a source token and a target of <s> and </s> at least");
+		total += pairs[i].T - 1;
+		longest = pairs[i].S > longest ? pairs[i].S : longest;
+		longest = pairs[i].T > longest ? pairs[i].T : longest;
+	}
+	reserve(t, longest);
+	if (train)
+		params_zero(&t->m->grads);
+	if (correct)
+		*correct = 0;
+	/* the mean over the batch's tokens: each token's loss has gradient 1 / total */
+	for (size_t i = 0; i < n; i++)
+		loss += pair_step(t, &pairs[i], o, train, &o->rng, (float)(1.0 / (double)total), correct);
+	*tokens = total;
+	return total ? loss / (double)total : 0.0;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# train: the whole Transformer's training step against PyTorch (tests/golden/make_train.py), and learning.
+load helpers
+
+T="$GOLDEN/train"
+
+# train_golden NAME SMOOTHING STEPS: train from NAME_init.npz on the three pairs of batch.tsv, dropout 0
+train_golden() {
+	train --init "$T/$1_init.npz" --pairs "$T/batch.tsv" --steps "$3" --batch-sentences 3 --no-shuffle \
+		--dropout 0 --label-smoothing "$2" --schedule constant --lr 1e-3 --adam-eps 1e-6 \
+		--save-grads "$BATS_TEST_TMPDIR/grads.npz" --log "$BATS_TEST_TMPDIR/log.tsv" --log-every 1 \
+		-o "$BATS_TEST_TMPDIR/model.npz" 2>/dev/null
+}
+
+# the parameters of our archive in the order of the golden one (ours also holds config and vocabularies)
+params_of() {
+	tensor get -b "$1" $(tensor get "$2" | sed -n 's/^#name //p')
+}
+
+# losses_close NAME STEPS: the log's losses of STEPS steps and torch's, each within 1e-5 relative
+losses_close() {
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/log.tsv" | wc -l)" -eq "$2" ]
+	paste <(tail -n +2 "$BATS_TEST_TMPDIR/log.tsv" | cut -f2) <(head -n "$2" "$T/$1_loss.txt") |
+		awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5 * $2) { print "loss " $1 " torch " $2; bad = 1 } }
+		     END { exit bad }'
+}
+
+@test "train: post-norm, label smoothing 0.1, padded batch: the loss and every gradient equal PyTorch's" {
+	train_golden post_relu 0.1 1
+	losses_close post_relu 1
+	run tensor diff --atol 1e-6 --rtol 1e-4 <(tensor get -b "$BATS_TEST_TMPDIR/grads.npz") <(tensor get -b "$T/post_relu_grads.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: pre-norm, gelu, tied generator, no smoothing: the loss and every gradient equal PyTorch's" {
+	train_golden pre_gelu 0 1
+	losses_close pre_gelu 1
+	run tensor diff --atol 1e-6 --rtol 1e-4 <(tensor get -b "$BATS_TEST_TMPDIR/grads.npz") <(tensor get -b "$T/pre_gelu_grads.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: five Adam steps give torch.optim.Adam's losses and parameters (post-norm)" {
+	train_golden post_relu 0.1 5
+	losses_close post_relu 5
+	run tensor diff --atol 1e-4 <(params_of "$BATS_TEST_TMPDIR/model.npz" "$T/post_relu_after5.npz") <(tensor get -b "$T/post_relu_after5.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: five Adam steps give torch.optim.Adam's losses and parameters (pre-norm, tied)" {
+	train_golden pre_gelu 0 5
+	losses_close pre_gelu 5
+	run tensor diff --atol 1e-4 <(params_of "$BATS_TEST_TMPDIR/model.npz" "$T/pre_gelu_after5.npz") <(tensor get -b "$T/pre_gelu_after5.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: the gradients are the last step's and named as the parameters" {
+	train_golden post_relu 0.1 1
+	run tensor get "$BATS_TEST_TMPDIR/grads.npz" generator.bias
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"#name generator.bias"* ]]
+}
+
+@test "train: the toy translation: the loss falls and decode --generate translates held-out sentences" {
+	train --pairs "$T/toy_train.tsv" --valid-pairs "$T/toy_test.tsv" --dim 32 --heads 2 --layers 2 --ff 64 \
+		--eos --scale --epochs 6 --batch-sentences 16 --schedule constant --lr 3e-3 --dropout 0 \
+		--log "$BATS_TEST_TMPDIR/log.tsv" --log-every 5 -o "$BATS_TEST_TMPDIR/toy.npz" 2>/dev/null
+	# the first logged loss is above 2, the last below 0.8 (label smoothing 0.1 keeps it above about 0.5)
+	awk -F'\t' 'NR == 2 && $2 < 2 { exit 1 }' "$BATS_TEST_TMPDIR/log.tsv"
+	awk -F'\t' '$2 != "" { last = $2 } END { exit !(last < 0.8) }' "$BATS_TEST_TMPDIR/log.tsv"
+	cut -f1 "$T/toy_test.tsv" > "$BATS_TEST_TMPDIR/src.txt"
+	decode --generate --weights "$BATS_TEST_TMPDIR/toy.npz" "$BATS_TEST_TMPDIR/src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	right=$(paste -d '|' "$BATS_TEST_TMPDIR/out.txt" <(cut -f2 "$T/toy_test.tsv") | awk -F'|' '$1 == $2' | wc -l)
+	echo "exactly right: $right of 20"
+	[ "$right" -ge 15 ]
+}
+
+@test "train: without -o it is a usage error" {
+	run train --pairs "$T/batch.tsv"
+	assert_fails 2 "train: no -o MODEL.npz"
+}
+
+@test "train: without data it is a usage error" {
+	run train -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: no training data"
+}
+
+@test "train: a pair without a tab names its line" {
+	printf 'the cat\tle chat\nthe dog le chien\n' > "$BATS_TEST_TMPDIR/bad.tsv"
+	run train --pairs "$BATS_TEST_TMPDIR/bad.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "bad.tsv: line 2: no tab between source and target"
+	[ ! -e "$BATS_TEST_TMPDIR/m.npz" ]
+}
+
+@test "train: --src and --tgt of different lengths are an error" {
+	printf 'a\nb\n' > "$BATS_TEST_TMPDIR/s.txt"
+	printf 'a\n' > "$BATS_TEST_TMPDIR/t.txt"
+	run train --src "$BATS_TEST_TMPDIR/s.txt" --tgt "$BATS_TEST_TMPDIR/t.txt" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "s.txt: more lines than .*t.txt"
+}
+
+@test "train: --arch gru is refused with the reason" {
+	run train --arch gru --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --arch gru: train trains the Transformer only"
+}
+
+@test "train: --lr with --schedule noam is a usage error" {
+	run train --schedule noam --lr 1e-3 --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --lr is the constant schedule's rate"
+}
+
+@test "train: an option that contradicts the --init archive is an error naming both" {
+	run train --init "$T/post_relu_init.npz" --heads 4 --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "post_relu_init.npz: config line 3: heads 2 contradicts --heads, which says 4"
+}
+
+@test "train: --heads that do not divide --dim is a usage error" {
+	run train --dim 8 --heads 3 --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "d_model 8 is not divisible by 3 heads"
+}
+
+@test "train: --help prints the usage on stdout and exits 0" {
+	run train --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: train "* ]]
+}
