@@ -72,8 +72,7 @@ static const char usage_text[] =
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
 	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	HELP_USAGE("       ");
 
 enum {
 	OPT_PAIRS = OPT_PROGRAM,
