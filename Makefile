@@ -105,10 +105,21 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
 	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
 
-clean:
-	rm -rf build bin out
+# A Debian package, pipeformer_VERSION-1_ARCH.deb, of a build with Debian's hardening flags in build/deb:
+# `apt-get install ./pipeformer_*.deb` gives the toolkit on a machine without a compiler (tools/deb.sh).
+DEB_BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+DEB_FLAGS = BUILD=build/deb BIN=build/deb/bin CFLAGS="$$($(DEB_BUILDFLAGS) CFLAGS) $$($(DEB_BUILDFLAGS) CPPFLAGS)" \
+	LDFLAGS="$$($(DEB_BUILDFLAGS) LDFLAGS)"
+deb:
+	$(MAKE) $(DEB_FLAGS) all
+	rm -rf build/deb/debian
+	$(MAKE) $(DEB_FLAGS) -o all DESTDIR=$(CURDIR)/build/deb/debian/pipeformer PREFIX=/usr install
+	tools/deb.sh build/deb $(VERSION) .
 
-.PHONY: all units test check demo bench install uninstall clean
+clean:
+	rm -rf build bin out pipeformer_*.deb
+
+.PHONY: all units test check demo bench install uninstall deb clean
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).

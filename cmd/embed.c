@@ -13,7 +13,7 @@
 
 static const char usage_text[] =
 	"usage: embed [--vocab FILE] [--save-vocab FILE] [--chars | --ids] [--bos] [--eos] [--pad-to N]\n"
-	"             [--dim E | --one-hot] [--scale] [--show-ids] [--weights FILE | --seed N]\n"
+	"             [--dim E | --one-hot] [--scale] [--show-ids] [--prefix P] [--weights FILE | --seed N]\n"
 	"             [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
 	"\n"
 	"Each input line (from FILEs or stdin) becomes one tensor of T rows, one per token, labelled\n"
@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"      --one-hot            write one-hot rows of width V instead (no parameters)\n"
 	"      --scale              multiply by sqrt(d_model), as the paper does (section 3.4)\n"
 	"      --show-ids           label rows token:id instead of token\n"
+	"      --prefix P           read the parameter as P<name>, e.g. tgt_embed. in a whole-model archive\n"
 	"      --weights FILE       parameter weight [V, E] from an .npz\n"
 	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
 	"      --save-weights FILE  write the parameters used to an .npz\n"
@@ -40,7 +41,7 @@ static const char usage_text[] =
 	"      --version            the version\n";
 
 enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
-       OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS };
+       OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "one-hot", no_argument, NULL, OPT_ONE_HOT },
 	{ "scale", no_argument, NULL, OPT_SCALE },
 	{ "show-ids", no_argument, NULL, OPT_SHOW_IDS },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -206,6 +208,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SCALE:
 			scale = 1;
+			break;
+		case OPT_PREFIX:
+			common.params.prefix = optarg;
+			common.params.allow_extra = 1; /* the embedding of a larger model */
 			break;
 		case OPT_SHOW_IDS:
 			show_ids = 1;

@@ -7,7 +7,6 @@
 #include "err.h"
 #include "explain_layers.h"
 #include "layers.h"
-#include "linalg.h"
 #include "opts.h"
 #include "params.h"
 #include "stage.h"
@@ -119,17 +118,19 @@ int main(int argc, char **argv)
 		}
 		y = tensor_clone(x);
 		hidden = xmalloc(xmul(xmul(N, F, "hidden"), sizeof(float), "hidden"));
-		feed_forward(y->data, hidden, x->data, w.linear1_weight, w.linear1_bias, w.linear2_weight,
-			     w.linear2_bias, activation, N, E, F);
-		tensor_require_finite(y, "output");
 		if (explain_rows) {
-			/* the pre-activation of the rows shown: linear1 again on them alone (row by row the same numbers) */
-			size_t R = explain_rows < N ? explain_rows : N;
-			float *pre = xmalloc(xmul(xmul(R, F, "hidden"), sizeof(float), "hidden"));
-			linear(pre, x->data, w.linear1_weight, w.linear1_bias, R, E, F);
-			explain_ffn(y->data, x->data, pre, hidden, activation, N, E, F, R,
+			/* the same network, keeping the hidden layer before the activation too */
+			float *pre = xmalloc(xmul(xmul(N, F, "hidden"), sizeof(float), "hidden"));
+			feed_forward_train(y->data, pre, hidden, x->data, w.linear1_weight, w.linear1_bias,
+					   w.linear2_weight, w.linear2_bias, NULL, activation, N, E, F);
+			tensor_require_finite(y, "output");
+			explain_ffn(y->data, x->data, pre, hidden, activation, N, E, F, explain_rows,
 				    x->ndim == 2 ? x->row_labels : NULL);
 			free(pre);
+		} else {
+			feed_forward(y->data, hidden, x->data, w.linear1_weight, w.linear1_bias, w.linear2_weight,
+				     w.linear2_bias, activation, N, E, F);
+			tensor_require_finite(y, "output");
 		}
 		stream_write(stdout, y, &common.out);
 		free(hidden);

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	const char *input;
 	StreamReader *in;
 	Params params = { 0 };
-	float *gamma = NULL, *beta = NULL;
+	float *gamma = NULL, *beta = NULL, *mean = NULL, *rstd = NULL;
 	size_t E = 0;
 	Tensor *x;
 	int c;
@@ -91,13 +91,16 @@ int main(int argc, char **argv)
 			params_fill(&params, &common.params);
 		}
 		y = tensor_clone(x);
+		/* each row's mean and 1/sqrt(var + eps), kept for --explain */
+		mean = xrealloc(mean, xmul(N ? N : 1, sizeof(float), "rows"));
+		rstd = xrealloc(rstd, xmul(N ? N : 1, sizeof(float), "rows"));
 		if (rms)
-			rms_norm(y->data, x->data, gamma, eps, N, E);
+			rms_norm(y->data, rstd, x->data, gamma, eps, N, E);
 		else
-			layer_norm(y->data, x->data, gamma, beta, eps, N, E);
+			layer_norm_forward(y->data, mean, rstd, x->data, gamma, beta, eps, N, E);
 		tensor_require_finite(y, "output");
 		if (explain_rows)
-			explain_norm(y->data, x->data, gamma, beta, eps, rms, N, E, explain_rows,
+			explain_norm(y->data, x->data, rms ? NULL : mean, rstd, gamma, beta, eps, N, E, explain_rows,
 				     x->ndim == 2 ? x->row_labels : NULL);
 		stream_write(stdout, y, &common.out);
 		tensor_free(y);
@@ -105,6 +108,8 @@ int main(int argc, char **argv)
 	}
 	stream_close(in);
 	params_free(&params);
+	free(mean);
+	free(rstd);
 	close_stdout();
 	return 0;
 }

@@ -61,53 +61,41 @@ void explain_linear(const float *y, const float *x, const float *w, const float 
 	}
 }
 
-void explain_norm(const float *y, const float *x, const float *gamma, const float *beta, float eps, bool rms,
-		  size_t T, size_t E, size_t rows, char *const *row_labels)
+void explain_norm(const float *y, const float *x, const float *mean, const float *rstd, const float *gamma,
+		  const float *beta, float eps, size_t T, size_t E, size_t rows, char *const *row_labels)
 {
 	float *normal = xmalloc(xmul(E, sizeof(float), "explain"));
 
-	if (rms) {
+	if (mean == NULL) {
 		explain_step("RMSNorm: y = x / sqrt(mean(x^2) + eps) * gamma, over each row's %zu features", E);
 		explain_note("(Zhang and Sennrich 2019: LayerNorm without subtracting the mean and without beta)");
+		explain_note("eps = %g; gamma = weight [%zu]", eps, E);
 	} else {
 		explain_step("LayerNorm: y = (x - mean) / sqrt(var + eps) * gamma + beta, over each row's %zu features",
 			     E);
 		explain_note("(Ba et al. 2016; var is the biased variance: the sum of squares divided by %zu, not %zu)", E,
 			     E ? E - 1 : 0);
-	}
-	if (rms)
-		explain_note("eps = %g; gamma = weight [%zu]", eps, E);
-	else
 		explain_note("eps = %g; gamma = weight [%zu], beta = bias [%zu]", eps, E, E);
+	}
 	rows_note(rows, T);
 	for (size_t t = 0; t < rows && t < T; t++) {
 		const float *x_t = x + t * E;
-		double mean = 0.0, var = 0.0, sq = 0.0, root;
-		for (size_t e = 0; e < E; e++) {
-			mean += x_t[e];
-			sq += (double)x_t[e] * x_t[e];
-		}
-		mean = E ? mean / (double)E : 0.0;
-		for (size_t e = 0; e < E; e++)
-			var += (x_t[e] - mean) * (x_t[e] - mean);
-		var = E ? var / (double)E : 0.0;
-		sq = E ? sq / (double)E : 0.0;
+		const double root = 1.0 / rstd[t], var = root * root - eps;
 		row_heading(row_labels, t, T);
 		explain_vector("x", x_t, E);
-		if (rms) {
-			root = sqrt(sq + eps);
-			explain_note("%*s mean(x^2) = %.6g, sqrt(mean(x^2) + eps) = %.6g", EXPLAIN_LABEL_WIDTH, "", sq, root);
-			for (size_t e = 0; e < E; e++)
-				normal[e] = (float)(x_t[e] / root);
-			explain_vector("x / rms", normal, E);
-		} else {
-			root = sqrt(var + eps);
-			explain_note("%*s mean = %.6g, var = %.6g, sqrt(var + eps) = %.6g", EXPLAIN_LABEL_WIDTH, "", mean,
+		if (mean == NULL) {
+			explain_note("%*s mean(x^2) = %.6g, rms = sqrt(mean(x^2) + eps) = %.6g", EXPLAIN_LABEL_WIDTH, "",
 				     var, root);
 			for (size_t e = 0; e < E; e++)
-				normal[e] = (float)((x_t[e] - mean) / root);
+				normal[e] = (float)(x_t[e] * rstd[t]);
+			explain_vector("x / rms", normal, E);
+		} else {
+			explain_note("%*s mean = %.6g, var = %.6g, sqrt(var + eps) = %.6g", EXPLAIN_LABEL_WIDTH, "", mean[t],
+				     var, root);
+			for (size_t e = 0; e < E; e++)
+				normal[e] = (float)((x_t[e] - mean[t]) * rstd[t]);
 			explain_vector("normalised", normal, E);
-			explain_note("%*s (the normalised row has mean 0 and variance %.6g)", EXPLAIN_LABEL_WIDTH, "",
+			explain_note("%*s (mean 0 and variance var / (var + eps) = %.6g)", EXPLAIN_LABEL_WIDTH, "",
 				     var / (var + eps));
 		}
 		explain_vector("gamma", gamma, E);

@@ -16,14 +16,14 @@
 void explain_linear(const float *y, const float *x, const float *w, const float *b, size_t T, size_t K, size_t M,
 		    size_t rows, char *const *row_labels, char *const *out_labels);
 
-/* y[T,E] = LayerNorm(x) (rms: RMSNorm, beta NULL): mean, variance, normalised row, gamma, beta, y */
-void explain_norm(const float *y, const float *x, const float *gamma, const float *beta, float eps, bool rms,
-		  size_t T, size_t E, size_t rows, char *const *row_labels);
-
 /*
- * y[T,E] = act(x W1^T + b1) W2^T + b2: pre[rows,F] the hidden pre-activation of the first rows, hidden[T,F]
- * after the activation (all of it: how many units the ReLU zeroed over the whole input)
+ * y[T,E] = LayerNorm(x): mean, variance, normalised row, gamma, beta, y; mean[T] and rstd[T] =
+ * 1 / sqrt(var + eps) as layer_norm_forward saved them. RMSNorm: mean = NULL, beta = NULL, rstd[T] of rms_norm.
  */
+void explain_norm(const float *y, const float *x, const float *mean, const float *rstd, const float *gamma,
+		  const float *beta, float eps, size_t T, size_t E, size_t rows, char *const *row_labels);
+
+/* y[T,E] = act(x W1^T + b1) W2^T + b2: pre[T,F] the hidden pre-activation, hidden[T,F] after the activation */
 void explain_ffn(const float *y, const float *x, const float *pre, const float *hidden, Activation act, size_t T,
 		 size_t E, size_t F, size_t rows, char *const *row_labels);
 

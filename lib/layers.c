@@ -65,7 +65,7 @@ void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float 
 	}
 }
 
-void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t T, size_t E)
+void rms_norm(float *out, float *rstd, const float *x, const float *gamma, float eps, size_t T, size_t E)
 {
 	for (size_t t = 0; t < T; t++) {
 		const float *x_t = x + t * E;
@@ -75,6 +75,8 @@ void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t 
 		for (size_t e = 0; e < E; e++)
 			sq += (double)x_t[e] * x_t[e];
 		inv_rms = 1.0 / sqrt(sq / (double)E + (double)eps);
+		if (rstd)
+			rstd[t] = (float)inv_rms;
 		/* pass 2: rescale, then the gain (x_t may be out_t) */
 		for (size_t e = 0; e < E; e++)
 			out_t[e] = (float)((double)x_t[e] * inv_rms) * gamma[e];

@@ -29,9 +29,10 @@ void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float 
 /*
  * out[T,E] = x / sqrt(mean(x^2) + eps) * gamma, the mean of squares over each row of x
  * (RMSNorm, Zhang and Sennrich 2019: LayerNorm without the mean subtracted and without beta;
- * torch.nn.RMSNorm(E, eps) from PyTorch 2.4: weight = gamma). out may equal x.
+ * torch.nn.RMSNorm(E, eps) from PyTorch 2.4: weight = gamma). out may equal x. rstd[T] (NULL = not
+ * wanted) receives 1 / sqrt(mean(x^2) + eps) of each row.
  */
-void rms_norm(float *out, const float *x, const float *gamma, float eps, size_t T, size_t E);
+void rms_norm(float *out, float *rstd, const float *x, const float *gamma, float eps, size_t T, size_t E);
 
 typedef enum { ACT_RELU, ACT_GELU } Activation;
 

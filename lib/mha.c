@@ -89,16 +89,14 @@ static const float *proj_bias(const MhaWeights *w, int which)
 	return w->in_proj_bias ? w->in_proj_bias + (size_t)which * w->E : NULL;
 }
 
-/* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
-static void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
+void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
 			memcpy(heads + (h * N + n) * Dh, x + n * H * Dh + h * Dh, Dh * sizeof(float));
 }
 
-/* x[N,E] = the heads[H,N,Dh] side by side: the inverse of split_heads ("Concat" of eq. 3.2.2) */
-static void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
+void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
 {
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
@@ -126,7 +124,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 			       size_t first, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H, blocked = 0;
-	float scale = 1.0f / sqrtf((float)Dh); /* each head is scaled by its own width, Dh, not by E */
+	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* each head is scaled by its own width, Dh, not by E */
 
 	/* step 2: [T,E] -> [H,T,Dh]: head h sees only its Dh columns of every projection */
 	split_heads(p->qh, q, T, H, Dh);
@@ -193,7 +191,7 @@ void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights
 		  const float *key, const float *value, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H;
-	float scale = 1.0f / sqrtf((float)Dh); /* as attend_projected */
+	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* as attend_projected */
 	MhaParts p, d;
 
 	mha_work_parts(&p, (float *)work, w, T, S);

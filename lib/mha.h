@@ -61,6 +61,11 @@ void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights
 		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
 		  const float *key, const float *value, size_t T, size_t S);
 
+/* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
+void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh);
+/* x[N,E] = the heads[H,N,Dh] side by side: the inverse of split_heads ("Concat" of eq. 3.2.2) */
+void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh);
+
 /* out[T,S] = the mean over heads of attn[H,T,S]   (PyTorch's average_attn_weights=True) */
 void mha_average_heads(float *out, const float *attn, size_t H, size_t T, size_t S);
 

@@ -269,6 +269,28 @@ void *read_payload(FILE *f, const char *where, size_t nbytes)
 	return buf ? buf : xmalloc(0);
 }
 
+/* A label block: exactly n non-empty labels joined by '\n', the rules of the text and .npy forms. */
+static char **split_block(StreamReader *r, const char *block, size_t n, const char *what)
+{
+	size_t label = 0;
+
+	for (const char *p = block;; p++) {
+		if (*p == '\n' || *p == '\0') {
+			if (p == block || p[-1] == '\n') {
+				if (n == 0 && *p == '\0' && p == block)
+					break; /* no labels for no positions */
+				die("%s: binary tensor: %s: label %zu is empty", r->path, what, label + 1);
+			}
+			label++;
+		}
+		if (*p == '\0')
+			break;
+	}
+	if (label != n)
+		die("%s: binary tensor: %s: %zu labels for %zu positions", r->path, what, label, n);
+	return labels_split(block, "\n", false, n, r->path, what);
+}
+
 static Tensor *read_binary(StreamReader *r)
 {
 	unsigned char head[8], dims[8 * TENSOR_MAX_DIMS];
@@ -304,12 +326,14 @@ static Tensor *read_binary(StreamReader *r)
 		rows = read_block(r, "row labels");
 	if (flags & 4)
 		cols = read_block(r, "column labels");
+	if (rows && ndim < 2)
+		die("%s: binary tensor: row labels on a 1-D tensor", r->path);
 	t = tensor_wrap(ndim, shape, read_payload(r->f, r->path, nbytes));
 	t->name = name;
-	if (rows && ndim >= 2)
-		t->row_labels = labels_split(rows, "\n", false, tensor_rows(t), r->path, "row labels");
+	if (rows)
+		t->row_labels = split_block(r, rows, tensor_rows(t), "row labels");
 	if (cols)
-		t->col_labels = labels_split(cols, "\n", false, tensor_cols(t), r->path, "column labels");
+		t->col_labels = split_block(r, cols, tensor_cols(t), "column labels");
 	free(rows);
 	free(cols);
 	floats_from_le(t->data, t->data, size);
@@ -325,15 +349,24 @@ static void write_block(FILE *f, const char *s, size_t len)
 	fwrite(s, 1, len, f);
 }
 
-static void write_labels_block(FILE *f, char *const *labels, size_t n)
+/* Bytes of the label block of n labels; dies before anything is written when the binary form cannot hold it. */
+static size_t labels_block_size(char *const *labels, size_t n, const char *what)
 {
 	size_t len = 0;
-	char *block, *p;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && len <= MAX_META_BYTES; i++)
 		len += strlen(labels[i]) + 1;
 	if (len > MAX_META_BYTES)
-		die("labels too long for the binary format (%zu bytes)", len);
+		die("%s too long for the binary format (over %u bytes; the text form has no limit)", what,
+		    MAX_META_BYTES);
+	return len;
+}
+
+static void write_labels_block(FILE *f, char *const *labels, size_t n)
+{
+	size_t len = labels_block_size(labels, n, "labels");
+	char *block, *p;
+
 	p = block = xmalloc(len + 1);
 	for (size_t i = 0; i < n; i++)
 		p += sprintf(p, "%s%s", labels[i], i + 1 < n ? "\n" : "");
@@ -348,6 +381,13 @@ static void write_binary(FILE *f, const Tensor *t)
 	bool rows = t->row_labels && t->ndim >= 2;
 
 	head[6] = (unsigned char)((t->name ? 1 : 0) | (rows ? 2 : 0) | (t->col_labels ? 4 : 0));
+	/* every limit checked before the first byte: no half tensor on the output */
+	if (t->name && strlen(t->name) > MAX_META_BYTES)
+		die("name too long for the binary format (over %u bytes; the text form has no limit)", MAX_META_BYTES);
+	if (rows)
+		labels_block_size(t->row_labels, tensor_rows(t), "row labels");
+	if (t->col_labels)
+		labels_block_size(t->col_labels, tensor_cols(t), "column labels");
 	fwrite(head, 1, 8, f);
 	for (int i = 0; i < t->ndim; i++) {
 		put_le(dim, t->shape[i], 8);
@@ -767,6 +807,8 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 
 void stream_write(FILE *f, const Tensor *t, const WriteOptions *o)
 {
+	/* the last guard: no program passes a NaN or Inf on (each names its stage earlier where it can) */
+	tensor_require_finite(t, f == stdout ? "output" : "side output");
 	switch (o->format) {
 	case FORMAT_TEXT:
 		write_text(f, t, o->digits);
@@ -804,6 +846,7 @@ void writer_put(StreamWriter *w, const Tensor *t)
 {
 	FILE *f = outfile_stream(w->out);
 
+	tensor_require_finite(t, outfile_path(w->out));
 	stream_write(f, t, &w->opts);
 	if (ferror(f))
 		die("%s: write error:", outfile_path(w->out));

@@ -76,7 +76,7 @@ all_options() {
 
 @test "completion: tensor's sub-commands, and each sub-command's own options" {
 	[ "$(offers tensor r)" = "rand" ]
-	[ "$(offers tensor '' | tr '\n' ' ')" = "cat diff get info pack rand " ]
+	[ "$(offers tensor '' | tr '\n' ' ')" = "add argmax cat concat diff get info matmul pack permute pick rand scale slice softmax split stack topk transpose unstack " ]
 	[ "$(offers tensor rand --d | tr '\n' ' ')" = "--digits --dist " ]
 	[ "$(offers tensor rand --dist '' | tr '\n' ' ')" = "normal uniform " ]
 	[ "$(offers tensor diff --a)" = "--atol" ]

@@ -250,3 +250,12 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: embed "* ]]
 }
+
+@test "embed: --prefix reads the embedding of a whole-model archive" {
+	M=$GOLDEN/transformer
+	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix tgt_embed. >"$BATS_TEST_TMPDIR/a.txt"
+	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/tgt_embed.npz" >"$BATS_TEST_TMPDIR/b.txt"
+	cmp "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
+	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix src_embed. >"$BATS_TEST_TMPDIR/c.txt"
+	! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
+}

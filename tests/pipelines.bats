@@ -54,3 +54,68 @@ SENT="the cat sat on the mat"
 	assert_fails 1 "attend: -: empty stream: no tensor"
 	[[ "$output" == *"embed: /nonexistent/vocab.txt: No such file or directory"* ]]
 }
+
+# ---- the Transformer as a pipeline of its own stages (samples/encoder-layer.sh, samples/greedy.sh) ----
+
+@test "pipelines: a post-norm encoder layer of mha, tensor add, norm and ffn equals encode --layers 1, bit for bit" {
+	S=$GOLDEN/stages
+	sh "$SAMPLES/encoder-layer.sh" "$S/layer-post.npz" layers.0. 2 <"$S/x.txt" >"$BATS_TEST_TMPDIR/pipe.txt"
+	encode --layers 1 --heads 2 --ff 16 --weights "$S/layer-post.npz" "$S/x.txt" >"$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/pipe.txt" "$BATS_TEST_TMPDIR/one.txt"
+	assert_close "$BATS_TEST_TMPDIR/pipe.txt" "$S/layer-post.txt"
+}
+
+@test "pipelines: the pre-norm encoder layer as stages equals encode --norm-first --layers 1, bit for bit" {
+	S=$GOLDEN/stages
+	sh "$SAMPLES/encoder-layer.sh" --norm-first "$S/layer-pre.npz" layers.0. 2 <"$S/x.txt" >"$BATS_TEST_TMPDIR/pipe.txt"
+	encode --norm-first --layers 1 --heads 2 --ff 16 --weights "$S/layer-pre.npz" "$S/x.txt" >"$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/pipe.txt" "$BATS_TEST_TMPDIR/one.txt"
+	assert_close "$BATS_TEST_TMPDIR/pipe.txt" "$S/layer-pre.txt"
+}
+
+@test "pipelines: the encoder layer as stages masks <pad> as encode does, sentence by sentence" {
+	S=$GOLDEN/stages
+	printf 'the cat sat on the mat\na dog ran\n' | embed --dim 8 --pad-to 6 | posenc >"$BATS_TEST_TMPDIR/x.txt"
+	sh "$SAMPLES/encoder-layer.sh" "$S/layer-post.npz" layers.0. 2 <"$BATS_TEST_TMPDIR/x.txt" >"$BATS_TEST_TMPDIR/pipe.txt"
+	encode --layers 1 --heads 2 --ff 16 --weights "$S/layer-post.npz" "$BATS_TEST_TMPDIR/x.txt" >"$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/pipe.txt" "$BATS_TEST_TMPDIR/one.txt"
+	grep -q "^#rows a dog ran <pad> <pad> <pad>" "$BATS_TEST_TMPDIR/pipe.txt"
+}
+
+@test "pipelines: greedy translation as a shell loop of stages equals decode --generate on the toy model" {
+	M=$GOLDEN/transformer
+	sh "$SAMPLES/greedy.sh" <"$M/model_src.txt" >"$BATS_TEST_TMPDIR/loop.txt"
+	decode --generate --weights "$M/model.npz" "$M/model_src.txt" >"$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/loop.txt" "$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/loop.txt" "$M/model_greedy.txt"
+}
+
+@test "pipelines: the greedy loop stops at MAX_LEN tokens as decode --generate --max-len does" {
+	M=$GOLDEN/transformer
+	head -2 "$M/model_src.txt" >"$BATS_TEST_TMPDIR/src.txt"
+	MAX_LEN=6 sh "$SAMPLES/greedy.sh" "$M/model_random.npz" <"$BATS_TEST_TMPDIR/src.txt" >"$BATS_TEST_TMPDIR/loop.txt"
+	decode --generate --max-len 6 --weights "$M/model_random.npz" "$BATS_TEST_TMPDIR/src.txt" >"$BATS_TEST_TMPDIR/one.txt"
+	cmp "$BATS_TEST_TMPDIR/loop.txt" "$BATS_TEST_TMPDIR/one.txt"
+	[ "$(head -1 "$BATS_TEST_TMPDIR/loop.txt" | wc -w)" -eq 6 ]
+}
+
+@test "pipelines: attention weights by hand (tensor split, transpose, matmul, scale, softmax) equal attend's, head by head" {
+	d=$BATS_TEST_TMPDIR
+	S=$GOLDEN/stages
+	tensor split --heads 2 "$S/x.txt" >"$d/qh.txt"
+	tensor split --heads 2 "$S/x.txt" | tensor transpose >"$d/kt.txt"
+	tensor matmul "$d/qh.txt" "$d/kt.txt" | tensor scale --by 0.5 | tensor softmax >"$d/w.txt"
+	for h in 0 1; do
+		tensor slice --cols $((4 * h)):$((4 * h + 4)) "$S/x.txt" | attend --score scaled --attn "$d/a$h.txt" >/dev/null
+		tensor pick --heads $h "$d/w.txt" >"$d/w$h.txt"
+		assert_close "$d/w$h.txt" "$d/a$h.txt" 0
+	done
+}
+
+@test "pipelines: permuting the words before self-attention permutes its output the same way" {
+	d=$BATS_TEST_TMPDIR
+	tensor permute --rows 2,0,1,4,3 "$GOLDEN/stages/x.txt" | mha --heads 2 >"$d/a.txt"
+	mha --heads 2 "$GOLDEN/stages/x.txt" | tensor permute --rows 2,0,1,4,3 >"$d/b.txt"
+	assert_close "$d/a.txt" "$d/b.txt" 1e-6
+	grep -q "^#rows sat the cat mat on" "$d/a.txt"
+}

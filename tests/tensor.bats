@@ -132,3 +132,224 @@ load helpers
 	run sh -c 'tensor rand --shape 1000x100 | head -n 1'
 	[ "$output" = "#tensor 1000 100" ]
 }
+
+# ---- the matrix tools -------------------------------------------------------------------------
+
+ST="$GOLDEN/stages"
+
+@test "tensor add: x + x equals 2 x, labels kept" {
+	tensor add "$ST/x.txt" "$ST/x.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	tensor scale --by 2 "$ST/x.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	cmp "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
+	grep -q "^#rows the cat sat on mat" "$BATS_TEST_TMPDIR/a.txt"
+}
+
+@test "tensor add: - reads one side from standard input (the residual of a pipeline)" {
+	printf '10 20\n30 40\n' >"$BATS_TEST_TMPDIR/b.txt"
+	run sh -c "printf '1 2\n3 4\n' | tensor add - '$BATS_TEST_TMPDIR/b.txt'"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "11 22" ]
+	[ "${lines[2]}" = "33 44" ]
+}
+
+@test "tensor add: a row is added to every row (a bias)" {
+	printf '10 20\n' >"$BATS_TEST_TMPDIR/b.txt"
+	run sh -c "printf '1 2\n3 4\n' | tensor add - '$BATS_TEST_TMPDIR/b.txt'"
+	[ "${lines[1]}" = "11 22" ]
+	[ "${lines[2]}" = "13 24" ]
+}
+
+@test "tensor add: shapes that do not fit are an error naming both" {
+	printf '1 2 3\n' >"$BATS_TEST_TMPDIR/b.txt"
+	run tensor add "$ST/x.txt" "$BATS_TEST_TMPDIR/b.txt"
+	assert_fails 1 "cannot add 5x8 and 1x3"
+}
+
+@test "tensor add: both sides on standard input is a usage error" {
+	run tensor add - -
+	assert_fails 2 "cannot both be standard input"
+}
+
+@test "tensor add: --explain shows the two inputs and the sum of the first row" {
+	tensor add --explain=1 "$ST/x.txt" "$ST/x.txt" 2>"$BATS_TEST_TMPDIR/e.txt" >/dev/null
+	grep -q "residual connection" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "^ *a + b  *-0.6836 " "$BATS_TEST_TMPDIR/e.txt"
+	! grep -q "row 1 of 5" "$BATS_TEST_TMPDIR/e.txt"
+}
+
+@test "tensor scale: --by is required" {
+	run tensor scale "$ST/x.txt"
+	assert_fails 2 "scale needs --by X"
+}
+
+@test "tensor matmul: rows of A times columns of B, labels of both" {
+	printf '#tensor 2 3\n#rows a b\n1 2 3\n4 5 6\n' >"$BATS_TEST_TMPDIR/a.txt"
+	printf '#tensor 3 2\n#cols p q\n0 1\n1 0\n0 0.5\n' >"$BATS_TEST_TMPDIR/b.txt"
+	run tensor matmul "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
+	[ "${lines[1]}" = "#rows a b" ]
+	[ "${lines[2]}" = "#cols p q" ]
+	[ "${lines[3]}" = "  2 2.5" ]
+	[ "${lines[4]}" = "  5   7" ]
+}
+
+@test "tensor matmul: x times the transposed weight equals linear --no-bias" {
+	d=$BATS_TEST_TMPDIR
+	tensor get "$ST/linear-nobias.npz" weight | tensor transpose >"$d/wt.txt"
+	tensor matmul "$ST/x.txt" "$d/wt.txt" >"$d/y.txt"
+	assert_close "$d/y.txt" "$ST/linear-nobias.txt"
+}
+
+@test "tensor matmul: a 3-D B multiplies head by head (q k^T of every head)" {
+	d=$BATS_TEST_TMPDIR
+	tensor split --heads 2 "$ST/x.txt" >"$d/h.txt"
+	tensor transpose "$d/h.txt" >"$d/ht.txt"
+	tensor matmul "$d/h.txt" "$d/ht.txt" | tensor pick --heads 1 >"$d/all.txt"
+	tensor pick --heads 1 "$d/h.txt" >"$d/h1.txt"
+	tensor transpose "$d/h1.txt" >"$d/h1t.txt"
+	tensor matmul "$d/h1.txt" "$d/h1t.txt" | cmp - "$d/all.txt"
+}
+
+@test "tensor matmul: inner sizes that differ are an error" {
+	run tensor matmul "$ST/x.txt" "$ST/x.txt"
+	assert_fails 1 "cannot multiply 5x8 by 5x8"
+}
+
+@test "tensor transpose: swaps rows and columns with their labels; twice is the identity" {
+	run tensor transpose "$ST/x.txt"
+	[ "${lines[0]}" = "#tensor 8 5" ]
+	[ "${lines[1]}" = "#cols the cat sat on mat" ]
+	tensor transpose "$ST/x.txt" | tensor transpose >"$BATS_TEST_TMPDIR/y.txt"
+	tensor cat "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/y.txt"
+}
+
+@test "tensor softmax: equals torch.softmax over the last axis" {
+	tensor softmax "$ST/x.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$ST/softmax.txt" 1e-7
+}
+
+@test "tensor softmax: --temperature T equals torch.softmax(x / T)" {
+	tensor softmax --temperature 2 "$ST/x.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$ST/softmax-t2.txt" 1e-7
+}
+
+@test "tensor softmax: the course's softmax([1, 2, 3])" {
+	run sh -c "echo '1 2 3' | tensor softmax --digits 4"
+	[ "${lines[1]}" = "0.09003  0.2447  0.6652" ]
+}
+
+@test "tensor softmax: a temperature of 0 is a usage error" {
+	run tensor softmax --temperature 0 "$ST/x.txt"
+	assert_fails 2 "--temperature: 0 is out of range"
+}
+
+@test "tensor argmax: ties go to the lowest id, as torch.argmax" {
+	run tensor argmax --ids "$ST/ties.txt"
+	[ "$output" = "$(cat "$ST/argmax.txt")" ]
+}
+
+@test "tensor argmax: the label of the column, from the column labels or --vocab" {
+	printf '#tensor 2 3\n#cols le chat </s>\n0.1 0.7 0.2\n0.5 0.1 0.4\n' >"$BATS_TEST_TMPDIR/p.txt"
+	run tensor argmax "$BATS_TEST_TMPDIR/p.txt"
+	[ "$output" = "chat le" ]
+	printf 'a\nb\nc\n' >"$BATS_TEST_TMPDIR/v.txt"
+	run tensor argmax --vocab "$BATS_TEST_TMPDIR/v.txt" "$BATS_TEST_TMPDIR/p.txt"
+	[ "$output" = "b a" ]
+}
+
+@test "tensor argmax: a --vocab of another size than the columns is an error" {
+	printf 'a\nb\n' >"$BATS_TEST_TMPDIR/v.txt"
+	run tensor argmax --vocab "$BATS_TEST_TMPDIR/v.txt" "$ST/ties.txt"
+	assert_fails 1 "4 columns, but 2 tokens in"
+}
+
+@test "tensor topk: the K largest, largest first, ties in order of id" {
+	run tensor topk -k 3 "$ST/ties.txt"
+	[ "${lines[0]}" = "0: 1 3 2 3 0 1" ]
+	[ "${lines[1]}" = "1: 0 2 1 2 2 2" ]
+	[ "${lines[2]}" = "2: 2 5 3 5 0 0" ]
+}
+
+@test "tensor topk: labels rows and columns" {
+	printf '#tensor 1 3\n#rows x\n#cols le chat </s>\n0.1 0.7 0.2\n' >"$BATS_TEST_TMPDIR/p.txt"
+	run tensor topk -k 9 "$BATS_TEST_TMPDIR/p.txt"
+	[ "$output" = "x: chat 0.7 </s> 0.2 le 0.1" ]
+}
+
+@test "tensor slice: a range of rows and a list of columns, labels selected too" {
+	run tensor slice --rows 1:3 --cols 0,2 "$ST/x.txt"
+	[ "${lines[0]}" = "#tensor 2 2" ]
+	[ "${lines[1]}" = "#rows cat sat" ]
+}
+
+@test "tensor pick: one plain index drops its axis, -1 is the last" {
+	run tensor pick --rows -1 "$ST/x.txt"
+	[ "${lines[0]}" = "#tensor 8" ]
+	tensor slice --rows 4 "$ST/x.txt" | tail -1 >"$BATS_TEST_TMPDIR/a"
+	[ "${lines[1]}" = "$(cat "$BATS_TEST_TMPDIR/a")" ]
+}
+
+@test "tensor pick: --heads picks one head of H x T x S attention weights" {
+	tensor split --heads 2 "$ST/x.txt" | tensor pick --heads 1 >"$BATS_TEST_TMPDIR/h.txt"
+	tensor slice --cols 4:8 "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/h.txt"
+}
+
+@test "tensor slice: an index outside the axis is an error, a bad list a usage error" {
+	run tensor slice --rows 5 "$ST/x.txt"
+	assert_fails 1 "--rows 5: index 5 is outside 0 .. 4"
+	run tensor slice --rows 1:x "$ST/x.txt"
+	assert_fails 2 "--rows: '1:x' is not a list of indices"
+	run tensor pick --heads 0 "$ST/x.txt"
+	assert_fails 1 "a 2-D tensor has no such axis"
+}
+
+@test "tensor permute: --rows reorders the rows and their labels" {
+	run tensor permute --rows 2,0,1,3,4 "$ST/x.txt"
+	[ "${lines[1]}" = "#rows sat the cat on mat" ]
+	run tensor permute --rows 0,0,1,2,3 "$ST/x.txt"
+	assert_fails 1 "is not a permutation of 0 .. 4"
+}
+
+@test "tensor permute: --axes orders the axes as torch.permute" {
+	tensor split --heads 2 "$ST/x.txt" | tensor permute --axes 1,0,2 >"$BATS_TEST_TMPDIR/p.txt"
+	run tensor info "$BATS_TEST_TMPDIR/p.txt"
+	[[ "${lines[0]}" == *"#0: 5x2x4" ]]
+	tensor pick --heads 1 --rows 0 "$BATS_TEST_TMPDIR/p.txt" >"$BATS_TEST_TMPDIR/a"
+	tensor pick --rows 1 --cols 0:4 "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/a"
+	run tensor permute --axes 1,0 "$BATS_TEST_TMPDIR/p.txt"
+	assert_fails 1 "--axes 1,0 is not an order of the 3 axes"
+}
+
+@test "tensor split: --heads H gives H x T x E/H as multi-head attention splits; concat --heads undoes it" {
+	tensor split --heads 2 "$ST/x.txt" >"$BATS_TEST_TMPDIR/h.txt"
+	run tensor info "$BATS_TEST_TMPDIR/h.txt"
+	[[ "${lines[0]}" == *"#0: 2x5x4" ]]
+	tensor concat --heads 2 "$BATS_TEST_TMPDIR/h.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	tensor cat "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/y.txt"
+	run tensor split --heads 3 "$ST/x.txt"
+	assert_fails 1 "8 columns do not split into 3 heads"
+}
+
+@test "tensor concat: files side by side, or one under the other with --along rows" {
+	tensor slice --cols :3 "$ST/x.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	tensor slice --cols 3: "$ST/x.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	tensor concat "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	tensor cat "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/y.txt"
+	tensor slice --rows :2 "$ST/x.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	tensor slice --rows 2: "$ST/x.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	tensor concat --along rows "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	tensor cat "$ST/x.txt" | cmp - "$BATS_TEST_TMPDIR/y.txt"
+}
+
+@test "tensor stack: the tensors of a stream into one; unstack undoes it" {
+	tensor rand --shape 2x3 --count 4 >"$BATS_TEST_TMPDIR/r.txt"
+	tensor stack "$BATS_TEST_TMPDIR/r.txt" >"$BATS_TEST_TMPDIR/s.txt"
+	run tensor info "$BATS_TEST_TMPDIR/s.txt"
+	[[ "${lines[0]}" == *"#0: 4x2x3" ]]
+	tensor unstack "$BATS_TEST_TMPDIR/s.txt" | cmp - "$BATS_TEST_TMPDIR/r.txt"
+}
+
+@test "tensor stack: tensors of different shapes are an error" {
+	(tensor rand --shape 2x3; tensor rand --shape 3x3) >"$BATS_TEST_TMPDIR/r.txt"
+	run tensor stack "$BATS_TEST_TMPDIR/r.txt"
+	assert_fails 1 "tensor #1 is 3x3, the first 2x3"
+}
