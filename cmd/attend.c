@@ -59,11 +59,7 @@ static const char usage_text[] =
 	"      --weights FILE     parameters from an .npz (names as above)\n"
 	"      --seed N           random parameters, PyTorch's initialisation (default 1)\n"
 	"      --save-weights FILE  write the parameters to an .npz\n"
-	"  -b, --binary           write the binary form\n"
-	"      --npy              write .npy arrays\n"
-	"      --digits N         round text output to N significant digits\n"
-	"  -h, --help             this help\n"
-	"      --version          the version\n";
+	COMMON_USAGE("      ");
 
 enum {
 	OPT_SCORE = OPT_PROGRAM, OPT_TEMPERATURE, OPT_HIDDEN, OPT_PROJECT, OPT_DK, OPT_DV, OPT_BIAS, OPT_SCORES,
@@ -164,17 +160,33 @@ static bool has_pad_key(const Tensor *keys)
 	return false;
 }
 
-/* The walkthrough of --explain for the first few queries (every row is computed alike). */
+/*
+ * The buffers of the plain attention (lib/attention) for T queries and S keys, in one allocation; raw
+ * and masked only when --explain reads them.
+ */
+static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain)
+{
+	const size_t TS = xmul(T, S, "attention"), n = for_explain ? 4 : 2;
+	float *buf = xmalloc(xmul(xmul(n, TS, "attention") + attention_scores_scratch(&scorer, S, Dk), sizeof(float),
+				  "attention"));
+
+	p->scores = buf;
+	p->weights = p->scores + TS;
+	p->raw = for_explain ? p->weights + TS : NULL;
+	p->masked = for_explain ? p->raw + TS : NULL;
+	p->scratch = buf + n * TS;
+}
+
+/*
+ * The walkthrough of --explain for the first few queries (every row is computed alike), read from what
+ * the plain attention left in p (its first rows at least) and out[.,Dv], its output.
+ */
 static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *values, const float *q,
-			const float *k, const float *v, const unsigned char *allowed, size_t T, size_t S)
+			const float *k, const float *v, const unsigned char *allowed, const AttentionParts *p,
+			const float *out, size_t T, size_t S)
 {
 	const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
 	const bool is_dot = scorer.kind == SCORE_DOT || scorer.kind == SCORE_SCALED;
-	Scorer raw_scorer = { .kind = SCORE_DOT, .temperature = 1.0f };
-	float *raw = xmalloc(xmul(xmul(n, S, "explain"), sizeof(float), "explain"));
-	float *scores = xmalloc(n * S * sizeof(float)), *weights = xmalloc(n * S * sizeof(float));
-	float *out = xmalloc(xmul(n, Dv, "explain") * sizeof(float));
-	float *scratch = xmalloc(xmul(attention_scores_scratch(&scorer, S, Dk), sizeof(float), "scratch"));
 	char *const *q_labels = x->ndim >= 2 ? x->row_labels : NULL;
 	char *const *k_labels = keys->ndim >= 2 ? keys->row_labels : NULL;
 
@@ -198,34 +210,23 @@ static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *value
 				   : scorer.kind == SCORE_COSINE  ? "q.k / (|q| |k|)"
 				   : scorer.kind == SCORE_GENERAL ? "q^T W k (Luong's general)"
 								  : "v^T tanh(W1 q + W2 k) (Bahdanau's additive)");
-	attention_scores(scores, &scorer, q, k, scratch, n, S, Dq, Dk);
 	if (scorer.temperature != 1.0f)
 		explain_note("every score divided by the temperature %g", (double)scorer.temperature);
-	if (is_dot)
-		attention_scores(raw, &raw_scorer, q, k, scratch, n, S, Dq, Dk);
 	if (is_dot && keys == x && !project)
 		explain_note("self-attention without --project: key t is query t, so the diagonal q_t.q_t = |q_t|^2 is"
 			     " large and positive");
-	explain_scores(is_dot ? raw : NULL, scores,
-		       (scorer.kind == SCORE_SCALED ? 1.0f / sqrtf((float)Dk) : 1.0f) / scorer.temperature, T, n, S,
-		       Dk, q_labels, k_labels);
+	explain_scores(is_dot ? p->raw : NULL, p->scores, attention_scale(scorer.kind, scorer.temperature, Dk), T, n,
+		       S, Dk, q_labels, k_labels);
 
 	explain_step("mask");
 	explain_mask(allowed, sides.causal, n, S, q_labels, k_labels);
-	for (size_t t = 0; t < n; t++)
-		for (size_t s = 0; s < S; s++)
-			if ((allowed && !allowed[t * S + s]) || (sides.causal && s > t))
-				scores[t * S + s] = -INFINITY;
 
 	explain_step("softmax over the keys, row by row");
-	masked_softmax(weights, scores, allowed, sides.causal, n, S);
-	explain_softmax(scores, weights, n, S, q_labels, k_labels);
+	explain_softmax(p->masked, p->weights, n, S, q_labels, k_labels);
 
 	explain_step("output: the weighted sum of the values");
-	weighted_sum(out, weights, v, n, S, Dv);
-	explain_weighted_sum(out, weights, v, S, Dv, q_labels ? q_labels[0] : NULL, k_labels);
+	explain_weighted_sum(out, p->weights, v, S, Dv, q_labels ? q_labels[0] : NULL, k_labels);
 	explain_note("every other query likewise: its own weights over the same values");
-	free(raw), free(scores), free(weights), free(out), free(scratch);
 }
 
 /* Whether out [T, width] is empty and so is the T x S matrix, or it is not wanted. */
@@ -244,6 +245,10 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR], vs[TENSOR_SHAPE_STR];
 	float *q, *k, *v;
 	unsigned char *allowed = NULL;
+	const bool explaining = explain && index == 0;
+	AttentionParts p = { 0 };         /* the plain attention's intermediates */
+	float *first = NULL;              /* --explain after the tiled path: the plain output of the first rows */
+	const float *explained = NULL;    /* the output --explain shows */
 	size_t blocked;
 	Tensor *out;
 
@@ -284,35 +289,46 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	if (!project)
 		tensor_set_col_labels(out, values->col_labels);
 	if (attn || scores_out || plain) {
-		/* the plain reference: the whole T x S matrix, three passes */
+		/* the plain attention: the whole T x S matrix, every intermediate kept (--explain reads them) */
 		Tensor *w = tensor_new2(T, S);
-		float *scratch = xmalloc(xmul(attention_scores_scratch(&scorer, S, Dk), sizeof(float), "scratch"));
-		attention_scores(w->data, &scorer, q, k, scratch, T, S, Dq, Dk);
+		parts_new(&p, T, S, explaining);
+		blocked = attention(out->data, &p, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
+		explained = out->data;
 		tensor_set_row_labels(w, x->ndim >= 2 ? x->row_labels : NULL);
 		tensor_set_col_labels(w, keys->ndim >= 2 ? keys->row_labels : NULL);
 		if (scores_out) {
+			memcpy(w->data, p.scores, w->size * sizeof(float));
 			tensor_set_name(w, "scores");
 			tensor_require_finite(w, "scores");
 			writer_put(scores_out, w);
 		}
-		blocked = masked_softmax(w->data, w->data, allowed, sides.causal, T, S);
-		weighted_sum(out->data, w->data, v, T, S, Dv);
+		memcpy(w->data, p.weights, w->size * sizeof(float));
 		tensor_set_name(w, "attn");
 		tensor_require_finite(w, "attention weights");
 		if (attn)
 			writer_put(attn, w);
 		tensor_free(w);
-		free(scratch);
 	} else {
 		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk, Dv), sizeof(float), "work"));
 		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
 		free(work);
+		if (explaining) {
+			/* the tiled path holds no weights: the walkthrough follows the plain attention of the first
+			 * queries, the rows it shows */
+			const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
+			first = xmalloc(xmul(xmul(n, Dv, "explain"), sizeof(float), "explain"));
+			parts_new(&p, n, S, true);
+			attention(first, &p, &scorer, q, k, v, allowed, sides.causal, n, S, Dq, Dk, Dv);
+			explained = first;
+		}
 	}
 	if (blocked)
 		warning("tensor #%zu: %zu of %zu queries have every key blocked: their output and weights are 0",
 			index, blocked, T);
-	if (explain && index == 0)
-		explain_run(x, keys, values, q, k, v, allowed, T, S);
+	if (explaining)
+		explain_run(x, keys, values, q, k, v, allowed, &p, explained, T, S);
+	free(p.scores);
+	free(first);
 	tensor_require_finite(out, "output");
 	stream_write(stdout, out, &common.out);
 	tensor_free(out);

@@ -31,11 +31,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names\n"
 	"      --seed N            random parameters by nn.Linear's init rule (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum { OPT_FF = OPT_PROGRAM, OPT_ACTIVATION };
 

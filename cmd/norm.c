@@ -30,11 +30,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters weight [E] (gamma) and bias [E] (beta)\n"
 	"      --seed N            no effect on the values: a new norm has weight 1 and bias 0, as torch's\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum { OPT_RMS = OPT_PROGRAM, OPT_EPS };
 

@@ -87,8 +87,7 @@ static const char usage_text[] =
 	"      --layers I   axis 4 from the end (encode --attn's N x H x T x T)\n"
 	"      --axes A,..  permute: the new order of the axes, 0 first\n"
 	"      --along rows|cols  concat: join the files one under the other, or side by side (default)\n"
-	"  -h, --help       this help\n"
-	"      --version    the version\n";
+	HELP_USAGE("");
 
 enum { OPT_SHAPE = OPT_PROGRAM, OPT_DIST, OPT_COUNT, OPT_ATOL, OPT_RTOL, OPT_BY, OPT_TEMPERATURE, OPT_VOCAB,
        OPT_IDS, OPT_ROWS, OPT_COLS, OPT_HEADS, OPT_LAYERS, OPT_AXES, OPT_ALONG };

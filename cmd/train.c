@@ -71,8 +71,7 @@ static const char usage_text[] =
 	"      --log-every N       a progress line every N steps (default 10)\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	HELP_USAGE("       ");
 
 enum {
 	OPT_PAIRS = OPT_PROGRAM,

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "linalg.h"
+#include "softmax.h"
 
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
 
@@ -51,36 +52,19 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 		for (size_t i = 0; i < nt; i++) {
 			const size_t t = t0 + i;
 			float *w_row = block + i * S;
-			float max = -INFINITY;
-			double sum = 0.0;
-			bool any = false;
-			/* pass 2: scale, set the blocked scores aside, and the row maximum */
+			/* pass 2: scale */
 			for (size_t s = 0; s < S; s++) {
-				float score = w_row[s] * scale;
+				w_row[s] *= scale;
 				if (scores)
-					scores[t * S + s] = score;
-				if (is_blocked(allowed, causal, t, s, S)) {
-					w_row[s] = -INFINITY;
-					continue;
-				}
-				w_row[s] = score;
-				max = score > max ? score : max;
-				any = true;
+					scores[t * S + s] = w_row[s];
 			}
-			/* pass 3: exp(score - max): subtracting the maximum keeps exp() from overflowing */
-			for (size_t s = 0; s < S; s++) {
-				w_row[s] = any && w_row[s] != -INFINITY ? expf(w_row[s] - max) : 0.0f;
-				sum += w_row[s];
-			}
-			/* pass 4: normalise */
-			blocked_rows += !any;
-			for (size_t s = 0; s < S; s++) {
-				w_row[s] = any ? (float)(w_row[s] / sum) : 0.0f;
-				if (weights)
-					weights[t * S + s] = w_row[s];
-			}
+			/* pass 3: the softmax over the keys row t may see (lib/softmax) */
+			blocked_rows += !softmax_row(w_row, w_row, allowed ? allowed + t * S : NULL,
+						     causal && t + 1 < S ? t + 1 : S, S);
+			if (weights)
+				memcpy(weights + t * S, w_row, S * sizeof(float));
 		}
-		/* pass 5: the weighted sums of the values, out[nt,Dv] = w[nt,S] v[S,Dv]: another matrix product */
+		/* pass 4: the weighted sums of the values, out[nt,Dv] = w[nt,S] v[S,Dv]: another matrix product */
 		matmul(out + t0 * Dv, block, v, nt, S, Dv);
 	}
 	return blocked_rows;
@@ -138,20 +122,27 @@ static float norm(const float *x, size_t n)
 	return sqrtf(dot(x, x, n));
 }
 
-void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
-		      size_t T, size_t S, size_t Dq, size_t Dk)
+float attention_scale(ScoreKind kind, float temperature, size_t Dk)
+{
+	/* the divisor of every score: sqrt(Dk) for scaled (footnote 4: it keeps the variance near 1) */
+	return 1.0f / (temperature * (kind == SCORE_SCALED ? sqrtf((float)Dk) : 1.0f));
+}
+
+/* attention_scores, and raw[T,S] (NULL = not wanted; dot and scaled only) = q_t . k_s before the scale */
+static void scores_and_raw(float *scores, float *raw, const Scorer *f, const float *q, const float *k,
+			   float *scratch, size_t T, size_t S, size_t Dq, size_t Dk)
 {
 	const size_t Hd = f->hidden;
-	/* the divisor of every score: sqrt(Dk) for scaled (footnote 4: it keeps the variance near 1) */
-	const float inv = 1.0f / (f->temperature * (f->kind == SCORE_SCALED ? sqrtf((float)Dk) : 1.0f));
+	const float inv = attention_scale(f->kind, f->temperature, Dk);
 
 	switch (f->kind) {
 	case SCORE_DOT:
 	case SCORE_SCALED:
-		/* score[t,s] = q_t . k_s (/ sqrt(Dk)): scores[T,S] = q[T,Dk] k[S,Dk]^T, a matrix product */
-		linear(scores, q, k, NULL, T, Dk, S);
+		/* score[t,s] = q_t . k_s (/ sqrt(Dk)): scores[T,S] = q[T,Dk] k[S,Dk]^T, a matrix product; raw keeps
+		 * q_t . k_s itself */
+		linear(raw ? raw : scores, q, k, NULL, T, Dk, S);
 		for (size_t i = 0; i < T * S; i++)
-			scores[i] *= inv;
+			scores[i] = (raw ? raw[i] : scores[i]) * inv;
 		break;
 	case SCORE_COSINE: {
 		/* score[t,s] = q_t . k_s / (|q_t| |k_s|); a zero vector has cosine 0 with everything */
@@ -208,6 +199,12 @@ void attention_scores(float *scores, const Scorer *f, const float *q, const floa
 	}
 }
 
+void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch, size_t T,
+		      size_t S, size_t Dq, size_t Dk)
+{
+	scores_and_raw(scores, NULL, f, q, k, scratch, T, S, Dq, Dk);
+}
+
 void attention_project_keys(float *key_proj, const Scorer *f, const float *k, size_t S, size_t Dk)
 {
 	for (size_t s = 0; s < S; s++)
@@ -215,41 +212,27 @@ void attention_project_keys(float *key_proj, const Scorer *f, const float *k, si
 			key_proj[s * f->hidden + h] = dot(f->W2 + h * Dk, k + s * Dk, Dk);
 }
 
-size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal,
-		      size_t T, size_t S)
-{
-	size_t blocked_rows = 0;
-
-	for (size_t t = 0; t < T; t++) {
-		const float *score_t = scores + t * S;
-		float *w_t = weights + t * S;
-		float max = -INFINITY;
-		double sum = 0.0;
-
-		/* pass 1: the maximum over the keys this query may see */
-		for (size_t s = 0; s < S; s++)
-			if (!is_blocked(allowed, causal, t, s, S) && score_t[s] > max)
-				max = score_t[s];
-		if (max == -INFINITY) { /* every key blocked: zero weights, never 0/0 */
-			memset(w_t, 0, S * sizeof(float));
-			blocked_rows++;
-			continue;
-		}
-		/* pass 2: exp(score - max), 0 where blocked; subtracting max keeps exp() from overflowing */
-		for (size_t s = 0; s < S; s++) {
-			w_t[s] = is_blocked(allowed, causal, t, s, S) ? 0.0f : expf(score_t[s] - max);
-			sum += w_t[s];
-		}
-		/* pass 3: divide by the row's sum so that it sums to 1 */
-		for (size_t s = 0; s < S; s++)
-			w_t[s] = (float)(w_t[s] / sum);
-	}
-	return blocked_rows;
-}
-
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv)
 {
 	matmul(out, weights, v, T, S, Dv);
+}
+
+size_t attention(float *out, const AttentionParts *p, const Scorer *f, const float *q, const float *k,
+		 const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq, size_t Dk,
+		 size_t Dv)
+{
+	size_t blocked_rows;
+
+	/* step 1: the scores f(q_t, k_s) (eq. 1: q_t . k_s / sqrt(Dk)) */
+	scores_and_raw(p->scores, p->raw, f, q, k, p->scratch, T, S, Dq, Dk);
+	/* step 2: the mask, as the softmax will see it (kept only when wanted) */
+	if (p->masked)
+		mask_scores(p->masked, p->scores, allowed, causal, T, S);
+	/* step 3: softmax over the visible keys, row by row */
+	blocked_rows = masked_softmax(p->weights, p->scores, allowed, causal, T, S);
+	/* step 4: the weighted sum of the values */
+	weighted_sum(out, p->weights, v, T, S, Dv);
+	return blocked_rows;
 }
 
 size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv)
@@ -266,14 +249,13 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 	float *block = work;                                  /* [nt, ns] scores, then exp(score - m) */
 	float *pv = block + ATTENTION_TILE_T * ATTENTION_TILE_S; /* [nt, Dv]: block times the values */
 	float *scratch = pv + ATTENTION_TILE_T * Dv;
-	float m[ATTENTION_TILE_T];  /* running maxima */
-	double l[ATTENTION_TILE_T]; /* running sums of exp(score - m), in double: S terms may be many */
+	OnlineSoftmax row[ATTENTION_TILE_T]; /* each query's running maximum and sum (lib/softmax) */
 	size_t blocked_rows = 0;
 	/* causal: keys after this block's last query are blocked for all of it, so skip them */
 	const size_t s_end = causal && t0 + nt < S ? t0 + nt : S;
 
 	for (size_t i = 0; i < nt; i++)
-		m[i] = -INFINITY, l[i] = 0.0;
+		online_softmax_init(&row[i]);
 	memset(out + t0 * Dv, 0, nt * Dv * sizeof(float));
 	for (size_t s0 = 0; s0 < s_end; s0 += ATTENTION_TILE_S) {
 		const size_t ns = s_end - s0 < ATTENTION_TILE_S ? s_end - s0 : ATTENTION_TILE_S;
@@ -282,36 +264,21 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 		for (size_t i = 0; i < nt; i++) {
 			const size_t t = t0 + i;
 			float *score_i = block + i * ns, *out_t = out + t * Dv;
-			float block_max = -INFINITY, m_new, rescale;
-			double block_sum = 0.0;
-			/* pass 2: the maximum of the keys this query may see */
-			for (size_t j = 0; j < ns; j++) {
+			float rescale;
+			for (size_t j = 0; j < ns; j++)
 				if (is_blocked(allowed, causal, t, s0 + j, S))
 					score_i[j] = -INFINITY;
-				else if (score_i[j] > block_max)
-					block_max = score_i[j];
-			}
-			if (block_max == -INFINITY) { /* nothing visible here: m, l and out stay as they were */
-				memset(score_i, 0, ns * sizeof(float));
+			/* pass 2: p = exp(score - m) for this tile (the online softmax); what was summed with an older,
+			 * smaller m is rescaled by exp(m_old - m_new) */
+			if (!online_softmax_block(&row[i], score_i, ns, &rescale)) {
+				memset(score_i, 0, ns * sizeof(float)); /* nothing visible here: the row stays as it was */
 				continue;
 			}
-			/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) */
-			m_new = block_max > m[i] ? block_max : m[i];
-			rescale = expf(m[i] - m_new); /* exp(-inf) = 0 on the first visible block */
-			if (rescale != 1.0f) {
-				l[i] *= rescale;
+			if (rescale != 1.0f)
 				for (size_t d = 0; d < Dv; d++)
 					out_t[d] *= rescale;
-			}
-			m[i] = m_new;
-			/* pass 3: p = exp(score - m), 0 where blocked, summed into l */
-			for (size_t j = 0; j < ns; j++) {
-				score_i[j] = expf(score_i[j] - m_new); /* exp(-inf) = 0 */
-				block_sum += score_i[j];
-			}
-			l[i] += block_sum;
 		}
-		/* pass 4: out += p[nt,ns] v[ns,Dv], one matrix product for the whole tile */
+		/* pass 3: out += p[nt,ns] v[ns,Dv], one matrix product for the whole tile */
 		matmul(pv, block, v + s0 * Dv, nt, ns, Dv);
 		for (size_t i = 0; i < nt * Dv; i++)
 			out[t0 * Dv + i] += pv[i];
@@ -319,12 +286,12 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 	/* last step: divide by each row's sum; a row that saw no key stays zero */
 	for (size_t i = 0; i < nt; i++) {
 		float *out_t = out + (t0 + i) * Dv;
-		if (m[i] == -INFINITY) {
+		if (row[i].max == -INFINITY) {
 			blocked_rows++;
 			continue;
 		}
 		for (size_t d = 0; d < Dv; d++)
-			out_t[d] = (float)(out_t[d] / l[i]);
+			out_t[d] = (float)(out_t[d] / row[i].sum);
 	}
 	return blocked_rows;
 }

@@ -6,8 +6,17 @@
 #include <stddef.h>
 
 #include "params.h"
+#include "softmax.h"
 
 /* T = query positions, S = key positions, Dk = query/key width, Dv = value width */
+
+/*
+ * Three forms of one computation, built from the same pieces (attention_scores, lib/softmax's softmax_row,
+ * a weighted sum): attention() is the plain one, which keeps every intermediate (--scores, --attn,
+ * --explain and the RNN decoders read them); attention_forward streams blocks of queries through the
+ * scaled dot product (mha's heads); attention_tiled never holds the T x S matrix (the online softmax).
+ * The tests hold the fast two to the plain one.
+ */
 
 /*
  * out[T,Dv] = softmax(q[T,Dk] k[S,Dk]^T * scale + blocked) v[S,Dv]   (eq. 1 with scale = 1/sqrt(Dk))
@@ -72,24 +81,41 @@ void attention_project_keys(float *key_proj, const Scorer *f, const float *k, si
  */
 void scorer_declare(Params *p, Scorer *f, const char *prefix, size_t Dq, size_t Dk);
 
+/*
+ * The factor every score of kind is multiplied by: 1 / (temperature sqrt(Dk)) for scaled (eq. 1; footnote 4:
+ * it keeps the variance of q.k near 1 whatever Dk), 1 / temperature for the others. mha uses it with Dk = Dh.
+ */
+float attention_scale(ScoreKind kind, float temperature, size_t Dk);
 /* Floats of scratch attention_scores needs: S (cosine: |k_s|), Dk (general: q_t^T W), (S + 1) * Hd (additive). */
 size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
-/* scores[T,S] = f(q[T,Dq], k[S,Dk]) / temperature. scratch: attention_scores_scratch(f, S, Dk) floats. */
+/* scores[T,S] = f(q[T,Dq], k[S,Dk]) * attention_scale(f). scratch: attention_scores_scratch(f, S, Dk) floats. */
 void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
 		      size_t T, size_t S, size_t Dq, size_t Dk);
-/*
- * weights[T,S] = softmax over s of scores, with blocked keys (allowed[t*S+s] == 0, or s > t when
- * causal) given weight 0. A row with every key blocked is all zeros. Returns the number of such rows.
- * weights may equal scores (in place).
- */
-size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal,
-		      size_t T, size_t S);
 /* out[T,Dv] = weights[T,S] v[S,Dv] */
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
 
+/* The intermediates of attention(), named: the buffers it fills, which --explain then reads. */
+typedef struct {
+	float *raw;      /* [T,S] q.k before the scale (dot and scaled scores only); NULL = not wanted */
+	float *scores;   /* [T,S] f(q, k), before the mask: what attend --scores writes */
+	float *masked;   /* [T,S] the scores with every blocked key at -inf, the softmax's input; NULL = not wanted */
+	float *weights;  /* [T,S] the softmax of each row: what --attn writes */
+	float *scratch;  /* attention_scores_scratch(f, S, Dk) floats */
+} AttentionParts;
+
 /*
- * The tiled path: the same out[T,Dv] as attention_scores + masked_softmax + weighted_sum (the plain
- * reference), without ever holding the T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
+ * The plain attention, every intermediate kept in p:
+ *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax over the visible keys;  out[T,Dv] = weights v[S,Dv]
+ * Blocked keys as attention_forward (allowed[T,S], NULL = all; causal blocks s > t). Returns the number
+ * of rows with every key blocked (zero weights, zero output).
+ */
+size_t attention(float *out, const AttentionParts *p, const Scorer *f, const float *q, const float *k,
+		 const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq, size_t Dk,
+		 size_t Dv);
+
+/*
+ * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the
+ * T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
  * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
  * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond

@@ -1,5 +1,6 @@
 #include "generate.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct Generator {
 	float *logprobs;            /* [K, Vt] */
 	size_t layer;               /* the alignment's decoder layer and head (the Transformer's) */
 	long head;
+	const char *where;          /* the input line, for messages */
 };
 
 Generator *generator_new(const Model *m, const GenerateOptions *o)
@@ -66,6 +68,12 @@ size_t generate(Generator *g, const size_t *src_ids, size_t S, const size_t **ou
 		/* every live hypothesis takes one decoder step from its last token (<s> at first) */
 		for (size_t k = 0; k < b->live; k++)
 			model_decode_step(g->run, g->logprobs + k * Vt, k, b->tokens + k * b->max_len, b->len);
+		/* a NaN would be taken for some token and decoding would go on: stop where it appeared
+		   (-inf is a log-probability of 0, NaN and +inf come from overflowing weights) */
+		for (size_t i = 0; i < b->live * Vt; i++)
+			if (isnan(g->logprobs[i]) || g->logprobs[i] == INFINITY)
+				die("%s: output token %zu: %s in the log-probabilities (do the weights overflow?)",
+				    g->where ? g->where : "generate", b->len + 1, isnan(g->logprobs[i]) ? "NaN" : "Inf");
 		/* the K best continuations survive; each takes over its parent's decoder state */
 		beam_step(b, g->parent, g->logprobs);
 		if (b->live)
@@ -158,6 +166,7 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 			sequence_free(&src);
 			continue;
 		}
+		g->where = where;
 		L = generate(g, src.ids, src.len, &ids);
 		output_line(out, m, ids, L);
 		if (attn || scores)

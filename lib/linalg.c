@@ -155,37 +155,3 @@ void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, 
 		}
 	}
 }
-
-void softmax_rows(float *x, size_t N, size_t M)
-{
-	for (size_t n = 0; n < N; n++) {
-		float *x_n = x + n * M;
-		float max = -INFINITY;
-		double sum = 0.0;
-		/* pass 1: row maximum; subtracting it keeps exp() from overflowing and changes nothing else */
-		for (size_t m = 0; m < M; m++)
-			max = x_n[m] > max ? x_n[m] : max;
-		/* pass 2: exponentials and their sum */
-		for (size_t m = 0; m < M; m++) {
-			x_n[m] = expf(x_n[m] - max);
-			sum += x_n[m];
-		}
-		/* pass 3: normalise */
-		for (size_t m = 0; m < M; m++)
-			x_n[m] = (float)(x_n[m] / sum);
-	}
-}
-
-void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t N, size_t M)
-{
-	for (size_t n = 0; n < N; n++) {
-		const float *d_y_n = d_y + n * M, *y_n = y + n * M;
-		double dot = 0.0;
-		/* pass 1: sum over m of d_y[m] y[m], the part every input shares */
-		for (size_t m = 0; m < M; m++)
-			dot += (double)d_y_n[m] * y_n[m];
-		/* pass 2: each input's own part */
-		for (size_t m = 0; m < M; m++)
-			d_x[n * M + m] += (float)(y_n[m] * ((double)d_y_n[m] - dot));
-	}
-}

@@ -1,4 +1,4 @@
-/* linalg: matrix products in PyTorch's layouts, and the row softmax. */
+/* linalg: matrix products in PyTorch's layouts (the softmax is lib/softmax). */
 #ifndef PF_LINALG_H
 #define PF_LINALG_H
 
@@ -22,13 +22,5 @@ void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, 
 		     size_t N, size_t K, size_t M);
 /* The same, one dot product at a time in double: the reference linear() is tested against. */
 void linear_naive(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M);
-/* x[N,M]: each row replaced by softmax(row), computed in double with the row maximum subtracted */
-void softmax_rows(float *x, size_t N, size_t M);
-/*
- * The backward of y = softmax(x) row by row: dy_m/dx_j = y_m (delta_mj - y_j), so
- *   d_x[n,j] += y[n,j] (d_y[n,j] - sum over m of d_y[n,m] y[n,m])
- * A zero weight (a blocked key) passes no gradient, so masks need no special case here.
- */
-void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t N, size_t M);
 
 #endif

@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-#include "search.h"
+#include "softmax.h"
 
 /* T = positions (rows), V = vocabulary (classes) */
 

@@ -124,7 +124,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 			       size_t first, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H, blocked = 0;
-	float scale = 1.0f / sqrtf((float)Dh); /* each head is scaled by its own width, Dh, not by E */
+	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* each head is scaled by its own width, Dh, not by E */
 
 	/* step 2: [T,E] -> [H,T,Dh]: head h sees only its Dh columns of every projection */
 	split_heads(p->qh, q, T, H, Dh);
@@ -191,7 +191,7 @@ void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights
 		  const float *key, const float *value, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H;
-	float scale = 1.0f / sqrtf((float)Dh); /* as attend_projected */
+	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* as attend_projected */
 	MhaParts p, d;
 
 	mha_work_parts(&p, (float *)work, w, T, S);

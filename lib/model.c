@@ -9,7 +9,7 @@
 #include "linalg.h"
 #include "model_rnn.h"
 #include "model_transformer.h"
-#include "search.h"
+#include "softmax.h"
 
 /* S = source positions, L = output tokens, K = hypotheses, E = source embedding width, Et = target
  * embedding width, H = the decoder's output width, Vs, Vt = source and target vocabularies */

@@ -47,6 +47,19 @@ enum {
 /* Their short forms for getopt_long's optstring. */
 #define OUTPUT_SHORT_OPTIONS "bh"
 
+/*
+ * The help text every program ends with, one text for all: the output forms and --help and --version
+ * (COMMON_USAGE), or --help and --version alone (HELP_USAGE), their descriptions at the program's column:
+ * pad is the spaces added to the narrowest column (19), e.g. COMMON_USAGE("     ") for column 24.
+ */
+#define HELP_USAGE(pad)                                                                      \
+	"  -h, --help       " pad "this help\n"                                                  \
+	"      --version    " pad "the version\n"
+#define COMMON_USAGE(pad)                                                                    \
+	"  -b, --binary     " pad "write the binary form\n"                                      \
+	"      --npy        " pad "write .npy arrays\n"                                          \
+	"      --digits N   " pad "round text output to N significant digits\n" HELP_USAGE(pad)
+
 typedef struct {
 	WriteOptions out;
 	ParamSource params;

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "linalg.h"
+#include "softmax.h"
 
 /* T = time steps, I = input width, H = hidden size, G = gates, L = layers, D = directions, S = keys */
 
@@ -236,10 +237,9 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
 	float *gates = sc + H + Dm;    /* [2*G*H] */
 	float *scratch = gates + 2 * G * H;
 
-	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j */
-	attention_scores(scores, &w->score, s_prev, memory, scratch, 1, S, H, Dm);
-	masked_softmax(weights, scores, NULL, false, 1, S);
-	weighted_sum(context, weights, memory, 1, S, Dm);
+	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j: one query of the attention core */
+	attention(context, &(AttentionParts){ .scores = scores, .weights = weights, .scratch = scratch }, &w->score,
+		  s_prev, memory, memory, NULL, false, 1, S, H, Dm, Dm);
 	/* 2: s_t = cell([y_{t-1}; c_t], s_{t-1}) */
 	memcpy(yc, y_prev, E * sizeof(float));
 	memcpy(yc + E, context, Dm * sizeof(float));

@@ -8,23 +8,6 @@
 
 /* V = vocabulary, K = beam width, L = tokens of a hypothesis */
 
-void log_softmax(float *out, const float *logits, size_t V)
-{
-	float max = -INFINITY;
-	double sum = 0.0, log_sum;
-
-	/* pass 1: the maximum, subtracted so that exp() cannot overflow */
-	for (size_t v = 0; v < V; v++)
-		max = logits[v] > max ? logits[v] : max;
-	/* pass 2: log sum exp */
-	for (size_t v = 0; v < V; v++)
-		sum += exp((double)logits[v] - max);
-	log_sum = log(sum);
-	/* pass 3: logits - max - log sum */
-	for (size_t v = 0; v < V; v++)
-		out[v] = (float)((double)logits[v] - max - log_sum);
-}
-
 size_t argmax(const float *x, size_t V)
 {
 	size_t best = 0;

@@ -7,8 +7,6 @@
 
 /* V = vocabulary, K = beam width, L = tokens of a hypothesis */
 
-/* out[V] = log softmax(logits[V]) = logits - max - log(sum exp(logits - max)); out may equal logits */
-void log_softmax(float *out, const float *logits, size_t V);
 /* The index of the largest x[v]; the first one on a tie (what torch.argmax gives on CPU). */
 size_t argmax(const float *x, size_t V);
 

@@ -9,6 +9,7 @@
 #include "linalg.h"
 #include "mha.h"
 #include "search.h"
+#include "softmax.h"
 
 /* N = rows, K = inner size / columns, M = columns of a product, H = heads, T = positions, Dh = E / H */
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The pictures of docs/heatmap.md, made again from nothing: `make && sh samples/make-docs-images.sh`.
+# The pictures of docs/heatmap.md and docs/stages.md, made again from nothing: `make && sh samples/make-docs-images.sh`.
 # (A script rather than a `make docs` target, so that the Makefile stays as it is.)
 set -eu
 cd "$(dirname "$0")/.."
@@ -53,5 +53,27 @@ tensor rand --shape 512x512 --seed 9 | awk '/^#/ || NF == 0 { print; next } { fo
 	> "$tmp/big.txt"
 heatmap --cmap magma --rows :48 --cols :48 --cell 8 --title "512 x 512 cut to --rows :48 --cols :48" \
 	-o "$out/heatmap-crop.png" "$tmp/big.txt"
+
+# 5. docs/stages.md: intermediates of the Transformer run stage by stage, with the toy model of
+# tests/golden/make_transformer.py: one encoder layer's self-attention, and the generator's next-token
+# distribution at every position of a teacher-forced translation, flattened by a temperature of 5.
+M=tests/golden/transformer
+echo "the big cat sat on the mat" |
+	embed --vocab $M/src_vocab.txt --eos --scale --dim 16 --weights $M/model.npz --prefix src_embed. |
+	posenc > "$tmp/x.txt"
+mha --heads 2 --weights $M/model.npz --prefix encoder.layers.0.self_attn. --attn "$tmp/attn.txt" "$tmp/x.txt" > /dev/null
+heatmap --title "encoder layer 0: mha --attn" -o "$out/stages-attn.png" "$tmp/attn.txt"
+encode --layers 2 --heads 2 --ff 32 --final-norm --weights $M/model.npz --prefix encoder. "$tmp/x.txt" > "$tmp/memory.txt"
+echo "<s> le chat grand assis sur le tapis" |
+	embed --vocab $M/tgt_vocab.txt --scale --dim 16 --weights $M/model.npz --prefix tgt_embed. | posenc |
+	decode --layers 2 --heads 2 --ff 32 --final-norm --weights $M/model.npz --prefix decoder. --memory "$tmp/memory.txt" |
+	linear --weights $M/model.npz --prefix generator. --vocab $M/tgt_vocab.txt |
+	tensor softmax --temperature 5 > "$tmp/next.txt"
+heatmap --title "next token: tensor softmax --temperature 5" -o "$out/stages-next-token.png" "$tmp/next.txt"
+
+# 6. Chinese tokens (a CJK font found by fontconfig draws them), as PNG and as SVG.
+echo "我 爱 自然 语言 处理" | embed --dim 8 --seed 1 | attend --attn "$tmp/zh.txt" > /dev/null
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.png" "$tmp/zh.txt"
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.svg" "$tmp/zh.txt"
 
 ls -l "$out"

@@ -1,26 +1,28 @@
 #!/bin/bash
 # Mutation testing: does the test suite notice when the math is wrong?
 #
-#   tests/mutants.sh [-a] [-l LIST] [NAME-PATTERN]      (make mutants)
+#   tests/mutants.sh [-an] [-l LIST] [NAME-PATTERN]      (make mutants)
 #
 # Each mutant in LIST (default tests/mutants.txt) is one line of lib/ replaced by a wrong one. The
 # mutant is applied to a copy of the source tree in a temporary folder (the worktree is never
 # modified, even on Ctrl-C), rebuilt there (BUILD=build/mutants), and the bats files are run until one
 # fails: the mutant is "killed" by the tests that failed, or it SURVIVED the whole suite. The files
 # named on the mutant's "tests:" line are run first and in full (every test of them that fails is
-# listed); the others only until the first failing file. -a runs every file for every mutant.
+# listed); the others only until the first failing file. -a runs every file for every mutant; -n only
+# checks that every mutant of the list applies (a quick check after the code has changed).
 # Only mutants whose title matches NAME-PATTERN (a grep -E pattern) are run.
 # Exit status: 0 when every mutant was killed, 1 when one survived, 2 on a broken list or build.
 set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 list=$here/tests/mutants.txt
-all=0
-while getopts al: opt; do
+all=0 dry=0
+while getopts anl: opt; do
 	case $opt in
 	a) all=1 ;;
+	n) dry=1 ;;
 	l) list=$(cd "$(dirname "$OPTARG")" && pwd)/$(basename "$OPTARG") ;;
-	*) echo "usage: tests/mutants.sh [-a] [-l LIST] [NAME-PATTERN]" >&2; exit 2 ;;
+	*) echo "usage: tests/mutants.sh [-an] [-l LIST] [NAME-PATTERN]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -46,13 +48,6 @@ run_bats() {
 	return $status
 }
 
-echo "mutants: building the unmutated tree in $work"
-if ! build; then
-	cat "$work/build.log" >&2
-	echo "mutants: the unmutated tree does not build" >&2
-	exit 2
-fi
-all_files=$(cd "$work/tests" && ls ./*.bats | sed 's|^\./||')
 
 # Parse the list into parallel arrays: title, file, tests, original, replacement.
 titles=() files=() hints=() origs=() repls=()
@@ -79,6 +74,16 @@ apply() {
 		END { exit hits == 1 ? 0 : 1 }' "$1" >"$1.mutant" && mv "$1.mutant" "$1"
 }
 
+if [ $dry -eq 0 ]; then
+	echo "mutants: building the unmutated tree in $work"
+	if ! build; then
+		cat "$work/build.log" >&2
+		echo "mutants: the unmutated tree does not build" >&2
+		exit 2
+	fi
+fi
+all_files=$(cd "$work/tests" && ls ./*.bats | sed 's|^\./||')
+
 survived=0 broken=0 count=0
 report=$work/report
 printf '%-56s %-9s %s\n' "mutant" "result" "killed by" >"$report"
@@ -100,7 +105,9 @@ for i in $(seq 0 "$n"); do
 		continue
 	fi
 	: >"$work/failed"
-	if ! build; then
+	if [ $dry -eq 1 ]; then
+		printf '%-56s %-9s %s\n' "$title" "applies" "" | tee -a "$report"
+	elif ! build; then
 		printf '%-56s %-9s %s\n' "$title" "BROKEN" "does not compile (see the build log)" | tee -a "$report"
 		sed -n '1,20p' "$work/build.log" >&2
 		broken=$((broken + 1))
@@ -136,7 +143,11 @@ done
 echo
 cat "$report"
 echo
-echo "mutants: $count run, $((count - survived - broken)) killed, $survived survived, $broken broken"
+if [ $dry -eq 1 ]; then
+	echo "mutants: $count checked, $((count - broken)) apply, $broken broken"
+else
+	echo "mutants: $count run, $((count - survived - broken)) killed, $survived survived, $broken broken"
+fi
 [ $broken -eq 0 ] || exit 2
 [ $survived -eq 0 ] || exit 1
 exit 0

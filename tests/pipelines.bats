@@ -98,3 +98,24 @@ SENT="the cat sat on the mat"
 	cmp "$BATS_TEST_TMPDIR/loop.txt" "$BATS_TEST_TMPDIR/one.txt"
 	[ "$(head -1 "$BATS_TEST_TMPDIR/loop.txt" | wc -w)" -eq 6 ]
 }
+
+@test "pipelines: attention weights by hand (tensor split, transpose, matmul, scale, softmax) equal attend's, head by head" {
+	d=$BATS_TEST_TMPDIR
+	S=$GOLDEN/stages
+	tensor split --heads 2 "$S/x.txt" >"$d/qh.txt"
+	tensor split --heads 2 "$S/x.txt" | tensor transpose >"$d/kt.txt"
+	tensor matmul "$d/qh.txt" "$d/kt.txt" | tensor scale --by 0.5 | tensor softmax >"$d/w.txt"
+	for h in 0 1; do
+		tensor slice --cols $((4 * h)):$((4 * h + 4)) "$S/x.txt" | attend --score scaled --attn "$d/a$h.txt" >/dev/null
+		tensor pick --heads $h "$d/w.txt" >"$d/w$h.txt"
+		assert_close "$d/w$h.txt" "$d/a$h.txt" 0
+	done
+}
+
+@test "pipelines: permuting the words before self-attention permutes its output the same way" {
+	d=$BATS_TEST_TMPDIR
+	tensor permute --rows 2,0,1,4,3 "$GOLDEN/stages/x.txt" | mha --heads 2 >"$d/a.txt"
+	mha --heads 2 "$GOLDEN/stages/x.txt" | tensor permute --rows 2,0,1,4,3 >"$d/b.txt"
+	assert_close "$d/a.txt" "$d/b.txt" 1e-6
+	grep -q "^#rows sat the cat mat on" "$d/a.txt"
+}

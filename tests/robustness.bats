@@ -35,6 +35,20 @@ d += " " * (63 - (10 + len(d)) % 64) + "\n"
 sys.stdout.buffer.write(b"\x93NUMPY\x01\x00" + len(d).to_bytes(2, "little") + d.encode())' "$1" "$2"
 }
 
+# pft SHAPE FLAGS BLOCK...: a binary tensor of zeros, e.g. pft 2,2 4 $'a\nb' (blocks: name, rows, cols as flagged)
+pft() {
+	"$PYTHON" -c '
+import struct, sys
+shape = [int(d) for d in sys.argv[1].split(",")]
+out = b"\x89PFT\x01" + bytes([len(shape), int(sys.argv[2]), 0]) + b"".join(struct.pack("<Q", d) for d in shape)
+for block in sys.argv[3:]:
+    out += struct.pack("<I", len(block.encode())) + block.encode()
+n = 1
+for d in shape:
+    n *= d
+sys.stdout.buffer.write(out + b"\0" * 4 * n)' "$@"
+}
+
 # no file in directory $1 but those named after it (the temporary files end in .XXXXXX)
 no_temp_files() {
 	local left
@@ -242,7 +256,7 @@ no_temp_files() {
 
 @test "robustness: heatmap refuses an image over its size limit before allocating it" {
 	{ printf '#tensor 2 2\n#name '; head -c 1000000 /dev/zero | tr '\0' a; printf '\n1 2\n3 4\n'; } > "$T/n.txt"
-	run heatmap -o "$T/n.png" "$T/n.txt"
+	run heatmap --font builtin -o "$T/n.png" "$T/n.txt"   # the bitmap font: 6 pixels a character, twice for titles
 	assert_fails 1 "^heatmap: an image of 12000014 x 119 pixels is larger than the limit \\(16384 pixels a side, 67108864 in all\\): draw a part"
 	[ ! -e "$T/n.png" ]
 	tensor rand -b --shape 1100x1100 --seed 1 > "$T/big.bin"
@@ -251,6 +265,65 @@ no_temp_files() {
 }
 
 # ---- silent wrong results -------------------------------------------------------------------
+
+@test "robustness: decode --generate with overflowing weights stops at the log-probabilities" {
+	"$PYTHON" - "$GOLDEN/transformer/model.npz" "$T/big.npz" <<-'PY'
+	import struct, sys, zipfile
+	with zipfile.ZipFile(sys.argv[1]) as a, zipfile.ZipFile(sys.argv[2], "w") as b:
+	    for i in a.infolist():
+	        data = a.read(i)
+	        if i.filename == "generator.weight.npy":  # every weight 3e38: the logits overflow
+	            head = 10 + int.from_bytes(data[8:10], "little")
+	            data = data[:head] + struct.pack("<f", 3e38) * ((len(data) - head) // 4)
+	        b.writestr(i, data)
+	PY
+	run decode --generate --weights "$T/big.npz" --scores "$T/scores.txt" "$GOLDEN/transformer/model_src.txt"
+	assert_fails 1 "^decode: .*model_src.txt: line 1: output token 1: (NaN|Inf) in the log-probabilities \\(do the weights overflow\\?\\)$"
+	[ ! -e "$T/scores.txt" ]
+}
+
+@test "robustness: a NaN about to be written is an error, whatever the program" {
+	"$PYTHON" -c 'import struct, sys; sys.stdout.buffer.write(b"\x93NUMPY\x01\x00" + (118).to_bytes(2, "little") + b"{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (2,), }".ljust(117) + b"\n" + struct.pack("<2f", 1, float("nan")))' > "$T/nan.npy"
+	zipwrite "$T/nan.npz" a.npy="$T/nan.npy"
+	run tensor get "$T/nan.npz"
+	assert_fails 1 "^tensor: output: NaN at \\[1\\]$"
+	[ "${#lines[@]}" -eq 1 ] # and nothing on stdout
+}
+
+@test "robustness: the binary reader refuses the labels the text and .npy readers refuse" {
+	pft 2,2 4 $'a\nb' > "$T/ok.bin"
+	tensor "$T/ok.bin" > /dev/null
+	pft 3 2 $'a\nb\nc' > "$T/t.bin"
+	run tensor "$T/t.bin"
+	assert_fails 1 "t.bin: binary tensor: row labels on a 1-D tensor$"
+	pft 2,3 4 $'a\n\nb' > "$T/t.bin"
+	run tensor "$T/t.bin"
+	assert_fails 1 "t.bin: binary tensor: column labels: label 2 is empty$"
+	pft 2,2 4 $'a\nb\n' > "$T/t.bin"
+	run tensor "$T/t.bin"
+	assert_fails 1 "t.bin: binary tensor: column labels: label 3 is empty$"
+	pft 2,2 2 $'\na' > "$T/t.bin"
+	run tensor "$T/t.bin"
+	assert_fails 1 "t.bin: binary tensor: row labels: label 1 is empty$"
+	pft 2,2 4 '' > "$T/t.bin"
+	run tensor "$T/t.bin"
+	assert_fails 1 "t.bin: binary tensor: column labels: label 1 is empty$"
+}
+
+@test "robustness: labels too long for the binary form fail before a byte is written" {
+	{ printf '#tensor 1 2\n#cols a '; head -c 67108864 /dev/zero | tr '\0' b; printf '\n1 2\n'; } > "$T/l.txt"
+	tensor "$T/x.txt" > "$T/first.txt"
+	run bash -c "tensor -b '$T/x.txt' '$T/l.txt' > '$T/out.bin'"
+	assert_fails 1 "^tensor: column labels too long for the binary format \\(over 67108864 bytes; the text form has no limit\\)$"
+	# the first tensor went out whole, nothing of the second
+	[ "$(tensor "$T/out.bin")" = "$(cat "$T/first.txt")" ]
+}
+
+@test "robustness: embed refuses a NUL byte in a line instead of dropping the rest" {
+	printf 'the cat\nthe\0dog sat\n' > "$T/nul.txt"
+	run embed "$T/nul.txt"
+	assert_fails 1 "^embed: .*nul.txt: line 2: NUL byte: binary data, not text\\?$"
+}
 
 @test "robustness: tensor pack keeps names of any length and a .npy in a name" {
 	long=$(printf 'n%.0s' $(seq 1100))
@@ -337,4 +410,37 @@ fill_old() {
 			old_or_new "$T/ref" "$T/run"
 		done
 	done < <(writers)
+}
+
+# ---- smaller ---------------------------------------------------------------------------------
+
+@test "robustness: an empty line through embed and encode is no undefined behaviour (make check)" {
+	run sh -c "printf '\nthe cat\n' | embed | encode"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^#tensor\ 0\ 16 ]]
+}
+
+@test "robustness: an empty text tensor may be followed by a binary one" {
+	{ printf '#tensor 0 4\n'; printf '#tensor 1 2\n1 2\n' | tensor -b; printf '#tensor 1 1\n5\n'; } > "$T/mix"
+	run tensor "$T/mix"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '#tensor 0 4\n#tensor 1 2\n1 2\n#tensor 1 1\n5')" ]
+}
+
+@test "robustness: error line numbers count leading blank lines" {
+	run sh -c "printf '\n\n\n\n#tensor 1 2\n1 x\n' | tensor"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+	run sh -c "printf '#tensor 1 1\n1\n\n\n#tensor 1 1\nx\n' | tensor > /dev/null"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+}
+
+@test "robustness: control bytes from the input are escaped in messages and in --ansi" {
+	run sh -c "printf '#tensor 1 2\n1 \033[31mx\n' | tensor"
+	assert_fails 1 "not a number: '\\\\x1b\\[31mx'$"
+	printf '#tensor 1 2\n#name \\x1b]0;owned\\x07\n1 2\n' > "$T/n.txt"
+	run heatmap --ansi "$T/n.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '\x1b]0;owned\x07' ]
+	run heatmap --ansi --title "$(printf 'a\033[2Jb')" "$T/n.txt"
+	[ "${lines[0]}" = 'a\x1b[2Jb' ]
 }

@@ -1,10 +1,11 @@
 /*
- * lib/attention's attention_forward (the fused kernel mha runs) against eq. 1 written out plainly in
+ * lib/attention's three paths (attention_forward, the fused kernel mha runs; attention_scores +
+ * masked_softmax + weighted_sum; the tiled online softmax) against eq. 1 written out plainly in
  * double precision: scores[t,s] = q_t . k_s * scale; blocked keys (allowed[t,s] == 0, or s > t when
  * causal) get weight 0; weights = softmax over the visible keys; out_t = sum_s weights[t,s] v_s; a row
  * with no visible key is all zeros and is counted. The shapes exercise every remainder of the kernel's
  * blocking (Dk not a multiple of 8, Dv not a multiple of 16, S not a multiple of 4).
- * Prints one line per case with its largest differences; exits 1 when one exceeds its tolerance.
+ * Prints one line per case and path with its largest differences; exits 1 when one exceeds its tolerance.
  * Run by tests/attention-unit.bats.
  */
 #include <math.h>
@@ -77,20 +78,37 @@ typedef struct {
 	bool causal;
 } Case;
 
+/* One line of the report: a path's largest differences from the reference; 1 when one is too large. */
+static int report(const char *what, const char *path, const Case *c, double d_out, double d_weights, double d_scores,
+		  size_t blocked, size_t r_blocked)
+{
+	printf("%-40s %-6s T=%zu S=%zu Dk=%zu Dv=%zu  out %.3g  weights %.3g  scores %.3g  blocked rows %zu (reference %zu)\n",
+	       what, path, c->T, c->S, c->Dk, c->Dv, d_out, d_weights, d_scores, blocked, r_blocked);
+	return d_out > 1e-5 || d_weights > 1e-5 || d_scores > 1e-5 || blocked != r_blocked;
+}
+
+/*
+ * The three paths of lib/attention against the reference: the fused attention_forward (mha's), the plain
+ * attention_scores + masked_softmax + weighted_sum (attend's), and the tiled online softmax (attend's for
+ * long inputs; it gives no weights or scores).
+ */
 static int run_case(const Case *c, Rng *rng)
 {
 	const size_t T = c->T, S = c->S, Dk = c->Dk, Dv = c->Dv;
 	const double scale = c->scale != 0.0 ? c->scale : 1.0 / sqrt((double)Dk);
+	/* the same scores as a Scorer: scaled divides by sqrt(Dk) itself; dot by the temperature 1 / scale */
+	const Scorer f = { .kind = c->scale != 0.0 ? SCORE_DOT : SCORE_SCALED,
+			   .temperature = c->scale != 0.0 ? (float)(1.0 / c->scale) : 1.0f };
 	float *q = xcalloc(T * Dk, sizeof(float)), *k = xcalloc(S * Dk, sizeof(float));
 	float *v = xcalloc(S * Dv, sizeof(float)), *out = xcalloc(T * Dv, sizeof(float));
 	float *weights = xcalloc(T * S, sizeof(float)), *scores = xcalloc(T * S, sizeof(float));
 	float *scratch = xcalloc(attention_forward_scratch(T, S), sizeof(float));
+	float *work = xcalloc(attention_tiled_work_size(&f, Dk, Dv), sizeof(float));
 	double *r_out = xcalloc(T * Dv, sizeof(double)), *r_weights = xcalloc(T * S, sizeof(double));
 	double *r_scores = xcalloc(T * S, sizeof(double));
 	unsigned char *allowed = NULL;
 	size_t blocked, r_blocked;
-	double d_out, d_weights, d_scores;
-	int failed;
+	int failed = 0;
 
 	fill_normal(rng, q, T * Dk, c->q_std);
 	fill_normal(rng, k, S * Dk, 1.0);
@@ -102,16 +120,23 @@ static int run_case(const Case *c, Rng *rng)
 		for (size_t s = 0; s < S; s++)
 			allowed[1 * S + s] = 0;
 	}
+	r_blocked = reference(r_out, r_weights, r_scores, q, k, v, allowed, c->causal, scale, T, S, Dk, Dv);
+
 	blocked = attention_forward(out, weights, scores, scratch, q, k, v, allowed, c->causal, (float)scale, T, S, Dk,
 				    Dv);
-	r_blocked = reference(r_out, r_weights, r_scores, q, k, v, allowed, c->causal, scale, T, S, Dk, Dv);
-	d_out = max_diff(out, r_out, T * Dv);
-	d_weights = max_diff(weights, r_weights, T * S);
-	d_scores = max_diff(scores, r_scores, T * S);
-	printf("%-44s T=%zu S=%zu Dk=%zu Dv=%zu  out %.3g  weights %.3g  scores %.3g  blocked rows %zu (reference %zu)\n",
-	       c->what, T, S, Dk, Dv, d_out, d_weights, d_scores, blocked, r_blocked);
-	failed = d_out > 1e-5 || d_weights > 1e-5 || d_scores > 1e-5 || blocked != r_blocked;
-	free(q), free(k), free(v), free(out), free(weights), free(scores), free(scratch);
+	failed |= report(c->what, "fused", c, max_diff(out, r_out, T * Dv), max_diff(weights, r_weights, T * S),
+			 max_diff(scores, r_scores, T * S), blocked, r_blocked);
+
+	attention_scores(scores, &f, q, k, NULL, T, S, Dk, Dk);
+	blocked = masked_softmax(weights, scores, allowed, c->causal, T, S);
+	weighted_sum(out, weights, v, T, S, Dv);
+	failed |= report(c->what, "plain", c, max_diff(out, r_out, T * Dv), max_diff(weights, r_weights, T * S),
+			 max_diff(scores, r_scores, T * S), blocked, r_blocked);
+
+	blocked = attention_tiled(out, work, &f, q, k, v, allowed, c->causal, T, S, Dk, Dk, Dv);
+	failed |= report(c->what, "tiled", c, max_diff(out, r_out, T * Dv), 0.0, 0.0, blocked, r_blocked);
+
+	free(q), free(k), free(v), free(out), free(weights), free(scores), free(scratch), free(work);
 	free(r_out), free(r_weights), free(r_scores), free(allowed);
 	return failed;
 }
@@ -128,6 +153,8 @@ int main(int argc, char **argv)
 		{ "mask and causal", 7, 7, 9, 20, 1.0, 0, 1, true },
 		{ "large scores (exp overflows without max)", 4, 6, 8, 17, 100.0, 0, 0, false },
 		{ "scale 1 (unscaled dot product)", 4, 5, 12, 3, 0.5, 1.0, 0, false },
+		{ "several tiles of queries and keys", 70, 300, 6, 5, 1.5, 0, 0, false },
+		{ "several tiles, mask and causal", 70, 300, 6, 5, 1.5, 0, 1, true },
 	};
 	int failed = 0;
 	Rng rng;

@@ -24,6 +24,7 @@
 #include "npz.h"
 #include "params.h"
 #include "rng.h"
+#include "softmax.h"
 #include "vocab.h"
 
 enum { MAX_BUFS = 8 };

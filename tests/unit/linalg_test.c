@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "linalg.h"
@@ -19,6 +20,39 @@ static double max_diff(const float *a, const float *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		worst = fmax(worst, fabs((double)a[i] - b[i]));
 	return worst;
+}
+
+/*
+ * softmax_rows against softmax(x)_m = exp(x_m - max) / sum exp(x_j - max) in double, on rows of ordinary
+ * values and rows near 1000 (exp(1000) overflows a float: only the max subtraction keeps them finite).
+ */
+static int softmax_check(Rng *rng)
+{
+	enum { N = 4, M = 13 };
+	float x[N * M];
+	double worst = 0.0;
+
+	fill_normal(rng, x, N * M, 3.0);
+	for (size_t m = 0; m < M; m++)
+		x[2 * M + m] += 1000.0f, x[3 * M + m] -= 1000.0f;
+	{
+		float y[N * M];
+		memcpy(y, x, sizeof(y));
+		softmax_rows(y, N, M);
+		for (size_t n = 0; n < N; n++) {
+			double max = -INFINITY, sum = 0.0;
+			for (size_t m = 0; m < M; m++)
+				max = fmax(max, x[n * M + m]);
+			for (size_t m = 0; m < M; m++)
+				sum += exp((double)x[n * M + m] - max);
+			for (size_t m = 0; m < M; m++) {
+				double d = fabs(y[n * M + m] - exp((double)x[n * M + m] - max) / sum);
+				worst = isnan(d) || d > worst ? (isnan(d) ? INFINITY : d) : worst;
+			}
+		}
+	}
+	printf("softmax_rows, rows near 0, +1000 and -1000: %.3g  (tolerance 1e-6)\n", worst);
+	return worst > 1e-6;
 }
 
 int main(int argc, char **argv)
@@ -58,5 +92,6 @@ int main(int argc, char **argv)
 		failed |= d_linear > tol || d_nobias > tol || d_matmul > tol;
 		free(x), free(w), free(b), free(fast), free(ref);
 	}
+	failed |= softmax_check(&rng);
 	return failed;
 }

@@ -1,0 +1,131 @@
+#include "softmax.h"
+
+#include <math.h>
+#include <string.h>
+
+/* T = rows (queries), S = columns (keys), V = vocabulary */
+
+static bool blocked(const unsigned char *allowed_row, size_t visible, size_t s)
+{
+	return s >= visible || (allowed_row && !allowed_row[s]);
+}
+
+bool softmax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S)
+{
+	float max = -INFINITY;
+	double sum = 0.0;
+
+	/* pass 1: the maximum over the visible keys; subtracting it keeps exp() from overflowing and changes
+	 * nothing else (it cancels in the division) */
+	for (size_t s = 0; s < S; s++)
+		if (!blocked(allowed_row, visible, s) && x[s] > max)
+			max = x[s];
+	if (max == -INFINITY) { /* every key blocked: zero weights, never 0/0 */
+		memset(w, 0, S * sizeof(float));
+		return false;
+	}
+	/* pass 2: exp(x - max), 0 where blocked, and their sum in double */
+	for (size_t s = 0; s < S; s++) {
+		w[s] = blocked(allowed_row, visible, s) ? 0.0f : expf(x[s] - max);
+		sum += w[s];
+	}
+	/* pass 3: divide by the sum so that the row sums to 1 */
+	for (size_t s = 0; s < S; s++)
+		w[s] = (float)(w[s] / sum);
+	return true;
+}
+
+void softmax_rows(float *x, size_t T, size_t S)
+{
+	for (size_t t = 0; t < T; t++)
+		softmax_row(x + t * S, x + t * S, NULL, S, S);
+}
+
+/* The keys row t may see at all: causal blocks s > t. */
+static size_t visible_keys(bool causal, size_t t, size_t S)
+{
+	return causal && t + 1 < S ? t + 1 : S;
+}
+
+size_t masked_softmax(float *weights, const float *scores, const unsigned char *allowed, bool causal, size_t T,
+		      size_t S)
+{
+	size_t blocked_rows = 0;
+
+	for (size_t t = 0; t < T; t++)
+		blocked_rows += !softmax_row(weights + t * S, scores + t * S, allowed ? allowed + t * S : NULL,
+					     visible_keys(causal, t, S), S);
+	return blocked_rows;
+}
+
+void mask_scores(float *masked, const float *scores, const unsigned char *allowed, bool causal, size_t T, size_t S)
+{
+	for (size_t t = 0; t < T; t++) {
+		const unsigned char *allowed_t = allowed ? allowed + t * S : NULL;
+		const size_t visible = visible_keys(causal, t, S);
+		for (size_t s = 0; s < S; s++)
+			masked[t * S + s] = blocked(allowed_t, visible, s) ? -INFINITY : scores[t * S + s];
+	}
+}
+
+void log_softmax(float *out, const float *logits, size_t V)
+{
+	float max = -INFINITY;
+	double sum = 0.0, log_sum;
+
+	/* pass 1: the maximum, subtracted so that exp() cannot overflow */
+	for (size_t v = 0; v < V; v++)
+		max = logits[v] > max ? logits[v] : max;
+	/* pass 2: log sum exp */
+	for (size_t v = 0; v < V; v++)
+		sum += exp((double)logits[v] - max);
+	log_sum = log(sum);
+	/* pass 3: logits - max - log sum */
+	for (size_t v = 0; v < V; v++)
+		out[v] = (float)((double)logits[v] - max - log_sum);
+}
+
+void online_softmax_init(OnlineSoftmax *o)
+{
+	o->max = -INFINITY;
+	o->sum = 0.0;
+}
+
+bool online_softmax_block(OnlineSoftmax *o, float *x, size_t n, float *rescale)
+{
+	float block_max = -INFINITY, max;
+	double block_sum = 0.0;
+
+	/* pass 1 over the block: its maximum */
+	for (size_t j = 0; j < n; j++)
+		block_max = x[j] > block_max ? x[j] : block_max;
+	if (block_max == -INFINITY)
+		return false; /* nothing visible here: the state stays as it was */
+	/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) = exp(a - m_new) */
+	max = block_max > o->max ? block_max : o->max;
+	*rescale = expf(o->max - max); /* exp(-inf) = 0 on the first visible block */
+	if (*rescale != 1.0f)
+		o->sum *= *rescale;
+	o->max = max;
+	/* pass 2: p = exp(x - max) (0 where blocked), added to the sum */
+	for (size_t j = 0; j < n; j++) {
+		x[j] = expf(x[j] - max); /* exp(-inf) = 0 */
+		block_sum += x[j];
+	}
+	o->sum += block_sum;
+	return true;
+}
+
+void softmax_rows_backward(float *d_x, const float *d_y, const float *y, size_t T, size_t S)
+{
+	for (size_t t = 0; t < T; t++) {
+		const float *d_y_t = d_y + t * S, *y_t = y + t * S;
+		double dot = 0.0;
+		/* pass 1: sum over m of d_y[m] y[m], the part every input shares */
+		for (size_t m = 0; m < S; m++)
+			dot += (double)d_y_t[m] * y_t[m];
+		/* pass 2: each input's own part */
+		for (size_t m = 0; m < S; m++)
+			d_x[t * S + m] += (float)(y_t[m] * ((double)d_y_t[m] - dot));
+	}
+}
