@@ -795,15 +795,20 @@ static void write_label_line(FILE *f, const char *directive, char *const *labels
 
 #define ALIGN_LIMIT 65536 /* columns are aligned for tensors up to this many numbers */
 
-/* Text numbers go through a buffer of OUT_BUF bytes, written with one fwrite each time it fills. */
-enum { OUT_BUF = 1 << 16, NUM_MAX = 16 /* "-1.17549435e-38" and its NUL */ };
+/*
+ * Text numbers are formatted CHUNK at a time into a cache of NUM_MAX bytes each, then copied in order
+ * through a buffer of OUT_BUF bytes that one fwrite empties whenever it fills. (One thread: in a pipeline
+ * the other stages have the other cores, and threads waiting for the next chunk would only take from them.)
+ */
+enum { OUT_BUF = 1 << 16, NUM_MAX = 16 /* "-1.17549435e-38" and its NUL */, CHUNK = ALIGN_LIMIT };
 
 static void write_text(FILE *f, const Tensor *t, int digits)
 {
 	size_t cols = tensor_cols(t), rows = tensor_rows(t), slice = rows * cols, used = 0;
+	size_t chunk = t->size < CHUNK ? t->size : CHUNK;
 	int width = 0;
-	char *out = xmalloc(OUT_BUF), *cache = NULL; /* cache: every number's text, when aligning */
-	unsigned char *len = NULL;
+	char *out = xmalloc(OUT_BUF), *cache = xmalloc(chunk * NUM_MAX);
+	unsigned char *len = xmalloc(chunk);
 
 	fprintf(f, "#tensor");
 	for (int i = 0; i < t->ndim; i++)
@@ -818,40 +823,39 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 		write_label_line(f, "#rows", t->row_labels, rows);
 	if (t->col_labels)
 		write_label_line(f, "#cols", t->col_labels, cols);
-	if (t->size <= ALIGN_LIMIT) { /* pass 1: the widest number sets the column width */
-		cache = xmalloc(t->size * NUM_MAX);
-		len = xmalloc(t->size);
-		for (size_t i = 0; i < t->size; i++) {
-			int n = format_float(cache + i * NUM_MAX, t->data[i], digits);
-			len[i] = (unsigned char)n;
-			width = n > width ? n : width;
+	for (size_t i0 = 0; i0 < t->size; i0 += chunk) {
+		size_t n = t->size - i0 < chunk ? t->size - i0 : chunk;
+		/* pass 1: format the chunk; a tensor of at most ALIGN_LIMIT numbers (one chunk) is aligned */
+		for (size_t j = 0; j < n; j++)
+			len[j] = (unsigned char)format_float(cache + j * NUM_MAX, t->data[i0 + j], digits);
+		if (t->size <= ALIGN_LIMIT)
+			for (size_t j = 0; j < n; j++)
+				width = len[j] > width ? len[j] : width;
+		/* pass 2: each number right-aligned to the width, then a space or, at the end of a row, a newline */
+		for (size_t j = 0; j < n; j++) {
+			size_t i = i0 + j;
+			int w = width > len[j] ? width : len[j];
+			if (OUT_BUF - used < (size_t)w + 1) {
+				fwrite(out, 1, used, f);
+				used = 0;
+			}
+			if (t->ndim >= 3 && slice && i % slice == 0) {
+				size_t outer = i / slice;
+				fwrite(out, 1, used, f);
+				used = 0;
+				if (i)
+					fputc('\n', f);
+				if (t->ndim == 3)
+					fprintf(f, "# [%zu,:,:]\n", outer);
+				else
+					fprintf(f, "# [%zu,%zu,:,:]\n", outer / t->shape[1], outer % t->shape[1]);
+			}
+			for (int pad = len[j]; pad < width; pad++)
+				out[used++] = ' ';
+			memcpy(out + used, cache + j * NUM_MAX, len[j]);
+			used += len[j];
+			out[used++] = (i + 1) % cols == 0 ? '\n' : ' ';
 		}
-	}
-	/* pass 2: each number right-aligned to the width, then a space or, at the end of a row, a newline */
-	for (size_t i = 0; i < t->size; i++) {
-		char num[NUM_MAX];
-		const char *text = cache ? cache + i * NUM_MAX : num;
-		int n = cache ? len[i] : format_float(num, t->data[i], digits);
-		if (OUT_BUF - used < (size_t)(width > n ? width : n) + 1) {
-			fwrite(out, 1, used, f);
-			used = 0;
-		}
-		if (t->ndim >= 3 && slice && i % slice == 0) {
-			size_t outer = i / slice;
-			fwrite(out, 1, used, f);
-			used = 0;
-			if (i)
-				fputc('\n', f);
-			if (t->ndim == 3)
-				fprintf(f, "# [%zu,:,:]\n", outer);
-			else
-				fprintf(f, "# [%zu,%zu,:,:]\n", outer / t->shape[1], outer % t->shape[1]);
-		}
-		for (int pad = n; pad < width; pad++)
-			out[used++] = ' ';
-		memcpy(out + used, text, (size_t)n);
-		used += (size_t)n;
-		out[used++] = (i + 1) % cols == 0 ? '\n' : ' ';
 	}
 	fwrite(out, 1, used, f);
 	free(out);
