@@ -55,9 +55,25 @@ struct Case {
 	Activation act;
 };
 
+/* every buffer the cases use, freed together when main returns (so LeakSanitizer in `make check` stays quiet) */
+static float *allocated[256];
+static size_t n_allocated;
+
 static float *alloc(size_t n)
 {
-	return xcalloc(n ? n : 1, sizeof(float));
+	float *x = xcalloc(n ? n : 1, sizeof(float));
+
+	if (n_allocated == sizeof allocated / sizeof *allocated)
+		die("grad_test: more buffers than allocated[] holds");
+	return allocated[n_allocated++] = x;
+}
+
+static void free_cases(Case *cases, size_t n)
+{
+	for (size_t i = 0; i < n_allocated; i++)
+		free(allocated[i]);
+	for (size_t i = 0; i < n; i++)
+		params_free(&cases[i].params), params_free(&cases[i].grads);
 }
 
 static void add_buf(Case *c, const char *name, float *x, float *g, size_t n)
@@ -366,7 +382,7 @@ static double max_abs_diff(const float *a, const float *b, size_t n)
 /* torch's inputs in, our output and gradients against torch's: the largest absolute differences */
 static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_diff)
 {
-	float *want = alloc(c->n_out);
+	float *want = xcalloc(c->n_out, sizeof(float));
 	char name[128];
 
 	for (size_t b = 0; b < c->n_in; b++)
@@ -377,7 +393,7 @@ static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_dif
 	*d_out_diff = max_abs_diff(c->out, want, c->n_out);
 	*d_grad_diff = 0.0;
 	for (size_t b = 0; b < c->n_in; b++) {
-		float *g = alloc(c->in[b].n);
+		float *g = xcalloc(c->in[b].n, sizeof(float));
 		snprintf(name, sizeof(name), "grad.%s", c->in[b].name);
 		load(z, c->name, name, g, c->in[b].n);
 		*d_grad_diff = fmax(*d_grad_diff, max_abs_diff(c->in[b].g, g, c->in[b].n));
@@ -427,6 +443,7 @@ int main(int argc, char **argv)
 		}
 		failed |= check_optim(z);
 		npz_close(z);
+		free_cases(cases, n);
 		return failed;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -436,5 +453,6 @@ int main(int argc, char **argv)
 		printf("%-18s finite differences: %.3g  (tolerance %g)\n", cases[i].name, err, tol);
 		failed |= !(err <= tol);
 	}
+	free_cases(cases, n);
 	return failed;
 }
