@@ -51,8 +51,7 @@ static const char usage_text[] =
 	"      --head H       only head H of a 3-D or 4-D tensor\n"
 	"      --rows A:B     only query rows A to B-1 (A: or :B leave an end open)\n"
 	"      --cols A:B     only key columns A to B-1\n"
-	"  -h, --help         this help\n"
-	"      --version      the version\n";
+	HELP_USAGE("  ");
 
 enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
        OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE, OPT_HTML };
