@@ -9,9 +9,9 @@
 #include "layers.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 
 static const char usage_text[] =
 	"usage: ffn [--ff F] [--activation relu|gelu] [--explain[=N]] [--prefix P]\n"
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		size_t N;
 		Tensor *y;
 		float *hidden;
-		N = stage_rows(&E, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			if (F == 0)
 				F = xmul(4, E, "d_ff"); /* the paper's 2048 for 512 */

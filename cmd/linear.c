@@ -9,9 +9,9 @@
 #include "linalg.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 #include "vocab.h"
 
 static const char usage_text[] =
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	while (stream_read(in, &x)) {
 		size_t shape[TENSOR_MAX_DIMS], N;
 		Tensor *y;
-		N = stage_rows(&K, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&K, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			/* K is the first tensor's width; the parameters' shapes follow from it */
 			size_t w_shape[2];

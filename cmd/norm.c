@@ -8,9 +8,9 @@
 #include "layers.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 
 static const char usage_text[] =
 	"usage: norm [--rms] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	while (stream_read(in, &x)) {
 		size_t N;
 		Tensor *y;
-		N = stage_rows(&E, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			/* nn.LayerNorm(E): weight 1, bias 0 (E is the first tensor's width) */
 			params_add(&params, &gamma, "weight", INIT_ONES, 0, 1, &E);

@@ -10,7 +10,6 @@
 #include "opts.h"
 #include "rng.h"
 #include "explain_layers.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor_ops.h"
 #include "vocab.h"
@@ -100,7 +99,7 @@ static const struct option long_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "atol", required_argument, NULL, OPT_ATOL },
 	{ "rtol", required_argument, NULL, OPT_RTOL },
-	{ "explain", optional_argument, NULL, OPT_STAGE_EXPLAIN },
+	{ "explain", optional_argument, NULL, STAGE_OPT_EXPLAIN },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "vocab", required_argument, NULL, OPT_VOCAB },
@@ -551,7 +550,7 @@ static void tool_option(int c, const char *arg)
 	case OPT_AXES:
 		axes_spec = arg;
 		break;
-	case OPT_STAGE_EXPLAIN:
+	case STAGE_OPT_EXPLAIN:
 		explain_rows = arg ? (size_t)parse_long(arg, "--explain", 1, 1000) : 2;
 		break;
 	}

@@ -444,8 +444,10 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 	size_t w = st->annotate ? 7 : 2; /* characters per cell */
 	char buf[32], text[32];
 
-	if (st->title && st->title[0])
-		fprintf(f, "%s\n\n", st->title);
+	if (st->title && st->title[0]) { /* names come from the input: escape what would command the terminal */
+		fputs_printable(st->title, f);
+		fputs("\n\n", f);
+	}
 	for (size_t i = 0; i < count; i++) {
 		const Panel *p = &panels[i];
 		size_t label_w = 0, col_len = 0;
@@ -457,8 +459,10 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 			size_t n = escaped_len(label_at(p->col_labels, p->col0, c, buf, sizeof(buf)));
 			col_len = n > col_len ? n : col_len;
 		}
-		if (p->title[0])
-			fprintf(f, "%s\n", p->title);
+		if (p->title[0]) {
+			fputs_printable(p->title, f);
+			fputc('\n', f);
+		}
 		/* column labels written downward, one character per line */
 		for (size_t k = 0; k < col_len; k++) {
 			fprintf(f, "%*s ", (int)label_w, "");

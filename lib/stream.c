@@ -571,7 +571,17 @@ static char **parse_labels(StreamReader *r, const char *rest, size_t n, const ch
 /* The directive lines after "#tensor": #name, #rows, #cols (other #words are ignored, as documented). */
 static void read_directives(StreamReader *r, Tensor *t)
 {
-	while (next_line(r)) {
+	for (;;) {
+		if (!r->pushed_back) {
+			/* after an empty tensor the next one may be binary or .npy: do not read it as a line */
+			int c = getc(r->f);
+			if (c != EOF)
+				ungetc(c, r->f);
+			if (c == 0x89 || c == 0x93)
+				return;
+		}
+		if (!next_line(r))
+			return;
 		char *rest = r->line + strcspn(r->line, " \t");
 		if (is_blank(r->line) || is_comment(r->line))
 			continue;
@@ -708,7 +718,7 @@ bool stream_read(StreamReader *r, Tensor **out)
 		/* the first byte of a tensor tells its form: 0x89 binary, 0x93 .npy, else text */
 		do
 			c = getc(r->f);
-		while (c == '\n' || c == '\r' || c == ' ' || c == '\t');
+		while ((c == '\n' && ++r->line_no) || c == '\r' || c == ' ' || c == '\t'); /* blank lines count */
 		if (c == EOF) {
 			if (ferror(r->f))
 				die("%s: read error:", r->path);

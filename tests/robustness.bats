@@ -411,3 +411,36 @@ fill_old() {
 		done
 	done < <(writers)
 }
+
+# ---- smaller ---------------------------------------------------------------------------------
+
+@test "robustness: an empty line through embed and encode is no undefined behaviour (make check)" {
+	run sh -c "printf '\nthe cat\n' | embed | encode"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^#tensor\ 0\ 16 ]]
+}
+
+@test "robustness: an empty text tensor may be followed by a binary one" {
+	{ printf '#tensor 0 4\n'; printf '#tensor 1 2\n1 2\n' | tensor -b; printf '#tensor 1 1\n5\n'; } > "$T/mix"
+	run tensor "$T/mix"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '#tensor 0 4\n#tensor 1 2\n1 2\n#tensor 1 1\n5')" ]
+}
+
+@test "robustness: error line numbers count leading blank lines" {
+	run sh -c "printf '\n\n\n\n#tensor 1 2\n1 x\n' | tensor"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+	run sh -c "printf '#tensor 1 1\n1\n\n\n#tensor 1 1\nx\n' | tensor > /dev/null"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+}
+
+@test "robustness: control bytes from the input are escaped in messages and in --ansi" {
+	run sh -c "printf '#tensor 1 2\n1 \033[31mx\n' | tensor"
+	assert_fails 1 "not a number: '\\\\x1b\\[31mx'$"
+	printf '#tensor 1 2\n#name \\x1b]0;owned\\x07\n1 2\n' > "$T/n.txt"
+	run heatmap --ansi "$T/n.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '\x1b]0;owned\x07' ]
+	run heatmap --ansi --title "$(printf 'a\033[2Jb')" "$T/n.txt"
+	[ "${lines[0]}" = 'a\x1b[2Jb' ]
+}
