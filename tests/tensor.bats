@@ -353,3 +353,12 @@ ST="$GOLDEN/stages"
 	run tensor stack "$BATS_TEST_TMPDIR/r.txt"
 	assert_fails 1 "tensor #1 is 3x3, the first 2x3"
 }
+
+@test "tensor: an option of another sub-command is a usage error, not ignored" {
+	run tensor argmax --temperature 2 "$ST/x.txt"
+	assert_fails 2 "tensor: --temperature is for tensor softmax, not tensor argmax"
+	run tensor add --rows 1 "$ST/x.txt" "$ST/x.txt"
+	assert_fails 2 "tensor: --rows is for tensor slice, pick, permute, not tensor add"
+	run tensor cat -k 3 "$ST/x.txt"
+	assert_fails 2 "tensor: -k is for tensor topk, not tensor cat"
+}
