@@ -343,11 +343,18 @@ static void print_column(const Tensor *t, size_t id, const char *path)
 		printf("%zu", id);
 }
 
+/* argmax and topk: a row of 0 columns has no largest value */
+static void require_columns(const Tensor *t, const char *path, size_t index)
+{
+	if (tensor_cols(t) == 0 && tensor_row_count(t) > 0)
+		die("%s: tensor #%zu has rows of 0 columns: no largest value", path, index);
+}
+
 static void argmax_one(const char *path, size_t index, const Tensor *t)
 {
 	size_t R = tensor_row_count(t), *ids = xmalloc(xmul(R, sizeof(size_t), "rows"));
 
-	(void)index;
+	require_columns(t, path, index);
 	tensor_argmax(ids, t);
 	for (size_t r = 0; r < R; r++) {
 		if (r)
@@ -365,7 +372,7 @@ static void topk_one(const char *path, size_t index, const Tensor *t)
 	float *values = xmalloc(xmul(xmul(R, K, "top-k"), sizeof(float), "top-k"));
 	char num[32];
 
-	(void)index;
+	require_columns(t, path, index);
 	tensor_topk(ids, values, t, K);
 	for (size_t r = 0; r < R; r++) {
 		size_t row = r % tensor_rows(t);
