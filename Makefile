@@ -5,6 +5,8 @@ BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
 DOCDIR   = $(PREFIX)/share/doc/pipeformer
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
+# zsh looks in vendor-completions for the system's packages, in site-functions for the local ones
+ZSHDIR   = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -41,12 +43,13 @@ PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
 # Bash completion, generated from every program's --help (tools/completion.sh): one script, named after each program
 COMPLETION = $(BUILD)/completion/pipeformer
+ZSH_COMPLETION = $(BUILD)/completion/_pipeformer
 # What install puts in DOCDIR: the README, the documentation and the samples (run with sh from a copy)
 DOCFILES = README.md $(sort $(shell find docs samples -type f ! -name '.*'))
 # C tests of library kernels (fast against reference), run by a bats file of the same concern
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
-all: $(PROGRAMS) $(COMPLETION)
+all: $(PROGRAMS) $(COMPLETION) $(ZSH_COMPLETION)
 
 # Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
 FLAGS_STAMP = $(BUILD)/flags
@@ -103,12 +106,18 @@ $(COMPLETION): tools/completion.sh $(PROGRAMS)
 	tools/completion.sh $(PROGRAMS) > $@.tmp
 	mv $@.tmp $@
 
+$(ZSH_COMPLETION): tools/completion.sh $(PROGRAMS)
+	@mkdir -p $(@D)
+	tools/completion.sh --zsh $(PROGRAMS) > $@.tmp
+	mv $@.tmp $@
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(ZSHDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/pipeformer
 	for p in $(notdir $(PROGRAMS)); do ln -sf pipeformer $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+	install -m 644 $(ZSH_COMPLETION) $(DESTDIR)$(ZSHDIR)/_pipeformer
 	for f in $(DOCFILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 
 # Removes what install put, and DOCDIR's folders once empty; other files in those folders stay.
@@ -116,6 +125,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(COMPDIR)/pipeformer $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(DESTDIR)$(ZSHDIR)/_pipeformer
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
 	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
 
