@@ -5,13 +5,17 @@ BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
 DOCDIR   = $(PREFIX)/share/doc/pipeformer
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
+# zsh looks in vendor-completions for the system's packages, in site-functions for the local ones
+ZSHDIR   = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+# No fused multiply-add unless a kernel asks for fmaf: every build and path rounds alike (also with CFLAGS=...).
+override CFLAGS += -ffp-contract=off
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
-            $(shell pkg-config --cflags libpng libzip)
-LDLIBS  += $(shell pkg-config --libs libpng libzip) -lm
+            $(shell pkg-config --cflags libpng libzip freetype2 fontconfig)
+LDLIBS  += $(shell pkg-config --libs libpng libzip freetype2 fontconfig) -lm
 # The BLAS and the font backend that --version names, read off the libraries the programs link.
 BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcblas -lblas -lmkl_rt,$(LDLIBS)))),none)
 FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
@@ -25,6 +29,9 @@ CPPFLAGS += -DPF_BLAS $(if $(filter openblas,$(BLAS)),-DPF_OPENBLAS) $(shell pkg
 LDLIBS  += $(shell pkg-config --libs $(BLAS))
 endif
 
+# Threads: OpenMP (make OPENMP= builds without; the programs then use one core beside the BLAS's threads).
+OPENMP  ?= -fopenmp
+
 # `make check` builds the same sources with sanitizers into another folder.
 BUILD   ?= build
 BIN     ?= bin
@@ -36,16 +43,17 @@ PROGRAMS = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 MANPAGES = $(wildcard cmd/*.1)
 # Bash completion, generated from every program's --help (tools/completion.sh): one script, named after each program
 COMPLETION = $(BUILD)/completion/pipeformer
+ZSH_COMPLETION = $(BUILD)/completion/_pipeformer
 # What install puts in DOCDIR: the README, the documentation and the samples (run with sh from a copy)
 DOCFILES = README.md $(sort $(shell find docs samples -type f ! -name '.*'))
 # C tests of library kernels (fast against reference), run by a bats file of the same concern
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*.c))
 
-all: $(PROGRAMS) $(COMPLETION)
+all: $(PROGRAMS) $(COMPLETION) $(ZSH_COMPLETION)
 
 # Everything is rebuilt when the compiler, its flags or the BLAS change (make BLAS=none after make).
 FLAGS_STAMP = $(BUILD)/flags
-BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(LDFLAGS) $(LDLIBS)
 ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_STAMP)))
 $(shell mkdir -p $(BUILD))
 $(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
@@ -53,7 +61,7 @@ endif
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -c -o $@ $<
 
 $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 	rm -f $@
@@ -61,11 +69,11 @@ $(BUILD)/libpipeformer.a: $(LIB_OBJ)
 
 $(BIN)/%: cmd/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 test: all $(UNITS)
 	PF_BIN=$(CURDIR)/$(BIN) PF_UNIT=$(CURDIR)/$(BUILD)/unit bats tests
@@ -78,23 +86,38 @@ check:
 
 units: $(UNITS)
 
+# Every float32 bit pattern through lib/floatfmt against the snprintf + strtof reference (about an hour of
+# one core; not part of make test, which checks a few million).
+exhaustive: $(BUILD)/unit/floatfmt_test
+	$(BUILD)/unit/floatfmt_test --exhaustive
+
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
 
-bench: all
-	PATH="$(CURDIR)/$(BIN):$$PATH" sh bench/run.sh
+bench: all $(BUILD)/bench/gemm
+	BIN=$(BIN) GEMM=$(BUILD)/bench/gemm sh bench/run.sh
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpipeformer.a $(wildcard lib/*.h) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPENMP) $(WARN) -o $@ $< $(BUILD)/libpipeformer.a $(LDFLAGS) $(OPENMP) $(LDLIBS)
 
 $(COMPLETION): tools/completion.sh $(PROGRAMS)
 	@mkdir -p $(@D)
 	tools/completion.sh $(PROGRAMS) > $@.tmp
 	mv $@.tmp $@
 
+$(ZSH_COMPLETION): tools/completion.sh $(PROGRAMS)
+	@mkdir -p $(@D)
+	tools/completion.sh --zsh $(PROGRAMS) > $@.tmp
+	mv $@.tmp $@
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(ZSHDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/pipeformer
 	for p in $(notdir $(PROGRAMS)); do ln -sf pipeformer $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+	install -m 644 $(ZSH_COMPLETION) $(DESTDIR)$(ZSHDIR)/_pipeformer
 	for f in $(DOCFILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 
 # Removes what install put, and DOCDIR's folders once empty; other files in those folders stay.
@@ -102,6 +125,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(COMPDIR)/pipeformer $(addprefix $(DESTDIR)$(COMPDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(DESTDIR)$(ZSHDIR)/_pipeformer
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCFILES))
 	if [ -d $(DESTDIR)$(DOCDIR) ]; then find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
 
@@ -119,7 +143,7 @@ deb:
 clean:
 	rm -rf build bin out pipeformer_*.deb
 
-.PHONY: all units test check demo bench install uninstall deb clean
+.PHONY: all units test check demo bench install uninstall deb clean exhaustive
 .SECONDARY: $(LIB_OBJ)
 
 # A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).

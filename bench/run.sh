@@ -1,9 +1,10 @@
 #!/bin/sh
-# make bench: every bench/*.sh in turn. Each prints its own timings (and torch's, when installed).
+# make bench: one table, our programs beside PyTorch in the same run (bench/table.py says what each row
+# times). BIN (default bin/) and GEMM (default build/bench/gemm) choose the build to time, e.g. an older
+# one to compare before and after. The other bench/*.sh scripts time single programs in more detail.
 set -eu
 cd "$(dirname "$0")/.."
-for b in bench/[0-9a-z]*.sh; do
-	[ "$b" = bench/run.sh ] && continue
-	echo "== $b"
-	sh "$b"
-done
+BIN=${BIN:-bin}
+GEMM=${GEMM:-build/bench/gemm}
+echo "uptime: $(uptime)"
+/usr/bin/python3 bench/table.py "$(cd "$BIN" && pwd)" "$GEMM"

@@ -59,11 +59,7 @@ static const char usage_text[] =
 	"      --weights FILE     parameters from an .npz (names as above)\n"
 	"      --seed N           random parameters, PyTorch's initialisation (default 1)\n"
 	"      --save-weights FILE  write the parameters to an .npz\n"
-	"  -b, --binary           write the binary form\n"
-	"      --npy              write .npy arrays\n"
-	"      --digits N         round text output to N significant digits\n"
-	"  -h, --help             this help\n"
-	"      --version          the version\n";
+	COMMON_USAGE("      ");
 
 enum {
 	OPT_SCORE = OPT_PROGRAM, OPT_TEMPERATURE, OPT_HIDDEN, OPT_PROJECT, OPT_DK, OPT_DV, OPT_BIAS, OPT_SCORES,

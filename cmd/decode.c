@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "explain_rnn.h"
+#include "explain_transformer.h"
 #include "generate.h"
 #include "mask.h"
 #include "model.h"
@@ -17,8 +18,9 @@
 static const char usage_text[] =
 	"usage: decode [--arch transformer] --memory FILE [--layers N] [--heads H] [--ff F]\n"
 	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--no-pad-mask]\n"
-	"              [--attn FILE] [--self-attn FILE] [--prefix P] [--weights FILE.npz | --seed N]\n"
-	"              [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"              [--attn FILE] [--self-attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [FILE]\n"
 	"       decode --generate --weights MODEL.npz [--beam K] [--length-penalty A] [--max-len N]\n"
 	"              [--no-cache] [--attn FILE [--attn-layer L] [--attn-head H]] [--scores FILE]\n"
 	"              [--src-vocab FILE] [--tgt-vocab FILE] [--tie] [--scale] [--base X]\n"
@@ -51,6 +53,8 @@ static const char usage_text[] =
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
 	"                          generating: one L x S tensor per line (output tokens x source tokens)\n"
 	"      --self-attn FILE    write the masked self-attention, one N x H x T x T tensor per input\n"
+	"      --dump DIR          write every intermediate of the teacher-forced decoder into DIR, one file\n"
+	"                          per step, e.g. DIR/layers.0.multihead_attn.weights.txt (H x T x S)\n"
 	"      --generate          translate text lines with a whole model (--weights MODEL.npz)\n"
 	"      --beam K            beam search with K hypotheses (default 1: greedy)\n"
 	"      --length-penalty A  rank finished hypotheses by log P / ((5 + length) / 6)^A (default 0)\n"
@@ -71,16 +75,13 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.multihead_attn.in_proj_weight ...)\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum {
 	OPT_MEMORY = OPT_PROGRAM,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
+	OPT_DUMP,
 	OPT_PREFIX,
 	OPT_GENERATE,
 	OPT_BEAM,
@@ -110,6 +111,7 @@ static const struct option long_options[] = {
 	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
+	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "generate", no_argument, NULL, OPT_GENERATE },
 	{ "beam", required_argument, NULL, OPT_BEAM },
@@ -134,7 +136,7 @@ static const struct option long_options[] = {
 static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg;
-static const char *memory_path, *attn_path, *self_attn_path;
+static const char *memory_path, *attn_path, *self_attn_path, *dump_dir;
 /* generation: the model's settings as given on the command line (checked against the archive's) */
 static ModelConfig settings;
 static bool generating, use_cache = true;
@@ -178,6 +180,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	Tensor *y, *mem = NULL;
 	float *work = NULL, *cross = NULL, *self = NULL;
 	unsigned char *self_allowed = NULL, *cross_allowed = NULL;
+	TraceSink *sink = NULL;
 
 	while (stream_read(in, &y)) {
 		size_t T = tensor_rows(y), E = tensor_cols(y), S, H = cfg.H;
@@ -189,13 +192,17 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 		if (mem->ndim > 2 || tensor_cols(mem) != E)
 			die("%s: memory is %s, expected S x %zu (d_model of the target)", stream_path(mem_in),
 			    tensor_shape_str(mem, shape), E);
+		if (stream_count(in) == 1 && (rnn.explain || dump_dir))
+			sink = trace_sink_new(&m, "decoder", rnn.explain, dump_dir, &common.out);
+		if (sink)
+			trace_sink_begin(sink, stream_count(in) - 1, row_labels(y), row_labels(mem));
 		/* buffers sized for this pair (the work is O(T (T + S)) anyway) */
 		work = xrealloc(work, xmul(decoder_work_size(&m, T, S), sizeof(float), "work"));
 		self_allowed = xrealloc(self_allowed, xmul(T, T, "mask"));
 		cross_allowed = xrealloc(cross_allowed, xmul(T, S, "mask"));
-		if (attn_out)
+		if (attn_out || sink) /* the trace shows the weights when they are kept */
 			cross = xrealloc(cross, xmul(xmul(cfg.N * H, xmul(T, S, "attn"), "attn"), sizeof(float), "attn"));
-		if (self_out)
+		if (self_out || sink)
 			self = xrealloc(self, xmul(xmul(cfg.N * H, xmul(T, T, "attn"), "attn"), sizeof(float), "attn"));
 		bool self_masked = mask_build(self_allowed, &masks, row_labels(y), T, T);
 		bool cross_masked = mask_build(cross_allowed, &masks, row_labels(mem), T, S);
@@ -212,6 +219,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 			put_attention(self_out, self, y, y, "self-attention");
 		tensor_free(y);
 	}
+	trace_sink_free(sink, &m);
 	tensor_free(mem);
 	free(work);
 	free(cross);
@@ -349,7 +357,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (rnn_decode_option(&rnn, &settings, c, optarg)) {
-			rnn_only = long_options[index].name;
+			if (c != RNN_OPT_EXPLAIN) /* --explain: both decoders */
+				rnn_only = long_options[index].name;
 			continue;
 		}
 		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
@@ -367,6 +376,10 @@ int main(int argc, char **argv)
 		case OPT_SELF_ATTN:
 			transformer_only = "self-attn";
 			self_attn_path = optarg;
+			break;
+		case OPT_DUMP:
+			transformer_only = "dump";
+			dump_dir = optarg;
 			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
@@ -469,6 +482,8 @@ int main(int argc, char **argv)
 			scores_out = writer_open(scores_path, &common.out);
 		if (!model)
 			usage_error("--generate needs --weights MODEL.npz (the whole model)");
+		if (!recurrent && (rnn.explain || dump_dir))
+			usage_error("--explain and --dump show the teacher-forced decoder: not with --generate");
 		if (recurrent && (!use_cache || attn_layer >= 0 || attn_head >= 0 || rnn.explain))
 			usage_error("--no-cache, --attn-layer, --attn-head and --explain are not for a recurrent model's --generate");
 		generate_lines(model, input, attn_out, scores_out);

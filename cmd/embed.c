@@ -34,11 +34,7 @@ static const char usage_text[] =
 	"      --weights FILE       parameter weight [V, E] from an .npz\n"
 	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
 	"      --save-weights FILE  write the parameters used to an .npz\n"
-	"  -b, --binary             write the binary form\n"
-	"      --npy                write .npy arrays\n"
-	"      --digits N           round text output to N significant digits\n"
-	"  -h, --help               this help\n"
-	"      --version            the version\n";
+	COMMON_USAGE("        ");
 
 enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
        OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain_transformer.h"
 #include "mask.h"
 #include "opts.h"
 #include "rnn.h"
@@ -15,7 +16,7 @@
 static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
 	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
-	"              [--no-pad-mask] [--attn FILE] [--prefix P]\n"
+	"              [--no-pad-mask] [--attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
 	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
@@ -36,19 +37,21 @@ static const char usage_text[] =
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	RNN_ENCODE_USAGE
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
+	"      --explain[=N]       every step of every layer, its shape and the first N rows (default 2) of\n"
+	"                          what it computed, for the first input, on stderr\n"
+	"      --dump DIR          write every intermediate into DIR, one file per step, e.g.\n"
+	"                          DIR/layers.0.self_attn.q.txt (H x T x Dh), DIR/layers.0.norm1.txt (T x E)\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder. in a whole nn.Transformer\n"
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names (layers.0.self_attn.in_proj_weight ...)\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum {
 	OPT_ATTN = OPT_PROGRAM,
 	OPT_PREFIX,
+	OPT_EXPLAIN,
+	OPT_DUMP,
 };
 
 static const struct option long_options[] = {
@@ -59,13 +62,16 @@ static const struct option long_options[] = {
 	MASK_LONG_OPTIONS,
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg;
-static const char *attn_path;
+static const char *attn_path, *dump_dir;
+static size_t explain_rows;
 /* --arch rnn|gru|lstm (lib/seq2seq), and an option given that belongs to the other kind of encoder */
 static bool recurrent;
 static RnnEncodeOptions rnn = { .layers = 1 };
@@ -80,16 +86,22 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	float *work = NULL, *attn = NULL;
 	unsigned char *allowed = NULL;
 	size_t have_T = 0;
+	TraceSink *sink = NULL;
 
 	while (stream_read(in, &x)) {
 		size_t T = tensor_rows(x), H = cfg.H;
 		transformer_for_input(&params, &m, &cfg, false, &common.params, x, stream_path(in),
 				      stream_count(in) - 1);
+		if (stream_count(in) == 1 && (explain_rows || dump_dir))
+			sink = trace_sink_new(&m, "encoder", explain_rows, dump_dir, &common.out);
+		if (sink)
+			trace_sink_begin(sink, stream_count(in) - 1, x->ndim >= 2 ? x->row_labels : NULL,
+					 x->ndim >= 2 ? x->row_labels : NULL);
 		if (T > have_T) { /* buffers grow to the longest sequence, then serve every later one */
 			have_T = T;
 			work = xrealloc(work, xmul(encoder_work_size(&m, T), sizeof(float), "work"));
 			allowed = xrealloc(allowed, xmul(T, T, "mask"));
-			if (attn_out)
+			if (attn_out || sink) /* the trace shows the weights when they are kept */
 				attn = xrealloc(attn, xmul(xmul(cfg.N * H, xmul(T, T, "attn"), "attn"), sizeof(float), "attn"));
 		}
 		bool masked = mask_build(allowed, &masks, x->ndim >= 2 ? x->row_labels : NULL, T, T);
@@ -111,6 +123,7 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 		}
 		tensor_free(x);
 	}
+	trace_sink_free(sink, &m);
 	free(work);
 	free(attn);
 	free(allowed);
@@ -248,6 +261,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
+			break;
+		case OPT_EXPLAIN:
+			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
+			transformer_only = "explain";
+			break;
+		case OPT_DUMP:
+			dump_dir = optarg;
+			transformer_only = "dump";
 			break;
 		}
 	}

@@ -9,9 +9,9 @@
 #include "layers.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 
 static const char usage_text[] =
 	"usage: ffn [--ff F] [--activation relu|gelu] [--explain[=N]] [--prefix P]\n"
@@ -31,11 +31,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names\n"
 	"      --seed N            random parameters by nn.Linear's init rule (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum { OPT_FF = OPT_PROGRAM, OPT_ACTIVATION };
 
@@ -109,7 +105,7 @@ int main(int argc, char **argv)
 		size_t N;
 		Tensor *y;
 		float *hidden;
-		N = stage_rows(&E, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			if (F == 0)
 				F = xmul(4, E, "d_ff"); /* the paper's 2048 for 512 */

@@ -1,29 +1,35 @@
 /* heatmap: draw attention weights (or any matrix) as a labelled PNG heatmap, or in the terminal. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "colormap.h"
 #include "err.h"
+#include "font.h"
 #include "heatmap.h"
 #include "image.h"
 #include "opts.h"
+#include "outfile.h"
 #include "stream.h"
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: heatmap [-o FILE.png | --ansi] [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y]\n"
-	"               [--title TEXT] [--cell N] [--annotate] [--layer L] [--head H] [--rows A:B]\n"
-	"               [--cols A:B] [FILE]\n"
+	"usage: heatmap [-o FILE.png | -o FILE.svg | --ansi] [--format png|svg]\n"
+	"               [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y] [--title TEXT] [--cell N]\n"
+	"               [--annotate] [--font FILE|builtin] [--font-size PX] [--scale K] [--layer L]\n"
+	"               [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
 	"\n"
 	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
 	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"
 	"both axes, a colour bar with the scale's ends.\n"
 	"\n"
-	"  -o, --output FILE  the PNG (default -, stdout); FILE with %d (out-%d.png) numbers the\n"
+	"  -o, --output FILE  the picture (default -, stdout); FILE with %d (out-%d.png) numbers the\n"
 	"                     images of a stream of several tensors from 0\n"
+	"      --format F     png or svg (default: svg for a FILE ending in .svg, else png)\n"
 	"      --ansi         draw in the terminal with 24-bit colours instead\n"
 	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm when a value is\n"
 	"                     negative, else viridis)\n"
@@ -32,16 +38,19 @@ static const char usage_text[] =
 	"      --vmax Y       the value of the last colour (default: the largest value, or max|x|)\n"
 	"      --title TEXT   a title above the heatmaps (default: the tensor's name)\n"
 	"      --cell N       pixels per cell (default: 1 to 32, keeping the grid near 2048 pixels)\n"
-	"      --annotate     write each value in its cell (cells of 25 pixels or more)\n"
+	"      --annotate     write each value in its cell (cells wide enough for \"0.00\")\n"
+	"      --font FILE    the font of the text (default: DejaVu Sans, found by fontconfig; characters\n"
+	"                     it lacks come from a font that has them); builtin: the 5x8 bitmap font\n"
+	"      --font-size PX labels of PX pixels (default 12; titles 1.5 times that)\n"
+	"      --scale K      everything K times larger: cells, text, margins (default 1; 2 for slides)\n"
 	"      --layer L      only layer L of a 4-D tensor\n"
 	"      --head H       only head H of a 3-D or 4-D tensor\n"
 	"      --rows A:B     only query rows A to B-1 (A: or :B leave an end open)\n"
 	"      --cols A:B     only key columns A to B-1\n"
-	"  -h, --help         this help\n"
-	"      --version      the version\n";
+	HELP_USAGE("  ");
 
 enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
-       OPT_HEAD, OPT_ROWS, OPT_COLS };
+       OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -56,6 +65,10 @@ static const struct option long_options[] = {
 	{ "head", required_argument, NULL, OPT_HEAD },
 	{ "rows", required_argument, NULL, OPT_ROWS },
 	{ "cols", required_argument, NULL, OPT_COLS },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "font", required_argument, NULL, OPT_FONT },
+	{ "font-size", required_argument, NULL, OPT_FONT_SIZE },
+	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -66,6 +79,9 @@ static int ansi, annotate, vmin_set, vmax_set;
 static const char *cmap_name, *title;
 static double vmin, vmax;
 static size_t cell;
+static const char *format, *font_file;
+static double font_size = FONT_DEFAULT_PX, scale = 1;
+static Font *font;
 static PanelSelect sel = { -1, -1, 0, SIZE_MAX, 0, SIZE_MAX };
 
 /* "A:B", "A:", ":B" or "A" (one position) into [*begin, *end). */
@@ -119,6 +135,14 @@ static char *output_name(const char *pattern, size_t k)
 	return name;
 }
 
+/* Does s end in suffix (any case)? */
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
 static void draw(const Tensor *t, const char *where, size_t k)
 {
 	size_t count, grid_cols;
@@ -139,15 +163,25 @@ static void draw(const Tensor *t, const char *where, size_t k)
 		    style.vmin, style.vmax, lo, hi);
 	colormap_init(&map, cmap_name ? cmap_name : lo < 0 ? "coolwarm" : "viridis"); /* a known name: checked when parsed */
 	style.map = &map;
-	style.cell = cell ? cell : heatmap_default_cell(panels, count, grid_cols);
+	style.cell = (size_t)lround((double)(cell ? cell : heatmap_default_cell(panels, count, grid_cols)) * scale);
+	if (style.cell < 1)
+		style.cell = 1;
 	style.annotate = annotate;
 	style.title = title ? title : t->name;
-	if (annotate && style.cell < HEATMAP_ANNOTATE_CELL && !ansi)
-		warning("%s: cells of %zu pixels are too small for --annotate (use --cell %d or more)", where,
-			style.cell, HEATMAP_ANNOTATE_CELL);
+	style.font = font;
+	style.scale = scale;
+	if (annotate && !ansi && style.cell < heatmap_annotate_cell(font))
+		warning("%s: cells of %zu pixels are too small for --annotate (use --cell %zu or more)", where,
+			style.cell, (size_t)ceil((double)heatmap_annotate_cell(font) / scale));
 
 	if (ansi) {
 		heatmap_ansi(stdout, panels, count, &style);
+	} else if (strcmp(format, "svg") == 0) {
+		char *name = output_name(output, k);
+		OutFile *o = outfile_open(name);
+		heatmap_svg(outfile_stream(o), panels, count, grid_cols, &style);
+		outfile_close(o);
+		free(name);
 	} else {
 		Image *im = heatmap_image(panels, count, grid_cols, &style);
 		char *name = output_name(output, k);
@@ -211,6 +245,20 @@ int main(int argc, char **argv)
 		case OPT_COLS:
 			parse_range(optarg, "--cols", &sel.col_begin, &sel.col_end);
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "svg") != 0)
+				usage_error("--format: '%s' is not png or svg", optarg);
+			format = optarg;
+			break;
+		case OPT_FONT:
+			font_file = optarg;
+			break;
+		case OPT_FONT_SIZE:
+			font_size = parse_double(optarg, "--font-size", 4, 200);
+			break;
+		case OPT_SCALE:
+			scale = parse_double(optarg, "--scale", 0.25, 16);
+			break;
 		}
 	}
 	if (optind < argc)
@@ -227,6 +275,10 @@ int main(int argc, char **argv)
 		output = "-";
 	}
 	numbered = ansi ? 0 : check_pattern(output);
+	if (format == NULL)
+		format = has_suffix(output ? output : "", ".svg") ? "svg" : "png";
+	if (!ansi)
+		font = font_open(font_file, font_size, scale);
 
 	r = stream_open(path);
 	if (!stream_read(r, &t))
@@ -246,6 +298,7 @@ int main(int argc, char **argv)
 		tensor_free(t);
 	}
 	stream_close(r);
+	font_free(font);
 	close_stdout();
 	return 0;
 }

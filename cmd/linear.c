@@ -9,9 +9,9 @@
 #include "linalg.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 #include "vocab.h"
 
 static const char usage_text[] =
@@ -33,11 +33,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters weight and bias, PyTorch's state_dict() names\n"
 	"      --seed N            random parameters by nn.Linear's init rule (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum { OPT_OUT = OPT_PROGRAM, OPT_NO_BIAS, OPT_VOCAB };
 
@@ -115,7 +111,7 @@ int main(int argc, char **argv)
 	while (stream_read(in, &x)) {
 		size_t shape[TENSOR_MAX_DIMS], N;
 		Tensor *y;
-		N = stage_rows(&K, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&K, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			/* K is the first tensor's width; the parameters' shapes follow from it */
 			size_t w_shape[2];

@@ -47,11 +47,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters by PyTorch's state_dict() names\n"
 	"      --seed N            random parameters by PyTorch's init rules (default seed 1)\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum {
 	OPT_HEADS = OPT_PROGRAM,

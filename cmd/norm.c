@@ -8,9 +8,9 @@
 #include "layers.h"
 #include "opts.h"
 #include "params.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor.h"
+#include "tensor_ops.h"
 
 static const char usage_text[] =
 	"usage: norm [--rms] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
@@ -30,11 +30,7 @@ static const char usage_text[] =
 	"      --weights FILE.npz  parameters weight [E] (gamma) and bias [E] (beta)\n"
 	"      --seed N            no effect on the values: a new norm has weight 1 and bias 0, as torch's\n"
 	"      --save-weights FILE.npz  save the parameters used\n"
-	"  -b, --binary            write the binary form\n"
-	"      --npy               write .npy arrays\n"
-	"      --digits N          round text output to N significant digits\n"
-	"  -h, --help              this help\n"
-	"      --version           the version\n";
+	COMMON_USAGE("       ");
 
 enum { OPT_RMS = OPT_PROGRAM, OPT_EPS };
 
@@ -82,7 +78,7 @@ int main(int argc, char **argv)
 	while (stream_read(in, &x)) {
 		size_t N;
 		Tensor *y;
-		N = stage_rows(&E, x, input, stream_count(in) - 1);
+		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
 		if (stream_count(in) == 1) {
 			/* nn.LayerNorm(E): weight 1, bias 0 (E is the first tensor's width) */
 			params_add(&params, &gamma, "weight", INIT_ONES, 0, 1, &E);

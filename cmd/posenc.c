@@ -34,11 +34,7 @@ static const char usage_text[] =
 	"      --only               write the table itself (rows pos, no input); needs --len and --dim\n"
 	"      --len T              --only: number of positions\n"
 	"      --dim E              --only: d_model\n"
-	"  -b, --binary             write the binary form\n"
-	"      --npy                write .npy arrays\n"
-	"      --digits N           round text output to N significant digits\n"
-	"  -h, --help               this help\n"
-	"      --version            the version\n";
+	COMMON_USAGE("        ");
 
 enum { OPT_LAYOUT = OPT_PROGRAM, OPT_BASE, OPT_OFFSET, OPT_EXPLAIN, OPT_LEARNED, OPT_MAX_LEN, OPT_ONLY, OPT_LEN,
        OPT_DIM };

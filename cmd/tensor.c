@@ -10,7 +10,6 @@
 #include "opts.h"
 #include "rng.h"
 #include "explain_layers.h"
-#include "stage.h"
 #include "stream.h"
 #include "tensor_ops.h"
 #include "vocab.h"
@@ -87,8 +86,7 @@ static const char usage_text[] =
 	"      --layers I   axis 4 from the end (encode --attn's N x H x T x T)\n"
 	"      --axes A,..  permute: the new order of the axes, 0 first\n"
 	"      --along rows|cols  concat: join the files one under the other, or side by side (default)\n"
-	"  -h, --help       this help\n"
-	"      --version    the version\n";
+	HELP_USAGE("");
 
 enum { OPT_SHAPE = OPT_PROGRAM, OPT_DIST, OPT_COUNT, OPT_ATOL, OPT_RTOL, OPT_BY, OPT_TEMPERATURE, OPT_VOCAB,
        OPT_IDS, OPT_ROWS, OPT_COLS, OPT_HEADS, OPT_LAYERS, OPT_AXES, OPT_ALONG };
@@ -101,7 +99,7 @@ static const struct option long_options[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "atol", required_argument, NULL, OPT_ATOL },
 	{ "rtol", required_argument, NULL, OPT_RTOL },
-	{ "explain", optional_argument, NULL, OPT_STAGE_EXPLAIN },
+	{ "explain", optional_argument, NULL, STAGE_OPT_EXPLAIN },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "vocab", required_argument, NULL, OPT_VOCAB },
@@ -552,7 +550,7 @@ static void tool_option(int c, const char *arg)
 	case OPT_AXES:
 		axes_spec = arg;
 		break;
-	case OPT_STAGE_EXPLAIN:
+	case STAGE_OPT_EXPLAIN:
 		explain_rows = arg ? (size_t)parse_long(arg, "--explain", 1, 1000) : 2;
 		break;
 	}

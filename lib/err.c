@@ -27,14 +27,39 @@ void set_progname(const char *argv0)
 	progname = slash ? slash + 1 : argv0;
 }
 
+void fputs_printable(const char *s, FILE *f)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			fprintf(f, "\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(f, "\\xc2\\x%02x", p[1]);
+			p++;
+		} else {
+			fputc(*p, f);
+		}
+	}
+}
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	int saved_errno = errno;
 	size_t len = strlen(fmt);
+	char small[1024], *msg = small;
+	va_list copy;
+	int n;
 
 	fflush(stdout);
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, copy);
+	va_end(copy);
 	fprintf(stderr, "%s: %s", progname, prefix);
-	vfprintf(stderr, fmt, ap);
+	/* the message echoes names and tokens from the input: no terminal escapes through it */
+	fputs_printable(msg ? msg : small, stderr);
+	if (msg != small)
+		free(msg);
 	if (len > 0 && fmt[len - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved_errno));
 	fputc('\n', stderr);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 extern const char *progname;
@@ -21,6 +22,12 @@ noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1,
 void on_die(void (*cleanup)(void));
 /* Print "prog: warning: message" on stderr and go on. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Write s with its control bytes (C0 but tab, DEL, and the C1 range of UTF-8) as \xHH, so that text from
+ * the input reaches a terminal without commanding it. Every message goes through it.
+ */
+void fputs_printable(const char *s, FILE *f);
 
 /* *out = a * b; false (and *out untouched) when the product does not fit in size_t. */
 bool size_mul(size_t a, size_t b, size_t *out);

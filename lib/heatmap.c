@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "font.h"
 #include "stream.h"
 
 /* T = query positions (rows), S = key positions (columns), H = heads, L = layers */
@@ -72,6 +73,8 @@ Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where
 			p->col_labels = t->col_labels ? t->col_labels + c0 : NULL;
 			p->row0 = r0;
 			p->col0 = c0;
+			p->layer = l;
+			p->head = h;
 			if (t->ndim == 4)
 				snprintf(p->title, sizeof(p->title), "layer %zu head %zu", l, h);
 			else if (t->ndim == 3)
@@ -133,142 +136,290 @@ static const char *label_at(char *const *labels, size_t offset, size_t i, char *
 	return buf;
 }
 
-static size_t longest_label(char *const *labels, size_t offset, size_t n)
-{
-	size_t longest = 0;
-	char buf[32];
-
-	for (size_t i = 0; i < n; i++) {
-		size_t g = text_glyphs(label_at(labels, offset, i, buf, sizeof(buf)));
-		if (g > longest)
-			longest = g;
-	}
-	return longest < HEATMAP_LABEL_GLYPHS ? longest : HEATMAP_LABEL_GLYPHS;
-}
-
-/* Draw one label every `every` positions, so that labels never overlap when cells are small. */
-static size_t label_stride(size_t cell)
-{
-	return (FONT_LINE + cell - 1) / cell;
-}
-
-/* A value as it is written in a cell: 2 decimals, or 3 significant digits when that is too wide. */
-static size_t format_value(char *buf, size_t size, double v, size_t cell)
-{
-	snprintf(buf, size, "%.2f", v);
-	if (text_width(strlen(buf), 1) + 2 > cell)
-		snprintf(buf, size, "%.3g", v);
-	return strlen(buf);
-}
-
 static Rgb ink_on(Rgb c)
 {
 	/* Rec. 601 luma: dark text on light cells, light text on dark ones */
 	return 0.299 * c.r + 0.587 * c.g + 0.114 * c.b > 140 ? black : white;
 }
 
+/*
+ * Where the picture goes: a raster (PNG) or SVG elements, drawn by the same layout code. A
+ * piece of text lies in the span [x, x + span) of its line, at its start, end or middle.
+ */
+typedef enum { ALIGN_START, ALIGN_END, ALIGN_MIDDLE } Align;
+
+typedef struct {
+	Image *im;  /* the raster, or NULL */
+	FILE *svg;  /* the SVG, or NULL */
+	Font *font;
+} Canvas;
+
+static void canvas_rect(Canvas *cv, long x, long y, long w, long h, Rgb c)
+{
+	if (cv->im)
+		image_fill(cv->im, x, y, w, h, c);
+	else
+		fprintf(cv->svg, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"#%02x%02x%02x\"/>\n", x,
+			y, w, h, c.r, c.g, c.b);
+}
+
+/* s as XML character data: the characters the PNG draws (\xHH for bytes that are no character), escaped. */
+static void svg_string(FILE *f, const char *s)
+{
+	uint32_t cp[4];
+	char utf8[5];
+
+	for (size_t n; (n = text_next(&s, cp, false)) > 0;)
+		for (size_t i = 0; i < n; i++) {
+			uint32_t c = cp[i];
+			if (c == '&')
+				fputs("&amp;", f);
+			else if (c == '<')
+				fputs("&lt;", f);
+			else if (c == '>')
+				fputs("&gt;", f);
+			else if (c == '"')
+				fputs("&quot;", f);
+			else {
+				size_t k = 0;
+				if (c < 0x80)
+					utf8[k++] = (char)c;
+				else if (c < 0x800)
+					utf8[k++] = (char)(0xc0 | c >> 6), utf8[k++] = (char)(0x80 | (c & 0x3f));
+				else if (c < 0x10000)
+					utf8[k++] = (char)(0xe0 | c >> 12), utf8[k++] = (char)(0x80 | (c >> 6 & 0x3f)),
+					utf8[k++] = (char)(0x80 | (c & 0x3f));
+				else
+					utf8[k++] = (char)(0xf0 | c >> 18), utf8[k++] = (char)(0x80 | (c >> 12 & 0x3f)),
+					utf8[k++] = (char)(0x80 | (c >> 6 & 0x3f)), utf8[k++] = (char)(0x80 | (c & 0x3f));
+				fwrite(utf8, 1, k, f);
+			}
+		}
+}
+
+/* Text with the top of its capitals at y; upward text starts at (x, y) and reads up, its capitals' top at x. */
+static void canvas_text(Canvas *cv, TextRole role, long x, long span, long y, const char *s, Rgb ink, Align align,
+			bool up)
+{
+	static const char *const anchor[] = { "start", "end", "middle" };
+	TextMetrics m;
+
+	if (cv->im) {
+		long w = align == ALIGN_START ? 0 : font_width(cv->font, role, s);
+		font_draw(cv->im, cv->font, role, align == ALIGN_START ? x : align == ALIGN_END ? x + span - w : x + (span - w) / 2,
+			  y, s, ink, up);
+		return;
+	}
+	font_metrics(cv->font, role, &m);
+	if (up)
+		fprintf(cv->svg, "<text transform=\"translate(%ld %ld) rotate(-90)\" y=\"%ld\"", x, y, m.cap);
+	else
+		fprintf(cv->svg, "<text x=\"%g\" y=\"%ld\"",
+			align == ALIGN_START ? (double)x : align == ALIGN_END ? (double)(x + span) : x + span / 2.0, y + m.cap);
+	if (align != ALIGN_START)
+		fprintf(cv->svg, " text-anchor=\"%s\"", anchor[align]);
+	if (role == TEXT_TITLE)
+		fprintf(cv->svg, " font-size=\"%g\"", m.px);
+	if (ink.r || ink.g || ink.b)
+		fprintf(cv->svg, " fill=\"#%02x%02x%02x\"", ink.r, ink.g, ink.b);
+	fputc('>', cv->svg);
+	svg_string(cv->svg, s);
+	fputs("</text>\n", cv->svg);
+}
+
 /* The layout shared by every panel (all panels have the same shape and labels). */
 typedef struct {
-	size_t cell;
-	size_t label_w;   /* row labels, left of the cells */
-	size_t title_h;   /* the panel's title line */
-	size_t col_h;     /* column labels, above the cells */
-	int cols_up;      /* column labels written upward */
-	size_t box_w, box_h;
+	long pad, gap, bar_width; /* margins and the colour bar's width, times the scale */
+	long cell;
+	long label_max;   /* labels are shortened to this width */
+	long label_w;     /* row labels, left of the cells */
+	long title_h;     /* the panel's title line */
+	long col_h;       /* column labels, above the cells */
+	bool cols_up;     /* column labels written upward */
+	long every;       /* one label every so many positions, so that labels never overlap */
+	long annotate_min; /* the smallest cell that holds a value */
+	long box_w, box_h;
+	TextMetrics label;
 } Layout;
 
-static void draw_panel(Image *im, const Panel *p, const Layout *lo, const HeatmapStyle *st, long x, long y)
+size_t heatmap_annotate_cell(Font *font)
 {
-	long cx = x + (long)lo->label_w, cy = y + (long)(lo->title_h + lo->col_h); /* the cells' top-left */
-	size_t every = label_stride(lo->cell);
-	long cell = (long)lo->cell;
+	return (size_t)font_width(font, TEXT_LABEL, "0.00") + 2; /* a pixel of margin each side */
+}
+
+/* A value as it is written in a cell: 2 decimals, or 3 significant digits when that is too wide. */
+static void format_value(char *buf, size_t size, double v, Font *font, long cell)
+{
+	snprintf(buf, size, "%.2f", v);
+	if (font_width(font, TEXT_LABEL, buf) + 2 > cell)
+		snprintf(buf, size, "%.3g", v);
+}
+
+/* The widest label of an axis, once shortened. */
+static long longest_label(Font *font, char *const *labels, size_t offset, size_t n, long max)
+{
+	long longest = 0;
+	char buf[32];
+
+	for (size_t i = 0; i < n; i++) {
+		char *s = font_fit(font, TEXT_LABEL, label_at(labels, offset, i, buf, sizeof(buf)), max);
+		long w = font_width(font, TEXT_LABEL, s);
+		free(s);
+		if (w > longest)
+			longest = w;
+	}
+	return longest;
+}
+
+static void draw_panel(Canvas *cv, const Panel *p, const Layout *lo, const HeatmapStyle *st, long x, long y)
+{
+	long cx = x + lo->label_w, cy = y + lo->title_h + lo->col_h; /* the cells' top-left */
+	long cell = lo->cell;
 	char buf[32];
 
 	if (p->title[0])
-		image_text(im, cx, y, p->title, sizeof(p->title), black, 1);
+		canvas_text(cv, TEXT_LABEL, cx, 0, y, p->title, black, ALIGN_START, false);
 	for (size_t r = 0; r < p->rows; r++) {
 		const float *row = p->data + r * p->stride;
-		for (size_t c = 0; c < p->cols; c++) {
-			Rgb color = colormap_color(st->map, row[c], st->vmin, st->vmax);
-			image_fill(im, cx + (long)c * cell, cy + (long)r * cell, cell, cell, color);
-			if (st->annotate && lo->cell >= HEATMAP_ANNOTATE_CELL) {
-				size_t n = format_value(buf, sizeof(buf), row[c], lo->cell);
-				long w = (long)text_width(n, 1);
-				if (w + 2 <= cell)
-					image_text(im, cx + (long)c * cell + (cell - w) / 2,
-						   cy + (long)r * cell + (cell - FONT_CAP_HEIGHT) / 2, buf, n, ink_on(color), 1);
+		/* a run of cells of one colour is one rectangle (the same pixels; a smaller SVG) */
+		for (size_t c = 0, c1; c < p->cols; c = c1) {
+			Rgb color = colormap_color(st->map, row[c], st->vmin, st->vmax), next;
+			for (c1 = c + 1; c1 < p->cols; c1++) {
+				next = colormap_color(st->map, row[c1], st->vmin, st->vmax);
+				if (next.r != color.r || next.g != color.g || next.b != color.b)
+					break;
 			}
+			canvas_rect(cv, cx + (long)c * cell, cy + (long)r * cell, (long)(c1 - c) * cell, cell, color);
+		}
+		if (!st->annotate || cell < lo->annotate_min)
+			continue;
+		for (size_t c = 0; c < p->cols; c++) {
+			format_value(buf, sizeof(buf), row[c], cv->font, cell);
+			if (font_width(cv->font, TEXT_LABEL, buf) + 2 <= cell)
+				canvas_text(cv, TEXT_LABEL, cx + (long)c * cell, cell, cy + (long)r * cell + (cell - lo->label.cap) / 2,
+					    buf, ink_on(colormap_color(st->map, row[c], st->vmin, st->vmax)), ALIGN_MIDDLE, false);
 		}
 	}
-	for (size_t r = 0; r < p->rows; r += every) {
-		const char *s = label_at(p->row_labels, p->row0, r, buf, sizeof(buf));
-		size_t g = text_glyphs(s);
-		long w = (long)text_width(g < HEATMAP_LABEL_GLYPHS ? g : HEATMAP_LABEL_GLYPHS, 1);
-		image_text(im, cx - GAP - w, cy + (long)r * cell + (cell - FONT_CAP_HEIGHT) / 2, s, HEATMAP_LABEL_GLYPHS, black, 1);
+	for (size_t r = 0; r < p->rows; r += (size_t)lo->every) {
+		char *s = font_fit(cv->font, TEXT_LABEL, label_at(p->row_labels, p->row0, r, buf, sizeof(buf)), lo->label_max);
+		canvas_text(cv, TEXT_LABEL, cx - lo->gap, 0, cy + (long)r * cell + (cell - lo->label.cap) / 2, s, black,
+			    ALIGN_END, false);
+		free(s);
 	}
-	for (size_t c = 0; c < p->cols; c += every) {
-		const char *s = label_at(p->col_labels, p->col0, c, buf, sizeof(buf));
-		if (lo->cols_up) {
-			image_text_up(im, cx + (long)c * cell + (cell - FONT_HEIGHT + 1) / 2, cy - GAP, s,
-				      HEATMAP_LABEL_GLYPHS, black);
-		} else {
-			long w = (long)text_width(text_glyphs(s), 1);
-			image_text(im, cx + (long)c * cell + (cell - w) / 2, cy - GAP - FONT_CAP_HEIGHT, s, HEATMAP_LABEL_GLYPHS,
-				   black, 1);
-		}
+	for (size_t c = 0; c < p->cols; c += (size_t)lo->every) {
+		char *s = font_fit(cv->font, TEXT_LABEL, label_at(p->col_labels, p->col0, c, buf, sizeof(buf)), lo->label_max);
+		if (lo->cols_up)
+			canvas_text(cv, TEXT_LABEL, cx + (long)c * cell + (cell - lo->label.cap - lo->label.descent + 1) / 2, 0,
+				    cy - lo->gap, s, black, ALIGN_START, true);
+		else
+			canvas_text(cv, TEXT_LABEL, cx + (long)c * cell, cell, cy - lo->gap - lo->label.cap, s, black,
+				    ALIGN_MIDDLE, false);
+		free(s);
 	}
 }
 
-Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *st)
+/* n pixels at the style's scale */
+static long scaled(const HeatmapStyle *st, long n)
+{
+	return st->scale > 0 ? lround((double)n * st->scale) : n;
+}
+
+/* Lay the picture out, then draw it on the canvas, which is made (cv->im) or started (cv->svg) here. */
+static void heatmap_draw(Canvas *cv, const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *st)
 {
 	const Panel *p = &panels[0];
-	size_t gr = grid_rows(count, grid_cols), cell = st->cell;
-	size_t col_glyphs = longest_label(p->col_labels, p->col0, p->cols);
-	size_t title_h = st->title && st->title[0] ? 2 * FONT_LINE + PAD : 0;
-	size_t bar_h, bar_w, bar_x, bar_y, grid_w, grid_h, width, height;
+	Font *font = st->font;
+	long gr = (long)grid_rows(count, grid_cols), cell = (long)st->cell, title_h = 0;
+	long bar_h, bar_w, bar_x, bar_y, grid_w, grid_h, width, height, pad = scaled(st, PAD);
 	char vmin_s[32], vmax_s[32];
-	Layout lo = { .cell = cell };
-	Image *im;
+	TextMetrics tm;
+	Layout lo = { .cell = cell, .pad = pad, .gap = scaled(st, GAP), .bar_width = scaled(st, BAR_WIDTH) };
+	long col_w;
 
-	lo.label_w = text_width(longest_label(p->row_labels, p->row0, p->rows), 1) + GAP;
-	lo.title_h = p->title[0] ? FONT_LINE + 2 : 0;
-	lo.cols_up = text_width(col_glyphs, 1) + FONT_ADVANCE > cell; /* a glyph's width between labels */
-	lo.col_h = (lo.cols_up ? text_width(col_glyphs, 1) : FONT_CAP_HEIGHT) + GAP + 1;
-	lo.box_w = lo.label_w + xmul(p->cols, cell, "image width");
-	lo.box_h = lo.title_h + lo.col_h + xmul(p->rows, cell, "image height");
-	grid_w = xmul(grid_cols, lo.box_w + PAD, "image width") - PAD;
-	grid_h = xmul(gr, lo.box_h + PAD, "image height") - PAD;
+	font_metrics(font, TEXT_LABEL, &lo.label);
+	font_metrics(font, TEXT_TITLE, &tm);
+	if (st->title && st->title[0])
+		title_h = tm.line + pad;
+	lo.label_max = font_width(font, TEXT_LABEL, "0000000000000000"); /* 16 digits */
+	lo.every = (lo.label.line + cell - 1) / cell;
+	lo.annotate_min = (long)heatmap_annotate_cell(font);
+	col_w = longest_label(font, p->col_labels, p->col0, p->cols, lo.label_max);
+	lo.label_w = longest_label(font, p->row_labels, p->row0, p->rows, lo.label_max) + lo.gap;
+	lo.title_h = p->title[0] ? lo.label.line + scaled(st, 2) : 0;
+	lo.cols_up = col_w + lo.label.advance > cell; /* a digit's width between labels */
+	lo.col_h = (lo.cols_up ? col_w : lo.label.cap) + lo.gap + scaled(st, 1);
+	lo.box_w = lo.label_w + (long)xmul(p->cols, (size_t)cell, "image width");
+	lo.box_h = lo.title_h + lo.col_h + (long)xmul(p->rows, (size_t)cell, "image height");
+	grid_w = (long)xmul(grid_cols, (size_t)(lo.box_w + pad), "image width") - pad;
+	grid_h = (long)xmul((size_t)gr, (size_t)(lo.box_h + pad), "image height") - pad;
 
 	/* the colour bar: as tall as one panel's cells (at least BAR_MIN_HEIGHT), its values on its right */
 	snprintf(vmin_s, sizeof(vmin_s), "%.4g", st->vmin);
 	snprintf(vmax_s, sizeof(vmax_s), "%.4g", st->vmax);
-	bar_h = p->rows * cell < BAR_MIN_HEIGHT ? BAR_MIN_HEIGHT : p->rows * cell;
-	bar_w = BAR_WIDTH + GAP + text_width(strlen(vmin_s) > strlen(vmax_s) ? strlen(vmin_s) : strlen(vmax_s), 1);
-	bar_x = PAD + grid_w + 2 * PAD;
-	bar_y = PAD + title_h + lo.title_h + lo.col_h;
+	bar_h = (long)p->rows * cell < scaled(st, BAR_MIN_HEIGHT) ? scaled(st, BAR_MIN_HEIGHT) : (long)p->rows * cell;
+	bar_w = font_width(font, TEXT_LABEL, vmin_s) > font_width(font, TEXT_LABEL, vmax_s) ? font_width(font, TEXT_LABEL, vmin_s)
+										  : font_width(font, TEXT_LABEL, vmax_s);
+	bar_w += lo.bar_width + lo.gap;
+	bar_x = pad + grid_w + 2 * pad;
+	bar_y = pad + title_h + lo.title_h + lo.col_h;
 
-	width = bar_x + bar_w + PAD;
-	if (title_h && width < 2 * PAD + text_width(text_glyphs(st->title), 2))
-		width = 2 * PAD + text_width(text_glyphs(st->title), 2);
-	height = PAD + title_h + grid_h;
+	width = bar_x + bar_w + pad;
+	if (title_h && width < 2 * pad + font_width(font, TEXT_TITLE, st->title))
+		width = 2 * pad + font_width(font, TEXT_TITLE, st->title);
+	height = pad + title_h + grid_h;
 	if (height < bar_y + bar_h)
 		height = bar_y + bar_h;
-	height += PAD;
-	im = image_new(width, height, white);
+	height += pad;
+
+	if (cv->svg) {
+		fprintf(cv->svg,
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%ld\" height=\"%ld\" viewBox=\"0 0 %ld %ld\" "
+			"shape-rendering=\"crispEdges\" font-family=\"%s\" font-size=\"%g\">\n",
+			width, height, width, height, font_families(font), lo.label.px);
+		if (st->title && st->title[0]) {
+			fputs("<title>", cv->svg);
+			svg_string(cv->svg, st->title);
+			fputs("</title>\n", cv->svg);
+		}
+		canvas_rect(cv, 0, 0, width, height, white);
+	} else {
+		cv->im = image_new((size_t)width, (size_t)height, white);
+	}
 
 	if (title_h)
-		image_text(im, PAD, PAD, st->title, SIZE_MAX, black, 2);
+		canvas_text(cv, TEXT_TITLE, pad, 0, pad, st->title, black, ALIGN_START, false);
 	for (size_t i = 0; i < count; i++) {
-		size_t gx = i % grid_cols, gy = i / grid_cols;
-		draw_panel(im, &panels[i], &lo, st, (long)(PAD + gx * (lo.box_w + PAD)),
-			   (long)(PAD + title_h + gy * (lo.box_h + PAD)));
+		long gx = (long)(i % grid_cols), gy = (long)(i / grid_cols);
+		draw_panel(cv, &panels[i], &lo, st, pad + gx * (lo.box_w + pad), pad + title_h + gy * (lo.box_h + pad));
 	}
-	for (size_t j = 0; j < bar_h; j++) /* top row: the last colour (vmax); bottom row: the first (vmin) */
-		image_fill(im, (long)bar_x, (long)(bar_y + j), BAR_WIDTH, 1,
-			   st->map->lut[(bar_h - 1 - j) * (COLORMAP_N - 1) / (bar_h - 1)]);
-	image_text(im, (long)(bar_x + BAR_WIDTH + GAP), (long)bar_y, vmax_s, SIZE_MAX, black, 1);
-	image_text(im, (long)(bar_x + BAR_WIDTH + GAP), (long)(bar_y + bar_h - FONT_CAP_HEIGHT), vmin_s, SIZE_MAX, black, 1);
-	return im;
+	/* top row: the last colour (vmax); bottom row: the first (vmin); rows of one colour are one rectangle */
+	for (long j = 0, j1; j < bar_h; j = j1) {
+		size_t k = (size_t)(bar_h - 1 - j) * (COLORMAP_N - 1) / (size_t)(bar_h - 1);
+		for (j1 = j + 1; j1 < bar_h && (size_t)(bar_h - 1 - j1) * (COLORMAP_N - 1) / (size_t)(bar_h - 1) == k; j1++)
+			;
+		canvas_rect(cv, bar_x, bar_y + j, lo.bar_width, j1 - j, st->map->lut[k]);
+	}
+	canvas_text(cv, TEXT_LABEL, bar_x + lo.bar_width + lo.gap, 0, bar_y, vmax_s, black, ALIGN_START, false);
+	canvas_text(cv, TEXT_LABEL, bar_x + lo.bar_width + lo.gap, 0, bar_y + bar_h - lo.label.cap, vmin_s, black,
+		    ALIGN_START, false);
+	if (cv->svg)
+		fputs("</svg>\n", cv->svg);
+}
+
+Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *st)
+{
+	Canvas cv = { NULL, NULL, st->font };
+
+	heatmap_draw(&cv, panels, count, grid_cols, st);
+	return cv.im;
+}
+
+void heatmap_svg(FILE *f, const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *st)
+{
+	Canvas cv = { NULL, f, st->font };
+
+	heatmap_draw(&cv, panels, count, grid_cols, st);
 }
 
 /* ANSI: "ESC[48;2;R;G;Bm" sets a 24-bit background colour, "ESC[38;2;R;G;Bm" the text colour, "ESC[0m" resets. */
@@ -293,8 +444,10 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 	size_t w = st->annotate ? 7 : 2; /* characters per cell */
 	char buf[32], text[32];
 
-	if (st->title && st->title[0])
-		fprintf(f, "%s\n\n", st->title);
+	if (st->title && st->title[0]) { /* names come from the input: escape what would command the terminal */
+		fputs_printable(st->title, f);
+		fputs("\n\n", f);
+	}
 	for (size_t i = 0; i < count; i++) {
 		const Panel *p = &panels[i];
 		size_t label_w = 0, col_len = 0;
@@ -306,8 +459,10 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 			size_t n = escaped_len(label_at(p->col_labels, p->col0, c, buf, sizeof(buf)));
 			col_len = n > col_len ? n : col_len;
 		}
-		if (p->title[0])
-			fprintf(f, "%s\n", p->title);
+		if (p->title[0]) {
+			fputs_printable(p->title, f);
+			fputc('\n', f);
+		}
 		/* column labels written downward, one character per line */
 		for (size_t k = 0; k < col_len; k++) {
 			fprintf(f, "%*s ", (int)label_w, "");

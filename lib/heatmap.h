@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "colormap.h"
+#include "font.h"
 #include "image.h"
 #include "tensor.h"
 
@@ -17,6 +18,7 @@ typedef struct {
 	char *const *col_labels; /* [cols], or NULL: columns are numbered from col0 */
 	size_t row0, col0;
 	char title[48]; /* "head 2", "layer 1 head 0", or "" */
+	size_t layer, head; /* which matrix of the tensor (0 for a 2-D one; layer 0 for a 3-D one) */
 } Panel;
 
 /* Which panels and which part of each to show. */
@@ -53,23 +55,27 @@ size_t heatmap_default_cell(const Panel *panels, size_t count, size_t grid_cols)
 typedef struct {
 	const Colormap *map;
 	double vmin, vmax; /* vmin < vmax */
-	size_t cell;       /* pixels per cell side */
-	bool annotate;     /* write values in cells at least HEATMAP_ANNOTATE_CELL pixels wide */
+	size_t cell;       /* pixels per cell side (already times the scale) */
+	bool annotate;     /* write values in cells at least heatmap_annotate_cell() pixels wide */
 	const char *title; /* NULL: none */
+	Font *font;        /* the text renderer (font_open) */
+	double scale;      /* margins and the colour bar times this (0: 1) */
 } HeatmapStyle;
 
 /* The smallest cell that holds a value of 4 characters ("0.25") with a pixel of margin each side. */
-#define HEATMAP_ANNOTATE_CELL 25
-/* Labels longer than this many glyphs are cut. */
-#define HEATMAP_LABEL_GLYPHS 16
+size_t heatmap_annotate_cell(Font *font);
 
 /*
  * The image: an optional title, the panels in a grid (each with its title, column labels
  * along the top, written upward when wider than a cell, row labels on the left, one label
- * every ceil(FONT_LINE / cell) positions when cells are smaller than a line), and a colour
- * bar on the right with the scale's minimum and maximum.
+ * every ceil(line / cell) positions when cells are smaller than a line of text), and a colour
+ * bar on the right with the scale's minimum and maximum. Labels wider than 16 digits are
+ * shortened with an ellipsis (font_fit).
  */
 Image *heatmap_image(const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *style);
+
+/* The same picture as SVG on f: the same layout, in pixels, with cells as rectangles and text as <text>. */
+void heatmap_svg(FILE *f, const Panel *panels, size_t count, size_t grid_cols, const HeatmapStyle *style);
 
 /* The same in a terminal: 24-bit colour blocks two columns wide (seven with values), labels, a colour bar. */
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *style);

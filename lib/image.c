@@ -164,6 +164,19 @@ void image_fill(Image *im, long x, long y, long w, long h, Rgb c)
 	}
 }
 
+void image_blend(Image *im, long x, long y, Rgb c, unsigned alpha)
+{
+	unsigned char *p;
+
+	if (x < 0 || y < 0 || x >= (long)im->width || y >= (long)im->height)
+		return;
+	p = im->pixels + 3 * ((size_t)y * im->width + (size_t)x);
+	/* p + (c - p) * alpha / 255, rounded to nearest, in whole numbers: the same bytes everywhere */
+	p[0] = (unsigned char)((p[0] * (255 - alpha) + c.r * alpha + 127) / 255);
+	p[1] = (unsigned char)((p[1] * (255 - alpha) + c.g * alpha + 127) / 255);
+	p[2] = (unsigned char)((p[2] * (255 - alpha) + c.b * alpha + 127) / 255);
+}
+
 /* Printable ASCII but the backslash is drawn as itself; the rest as \xHH. */
 static int plain(unsigned char b)
 {
@@ -203,7 +216,8 @@ static void draw_glyph(const Pen *pen, char ch, size_t k)
 			if (!(rows[gy] & (0x10 >> gx)))
 				continue;
 			if (pen->up) /* glyph column gx goes up from y, glyph row gy goes right from x */
-				image_fill(pen->im, pen->x + gy, pen->y - 1 - step - gx, 1, 1, pen->ink);
+				image_fill(pen->im, pen->x + gy * pen->scale, pen->y - step - (gx + 1) * pen->scale,
+					   pen->scale, pen->scale, pen->ink);
 			else
 				image_fill(pen->im, pen->x + step + gx * pen->scale, pen->y + gy * pen->scale,
 					   pen->scale, pen->scale, pen->ink);
@@ -238,9 +252,9 @@ void image_text(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb
 	draw_text(&pen, s, max_glyphs);
 }
 
-void image_text_up(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb ink)
+void image_text_up(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb ink, int scale)
 {
-	Pen pen = { im, x, y, ink, 1, 1 };
+	Pen pen = { im, x, y, ink, scale, 1 };
 
 	draw_text(&pen, s, max_glyphs);
 }

@@ -24,6 +24,9 @@ void image_free(Image *im);
 /* Fill the rectangle at (x, y) of w x h pixels; the parts outside the image are skipped. */
 void image_fill(Image *im, long x, long y, long w, long h, Rgb c);
 
+/* Mix colour c into pixel (x, y) with coverage alpha, 0 (none) to 255 (all); outside the image: nothing. */
+void image_blend(Image *im, long x, long y, Rgb c, unsigned alpha);
+
 /*
  * The font: glyphs of FONT_WIDTH x FONT_HEIGHT pixels (capitals and digits use the top 7 rows,
  * the last row holds descenders), FONT_ADVANCE pixels apart, lines FONT_LINE pixels apart.
@@ -46,9 +49,9 @@ void image_text(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb
 /*
  * Draw s turned 90 degrees counter-clockwise (reading upward), at most max_glyphs glyphs:
  * the first glyph's baseline side faces right and its start is at (x, y), the bottom-left
- * corner of the text; the text goes up to y - text_width(...) and is FONT_HEIGHT wide.
+ * corner of the text; the text goes up to y - text_width(...) and is FONT_HEIGHT * scale wide.
  */
-void image_text_up(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb ink);
+void image_text_up(Image *im, long x, long y, const char *s, size_t max_glyphs, Rgb ink, int scale);
 
 /*
  * Write im as an 8-bit RGB PNG to path, or to stdout when path is "-". A file is written

@@ -84,7 +84,8 @@ bool mask_build(unsigned char *allowed, const MaskSource *m, char *const *key_la
 	size_t TS = xmul(T, S, "mask");
 	bool blocked = false;
 
-	memset(allowed, 1, TS);
+	if (TS > 0) /* an empty sequence may come with no buffer: memset(NULL, 1, 0) is undefined */
+		memset(allowed, 1, TS);
 	if (m->mask)
 		apply_file_mask(allowed, m->mask, m->mask_path, T, S);
 	if (m->additive)

@@ -283,3 +283,25 @@ int rnn_decode_option(RnnDecodeOptions *o, ModelConfig *settings, int c, const c
 		config_set(settings, key, arg, option);
 	return 1;
 }
+
+int stage_option(CommonOptions *o, size_t *explain_rows, int c, const char *arg)
+{
+	switch (c) {
+	case STAGE_OPT_EXPLAIN:
+		*explain_rows = arg ? (size_t)parse_long(arg, "--explain", 1, 1000) : 2;
+		return 1;
+	case STAGE_OPT_PREFIX:
+		o->params.prefix = arg;
+		o->params.allow_extra = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *stage_input(int argc, char **argv, int optind_)
+{
+	if (optind_ + 1 < argc)
+		usage_error("one input file at most; extra argument '%s'", argv[optind_ + 1]);
+	return optind_ < argc ? argv[optind_] : "-";
+}

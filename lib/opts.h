@@ -47,6 +47,19 @@ enum {
 /* Their short forms for getopt_long's optstring. */
 #define OUTPUT_SHORT_OPTIONS "bh"
 
+/*
+ * The help text every program ends with, one text for all: the output forms and --help and --version
+ * (COMMON_USAGE), or --help and --version alone (HELP_USAGE), their descriptions at the program's column:
+ * pad is the spaces added to the narrowest column (19), e.g. COMMON_USAGE("     ") for column 24.
+ */
+#define HELP_USAGE(pad)                                                                      \
+	"  -h, --help       " pad "this help\n"                                                  \
+	"      --version    " pad "the version\n"
+#define COMMON_USAGE(pad)                                                                    \
+	"  -b, --binary     " pad "write the binary form\n"                                      \
+	"      --npy        " pad "write .npy arrays\n"                                          \
+	"      --digits N   " pad "round text output to N significant digits\n" HELP_USAGE(pad)
+
 typedef struct {
 	WriteOptions out;
 	ParamSource params;
@@ -215,8 +228,9 @@ enum {
 	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"                  \
 	"      --attn-hidden Hd    rnn: the additive score's width (default H)\n"                                \
 	"      --init I            rnn: s_0 = the memory's last row (last, default) or zeros\n"                  \
-	"      --explain[=N]       rnn: s_{t-1}, scores, weights and context of the first N steps (default 2),\n" \
-	"                          on stderr; --attn FILE writes the alignment (T x S)\n"
+	"      --explain[=N]       on stderr: rnn: s_{t-1}, scores, weights and context of the first N steps\n" \
+	"                          (default 2; --attn FILE writes the alignment, T x S); transformer: every\n" \
+	"                          step of every layer and the first N rows of what it computed\n"
 
 /*
  * Handle one option into o; returns 0 when c is not one of them. rnn_decode_option also records it in
@@ -224,5 +238,22 @@ enum {
  */
 int rnn_encode_option(RnnEncodeOptions *o, int c, const char *arg);
 int rnn_decode_option(RnnDecodeOptions *o, ModelConfig *settings, int c, const char *arg);
+
+/* ---- the options of the stage programs (linear, norm, ffn) ---------------------------------------- */
+
+/* Codes above the programs' own and the Transformer's. */
+enum { STAGE_OPT_EXPLAIN = OPT_PROGRAM + 200, STAGE_OPT_PREFIX };
+
+#define STAGE_LONG_OPTIONS                                                                   \
+	{ "explain", optional_argument, NULL, STAGE_OPT_EXPLAIN },                           \
+		{ "prefix", required_argument, NULL, STAGE_OPT_PREFIX }
+
+/*
+ * --explain[=N] into *explain_rows (N rows, default 2) and --prefix P into o->params (P's other
+ * entries are then allowed: a stage reads one piece of a larger model). Returns 0 for other options.
+ */
+int stage_option(CommonOptions *o, size_t *explain_rows, int c, const char *arg);
+/* The one input file after the options (default "-"); more is a usage error. */
+const char *stage_input(int argc, char **argv, int optind_);
 
 #endif

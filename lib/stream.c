@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "err.h"
+#include "floatfmt.h"
 #include "npy.h"
 #include "outfile.h"
 
@@ -89,13 +90,8 @@ int format_float(char *buf, float v, int digits)
 		return sprintf(buf, signbit(v) ? "-0" : "0");
 	if (digits > 0)
 		return sprintf(buf, "%.*g", digits, (double)v);
-	/* nine significant digits always read back exactly; stop at the first that does */
-	for (int p = 1; p < 9; p++) {
-		int n = sprintf(buf, "%.*g", p, (double)v);
-		if (strtof(buf, NULL) == v)
-			return n;
-	}
-	return sprintf(buf, "%.9g", (double)v);
+	/* the shortest %g that reads back exactly (lib/floatfmt: the snprintf + strtof loop's bytes, fast) */
+	return float_format_shortest(buf, v);
 }
 
 /* ---- opening --------------------------------------------------------------------------- */
@@ -402,10 +398,22 @@ static void write_binary(FILE *f, const Tensor *t)
 	write_floats_le(f, t->data, t->size);
 }
 
+/* The stream's floats are little-endian, as the machine's own almost everywhere: then they are copied
+   (or written) as they are, in one call; a big-endian machine swaps them 4 KB at a time. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_IS_LE 1
+#else
+#define HOST_IS_LE 0
+#endif
+
 void write_floats_le(FILE *f, const float *x, size_t n)
 {
 	unsigned char le[4096];
 
+	if (HOST_IS_LE) {
+		fwrite(x, sizeof(float), n, f);
+		return;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t k = 0;
 		for (; i < n && k < sizeof(le); i++, k += 4) {
@@ -421,6 +429,11 @@ void floats_from_le(float *out, const void *bytes, size_t n)
 {
 	const unsigned char *b = bytes;
 
+	if (HOST_IS_LE) {
+		if ((const void *)out != bytes)
+			memmove(out, bytes, n * sizeof(float));
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t bits = (uint32_t)get_le(b + 4 * i, 4);
 		memcpy(&out[i], &bits, 4);
@@ -473,17 +486,23 @@ static bool is_directive(const char *s, const char *word)
 	return s[0] == '#' && strncmp(s + 1, word, n) == 0 && (s[n + 1] == '\0' || isspace((unsigned char)s[n + 1]));
 }
 
+/* isspace() of the C locale, inline: the number parser calls it for every byte */
+static inline bool is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* Whitespace-separated tokens on a line. */
 static size_t count_tokens(const char *s)
 {
 	size_t n = 0;
 
 	while (*s) {
-		while (isspace((unsigned char)*s))
+		while (is_space(*s))
 			s++;
 		if (*s)
 			n++;
-		while (*s && !isspace((unsigned char)*s))
+		while (*s && !is_space(*s))
 			s++;
 	}
 	return n;
@@ -498,15 +517,15 @@ static size_t parse_numbers(StreamReader *r, const char *line, float *out, size_
 	for (;;) {
 		char *end;
 		float v;
-		while (isspace((unsigned char)*p))
+		while (is_space(*p))
 			p++;
 		if (*p == '\0')
 			return n;
 		errno = 0;
-		v = strtof(p, &end);
-		if (end == p || (*end && !isspace((unsigned char)*end))) {
+		v = float_parse(p, &end); /* strtof, fast on the stream's own numbers */
+		if (end == p || (*end && !is_space(*end))) {
 			const char *tok_end = p;
-			while (*tok_end && !isspace((unsigned char)*tok_end))
+			while (*tok_end && !is_space(*tok_end))
 				tok_end++;
 			die("%s: line %zu: not a number: '%.*s'", r->path, r->line_no, (int)(tok_end - p), p);
 		}
@@ -552,7 +571,17 @@ static char **parse_labels(StreamReader *r, const char *rest, size_t n, const ch
 /* The directive lines after "#tensor": #name, #rows, #cols (other #words are ignored, as documented). */
 static void read_directives(StreamReader *r, Tensor *t)
 {
-	while (next_line(r)) {
+	for (;;) {
+		if (!r->pushed_back) {
+			/* after an empty tensor the next one may be binary or .npy: do not read it as a line */
+			int c = getc(r->f);
+			if (c != EOF)
+				ungetc(c, r->f);
+			if (c == 0x89 || c == 0x93)
+				return;
+		}
+		if (!next_line(r))
+			return;
 		char *rest = r->line + strcspn(r->line, " \t");
 		if (is_blank(r->line) || is_comment(r->line))
 			continue;
@@ -689,7 +718,7 @@ bool stream_read(StreamReader *r, Tensor **out)
 		/* the first byte of a tensor tells its form: 0x89 binary, 0x93 .npy, else text */
 		do
 			c = getc(r->f);
-		while (c == '\n' || c == '\r' || c == ' ' || c == '\t');
+		while ((c == '\n' && ++r->line_no) || c == '\r' || c == ' ' || c == '\t'); /* blank lines count */
 		if (c == EOF) {
 			if (ferror(r->f))
 				die("%s: read error:", r->path);
@@ -766,11 +795,15 @@ static void write_label_line(FILE *f, const char *directive, char *const *labels
 
 #define ALIGN_LIMIT 65536 /* columns are aligned for tensors up to this many numbers */
 
+/* Text numbers go through a buffer of OUT_BUF bytes, written with one fwrite each time it fills. */
+enum { OUT_BUF = 1 << 16, NUM_MAX = 16 /* "-1.17549435e-38" and its NUL */ };
+
 static void write_text(FILE *f, const Tensor *t, int digits)
 {
-	char buf[40];
-	size_t cols = tensor_cols(t), rows = tensor_rows(t), slice = rows * cols;
+	size_t cols = tensor_cols(t), rows = tensor_rows(t), slice = rows * cols, used = 0;
 	int width = 0;
+	char *out = xmalloc(OUT_BUF), *cache = NULL; /* cache: every number's text, when aligning */
+	unsigned char *len = NULL;
 
 	fprintf(f, "#tensor");
 	for (int i = 0; i < t->ndim; i++)
@@ -785,14 +818,28 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 		write_label_line(f, "#rows", t->row_labels, rows);
 	if (t->col_labels)
 		write_label_line(f, "#cols", t->col_labels, cols);
-	if (t->size <= ALIGN_LIMIT)
+	if (t->size <= ALIGN_LIMIT) { /* pass 1: the widest number sets the column width */
+		cache = xmalloc(t->size * NUM_MAX);
+		len = xmalloc(t->size);
 		for (size_t i = 0; i < t->size; i++) {
-			int n = format_float(buf, t->data[i], digits);
+			int n = format_float(cache + i * NUM_MAX, t->data[i], digits);
+			len[i] = (unsigned char)n;
 			width = n > width ? n : width;
 		}
+	}
+	/* pass 2: each number right-aligned to the width, then a space or, at the end of a row, a newline */
 	for (size_t i = 0; i < t->size; i++) {
+		char num[NUM_MAX];
+		const char *text = cache ? cache + i * NUM_MAX : num;
+		int n = cache ? len[i] : format_float(num, t->data[i], digits);
+		if (OUT_BUF - used < (size_t)(width > n ? width : n) + 1) {
+			fwrite(out, 1, used, f);
+			used = 0;
+		}
 		if (t->ndim >= 3 && slice && i % slice == 0) {
 			size_t outer = i / slice;
+			fwrite(out, 1, used, f);
+			used = 0;
 			if (i)
 				fputc('\n', f);
 			if (t->ndim == 3)
@@ -800,9 +847,16 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 			else
 				fprintf(f, "# [%zu,%zu,:,:]\n", outer / t->shape[1], outer % t->shape[1]);
 		}
-		format_float(buf, t->data[i], digits);
-		fprintf(f, "%*s%c", width, buf, (i + 1) % cols == 0 ? '\n' : ' ');
+		for (int pad = n; pad < width; pad++)
+			out[used++] = ' ';
+		memcpy(out + used, text, (size_t)n);
+		used += (size_t)n;
+		out[used++] = (i + 1) % cols == 0 ? '\n' : ' ';
 	}
+	fwrite(out, 1, used, f);
+	free(out);
+	free(cache);
+	free(len);
 }
 
 void stream_write(FILE *f, const Tensor *t, const WriteOptions *o)

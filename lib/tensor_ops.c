@@ -9,6 +9,7 @@
 #include "linalg.h"
 #include "mha.h"
 #include "search.h"
+#include "softmax.h"
 
 /* N = rows, K = inner size / columns, M = columns of a product, H = heads, T = positions, Dh = E / H */
 
@@ -39,6 +40,17 @@ static bool same_shape(const Tensor *a, const Tensor *b)
 size_t tensor_row_count(const Tensor *t)
 {
 	return t->size / t->shape[t->ndim - 1];
+}
+
+size_t tensor_rows_of_width(size_t *width, const Tensor *x, const char *path, size_t index)
+{
+	size_t w = x->shape[x->ndim - 1];
+
+	if (index == 0)
+		*width = w;
+	else if (w != *width)
+		die("%s: tensor #%zu is %zu wide, expected %zu (the first tensor's width)", path, index, w, *width);
+	return w ? x->size / w : 0;
 }
 
 Tensor *tensor_add(const Tensor *a, const Tensor *b, const char *where)

@@ -33,6 +33,11 @@ void tensor_argmax(size_t *ids, const Tensor *t);
 void tensor_topk(size_t *ids, float *values, const Tensor *t, size_t K);
 /* The rows of t over all its leading axes: size / (last axis). */
 size_t tensor_row_count(const Tensor *t);
+/*
+ * For a stream whose tensors share the width of their last axis (a stage's input): tensor 0 sets
+ * *width, every later one must have it (dies naming path and the tensor). Returns tensor_row_count(x).
+ */
+size_t tensor_rows_of_width(size_t *width, const Tensor *x, const char *path, size_t index);
 
 /* Axis names of the command line: counted from the end, so a 2-D tensor has rows and columns only. */
 typedef enum { AXIS_COLS = 1, AXIS_ROWS = 2, AXIS_HEADS = 3, AXIS_LAYERS = 4 } AxisFromEnd;

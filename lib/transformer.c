@@ -72,29 +72,81 @@ void transformer_free(Transformer *m)
 
 /* ---- one sublayer: residual connection and LayerNorm, in either order ---------------------- */
 
-/* What a sublayer reads: x itself (post-norm), or LayerNorm(x) in tmp[T,E] (pre-norm). */
-static const float *sublayer_input(float *tmp, const float *x, const float *gamma, const float *beta,
-				   const TransformerConfig *cfg, size_t T)
+/* Show x[d0, d1, d2] to the observer, if there is one, as step `name` of layer i. */
+static void trace(const Transformer *m, size_t i, const char *name, const float *x, size_t d0, size_t d1,
+		  size_t d2)
 {
+	if (m->trace)
+		m->trace->put(m->trace->ctx, i, name, x, d0, d1, d2);
+}
+
+/* A sublayer's LayerNorm by its number: "norm1" ... "norm3" */
+static const char *norm_name(int k)
+{
+	static const char *names[] = { "norm1", "norm2", "norm3" };
+	return names[k - 1];
+}
+
+/* What sublayer k of layer i reads: x itself (post-norm), or LayerNorm(x) in tmp[T,E] (pre-norm). */
+static const float *sublayer_input(float *tmp, const float *x, const float *gamma, const float *beta,
+				   const Transformer *m, size_t i, int k, size_t T)
+{
+	const TransformerConfig *cfg = &m->cfg;
+
 	if (!cfg->norm_first)
 		return x;
 	layer_norm(tmp, x, gamma, beta, cfg->eps, T, cfg->E);
+	trace(m, i, norm_name(k), tmp, 1, T, cfg->E);
 	return tmp;
 }
 
 /* x = LayerNorm(x + a) (post-norm, section 3.1), or x = x + a (pre-norm: the norm came before) */
-static void sublayer_output(float *x, const float *a, const float *gamma, const float *beta,
-			    const TransformerConfig *cfg, size_t T)
+static void sublayer_output(float *x, const float *a, const float *gamma, const float *beta, const Transformer *m,
+			    size_t i, int k, size_t T)
 {
+	static const char *adds[] = { "add1", "add2", "add3" };
+	const TransformerConfig *cfg = &m->cfg;
+
 	residual_add(x, a, T * cfg->E);
-	if (!cfg->norm_first)
+	trace(m, i, adds[k - 1], x, 1, T, cfg->E);
+	if (!cfg->norm_first) {
 		layer_norm(x, x, gamma, beta, cfg->eps, T, cfg->E);
+		trace(m, i, norm_name(k), x, 1, T, cfg->E);
+	}
 }
 
 static void final_norm(float *x, const Transformer *m, size_t T)
 {
-	if (m->cfg.final_norm)
+	if (m->cfg.final_norm) {
 		layer_norm(x, x, m->norm_weight, m->norm_bias, m->cfg.eps, T, m->cfg.E);
+		trace(m, m->cfg.N, "norm", x, 1, T, m->cfg.E);
+	}
+}
+
+/* An attention sublayer's steps: each head's q, k, v (from mha_forward's work), weights, and its output a */
+static void trace_attention(const Transformer *m, size_t i, bool cross, float *mha_work, const float *attn_i,
+			    const float *a, size_t T, size_t S)
+{
+	const MhaWeights *w = cross ? &m->layer[i].cross_attn : &m->layer[i].self_attn;
+	size_t H = w->H, Dh = w->E / w->H;
+	MhaParts p;
+
+	if (!m->trace)
+		return;
+	mha_work_parts(&p, mha_work, w, T, S);
+	trace(m, i, cross ? "multihead_attn.q" : "self_attn.q", p.qh, H, T, Dh);
+	trace(m, i, cross ? "multihead_attn.k" : "self_attn.k", p.kh, H, S, Dh);
+	trace(m, i, cross ? "multihead_attn.v" : "self_attn.v", p.vh, H, S, Dh);
+	if (attn_i)
+		trace(m, i, cross ? "multihead_attn.weights" : "self_attn.weights", attn_i, H, T, S);
+	trace(m, i, cross ? "multihead_attn" : "self_attn", a, 1, T, w->E);
+}
+
+/* The feed-forward sublayer's steps: the hidden layer after the activation, and its output a */
+static void trace_ffn(const Transformer *m, size_t i, const float *hidden, const float *a, size_t T)
+{
+	trace(m, i, "activation", hidden, 1, T, m->cfg.F);
+	trace(m, i, "linear2", a, 1, T, m->cfg.E);
 }
 
 /* ---- whole sequences ------------------------------------------------------------------- */
@@ -129,14 +181,16 @@ size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m,
 		const float *in;
 		float *attn_i = attn ? attn + i * H * T * T : NULL;
 		/* sublayer 1: multi-head self-attention, every position sees every unpadded position */
-		in = sublayer_input(tmp, x, L->norm1_weight, L->norm1_bias, cfg, T);
+		in = sublayer_input(tmp, x, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		blocked += mha_forward(a, attn_i, mha_work, &L->self_attn, in, in, in, allowed, false, T, T);
-		sublayer_output(x, a, L->norm1_weight, L->norm1_bias, cfg, T);
+		trace_attention(m, i, false, mha_work, attn_i, a, T, T);
+		sublayer_output(x, a, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: the position-wise feed-forward network */
-		in = sublayer_input(tmp, x, L->norm2_weight, L->norm2_bias, cfg, T);
+		in = sublayer_input(tmp, x, L->norm2_weight, L->norm2_bias, m, i, 2, T);
 		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
 			     cfg->activation, T, E, cfg->F);
-		sublayer_output(x, a, L->norm2_weight, L->norm2_bias, cfg, T);
+		trace_ffn(m, i, hidden, a, T);
+		sublayer_output(x, a, L->norm2_weight, L->norm2_bias, m, i, 2, T);
 	}
 	final_norm(x, m, T);
 	return blocked;
@@ -162,21 +216,25 @@ size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *wor
 	for (size_t i = 0; i < cfg->N; i++) {
 		const TransformerLayer *L = &m->layer[i];
 		const float *in;
+		float *self_i = self_attn ? self_attn + i * H * T * T : NULL;
+		float *cross_i = cross_attn ? cross_attn + i * H * T * S : NULL;
 		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only */
-		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, cfg, T);
-		blocked += mha_forward(a, self_attn ? self_attn + i * H * T * T : NULL, mha_work, &L->self_attn, in,
-				       in, in, self_allowed, true, T, T);
-		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, T);
+		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, m, i, 1, T);
+		blocked += mha_forward(a, self_i, mha_work, &L->self_attn, in, in, in, self_allowed, true, T, T);
+		trace_attention(m, i, false, mha_work, self_i, a, T, T);
+		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: encoder-decoder attention: queries from the decoder, keys and values the memory */
-		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, T);
-		blocked += mha_forward(a, cross_attn ? cross_attn + i * H * T * S : NULL, mha_work, &L->cross_attn,
-				       in, memory, memory, cross_allowed, false, T, S);
-		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, T);
+		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, m, i, 2, T);
+		blocked += mha_forward(a, cross_i, mha_work, &L->cross_attn, in, memory, memory, cross_allowed, false, T,
+				       S);
+		trace_attention(m, i, true, mha_work, cross_i, a, T, S);
+		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, m, i, 2, T);
 		/* sublayer 3: the position-wise feed-forward network */
-		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, T);
+		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, m, i, 3, T);
 		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
 			     cfg->activation, T, E, cfg->F);
-		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, cfg, T);
+		trace_ffn(m, i, hidden, a, T);
+		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, m, i, 3, T);
 	}
 	final_norm(y, m, T);
 	return blocked;
@@ -288,20 +346,20 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 		const TransformerLayer *L = &m->layer[i];
 		const float *in;
 		/* sublayer 1: this position's key and value join the cache; its query attends to positions 0..t */
-		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, cfg, 1);
+		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
 		if (!mha_cache_append(&c->self[i], &L->self_attn, in, in, 1))
 			die("position %zu: the decoder cache holds %zu", t, c->max_T);
 		mha_forward_cached(a, NULL, mha_work, &L->self_attn, &c->self[i], in, NULL, true, t, 1);
-		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, cfg, 1);
+		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
 		/* sublayer 2: encoder-decoder attention over the memory's keys and values, projected once */
-		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, cfg, 1);
+		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
 		mha_forward_cached(a, NULL, mha_work, &L->cross_attn, &mem->cross[i], in, NULL, false, 0, 1);
-		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, cfg, 1);
+		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
 		/* sublayer 3: the feed-forward network */
-		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, cfg, 1);
+		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
 		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
 			     cfg->activation, 1, E, cfg->F);
-		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, cfg, 1);
+		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
 	}
 	final_norm(y, m, 1);
 }

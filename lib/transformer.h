@@ -33,12 +33,25 @@ typedef struct {
 	float *norm3_weight, *norm3_bias; /* [E] "norm3.*": decoder only, around the feed-forward */
 } TransformerLayer;
 
+/*
+ * An observer of the intermediates of encoder_forward and decoder_forward (encode and decode --explain
+ * and --dump). After each step the forward pass calls put with the layer (N for the final norm), the
+ * step's name after PyTorch's modules ("self_attn.q", "self_attn.weights", "self_attn", "add1", "norm1",
+ * "activation", "linear2", ...) and what the step produced, x[d0, d1, d2] (d0 = 1: a matrix), valid
+ * during the call only. The forward pass itself neither prints nor keeps anything for it.
+ */
+typedef struct {
+	void (*put)(void *ctx, size_t layer, const char *name, const float *x, size_t d0, size_t d1, size_t d2);
+	void *ctx;
+} TransformerTrace;
+
 /* A stack of N layers, as torch.nn.TransformerEncoder / TransformerDecoder. */
 typedef struct {
 	TransformerConfig cfg;
 	bool decoder;
 	TransformerLayer *layer;          /* [N] */
 	float *norm_weight, *norm_bias;   /* [E] "norm.*", NULL without the final norm */
+	const TransformerTrace *trace;    /* NULL (transformer_declare's default): no observer */
 } Transformer;
 
 /*
@@ -55,7 +68,7 @@ size_t encoder_work_size(const Transformer *m, size_t T);
  * x[T,E] = Encoder(x) in place: N times  x = LayerNorm(x + SelfAttention(x)); x = LayerNorm(x + FFN(x))
  * (section 3.1; pre-norm: x = x + SelfAttention(LayerNorm(x)); x = x + FFN(LayerNorm(x))), then the
  * final norm. allowed[T,T] (NULL = all) as attention_forward (the padding mask: 0 for keys that are <pad>).
- * attn[N,H,T,T] (NULL = not wanted) receives every layer's and head's weights. Returns the number of
+ * attn[N,H,T,T] (NULL = not wanted) receives every layer's and head's weights (m->trace sees them only then). Returns the number of
  * query rows that had every key blocked (their attention output is zero).
  */
 size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,

@@ -71,4 +71,9 @@ echo "<s> le chat grand assis sur le tapis" |
 	tensor softmax --temperature 5 > "$tmp/next.txt"
 heatmap --title "next token: tensor softmax --temperature 5" -o "$out/stages-next-token.png" "$tmp/next.txt"
 
+# 6. Chinese tokens (a CJK font found by fontconfig draws them), as PNG and as SVG.
+echo "我 爱 自然 语言 处理" | embed --dim 8 --seed 1 | attend --attn "$tmp/zh.txt" > /dev/null
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.png" "$tmp/zh.txt"
+heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.svg" "$tmp/zh.txt"
+
 ls -l "$out"

@@ -6,6 +6,7 @@ load helpers
 setup_file() {
 	PF_BIN=${PF_BIN:-$BATS_TEST_DIRNAME/../bin}
 	"$BATS_TEST_DIRNAME/../tools/completion.sh" "$PF_BIN"/* > "$BATS_FILE_TMPDIR/pipeformer.bash"
+	"$BATS_TEST_DIRNAME/../tools/completion.sh" --zsh "$PF_BIN"/* > "$BATS_FILE_TMPDIR/_pipeformer"
 }
 
 setup() {
@@ -87,6 +88,7 @@ all_options() {
 	for p in "$PF_BIN"/*; do
 		prog=${p##*/}
 		for opt in $(all_options "$prog"); do
+			[[ $opt == -* ]] || { echo "$prog: '$opt' is not an option" >&2; return 1; }
 			out=$("$p" "$opt" < /dev/null 2>&1 > /dev/null) || true
 			[[ $out != *"unrecognized option"* ]] || { echo "$prog $opt: $out" >&2; return 1; }
 		done
@@ -115,4 +117,22 @@ all_options() {
 			fi
 		done
 	done
+}
+
+@test "completion (zsh): the same function under zsh's bashcompinit gives the same candidates" {
+	command -v zsh > /dev/null || skip "no zsh"
+	# zsh's compgen leaves matching the prefix to zsh: filter here as zsh would
+	run zsh -f -c '
+		autoload -U +X bashcompinit && bashcompinit
+		compdef() { :; } # compinit'"'"'s, which registers the commands; not needed to call the function
+		eval "$(sed "\$d" "$1")" # the file but its last line, which answers a live completion
+		offers() {
+			local COMP_CWORD=$(($# - 1)) PREFIX=${@[-1]}
+			local -a words COMP_WORDS
+			words=("$@") COMP_WORDS=("$@")
+			compgen -F _pipeformer_complete -- "${@[-1]}" | grep -- "^${@[-1]}" | sort | tr "\n" " "
+		}
+		print -r -- "$(offers mha --add)|$(offers attend --score "")|$(offers tensor rand --d)"' zsh "$BATS_FILE_TMPDIR/_pipeformer"
+	[ "$status" -eq 0 ]
+	[ "$output" = "--additive-mask |additive cosine dot general scaled |--digits --dist " ]
 }

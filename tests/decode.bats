@@ -303,3 +303,34 @@ DEC="--layers 2 --heads 2 --ff 16"
 		decode --generate --weights "$G/model_tied.npz" --max-len 8 --scores "$BATS_TEST_TMPDIR/s.txt" > /dev/null
 	assert_close "$BATS_TEST_TMPDIR/s.txt" "$G/model_tied_scores.txt" 1e-4
 }
+
+@test "decode: --dump writes each step of the teacher-forced decoder, the cross-attention labelled by the memory" {
+	d=$BATS_TEST_TMPDIR
+	decode $DEC --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem.txt" --attn "$d/attn.txt" --dump "$d/dump" \
+		"$G/dec_y.txt" >"$d/y.txt"
+	for step in self_attn.weights multihead_attn.q multihead_attn.k multihead_attn.weights add3 norm3; do
+		[ -s "$d/dump/layers.1.$step.txt" ]
+	done
+	tensor pick --layers 0 "$d/attn.txt" >"$d/a0.txt"
+	assert_close "$d/dump/layers.0.multihead_attn.weights.txt" "$d/a0.txt" 0
+	assert_close "$d/dump/layers.1.norm3.txt" "$d/y.txt" 0
+	run tensor info "$d/dump/layers.0.multihead_attn.k.txt"
+	[ "${lines[1]}" = "$(tensor info "$G/dec_mem.txt" | sed -n 2p)" ]
+	run tensor info "$d/dump/layers.0.self_attn.weights.txt"
+	[ "${lines[2]}" = "$(tensor info "$G/dec_y.txt" | sed -n 2p | sed 's/rows/cols/')" ]
+}
+
+@test "decode: --explain shows the decoder's layers, self- and cross-attention" {
+	decode $DEC --weights "$G/dec_post_relu.npz" --memory "$G/dec_mem.txt" --explain=1 "$G/dec_y.txt" \
+		2>"$BATS_TEST_TMPDIR/e.txt" >/dev/null
+	grep -q "== 1. decoder layer 0 of 2" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "multihead_attn.weights  2 x " "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "norm3  " "$BATS_TEST_TMPDIR/e.txt"
+}
+
+@test "decode: --explain and --dump are for the teacher-forced Transformer, not --generate" {
+	run decode --generate --weights "$G/model.npz" --explain "$G/model_src.txt"
+	assert_fails 2 "--explain and --dump show the teacher-forced decoder: not with --generate"
+	run decode --generate --weights "$G/model.npz" --dump "$BATS_TEST_TMPDIR/d" "$G/model_src.txt"
+	assert_fails 2 "not with --generate"
+}

@@ -160,3 +160,82 @@ ENC="--layers 2 --heads 2 --ff 16"
 		> "$BATS_TEST_TMPDIR/memory.txt"
 	assert_close "$BATS_TEST_TMPDIR/memory.txt" "$G/model_memory.txt" 1e-4
 }
+
+# ---- --explain and --dump: every step of every layer --------------------------------------------------
+
+@test "encode: --dump writes each step; layers.0.norm1 is what mha | tensor add | norm compute" {
+	S=$GOLDEN/stages
+	d=$BATS_TEST_TMPDIR
+	encode --layers 1 --heads 2 --ff 16 --weights "$S/layer-post.npz" --dump "$d/dump" "$S/x.txt" >"$d/y.txt"
+	for step in self_attn.q self_attn.k self_attn.v self_attn.weights self_attn add1 norm1 activation linear2 add2 norm2; do
+		[ -s "$d/dump/layers.0.$step.txt" ]
+	done
+	mha --heads 2 --weights "$S/layer-post.npz" --prefix layers.0.self_attn. "$S/x.txt" | tensor add - "$S/x.txt" >"$d/sum.txt"
+	norm --weights "$S/layer-post.npz" --prefix layers.0.norm1. "$d/sum.txt" >"$d/x1.txt"
+	assert_close "$d/dump/layers.0.add1.txt" "$d/sum.txt" 0
+	assert_close "$d/dump/layers.0.norm1.txt" "$d/x1.txt" 0
+	assert_close "$d/dump/layers.0.norm2.txt" "$d/y.txt" 0
+	run tensor info "$d/dump/layers.0.self_attn.q.txt"
+	[[ "${lines[0]}" == *"#0: 2x5x4 name layers.0.self_attn.q" ]]
+	[ "${lines[1]}" = "  rows: the cat sat on mat" ]
+}
+
+@test "encode: --dump's weights are --attn's, and the final norm is the output" {
+	S=$GOLDEN/stages
+	d=$BATS_TEST_TMPDIR
+	encode --layers 2 --heads 2 --ff 16 --final-norm --seed 3 --attn "$d/attn.txt" --dump "$d/dump" "$S/x.txt" >"$d/y.txt"
+	tensor pick --layers 1 "$d/attn.txt" >"$d/a1.txt"
+	assert_close "$d/dump/layers.1.self_attn.weights.txt" "$d/a1.txt" 0
+	assert_close "$d/dump/norm.txt" "$d/y.txt" 0
+}
+
+@test "encode: --dump's q and k give its weights: softmax(q k^T / sqrt(Dh)), the scores by hand" {
+	S=$GOLDEN/stages
+	d=$BATS_TEST_TMPDIR
+	encode --layers 1 --heads 2 --ff 16 --weights "$S/layer-post.npz" --dump "$d/dump" "$S/x.txt" >/dev/null
+	tensor transpose "$d/dump/layers.0.self_attn.k.txt" >"$d/kt.txt"
+	tensor matmul "$d/dump/layers.0.self_attn.q.txt" "$d/kt.txt" | tensor scale --by 0.5 | tensor softmax >"$d/w.txt"
+	assert_close "$d/w.txt" "$d/dump/layers.0.self_attn.weights.txt" 1e-6
+}
+
+@test "encode: --dump pre-norm: norm1 is the sublayer's input, add2 the layer's output" {
+	S=$GOLDEN/stages
+	d=$BATS_TEST_TMPDIR
+	encode --norm-first --layers 1 --heads 2 --ff 16 --weights "$S/layer-pre.npz" --dump "$d/dump" "$S/x.txt" >"$d/y.txt"
+	norm --weights "$S/layer-pre.npz" --prefix layers.0.norm1. "$S/x.txt" >"$d/n1.txt"
+	assert_close "$d/dump/layers.0.norm1.txt" "$d/n1.txt" 0
+	assert_close "$d/dump/layers.0.add2.txt" "$d/y.txt" 0
+}
+
+@test "encode: --dump keeps one tensor per input sequence in each file" {
+	d=$BATS_TEST_TMPDIR
+	printf 'the cat sat\na dog ran far\n' | embed --dim 8 | posenc >"$d/x.txt"
+	encode --layers 1 --heads 2 --dump "$d/dump" "$d/x.txt" >/dev/null
+	run tensor info "$d/dump/layers.0.add1.txt"
+	[[ "$output" == *"#1: 4x8 name layers.0.add1"* ]]
+}
+
+@test "encode: --explain shows every step of every layer with its shape, for the first input" {
+	S=$GOLDEN/stages
+	encode --layers 2 --heads 2 --ff 16 --final-norm --explain=1 "$S/x.txt" 2>"$BATS_TEST_TMPDIR/e.txt" >/dev/null
+	grep -q "== 1. encoder layer 0 of 2 (post-norm" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "== 2. encoder layer 1 of 2" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "== 3. encoder: after the last layer" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "self_attn.weights  2 x 5 x 5" "$BATS_TEST_TMPDIR/e.txt"
+	grep -q "activation  5 x 16" "$BATS_TEST_TMPDIR/e.txt"
+	[ "$(grep -c "^ *the " "$BATS_TEST_TMPDIR/e.txt")" -gt 10 ]
+	! grep -q "^ *cat " "$BATS_TEST_TMPDIR/e.txt"
+}
+
+@test "encode: --explain and --dump belong to the Transformer" {
+	run encode --arch gru --explain "$GOLDEN/stages/x.txt"
+	assert_fails 2 "--explain is an option of the Transformer"
+	run encode --arch gru --dump "$BATS_TEST_TMPDIR/d" "$GOLDEN/stages/x.txt"
+	assert_fails 2 "--dump is an option of the Transformer"
+}
+
+@test "encode: --dump into a path that cannot be a folder is an error" {
+	touch "$BATS_TEST_TMPDIR/file"
+	run encode --layers 1 --heads 2 --dump "$BATS_TEST_TMPDIR/file/sub" "$GOLDEN/stages/x.txt"
+	assert_fails 1 "encode: .*file/sub: Not a directory"
+}

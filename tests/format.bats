@@ -231,3 +231,10 @@ labelled() {
 	run tensor get "$NPY/stored.npz" nope
 	assert_fails 1 "stored.npz: no entry 'nope' \(entries: "
 }
+
+@test "format: fast float printing and parsing equal the snprintf + strtof loop on edge and random values" {
+	run "$PF_UNIT/floatfmt_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"equal the snprintf + strtof reference"* ]]
+}

@@ -127,22 +127,22 @@ cell_color() {
 	[ "$(png "$T/a.png" ink "$x" 0 $((x + 40)) $((y - 1)))" -gt 20 ]   # "d0" ... "d3"
 }
 
-@test "heatmap: column labels wider than a cell stand upright, 6 pixels a character" {
+@test "heatmap: column labels wider than a cell stand upright, 6 pixels a character in the bitmap font" {
 	{ echo '#tensor 1 2'; echo '#cols abcd efgh'; echo '0 1'; } > "$T/four.txt"
 	{ echo '#tensor 1 2'; echo '#cols abcdefgh ijklmnop'; echo '0 1'; } > "$T/eight.txt"
-	heatmap --cell 10 -o "$T/a.png" "$T/four.txt"
-	heatmap --cell 10 -o "$T/b.png" "$T/eight.txt"
+	heatmap --font builtin --cell 10 -o "$T/a.png" "$T/four.txt"
+	heatmap --font builtin --cell 10 -o "$T/b.png" "$T/eight.txt"
 	read -r wa ha < <(png "$T/a.png" size)
 	read -r wb hb < <(png "$T/b.png" size)
 	[ "$wa" -eq "$wb" ]
 	[ $((hb - ha)) -eq 24 ]
 }
 
-@test "heatmap: non-ASCII bytes of labels are drawn as \\xHH" {
+@test "heatmap: the bitmap font draws non-ASCII bytes of labels as \\xHH" {
 	{ echo '#tensor 1 2'; echo '#rows ab'; echo '#cols a b'; echo '0 1'; } > "$T/ascii.txt"
 	{ echo '#tensor 1 2'; echo '#rows \xc3\xa9'; echo '#cols a b'; echo '0 1'; } > "$T/utf8.txt"
-	heatmap --cell 10 -o "$T/a.png" "$T/ascii.txt"
-	heatmap --cell 10 -o "$T/b.png" "$T/utf8.txt"
+	heatmap --font builtin --cell 10 -o "$T/a.png" "$T/ascii.txt"
+	heatmap --font builtin --cell 10 -o "$T/b.png" "$T/utf8.txt"
 	read -r xa ya < <(png "$T/a.png" find 68 1 84)
 	read -r xb yb < <(png "$T/b.png" find 68 1 84)
 	# "ab" is 2 glyphs, "\xc3\xa9" is 8: the cells move right by 6 glyphs of 6 pixels
@@ -386,4 +386,171 @@ heads() {
 	run script -qec "heatmap '$SAMPLES/matrix.txt'" /dev/null
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"heatmap: will not write a PNG to a terminal: use -o FILE.png, or --ansi"* ]]
+}
+
+# Text: labels, titles and the colour bar's numbers in a real font (FreeType, found by fontconfig).
+
+# label_box FILE: "X0 Y0 X1 Y1", the row labels' box of a 1-row heatmap whose first cell holds 0 (viridis, --vmin 0)
+label_box() {
+	read -r x y < <(png "$1" find 68 1 84)
+	echo 0 "$y" "$x" $((y + 20))
+}
+
+@test "heatmap: an accented letter is one character of the font, as wide as the plain letter" {
+	{ echo '#tensor 1 2'; echo '#rows cafe'; echo '#cols a b'; echo '0 1'; } > "$T/plain.txt"
+	{ echo '#tensor 1 2'; echo '#rows café'; echo '#cols a b'; echo '0 1'; } > "$T/accent.txt"
+	heatmap --cell 20 --vmin 0 -o "$T/a.png" "$T/plain.txt"
+	heatmap --cell 20 --vmin 0 -o "$T/b.png" "$T/accent.txt"
+	read -r xa ya < <(png "$T/a.png" find 68 1 84)
+	read -r xb yb < <(png "$T/b.png" find 68 1 84)
+	[ "$xa" -eq "$xb" ]                                                   # not the 4 glyphs \xc3 \xa9
+	[ "$(png "$T/b.png" ink $(label_box "$T/b.png"))" -gt "$(png "$T/a.png" ink $(label_box "$T/a.png"))" ]  # the accent
+}
+
+@test "heatmap: a Chinese label comes from a font that has it (per-character fallback)" {
+	fc-list ':charset=6211' | grep -q . || skip "no font with Chinese characters installed"
+	{ echo '#tensor 1 2'; echo '#rows 我'; echo '#cols a b'; echo '0 1'; } > "$T/zh.txt"
+	{ echo '#tensor 1 2'; echo $'#rows \xee\x80\x80'; echo '#cols a b'; echo '0 1'; } > "$T/none.txt"  # U+E000: no font has it
+	heatmap --cell 20 --vmin 0 -o "$T/a.png" "$T/zh.txt"
+	heatmap --cell 20 --vmin 0 -o "$T/b.png" "$T/none.txt"
+	[ "$(png "$T/a.png" ink $(label_box "$T/a.png"))" -gt 30 ]
+	# the missing-glyph box of DejaVu Sans is not what is drawn for 我
+	[ "$(png "$T/a.png" digest $(label_box "$T/a.png"))" != "$(png "$T/b.png" digest $(label_box "$T/b.png"))" ]
+}
+
+@test "heatmap: text is anti-aliased (the bitmap font is not)" {
+	{ echo '#tensor 1 2'; echo '#rows Attention'; echo '#cols a b'; echo '0 1'; } > "$T/a.txt"
+	heatmap --cell 20 --vmin 0 -o "$T/a.png" "$T/a.txt"
+	heatmap --font builtin --cell 20 --vmin 0 -o "$T/b.png" "$T/a.txt"
+	[ "$(png "$T/a.png" colors $(label_box "$T/a.png"))" -gt 10 ]         # shades of grey at the edges
+	[ "$(png "$T/b.png" colors $(label_box "$T/b.png"))" -eq 2 ]          # black and white
+}
+
+@test "heatmap: --font-size sets the size of the labels" {
+	{ echo '#tensor 1 2'; echo '#rows attention'; echo '#cols a b'; echo '0 1'; } > "$T/a.txt"
+	heatmap --cell 20 -o "$T/a.png" "$T/a.txt"
+	heatmap --cell 20 --font-size 24 -o "$T/b.png" "$T/a.txt"
+	read -r x12 y < <(png "$T/a.png" find 68 1 84)
+	read -r x24 y < <(png "$T/b.png" find 68 1 84)
+	w12=$((x12 - 11)) w24=$((x24 - 11))                                   # less the margin (8) and the gap (3)
+	[ $((10 * w24)) -ge $((18 * w12)) ]
+	[ $((10 * w24)) -le $((22 * w12)) ]
+}
+
+@test "heatmap: --scale 2 makes everything twice as large" {
+	heatmap --font builtin --title "two" --cell 10 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	heatmap --font builtin --title "two" --cell 10 --scale 2 -o "$T/b.png" "$SAMPLES/matrix.txt"
+	read -r w1 h1 < <(png "$T/a.png" size)
+	read -r w2 h2 < <(png "$T/b.png" size)
+	[ "$w2" -eq $((2 * w1)) ]
+	[ "$h2" -eq $((2 * h1)) ]
+	heatmap --cell 10 --scale 2 --vmin 0 --vmax 1 -o "$T/c.png" "$T/known.txt"
+	ORIGIN="68 1 84"
+	[ "$(cell_color "$T/c.png" 1 1 20)" = "92 200 99" ]                  # cells of 20 pixels
+}
+
+@test "heatmap: --font FILE draws with that font" {
+	mono=$(fc-match -f '%{file}' 'DejaVu Sans Mono')
+	[[ "$mono" == *Mono* ]] || skip "DejaVu Sans Mono is not installed"
+	{ echo '#tensor 1 2'; echo '#rows iiii'; echo '#cols a b'; echo '0 1'; } > "$T/i.txt"
+	{ echo '#tensor 1 2'; echo '#rows mmmm'; echo '#cols a b'; echo '0 1'; } > "$T/m.txt"
+	heatmap --cell 20 --font "$mono" -o "$T/a.png" "$T/i.txt"
+	heatmap --cell 20 --font "$mono" -o "$T/b.png" "$T/m.txt"
+	[ "$(png "$T/a.png" find 68 1 84)" = "$(png "$T/b.png" find 68 1 84)" ]  # every letter as wide
+	heatmap --cell 20 -o "$T/c.png" "$T/i.txt"
+	heatmap --cell 20 -o "$T/d.png" "$T/m.txt"
+	[ "$(png "$T/c.png" find 68 1 84)" != "$(png "$T/d.png" find 68 1 84)" ]  # DejaVu Sans: i is narrow
+}
+
+@test "heatmap: without any font, one warning and the bitmap font" {
+	mkdir "$T/fc"
+	printf '<?xml version="1.0"?>\n<fontconfig><cachedir>%s</cachedir></fontconfig>\n' "$T/fc" > "$T/fc/fonts.conf"
+	tensor rand --shape 3x3 --count 2 > "$T/two.txt"
+	FONTCONFIG_FILE="$T/fc/fonts.conf" run heatmap -o "$T/a-%d.png" "$T/two.txt"
+	[ "$status" -eq 0 ]
+	[ "$output" = "heatmap: warning: no font found (install fonts-dejavu-core): labels use the built-in bitmap font" ]
+	heatmap --font builtin -o "$T/b-%d.png" "$T/two.txt"
+	cmp "$T/a-0.png" "$T/b-0.png"
+	cmp "$T/a-1.png" "$T/b-1.png"
+}
+
+@test "heatmap: a font that cannot be read is an error" {
+	run heatmap --font "$T/none.ttf" -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 1 "^heatmap: .*none.ttf: No such file or directory$"
+	run heatmap --font "$SAMPLES/matrix.txt" -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 1 "^heatmap: .*matrix.txt: not a font FreeType can read$"
+	[ ! -e "$T/a.png" ]
+	run heatmap --font-size 0 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --font-size: 0 is out of range"
+	run heatmap --scale 100 -o "$T/a.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --scale: 100 is out of range"
+}
+
+# SVG: the same picture with <text> labels. svg FILE: checks it is well-formed XML whose root is
+# an <svg>, then prints its texts one a line.
+svg() {
+	"$PYTHON" -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+for t in root.iter("{http://www.w3.org/2000/svg}text"):
+    print(t.text)' "$1"
+}
+
+@test "heatmap: -o FILE.svg writes well-formed SVG with the labels as text" {
+	{ echo '#tensor 2 2'; echo '#rows 我 <b>&'; echo '#cols café x'; echo '0 0.5'; echo '1 0.25'; } > "$T/l.txt"
+	heatmap --title "für Übersetzung" -o "$T/a.svg" "$T/l.txt"
+	run svg "$T/a.svg"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "für Übersetzung" ]
+	[[ "$output" == *$'\n我\n'* && "$output" == *$'\n<b>&\n'* && "$output" == *$'\ncafé\n'* ]]
+	heatmap --format svg -o - "$T/l.txt" | cmp - <(heatmap -o "$T/b.svg" "$T/l.txt" && cat "$T/b.svg")
+	heatmap --format png -o "$T/c.svg" "$T/l.txt"
+	[[ "$(png "$T/c.svg" check)" == "ok "* ]]                            # --format wins over the name
+}
+
+@test "heatmap: the SVG has the PNG's size, cells and colours (rendered by rsvg-convert)" {
+	command -v rsvg-convert > /dev/null || skip "rsvg-convert (librsvg2-bin) is not installed"
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/known.txt"
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.svg" "$T/known.txt"
+	rsvg-convert -o "$T/b.png" "$T/a.svg"
+	[ "$(png "$T/a.png" size)" = "$(png "$T/b.png" size)" ]
+	ORIGIN="68 1 84"
+	for r in 0 1; do
+		for c in 0 1 2; do
+			[ "$(cell_color "$T/a.png" $r $c 10)" = "$(cell_color "$T/b.png" $r $c 10)" ]
+		done
+	done
+	heads "$T/h3.txt" 3 2 2                                               # a grid of heads: where each starts
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/c.png" "$T/h3.txt"
+	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/c.svg" "$T/h3.txt"
+	rsvg-convert -o "$T/d.png" "$T/c.svg"
+	for color in "68 1 84" "33 145 140" "253 231 37"; do
+		[ "$(png "$T/c.png" find $color)" = "$(png "$T/d.png" find $color)" ]
+		[ "$(png "$T/c.png" count $color)" = "$(png "$T/d.png" count $color)" ]
+	done
+	read -r w h < <(png "$T/a.png" size)                                 # and the colour bar
+	read -r bx by < <(png "$T/a.png" find 253 231 37 $((w - 60)) 0 "$w" "$h")
+	[ "$(png "$T/b.png" find 253 231 37 $((w - 60)) 0 "$w" "$h")" = "$bx $by" ]
+}
+
+@test "heatmap: the SVG has the same grid of heads and annotations" {
+	heads "$T/h3.txt" 3 2 2
+	heatmap --cell 40 --annotate -o "$T/a.svg" "$T/h3.txt"
+	run svg "$T/a.svg"
+	[[ "$output" == *"head 0"*"head 1"*"head 2"* ]]
+	[ "$(grep -c '^0.50$' <<< "$output")" -eq 4 ]                        # head 1: 2 x 2 values of 0.5
+}
+
+@test "heatmap: long labels are shortened at a character boundary, with an ellipsis" {
+	long=我爱自然语言处理我爱自然语言处理我爱自然语言处理
+	{ echo '#tensor 1 2'; echo "#rows $long"; echo '#cols a b'; echo '0 1'; } > "$T/l.txt"
+	heatmap -o "$T/a.svg" "$T/l.txt"
+	label=$(svg "$T/a.svg" | grep '…$')
+	[ -n "$label" ]
+	[[ "$long" == "${label%…}"* ]]                                       # whole characters of the label
+	[ ${#label} -lt ${#long} ]
+	{ echo '#tensor 1 2'; echo "#rows ééééééééé"; echo '#cols a b'; echo '0 1'; } > "$T/e.txt"
+	heatmap --font builtin -o "$T/b.svg" "$T/e.txt"                     # \xc3\xa9 is 8 glyphs: 1 é and ...
+	[ "$(svg "$T/b.svg" | grep '\.\.\.$')" = "é..." ]
 }

@@ -18,6 +18,7 @@ pf_make() {
 		[ "$(readlink "$R/share/bash-completion/completions/${p##*/}")" = pipeformer ]
 	done
 	grep -q '^complete -F _pipeformer_complete' "$R/share/bash-completion/completions/pipeformer"
+	grep -q '^#compdef attend ' "$R/share/zsh/vendor-completions/_pipeformer"
 	cmp "$ROOT/README.md" "$R/share/doc/pipeformer/README.md"
 	cmp "$ROOT/docs/format.md" "$R/share/doc/pipeformer/docs/format.md"
 	cmp "$ROOT/samples/demo/30-attend.sh" "$R/share/doc/pipeformer/samples/demo/30-attend.sh"

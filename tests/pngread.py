@@ -8,6 +8,8 @@ usage: pngread.py FILE check                      -> "ok W H" once every chunk's
                                                      left to right) in [X0,X1) x [Y0,Y1), or "none"
        pngread.py FILE count R G B [X0 Y0 X1 Y1]  -> how many pixels have that colour
        pngread.py FILE ink X0 Y0 X1 Y1            -> how many pixels are not white
+       pngread.py FILE colors X0 Y0 X1 Y1         -> how many different colours there are
+       pngread.py FILE digest X0 Y0 X1 Y1         -> a hash of the pixels (to compare two regions)
 FILE - reads standard input. Exits 1 with a message on a malformed file (bad CRC, truncation...).
 """
 import struct
@@ -110,6 +112,13 @@ def main(argv):
     elif cmd == "ink":
         x0, y0, x1, y1 = args
         print(sum(1 for y in range(y0, y1) for x in range(x0, x1) if px(x, y) != (255, 255, 255)))
+    elif cmd in ("colors", "digest"):
+        x0, y0, x1, y1 = args
+        pixels = [px(x, y) for y in range(y0, y1) for x in range(x0, x1)]
+        if cmd == "colors":
+            print(len(set(pixels)))
+        else:
+            print(zlib.crc32(bytes(b for p in pixels for b in p)), len(pixels))
     else:
         fail("unknown command %s" % cmd)
 

@@ -256,7 +256,7 @@ no_temp_files() {
 
 @test "robustness: heatmap refuses an image over its size limit before allocating it" {
 	{ printf '#tensor 2 2\n#name '; head -c 1000000 /dev/zero | tr '\0' a; printf '\n1 2\n3 4\n'; } > "$T/n.txt"
-	run heatmap -o "$T/n.png" "$T/n.txt"
+	run heatmap --font builtin -o "$T/n.png" "$T/n.txt"   # the bitmap font: 6 pixels a character, twice for titles
 	assert_fails 1 "^heatmap: an image of 12000014 x 119 pixels is larger than the limit \\(16384 pixels a side, 67108864 in all\\): draw a part"
 	[ ! -e "$T/n.png" ]
 	tensor rand -b --shape 1100x1100 --seed 1 > "$T/big.bin"
@@ -410,4 +410,37 @@ fill_old() {
 			old_or_new "$T/ref" "$T/run"
 		done
 	done < <(writers)
+}
+
+# ---- smaller ---------------------------------------------------------------------------------
+
+@test "robustness: an empty line through embed and encode is no undefined behaviour (make check)" {
+	run sh -c "printf '\nthe cat\n' | embed | encode"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^#tensor\ 0\ 16 ]]
+}
+
+@test "robustness: an empty text tensor may be followed by a binary one" {
+	{ printf '#tensor 0 4\n'; printf '#tensor 1 2\n1 2\n' | tensor -b; printf '#tensor 1 1\n5\n'; } > "$T/mix"
+	run tensor "$T/mix"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '#tensor 0 4\n#tensor 1 2\n1 2\n#tensor 1 1\n5')" ]
+}
+
+@test "robustness: error line numbers count leading blank lines" {
+	run sh -c "printf '\n\n\n\n#tensor 1 2\n1 x\n' | tensor"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+	run sh -c "printf '#tensor 1 1\n1\n\n\n#tensor 1 1\nx\n' | tensor > /dev/null"
+	assert_fails 1 "^tensor: -: line 6: not a number: 'x'$"
+}
+
+@test "robustness: control bytes from the input are escaped in messages and in --ansi" {
+	run sh -c "printf '#tensor 1 2\n1 \033[31mx\n' | tensor"
+	assert_fails 1 "not a number: '\\\\x1b\\[31mx'$"
+	printf '#tensor 1 2\n#name \\x1b]0;owned\\x07\n1 2\n' > "$T/n.txt"
+	run heatmap --ansi "$T/n.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '\x1b]0;owned\x07' ]
+	run heatmap --ansi --title "$(printf 'a\033[2Jb')" "$T/n.txt"
+	[ "${lines[0]}" = 'a\x1b[2Jb' ]
 }

@@ -50,10 +50,12 @@ printf '%s (%s) unstable; urgency=medium\n\n  * Built from the %s sources by mak
 mkdir -p "$root/usr/share/lintian/overrides"
 echo "$pkg: initial-upload-closes-no-bugs" > "$root/usr/share/lintian/overrides/$pkg"
 
-# Depends: what dpkg-shlibdeps finds the programs link (it wants debian/control beside the tree), then
+# Depends: what dpkg-shlibdeps finds the programs link (it wants debian/control beside the tree, and
+# finds the package's tree by its DEBIAN folder), then
 # tools/deb-depends for what they find by name when they link its LIBRARY.
 mkdir -p "$stage/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" > "$stage/debian/control"
+mkdir -p "$root/DEBIAN"
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O $(for p in $programs; do echo "debian/$pkg/${p#"$root"/}"; done) |
 	sed -n 's/^shlibs:Depends=//p')
 needed=$(for p in $programs; do objdump -p "$p" | awk '$1 == "NEEDED" { print $2 }'; done | sort -u)
@@ -70,7 +72,6 @@ recommends=$(extra Recommends)
 find "$root" -type d -exec chmod 755 {} +
 find "$root" -type f -exec chmod 644 {} +
 chmod 755 $programs
-mkdir -p "$root/DEBIAN"
 (cd "$root" && find usr -type f | LC_ALL=C sort | xargs md5sum) > "$root/DEBIAN/md5sums"
 {
 	echo "Package: $pkg"
