@@ -300,6 +300,26 @@ static void validate(Trainer *t, const PairIds *pairs, size_t n, double *loss, d
 	*exact = n ? (double)right / (double)n : 0.0;
 }
 
+/* One row of --log: a step's training numbers, and the validation's when it ran after that step. */
+typedef struct {
+	long step;            /* 0: nothing held */
+	double loss, lr, tokens_per_s, valid_loss, valid_exact;
+	bool validated;
+} LogRow;
+
+static void log_flush(FILE *log, LogRow *r)
+{
+	if (!log || !r->step)
+		return;
+	fprintf(log, "%ld\t%.6f\t%.6g\t", r->step, r->loss, r->lr);
+	if (r->validated)
+		fprintf(log, "%.6f\t%.4f", r->valid_loss, r->valid_exact);
+	else
+		fputc('\t', log);
+	fprintf(log, "\t%.0f\n", r->tokens_per_s);
+	r->step = 0;
+}
+
 static void check_file_write(FILE *f, const char *path)
 {
 	if (ferror(f) | fclose(f))
@@ -322,7 +342,8 @@ int main(int argc, char **argv)
 	char *text, num[32];
 	FILE *log = NULL;
 	bool tty = isatty(STDERR_FILENO), stop = false;
-	double started = now(), last_loss = 0.0, valid_loss = NAN, valid_exact = NAN;
+	LogRow row = { 0 };
+	double started = now(), last_loss = 0.0, last_rate = 0.0, valid_loss = NAN, valid_exact = NAN;
 	size_t tokens_seen = 0;
 	int c;
 
@@ -478,7 +499,7 @@ int main(int argc, char **argv)
 				seq2seq_grad_scale(&model, clip_factor(norm, clip));
 			if (grads_path && ((steps && step == steps) || interrupted))
 				params_save(&model.grads, grads_path);
-			adam.lr = rate;
+			adam.lr = last_rate = rate;
 			seq2seq_adam(&model, &adam);
 			tokens_seen += tokens;
 			stop = interrupted || (steps && model.step >= steps);
@@ -491,16 +512,22 @@ int main(int argc, char **argv)
 				double tps = (double)tokens_seen / fmax(now() - started, 1e-9);
 				fprintf(stderr, "%sstep %ld  epoch %ld  loss %.4f  lr %.3g  tokens/s %.0f%s", tty ? "\r" : "",
 					step, epoch, last_loss, rate, tps, tty ? "   " : "\n");
-				if (log && (logged || stop))
-					fprintf(log, "%ld\t%.6f\t%.6g\t\t\t%.0f\n", step, last_loss, rate, tps);
+				if (logged || stop) {
+					log_flush(log, &row);
+					row = (LogRow){ step, last_loss, rate, tps, 0.0, 0.0, false };
+				}
 			}
 		}
 		if (n_valid && (stop || epoch == epochs || !steps)) {
 			validate(trainer, valid_ids, n_valid, &valid_loss, &valid_exact);
 			fprintf(stderr, "%sepoch %ld  valid loss %.4f  exact match %.1f%% (%zu pairs)\n", tty ? "\n" : "",
 				epoch, valid_loss, 100.0 * valid_exact, n_valid);
-			if (log)
-				fprintf(log, "%ld\t%.6f\t\t%.6f\t%.4f\t\n", model.step, last_loss, valid_loss, valid_exact);
+			if (row.step != model.step) { /* the last step was not logged: it is now, with the validation */
+				log_flush(log, &row);
+				row = (LogRow){ model.step, last_loss, last_rate, (double)tokens_seen / fmax(now() - started, 1e-9),
+						0.0, 0.0, false };
+			}
+			row.valid_loss = valid_loss, row.valid_exact = valid_exact, row.validated = true;
 		}
 	}
 	if (tty)
@@ -511,6 +538,7 @@ int main(int argc, char **argv)
 	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
 	fprintf(stderr, "%s: %ld steps, final loss %.4f%s\n", out_path, model.step, last_loss,
 		interrupted ? " (interrupted)" : "");
+	log_flush(log, &row);
 	if (log)
 		check_file_write(log, log_path);
 	free(text), free(order), free(batch);

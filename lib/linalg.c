@@ -134,8 +134,9 @@ void linear(float *out, const float *x, const float *w, const float *bias, size_
 	linear_loops(out, x, w, bias, N, K, M);
 }
 
-void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x, const float *w,
-		     size_t N, size_t K, size_t M)
+/* the C kernel linear_backward() uses without a BLAS */
+static void linear_backward_loops(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x,
+				  const float *w, size_t N, size_t K, size_t M)
 {
 	for (size_t n = 0; n < N; n++) {
 		const float *d_out_n = d_out + n * M, *x_n = x + n * K;
@@ -154,4 +155,25 @@ void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, 
 				d_w_m[k] += g * x_n[k];
 		}
 	}
+}
+
+void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, const float *x, const float *w,
+		     size_t N, size_t K, size_t M)
+{
+#ifdef PF_BLAS
+	if (blas_fits(N, K, M)) {
+		/* d_x[N,K] += d_out[N,M] w[M,K];  d_w[M,K] += d_out^T x: beta = 1 accumulates */
+		if (d_x)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)K, (int)M, 1.0f, d_out,
+				    (int)M, w, (int)K, 1.0f, d_x, (int)K);
+		if (d_w)
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)K, (int)N, 1.0f, d_out,
+				    (int)M, x, (int)K, 1.0f, d_w, (int)K);
+		for (size_t n = 0; d_bias && n < N; n++)
+			for (size_t m = 0; m < M; m++)
+				d_bias[m] += d_out[n * M + m];
+		return;
+	}
+#endif
+	linear_backward_loops(d_x, d_w, d_bias, d_out, x, w, N, K, M);
 }

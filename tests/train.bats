@@ -127,3 +127,15 @@ losses_close() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: train "* ]]
 }
+
+@test "train: --log writes TSV with a header, and the validation on the step after which it ran" {
+	train --pairs "$T/toy_train.tsv" --valid-pairs "$T/toy_test.tsv" --dim 8 --heads 2 --layers 1 --ff 16 \
+		--epochs 2 --batch-sentences 100 --log-every 4 --log "$BATS_TEST_TMPDIR/log.tsv" \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	run cat "$BATS_TEST_TMPDIR/log.tsv"
+	echo "$output"
+	[ "${lines[0]}" = "$(printf 'step\tloss\tlr\tvalid_loss\tvalid_acc\ttokens_per_s')" ]
+	# 6 steps an epoch: steps 4, 6 (validated), 8, 12 (validated); one row each
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/log.tsv" | tail -n +2 | tr '\n' ' ')" = "4 6 8 12 " ]
+	[ "$(awk -F'\t' '$4 != "" && NR > 1' "$BATS_TEST_TMPDIR/log.tsv" | cut -f1 | tr '\n' ' ')" = "6 12 " ]
+}

@@ -55,9 +55,25 @@ struct Case {
 	Activation act;
 };
 
+/* every buffer the cases use, freed together when main returns (so LeakSanitizer in `make check` stays quiet) */
+static float *allocated[256];
+static size_t n_allocated;
+
 static float *alloc(size_t n)
 {
-	return xcalloc(n ? n : 1, sizeof(float));
+	float *x = xcalloc(n ? n : 1, sizeof(float));
+
+	if (n_allocated == sizeof allocated / sizeof *allocated)
+		die("grad_test: more buffers than allocated[] holds");
+	return allocated[n_allocated++] = x;
+}
+
+static void free_cases(Case *cases, size_t n)
+{
+	for (size_t i = 0; i < n_allocated; i++)
+		free(allocated[i]);
+	for (size_t i = 0; i < n; i++)
+		params_free(&cases[i].params), params_free(&cases[i].grads);
 }
 
 static void add_buf(Case *c, const char *name, float *x, float *g, size_t n)
@@ -427,6 +443,7 @@ int main(int argc, char **argv)
 		}
 		failed |= check_optim(z);
 		npz_close(z);
+		free_cases(cases, n);
 		return failed;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -436,5 +453,6 @@ int main(int argc, char **argv)
 		printf("%-18s finite differences: %.3g  (tolerance %g)\n", cases[i].name, err, tol);
 		failed |= !(err <= tol);
 	}
+	free_cases(cases, n);
 	return failed;
 }
