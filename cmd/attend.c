@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"              [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
 	"              [--rope [--rope-base B] [--offset N]] [--attn FILE] [--scores FILE] [--plain]\n"
 	"              [--explain] [--weights FILE | --seed N] [--save-weights FILE]\n"
-	"              [-b | --npy] [--digits N] [FILE]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Attention: out = softmax(score(Q, K) + mask) V, one output row per query row.\n"
 	"Queries Q: each tensor (T x d) of FILE or stdin. Keys K and values V: the same tensor\n"

@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
 	"usage: ffn [--ff F] [--activation relu|gelu] [--explain[=N]] [--prefix P]\n"
-	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"           [FILE]\n"
 	"\n"
 	"The position-wise feed-forward network (Vaswani et al. 2017, section 3.3) on every row of each\n"

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
 	"usage: linear [--out M] [--no-bias] [--vocab FILE] [--explain[=N]] [--prefix P]\n"
-	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"              [FILE]\n"
 	"\n"
 	"One linear layer on each tensor of FILE (default: standard input): y = x W^T + b over the last\n"

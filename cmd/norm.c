@@ -14,7 +14,7 @@
 
 static const char usage_text[] =
 	"usage: norm [--rms] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
-	"            [--save-weights FILE.npz] [-b | --npy] [--digits N] [FILE]\n"
+	"            [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Layer normalisation of each row (the last axis, E wide) of each tensor in FILE (default: standard\n"
 	"input): y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased variance over the row,\n"

@@ -13,10 +13,10 @@
 
 static const char usage_text[] =
 	"usage: posenc [--layout interleaved|concat] [--base B] [--offset N] [--explain]\n"
-	"              [-b | --npy] [--digits N] [FILE ...]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       posenc --learned [--max-len N] [--offset N] [--weights FILE | --seed N]\n"
-	"              [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
-	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N]\n"
+	"              [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
+	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N] [--threads N]\n"
 	"\n"
 	"Adds PE(pos, 2i) = sin(pos / B^(2i/E)), PE(pos, 2i+1) = cos(pos / B^(2i/E)) to row pos of\n"
 	"every T x E tensor read (rows and labels kept); pos counts from --offset.\n"

@@ -16,7 +16,7 @@
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: tensor [cat] [-b | --npy] [--digits N] [file ...]\n"
+	"usage: tensor [cat] [-b | --npy] [--digits N] [--threads N] [file ...]\n"
 	"       tensor info [file ...]\n"
 	"       tensor rand --shape DxD... [--seed N] [--dist normal | uniform] [--count N] [-b | --npy]\n"
 	"       tensor diff [--atol X] [--rtol Y] A B\n"
@@ -68,6 +68,7 @@ static const char usage_text[] =
 	"  -b, --binary     write the binary form\n"
 	"      --npy        write .npy arrays\n"
 	"      --digits N   round text output to N significant digits (default: shortest exact)\n"
+	"      --threads N  threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"      --shape S    rand: the shape, e.g. 3x4 (1 to 4 dimensions)\n"
 	"      --seed N     rand: the seed (default 1)\n"
 	"      --dist D     rand: normal (default) or uniform\n"

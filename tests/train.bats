@@ -139,3 +139,10 @@ losses_close() {
 	[ "$(cut -f1 "$BATS_TEST_TMPDIR/log.tsv" | tail -n +2 | tr '\n' ' ')" = "4 6 8 12 " ]
 	[ "$(awk -F'\t' '$4 != "" && NR > 1' "$BATS_TEST_TMPDIR/log.tsv" | cut -f1 | tr '\n' ' ')" = "6 12 " ]
 }
+
+@test "train: the shipped reverse model (samples/train-reverse.sh) reverses sequences with decode --generate" {
+	printf '3 1 4 1 5 9 2 6\n2 7 1 8 2 8\n9 9 0 1 2 3 4 5 6 7\n' > "$BATS_TEST_TMPDIR/seq.txt"
+	awk '{ s = $NF; for (i = NF - 1; i >= 1; i--) s = s " " $i; print s }' "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/want.txt"
+	decode --generate --weights "$SAMPLES/models/reverse-transformer.npz" "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/got.txt"
+	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
+}

@@ -382,7 +382,7 @@ static double max_abs_diff(const float *a, const float *b, size_t n)
 /* torch's inputs in, our output and gradients against torch's: the largest absolute differences */
 static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_diff)
 {
-	float *want = alloc(c->n_out);
+	float *want = xcalloc(c->n_out, sizeof(float));
 	char name[128];
 
 	for (size_t b = 0; b < c->n_in; b++)
@@ -393,13 +393,12 @@ static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_dif
 	*d_out_diff = max_abs_diff(c->out, want, c->n_out);
 	*d_grad_diff = 0.0;
 	for (size_t b = 0; b < c->n_in; b++) {
-		float *g = alloc(c->in[b].n);
+		float *g = xcalloc(c->in[b].n, sizeof(float));
 		snprintf(name, sizeof(name), "grad.%s", c->in[b].name);
 		load(z, c->name, name, g, c->in[b].n);
 		*d_grad_diff = fmax(*d_grad_diff, max_abs_diff(c->in[b].g, g, c->in[b].n));
-		free(g);
 	}
-	free(want);
+	/* want and g are alloc()'s: free_cases frees them */
 }
 
 /* Five Adam steps (lr 0.01, betas 0.9 0.98, eps 1e-9) and the noam rates against torch's */
