@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "explain_rnn.h"
+#include "explain_attention.h"
 #include "explain_transformer.h"
 #include "generate.h"
 #include "mask.h"
@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"              [--layout interleaved|concat] [--bos] [--eos] [--chars] [model options] [FILE]\n"
 	"       decode --arch rnn|gru|lstm --memory FILE [--hidden H] [--score additive|general|dot]\n"
 	"              [--attn-hidden Hd] [--init last|zeros] [--attn FILE] [--explain[=N]] [--prefix P]\n"
-	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"              [FILE]\n"
 	"\n"
 	"The decoder of \"Attention Is All You Need\", teacher-forced: on each T x E tensor of target\n"

@@ -14,7 +14,7 @@
 static const char usage_text[] =
 	"usage: embed [--vocab FILE] [--save-vocab FILE] [--chars | --ids] [--bos] [--eos] [--pad-to N]\n"
 	"             [--dim E | --one-hot] [--scale] [--show-ids] [--prefix P] [--weights FILE | --seed N]\n"
-	"             [--save-weights FILE] [-b | --npy] [--digits N] [FILE ...]\n"
+	"             [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"\n"
 	"Each input line (from FILEs or stdin) becomes one tensor of T rows, one per token, labelled\n"
 	"with the tokens. Without --vocab the vocabulary is built from the whole input: <pad> <unk>\n"

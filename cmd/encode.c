@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"              [FILE]\n"
 	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
 	"              [--attn FILE] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
-	"              [-b | --npy] [--digits N] [FILE]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"The encoder of \"Attention Is All You Need\" on each T x E tensor of source embeddings in FILE\n"
 	"(default: standard input), e.g. from `embed | posenc`: N layers of self-attention and feed-forward,\n"

@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
 	"usage: ffn [--ff F] [--activation relu|gelu] [--explain[=N]] [--prefix P]\n"
-	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
+	"           [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N]\n"
 	"           [FILE]\n"
 	"\n"
 	"The position-wise feed-forward network (Vaswani et al. 2017, section 3.3) on every row of each\n"
@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 		Tensor *y;
 		float *hidden;
 		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
+		if (E == 0)
+			die("%s: rows of 0 features cannot be put through the network", input);
 		if (stream_count(in) == 1) {
 			if (F == 0)
 				F = xmul(4, E, "d_ff"); /* the paper's 2048 for 512 */

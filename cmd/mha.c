@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "explain_mha.h"
+#include "explain_attention.h"
 #include "mask.h"
 #include "mha.h"
 #include "opts.h"
@@ -17,7 +17,7 @@ static const char usage_text[] =
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
 	"           [--rope [--rope-base B] [--offset N]] [--incremental] [--attn FILE [--average]]\n"
 	"           [--explain] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
-	"           [-b | --npy] [--digits N] [FILE]\n"
+	"           [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Multi-head attention (Vaswani et al. 2017, section 3.2.2) of each T x E query tensor in FILE\n"
 	"(default: standard input): the same parameters, names and numbers as PyTorch's\n"

@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
-	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz]\n"
+	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
 	"embeddings and a generator) on sentence pairs, with the paper's recipe: Adam, the warm-up\n"
@@ -72,6 +72,7 @@ static const char usage_text[] =
 	"      --log-every N       a progress line every N steps (default 10)\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
+	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	HELP_USAGE("       ");
 
 enum {
@@ -114,6 +115,7 @@ enum {
 static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "arch", required_argument, NULL, TRANSFORMER_OPT_ARCH },
 	{ "layers", required_argument, NULL, TRANSFORMER_OPT_LAYERS },
 	{ "heads", required_argument, NULL, TRANSFORMER_OPT_HEADS },

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "linalg.h"
+#include "threads.h"
 #include "softmax.h"
 
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
@@ -236,10 +237,15 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 	return blocked_rows;
 }
 
+/* the work of one thread: the score block, the block's weighted values, the scorer's scratch for one key block */
+static size_t tiled_work_per_thread(const Scorer *f, size_t Dk, size_t Dv)
+{
+	return ATTENTION_TILE_T * ATTENTION_TILE_S + ATTENTION_TILE_T * Dv + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+}
+
 size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv)
 {
-	/* the score block, the block's weighted values, and the scorer's scratch for one key block */
-	return ATTENTION_TILE_T * ATTENTION_TILE_S + ATTENTION_TILE_T * Dv + attention_scores_scratch(f, ATTENTION_TILE_S, Dk);
+	return xmul((size_t)threads_count(), tiled_work_per_thread(f, Dk, Dv), "attention");
 }
 
 /* attention_tiled for the nt queries t0 .. t0 + nt - 1; returns how many of them saw no key */
@@ -301,12 +307,19 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
 		       size_t Dk, size_t Dv)
 {
+	const size_t per_thread = tiled_work_per_thread(f, Dk, Dv), blocks = (T + ATTENTION_TILE_T - 1) / ATTENTION_TILE_T;
 	size_t blocked_rows = 0;
 
-	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_TILE_T) {
-		const size_t nt = T - t0 < ATTENTION_TILE_T ? T - t0 : ATTENTION_TILE_T;
-		blocked_rows += tiled_block(out, work, f, q, k, v, allowed, causal, t0, nt, S, Dq, Dk, Dv);
+	/* the query blocks share the threads; each thread has its own part of work */
+	threads_blas_serial_begin();
+#pragma omp parallel for schedule(dynamic) reduction(+ : blocked_rows) num_threads(threads_count()) \
+	if (blocks > 1 && T * S * Dk >= PARALLEL_MIN_WORK)
+	for (size_t b = 0; b < blocks; b++) {
+		const size_t t0 = b * ATTENTION_TILE_T, nt = T - t0 < ATTENTION_TILE_T ? T - t0 : ATTENTION_TILE_T;
+		blocked_rows += tiled_block(out, work + (size_t)thread_index() * per_thread, f, q, k, v, allowed,
+					    causal, t0, nt, S, Dq, Dk, Dv);
 	}
+	threads_blas_serial_end();
 	return blocked_rows;
 }
 

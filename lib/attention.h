@@ -121,7 +121,8 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
  * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
  * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
- * the inputs and out: attention_tiled_work_size() floats, independent of T. Returns the fully blocked rows.
+ * the inputs and out: attention_tiled_work_size() floats (threads_count() parts, one per thread: the query
+ * blocks go to the threads), independent of T. Returns the fully blocked rows.
  */
 #define ATTENTION_TILE_T 64
 #define ATTENTION_TILE_S 256

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "outfile.h"
 
 static void push(Corpus *c, size_t *cap, const char *src, const char *tgt, const char *path, size_t line_no)
 {
@@ -44,6 +45,7 @@ static FILE *open_text(const char *path)
 
 	if (!f)
 		die("%s:", path);
+	outfile_note_input(fileno(f), path);
 	return f;
 }
 

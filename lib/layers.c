@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "threads.h"
 
 /* T = positions (rows), E = d_model, F = d_ff */
 
@@ -16,6 +17,7 @@ void layer_norm(float *out, const float *x, const float *gamma, const float *bet
 void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const float *x, const float *gamma,
 			const float *beta, float eps, size_t T, size_t E)
 {
+#pragma omp parallel for if (T > 1 && T * E >= PARALLEL_MIN_WORK)
 	for (size_t t = 0; t < T; t++) {
 		const float *x_t = x + t * E;
 		float *out_t = out + t * E;
@@ -101,6 +103,7 @@ const char *activation_name(Activation act)
 
 void activate(float *x, Activation act, size_t n)
 {
+#pragma omp parallel for if (act == ACT_GELU && n >= PARALLEL_MIN_WORK)
 	for (size_t i = 0; i < n; i++) {
 		if (act == ACT_RELU)
 			x[i] = x[i] > 0.0f ? x[i] : 0.0f;

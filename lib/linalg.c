@@ -1,4 +1,5 @@
 #include "linalg.h"
+#include "threads.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@ void matmul_naive(float *out, const float *a, const float *b, size_t N, size_t K
 static void matmul_loops(float *out, const float *a, const float *b, size_t N, size_t K, size_t M)
 {
 	memset(out, 0, N * M * sizeof(float));
+#pragma omp parallel for if (N > 1 && N * K * M >= PARALLEL_MIN_WORK)
 	for (size_t n = 0; n < N; n++) {
 		float *out_n = out + n * M;
 		for (size_t k = 0; k < K; k++) {
@@ -83,6 +85,8 @@ static void dot_rows(float *acc, const float *x, const float *w_m, size_t rows, 
 /* the C kernel linear() uses without a BLAS */
 static void linear_loops(float *out, const float *x, const float *w, const float *bias, size_t N, size_t K, size_t M)
 {
+	/* blocks of ROWS rows to the threads: a row's sums do not depend on the rows beside it */
+#pragma omp parallel for if (N > ROWS && N * K * M >= PARALLEL_MIN_WORK)
 	for (size_t n = 0; n < N; n += ROWS) {
 		size_t rows = N - n < ROWS ? N - n : ROWS;
 		for (size_t m = 0; m < M; m++) {

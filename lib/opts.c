@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "threads.h"
 #include "rng.h"
 
 void common_init(CommonOptions *o)
@@ -16,6 +17,7 @@ void common_init(CommonOptions *o)
 	o->out.format = FORMAT_TEXT;
 	o->params.seed = DEFAULT_SEED;
 	o->params.prefix = "";
+	threads_from_env();
 }
 
 int common_option(CommonOptions *o, int c, const char *arg, const char *usage_text)
@@ -38,6 +40,9 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 		return 1;
 	case OPT_SAVE_WEIGHTS:
 		o->params.save_weights = arg;
+		return 1;
+	case OPT_THREADS:
+		threads_set((int)parse_long(arg, "--threads", 1, THREADS_MAX));
 		return 1;
 	case 'h':
 		fputs(usage_text, stdout);

@@ -32,14 +32,16 @@ enum {
 	OPT_SEED,
 	OPT_SAVE_WEIGHTS,
 	OPT_VERSION,
+	OPT_THREADS,
 	OPT_PROGRAM = 1100,
 };
 
-/* For a program's struct option table: output forms, help, version; and the parameter options. */
+/* For a program's struct option table: output forms, help, version, threads; and the parameter options. */
 #define OUTPUT_LONG_OPTIONS                                                                  \
 	{ "binary", no_argument, NULL, 'b' }, { "npy", no_argument, NULL, OPT_NPY },          \
 		{ "digits", required_argument, NULL, OPT_DIGITS },                             \
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION }
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },  \
+		{ "threads", required_argument, NULL, OPT_THREADS }
 #define PARAM_LONG_OPTIONS                                                                   \
 	{ "weights", required_argument, NULL, OPT_WEIGHTS },                                  \
 		{ "seed", required_argument, NULL, OPT_SEED },                                 \
@@ -49,7 +51,8 @@ enum {
 
 /*
  * The help text every program ends with, one text for all: the output forms and --help and --version
- * (COMMON_USAGE), or --help and --version alone (HELP_USAGE), their descriptions at the program's column:
+ * and --threads (COMMON_USAGE), or --help and --version alone (HELP_USAGE), their descriptions at the
+ * program's column:
  * pad is the spaces added to the narrowest column (19), e.g. COMMON_USAGE("     ") for column 24.
  */
 #define HELP_USAGE(pad)                                                                      \
@@ -58,14 +61,16 @@ enum {
 #define COMMON_USAGE(pad)                                                                    \
 	"  -b, --binary     " pad "write the binary form\n"                                      \
 	"      --npy        " pad "write .npy arrays\n"                                          \
-	"      --digits N   " pad "round text output to N significant digits\n" HELP_USAGE(pad)
+	"      --digits N   " pad "round text output to N significant digits\n"                  \
+	"      --threads N  " pad "threads to use (default: $PIPEFORMER_THREADS, else every online core)\n" \
+	HELP_USAGE(pad)
 
 typedef struct {
 	WriteOptions out;
 	ParamSource params;
 } CommonOptions;
 
-/* Defaults: text output, shortest digits, seed DEFAULT_SEED. */
+/* Defaults: text output, shortest digits, seed DEFAULT_SEED; threads from $PIPEFORMER_THREADS (lib/threads). */
 void common_init(CommonOptions *o);
 /*
  * Handle a shared option; returns 0 when c is not one. --help prints usage_text on stdout and

@@ -1,4 +1,5 @@
 #include "softmax.h"
+#include "threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -37,6 +38,7 @@ bool softmax_row(float *w, const float *x, const unsigned char *allowed_row, siz
 
 void softmax_rows(float *x, size_t T, size_t S)
 {
+#pragma omp parallel for if (T > 1 && T * S >= PARALLEL_MIN_WORK)
 	for (size_t t = 0; t < T; t++)
 		softmax_row(x + t * S, x + t * S, NULL, S, S);
 }
@@ -52,6 +54,7 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 {
 	size_t blocked_rows = 0;
 
+#pragma omp parallel for reduction(+ : blocked_rows) if (T > 1 && T * S >= PARALLEL_MIN_WORK)
 	for (size_t t = 0; t < T; t++)
 		blocked_rows += !softmax_row(weights + t * S, scores + t * S, allowed ? allowed + t * S : NULL,
 					     visible_keys(causal, t, S), S);

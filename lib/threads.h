@@ -1,0 +1,32 @@
+/* threads: how many threads the kernels use (--threads N, else $PIPEFORMER_THREADS, else every online core). */
+#ifndef PF_THREADS_H
+#define PF_THREADS_H
+
+/*
+ * The kernels split their work (heads, query blocks, rows) into pieces whose size never depends on
+ * the number of threads, and each piece is computed the same way by whichever thread takes it: the
+ * output is the same, bit for bit, for any number of threads. The BLAS splits a product's output, never
+ * its sums, which keeps that true inside matrix products too.
+ */
+
+/* The number in use: threads_set's, else $PIPEFORMER_THREADS, else the online cores. */
+int threads_count(void);
+/* Inside a parallel loop, which of its threads runs this: 0 .. threads_count() - 1 (0 outside). */
+int thread_index(void);
+/* Use n threads (n >= 1) in OpenMP's loops and in the BLAS. */
+void threads_set(int n);
+/* threads_set from $PIPEFORMER_THREADS when it is set; a value that is not 1 to THREADS_MAX is a usage error. */
+void threads_from_env(void);
+#define THREADS_MAX 1024
+
+/* Loops smaller than this (in multiply-adds or elements) stay on one thread: starting threads costs more. */
+#define PARALLEL_MIN_WORK 32768
+
+/*
+ * Around a parallel loop whose pieces call the BLAS: inside it the BLAS runs on the calling thread only
+ * (the loop already keeps every core busy; two layers of threads would fight over them).
+ */
+void threads_blas_serial_begin(void);
+void threads_blas_serial_end(void);
+
+#endif
