@@ -146,15 +146,23 @@ clean:
 .PHONY: all units test check demo bench install uninstall deb clean exhaustive
 .SECONDARY: $(LIB_OBJ)
 
-# A libFuzzer run of the stream reader over the committed corpus (clang; not part of CI).
-# Leaks are not checked: after an error the harness abandons the reader, as a program that exits does.
+# libFuzzer runs (clang; not part of CI) of the stream reader, the .npz reader, vocabularies and
+# tokenising, and option parsing, FUZZ_SECONDS each over the committed corpus of each
+# (tests/fuzz/corpus/NAME, new finds in build/fuzz/corpus/NAME). tests/fuzz/harness.h says why the wraps.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = stream npz vocab options
+FUZZ_WRAP    = -Wl,--wrap=_exit,--wrap=exit,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+FUZZ_WRAP_NPZ = -Wl,--wrap=zip_open,--wrap=zip_fopen_index,--wrap=zip_fclose,--wrap=fopencookie,--wrap=fclose
+FUZZ_FLAGS  ?=
 fuzz:
-	@mkdir -p build/fuzz/corpus
-	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -Wl,--wrap=_exit \
-		-o build/fuzz/fuzz_stream tests/fuzz/fuzz_stream.c $(LIB_SRC) $(LDLIBS)
-	ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -rss_limit_mb=1024 \
-		-malloc_limit_mb=512 build/fuzz/corpus tests/fuzz/corpus
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
+		extra=; [ $$t != npz ] || extra="$(FUZZ_WRAP_NPZ)"; \
+		clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $(FUZZ_WRAP) $$extra \
+			-o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRC) $(LDLIBS); \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=512 \
+			-close_fd_mask=3 -print_final_stats=1 $(FUZZ_FLAGS) build/fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
+	done
 .PHONY: fuzz
 
 # Mutation testing (minutes; not part of `make test`): each one-line break of lib/ listed in

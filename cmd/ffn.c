@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 		Tensor *y;
 		float *hidden;
 		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
+		if (E == 0)
+			die("%s: rows of 0 features cannot be put through the network", input);
 		if (stream_count(in) == 1) {
 			if (F == 0)
 				F = xmul(4, E, "d_ff"); /* the paper's 2048 for 512 */

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "font.h"
 #include "heatmap.h"
+#include "htmlview.h"
 #include "image.h"
 #include "opts.h"
 #include "outfile.h"
@@ -18,7 +19,7 @@
 #include "tensor.h"
 
 static const char usage_text[] =
-	"usage: heatmap [-o FILE.png | -o FILE.svg | --ansi] [--format png|svg]\n"
+	"usage: heatmap [-o FILE.png | -o FILE.svg | --html FILE.html | --ansi] [--format png|svg|html]\n"
 	"               [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y] [--title TEXT] [--cell N]\n"
 	"               [--annotate] [--font FILE|builtin] [--font-size PX] [--scale K] [--layer L]\n"
 	"               [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
@@ -29,7 +30,10 @@ static const char usage_text[] =
 	"\n"
 	"  -o, --output FILE  the picture (default -, stdout); FILE with %d (out-%d.png) numbers the\n"
 	"                     images of a stream of several tensors from 0\n"
-	"      --format F     png or svg (default: svg for a FILE ending in .svg, else png)\n"
+	"      --format F     png, svg or html (default: svg or html for a FILE ending in .svg or\n"
+	"                     .html, else png)\n"
+	"      --html FILE    an interactive page: the head view (lines from each token to those it\n"
+	"                     attends to) and the matrix view; the same as -o FILE --format html\n"
 	"      --ansi         draw in the terminal with 24-bit colours instead\n"
 	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm when a value is\n"
 	"                     negative, else viridis)\n"
@@ -50,7 +54,7 @@ static const char usage_text[] =
 	HELP_USAGE("  ");
 
 enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
-       OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE };
+       OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE, OPT_HTML };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -66,6 +70,7 @@ static const struct option long_options[] = {
 	{ "rows", required_argument, NULL, OPT_ROWS },
 	{ "cols", required_argument, NULL, OPT_COLS },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "font", required_argument, NULL, OPT_FONT },
 	{ "font-size", required_argument, NULL, OPT_FONT_SIZE },
 	{ "scale", required_argument, NULL, OPT_SCALE },
@@ -75,7 +80,7 @@ static const struct option long_options[] = {
 };
 
 static const char *output;
-static int ansi, annotate, vmin_set, vmax_set;
+static int ansi, annotate, vmin_set, vmax_set, html;
 static const char *cmap_name, *title;
 static double vmin, vmax;
 static size_t cell;
@@ -170,7 +175,7 @@ static void draw(const Tensor *t, const char *where, size_t k)
 	style.title = title ? title : t->name;
 	style.font = font;
 	style.scale = scale;
-	if (annotate && !ansi && style.cell < heatmap_annotate_cell(font))
+	if (annotate && font && style.cell < heatmap_annotate_cell(font))
 		warning("%s: cells of %zu pixels are too small for --annotate (use --cell %zu or more)", where,
 			style.cell, (size_t)ceil((double)heatmap_annotate_cell(font) / scale));
 
@@ -180,6 +185,12 @@ static void draw(const Tensor *t, const char *where, size_t k)
 		char *name = output_name(output, k);
 		OutFile *o = outfile_open(name);
 		heatmap_svg(outfile_stream(o), panels, count, grid_cols, &style);
+		outfile_close(o);
+		free(name);
+	} else if (strcmp(format, "html") == 0) {
+		char *name = output_name(output, k);
+		OutFile *o = outfile_open(name);
+		htmlview_write(outfile_stream(o), panels, count, &style, t->ndim);
 		outfile_close(o);
 		free(name);
 	} else {
@@ -208,6 +219,8 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'o':
+			if (html)
+				usage_error("--html FILE writes the page instead of -o: give one of them");
 			output = optarg;
 			break;
 		case OPT_ANSI:
@@ -246,9 +259,15 @@ int main(int argc, char **argv)
 			parse_range(optarg, "--cols", &sel.col_begin, &sel.col_end);
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "svg") != 0)
-				usage_error("--format: '%s' is not png or svg", optarg);
+			if (strcmp(optarg, "png") != 0 && strcmp(optarg, "svg") != 0 && strcmp(optarg, "html") != 0)
+				usage_error("--format: '%s' is not png, svg or html", optarg);
 			format = optarg;
+			break;
+		case OPT_HTML:
+			if (output && !html)
+				usage_error("--html FILE writes the page instead of -o: give one of them");
+			output = optarg;
+			html = 1;
 			break;
 		case OPT_FONT:
 			font_file = optarg;
@@ -275,9 +294,15 @@ int main(int argc, char **argv)
 		output = "-";
 	}
 	numbered = ansi ? 0 : check_pattern(output);
+	if (html && format && strcmp(format, "html") != 0)
+		usage_error("--html writes a page, not --format %s", format);
+	if (html)
+		format = "html";
 	if (format == NULL)
-		format = has_suffix(output ? output : "", ".svg") ? "svg" : "png";
-	if (!ansi)
+		format = has_suffix(output ? output : "", ".svg")    ? "svg"
+			 : has_suffix(output ? output : "", ".html") ? "html"
+								     : "png";
+	if (!ansi && strcmp(format, "html") != 0) /* the page's text is the browser's */
 		font = font_open(font_file, font_size, scale);
 
 	r = stream_open(path);

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 			w_shape[0] = M, w_shape[1] = K;
 			params_add(&params, &weight, "weight", INIT_LINEAR, 0, 2, w_shape);
 			if (!no_bias)
-				params_add(&params, &bias, "bias", INIT_UNIFORM, 1.0 / sqrt((double)K), 1, &M);
+				params_add(&params, &bias, "bias", INIT_UNIFORM, K ? 1.0 / sqrt((double)K) : 0.0, 1,
+					   &M); /* torch: bound 0 when there are no inputs */
 			params_fill(&params, &common.params);
 		}
 		memcpy(shape, x->shape, sizeof(shape));

@@ -79,6 +79,8 @@ int main(int argc, char **argv)
 		size_t N;
 		Tensor *y;
 		N = tensor_rows_of_width(&E, x, input, stream_count(in) - 1);
+		if (E == 0)
+			die("%s: rows of 0 features cannot be normalised", input);
 		if (stream_count(in) == 1) {
 			/* nn.LayerNorm(E): weight 1, bias 0 (E is the first tensor's width) */
 			params_add(&params, &gamma, "weight", INIT_ONES, 0, 1, &E);

@@ -78,7 +78,7 @@ static const char usage_text[] =
 	"      --explain[=N]  add: the two inputs and the sum of the first N rows (default 2) on stderr\n"
 	"      --by X       scale: the factor\n"
 	"      --temperature T  softmax: divide by T first (default 1; > 1 flatter, < 1 sharper)\n"
-	"      --vocab FILE argmax, topk: name column i by line i of FILE (default: the column labels)\n"
+	"      --vocab FILE  argmax, topk: name column i by line i of FILE (default: the column labels)\n"
 	"      --ids        argmax, topk: print column numbers, not labels\n"
 	"  -k K             topk: how many (default 5)\n"
 	"      --rows I     rows by index: 3, -1 (the last), 1:4, :2, -2:, 0,2,5 (mixed: 0,3:5)\n"
@@ -344,11 +344,18 @@ static void print_column(const Tensor *t, size_t id, const char *path)
 		printf("%zu", id);
 }
 
+/* argmax and topk: a row of 0 columns has no largest value */
+static void require_columns(const Tensor *t, const char *path, size_t index)
+{
+	if (tensor_cols(t) == 0 && tensor_row_count(t) > 0)
+		die("%s: tensor #%zu has rows of 0 columns: no largest value", path, index);
+}
+
 static void argmax_one(const char *path, size_t index, const Tensor *t)
 {
 	size_t R = tensor_row_count(t), *ids = xmalloc(xmul(R, sizeof(size_t), "rows"));
 
-	(void)index;
+	require_columns(t, path, index);
 	tensor_argmax(ids, t);
 	for (size_t r = 0; r < R; r++) {
 		if (r)
@@ -366,7 +373,7 @@ static void topk_one(const char *path, size_t index, const Tensor *t)
 	float *values = xmalloc(xmul(xmul(R, K, "top-k"), sizeof(float), "top-k"));
 	char num[32];
 
-	(void)index;
+	require_columns(t, path, index);
 	tensor_topk(ids, values, t, K);
 	for (size_t r = 0; r < R; r++) {
 		size_t row = r % tensor_rows(t);
@@ -562,6 +569,39 @@ static bool is(const char *command, const char *name)
 	return strcmp(command, name) == 0;
 }
 
+/* An option that only some sub-commands read is a usage error elsewhere (it would do nothing). */
+static void check_owner(const char *command, int c, int index)
+{
+	static const struct {
+		int code;
+		const char *commands; /* " a b " */
+	} owners[] = {
+		{ OPT_SHAPE, " rand " }, { OPT_DIST, " rand " }, { OPT_COUNT, " rand " }, { OPT_SEED, " rand " },
+		{ OPT_ATOL, " diff " }, { OPT_RTOL, " diff " }, { STAGE_OPT_EXPLAIN, " add " },
+		{ OPT_BY, " scale " }, { OPT_TEMPERATURE, " softmax " }, { OPT_VOCAB, " argmax topk " },
+		{ OPT_IDS, " argmax topk " }, { 'k', " topk " }, { OPT_ROWS, " slice pick permute " },
+		{ OPT_COLS, " slice pick permute " }, { OPT_HEADS, " slice pick split concat " },
+		{ OPT_LAYERS, " slice pick " }, { OPT_AXES, " permute " }, { OPT_ALONG, " concat " },
+	};
+	char word[32], list[64];
+
+	snprintf(word, sizeof(word), " %s ", command);
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		if (owners[i].code != c || strstr(owners[i].commands, word))
+			continue;
+		/* " slice pick permute " -> "slice, pick, permute" */
+		snprintf(list, sizeof(list), "%s", owners[i].commands + 1);
+		list[strlen(list) - 1] = '\0';
+		for (char *sp = strchr(list, ' '); sp != NULL; sp = strchr(sp + 2, ' ')) {
+			memmove(sp + 1, sp, strlen(sp) + 1);
+			sp[0] = ',';
+		}
+		if (c == 'k')
+			usage_error("-k is for tensor %s, not tensor %s", list, command);
+		usage_error("--%s is for tensor %s, not tensor %s", long_options[index].name, list, command);
+	}
+}
+
 /* The matrix tools; returns false when command is not one of them. */
 static bool run_tool(const char *command, char **files, int n)
 {
@@ -619,7 +659,7 @@ static bool run_tool(const char *command, char **files, int n)
 int main(int argc, char **argv)
 {
 	const char *command = "cat";
-	int c, status = 0;
+	int c, index = 0, status = 0;
 
 	set_progname(argv[0]);
 	common_init(&common);
@@ -632,7 +672,8 @@ int main(int argc, char **argv)
 		}
 	if (is(command, "diff"))
 		die_status = 2; /* 1 means "differs" */
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS "k:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS "k:", long_options, &index)) != -1) {
+		check_owner(command, c, index);
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		switch (c) {

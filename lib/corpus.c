@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "outfile.h"
 
 static void push(Corpus *c, size_t *cap, const char *src, const char *tgt, const char *path, size_t line_no)
 {
@@ -44,6 +45,7 @@ static FILE *open_text(const char *path)
 
 	if (!f)
 		die("%s:", path);
+	outfile_note_input(fileno(f), path);
 	return f;
 }
 
@@ -106,11 +108,10 @@ Vocab *corpus_vocab(const Corpus *c, bool tgt, bool chars)
 	return built;
 }
 
-PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok,
-		    bool chars)
+PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok)
 {
 	PairIds *p = xcalloc(c->n ? c->n : 1, sizeof(PairIds));
-	TokenizeOptions tgt_tok = { .chars = chars, .bos = true, .eos = true };
+	TokenizeOptions tgt_tok = { .bos = true, .eos = true };
 
 	for (size_t k = 0; k < c->n; k++) {
 		Sequence s, t;

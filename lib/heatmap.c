@@ -127,8 +127,7 @@ size_t heatmap_default_cell(const Panel *panels, size_t count, size_t grid_cols)
 	return cell < 1 ? 1 : cell > 32 ? 32 : cell;
 }
 
-/* Label i of a panel axis: the token, or its number when the stream has no labels. */
-static const char *label_at(char *const *labels, size_t offset, size_t i, char *buf, size_t size)
+const char *heatmap_label(char *const *labels, size_t offset, size_t i, char *buf, size_t size)
 {
 	if (labels)
 		return labels[i];
@@ -163,11 +162,10 @@ static void canvas_rect(Canvas *cv, long x, long y, long w, long h, Rgb c)
 			y, w, h, c.r, c.g, c.b);
 }
 
-/* s as XML character data: the characters the PNG draws (\xHH for bytes that are no character), escaped. */
-static void svg_string(FILE *f, const char *s)
+void heatmap_xml_text(FILE *f, const char *s)
 {
 	uint32_t cp[4];
-	char utf8[5];
+	char utf8[4];
 
 	for (size_t n; (n = text_next(&s, cp, false)) > 0;)
 		for (size_t i = 0; i < n; i++) {
@@ -180,20 +178,8 @@ static void svg_string(FILE *f, const char *s)
 				fputs("&gt;", f);
 			else if (c == '"')
 				fputs("&quot;", f);
-			else {
-				size_t k = 0;
-				if (c < 0x80)
-					utf8[k++] = (char)c;
-				else if (c < 0x800)
-					utf8[k++] = (char)(0xc0 | c >> 6), utf8[k++] = (char)(0x80 | (c & 0x3f));
-				else if (c < 0x10000)
-					utf8[k++] = (char)(0xe0 | c >> 12), utf8[k++] = (char)(0x80 | (c >> 6 & 0x3f)),
-					utf8[k++] = (char)(0x80 | (c & 0x3f));
-				else
-					utf8[k++] = (char)(0xf0 | c >> 18), utf8[k++] = (char)(0x80 | (c >> 12 & 0x3f)),
-					utf8[k++] = (char)(0x80 | (c >> 6 & 0x3f)), utf8[k++] = (char)(0x80 | (c & 0x3f));
-				fwrite(utf8, 1, k, f);
-			}
+			else
+				fwrite(utf8, 1, utf8_encode(utf8, c), f);
 		}
 }
 
@@ -223,7 +209,7 @@ static void canvas_text(Canvas *cv, TextRole role, long x, long span, long y, co
 	if (ink.r || ink.g || ink.b)
 		fprintf(cv->svg, " fill=\"#%02x%02x%02x\"", ink.r, ink.g, ink.b);
 	fputc('>', cv->svg);
-	svg_string(cv->svg, s);
+	heatmap_xml_text(cv->svg, s);
 	fputs("</text>\n", cv->svg);
 }
 
@@ -262,7 +248,7 @@ static long longest_label(Font *font, char *const *labels, size_t offset, size_t
 	char buf[32];
 
 	for (size_t i = 0; i < n; i++) {
-		char *s = font_fit(font, TEXT_LABEL, label_at(labels, offset, i, buf, sizeof(buf)), max);
+		char *s = font_fit(font, TEXT_LABEL, heatmap_label(labels, offset, i, buf, sizeof(buf)), max);
 		long w = font_width(font, TEXT_LABEL, s);
 		free(s);
 		if (w > longest)
@@ -301,13 +287,13 @@ static void draw_panel(Canvas *cv, const Panel *p, const Layout *lo, const Heatm
 		}
 	}
 	for (size_t r = 0; r < p->rows; r += (size_t)lo->every) {
-		char *s = font_fit(cv->font, TEXT_LABEL, label_at(p->row_labels, p->row0, r, buf, sizeof(buf)), lo->label_max);
+		char *s = font_fit(cv->font, TEXT_LABEL, heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)), lo->label_max);
 		canvas_text(cv, TEXT_LABEL, cx - lo->gap, 0, cy + (long)r * cell + (cell - lo->label.cap) / 2, s, black,
 			    ALIGN_END, false);
 		free(s);
 	}
 	for (size_t c = 0; c < p->cols; c += (size_t)lo->every) {
-		char *s = font_fit(cv->font, TEXT_LABEL, label_at(p->col_labels, p->col0, c, buf, sizeof(buf)), lo->label_max);
+		char *s = font_fit(cv->font, TEXT_LABEL, heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)), lo->label_max);
 		if (lo->cols_up)
 			canvas_text(cv, TEXT_LABEL, cx + (long)c * cell + (cell - lo->label.cap - lo->label.descent + 1) / 2, 0,
 				    cy - lo->gap, s, black, ALIGN_START, true);
@@ -379,7 +365,7 @@ static void heatmap_draw(Canvas *cv, const Panel *panels, size_t count, size_t g
 			width, height, width, height, font_families(font), lo.label.px);
 		if (st->title && st->title[0]) {
 			fputs("<title>", cv->svg);
-			svg_string(cv->svg, st->title);
+			heatmap_xml_text(cv->svg, st->title);
 			fputs("</title>\n", cv->svg);
 		}
 		canvas_rect(cv, 0, 0, width, height, white);
@@ -452,11 +438,11 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 		const Panel *p = &panels[i];
 		size_t label_w = 0, col_len = 0;
 		for (size_t r = 0; r < p->rows; r++) {
-			size_t n = escaped_len(label_at(p->row_labels, p->row0, r, buf, sizeof(buf)));
+			size_t n = escaped_len(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)));
 			label_w = n > label_w ? n : label_w;
 		}
 		for (size_t c = 0; c < p->cols; c++) {
-			size_t n = escaped_len(label_at(p->col_labels, p->col0, c, buf, sizeof(buf)));
+			size_t n = escaped_len(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)));
 			col_len = n > col_len ? n : col_len;
 		}
 		if (p->title[0]) {
@@ -467,7 +453,7 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 		for (size_t k = 0; k < col_len; k++) {
 			fprintf(f, "%*s ", (int)label_w, "");
 			for (size_t c = 0; c < p->cols; c++) {
-				char *e = label_escape_str(label_at(p->col_labels, p->col0, c, buf, sizeof(buf)), NULL);
+				char *e = label_escape_str(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)), NULL);
 				fprintf(f, "%*s%c", (int)(w - 1), "", k < strlen(e) ? e[k] : ' ');
 				free(e);
 			}
@@ -475,7 +461,7 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 		}
 		for (size_t r = 0; r < p->rows; r++) {
 			const float *row = p->data + r * p->stride;
-			char *e = label_escape_str(label_at(p->row_labels, p->row0, r, buf, sizeof(buf)), NULL);
+			char *e = label_escape_str(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)), NULL);
 			fprintf(f, "%*s ", (int)label_w, e);
 			free(e);
 			for (size_t c = 0; c < p->cols; c++) {

@@ -38,6 +38,12 @@ typedef struct {
 Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where, size_t *count,
 		      size_t *grid_cols);
 
+/* Label i of a panel axis: labels[i], or offset + i written into buf when the stream has no labels. */
+const char *heatmap_label(char *const *labels, size_t offset, size_t i, char *buf, size_t size);
+
+/* s as XML or HTML text: the characters the pictures draw (\xHH for bytes that are no character), & < > " escaped. */
+void heatmap_xml_text(FILE *f, const char *s);
+
 /* Smallest and largest value shown. */
 void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
 

@@ -75,6 +75,8 @@ static bool same_file(const FileId *ids, size_t n, const struct stat *st)
 
 static void remember(FileId **ids, size_t *n, const struct stat *st)
 {
+	if (same_file(*ids, *n, st))
+		return; /* read twice, noted once */
 	*ids = xrealloc(*ids, xmul(*n + 1, sizeof(FileId), "file table"));
 	(*ids)[*n].dev = st->st_dev;
 	(*ids)[*n].ino = st->st_ino;

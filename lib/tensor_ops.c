@@ -39,7 +39,11 @@ static bool same_shape(const Tensor *a, const Tensor *b)
 
 size_t tensor_row_count(const Tensor *t)
 {
-	return t->size / t->shape[t->ndim - 1];
+	size_t rows = 1;
+
+	for (int i = 0; i < t->ndim - 1; i++) /* the leading axes' product: also right for rows of 0 columns */
+		rows *= t->shape[i];
+	return rows;
 }
 
 size_t tensor_rows_of_width(size_t *width, const Tensor *x, const char *path, size_t index)
@@ -50,7 +54,7 @@ size_t tensor_rows_of_width(size_t *width, const Tensor *x, const char *path, si
 		*width = w;
 	else if (w != *width)
 		die("%s: tensor #%zu is %zu wide, expected %zu (the first tensor's width)", path, index, w, *width);
-	return w ? x->size / w : 0;
+	return tensor_row_count(x);
 }
 
 Tensor *tensor_add(const Tensor *a, const Tensor *b, const char *where)
@@ -259,8 +263,10 @@ size_t index_list_resolve(size_t **idx, bool *single, const char *spec, size_t l
 
 	*idx = NULL;
 	index_walk(spec, len, idx, &n, single, &bad, &outside);
+	if (outside && len == 0)
+		die("%s: %s %s: that axis is empty", where, option, spec);
 	if (outside)
-		die("%s: %s %s: index %ld is outside 0 .. %zu", where, option, spec, bad, len ? len - 1 : 0);
+		die("%s: %s %s: index %ld is outside 0 .. %zu", where, option, spec, bad, len - 1);
 	if (n == 0)
 		die("%s: %s %s selects nothing", where, option, spec);
 	return n;

@@ -554,3 +554,130 @@ for t in root.iter("{http://www.w3.org/2000/svg}text"):
 	heatmap --font builtin -o "$T/b.svg" "$T/e.txt"                     # \xc3\xa9 is 8 glyphs: 1 é and ...
 	[ "$(svg "$T/b.svg" | grep '\.\.\.$')" = "é..." ]
 }
+
+# HTML: heatmap --html writes one page; its script is tested in a real browser (Debian's chromium).
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+
+# browse URL: the DOM once the page's scripts ran; the browser's own log (console messages) in $T/browser.log
+browse() {
+	[ -n "$CHROMIUM" ] || skip "chromium is not installed"
+	"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+		--disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/profile.XXXXXX")" --enable-logging=stderr \
+		--v=0 --virtual-time-budget=20000 --dump-dom "$1" 2> "$T/browser.log"
+}
+
+# selftest FILE ARGS: what the page's self-test (#selftest&ARGS) found, as JSON
+selftest() {
+	browse "file://$1#selftest&$2" | sed -n 's|.*<pre id="selftest"[^>]*>\(.*\)</pre>.*|\1|p'
+}
+
+# field JSON KEY: one value of a JSON object
+field() {
+	"$PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
+}
+
+# count FILE THR MATRICES [row|col I]: the weights above THR, as the page has them (4 significant digits), of the
+# matrices MATRICES of a [T,S], [H,T,S] or [L,H,T,S] text tensor (a Python slice: 0:1 is the first), or of one
+# row or column of each
+count() {
+	"$PYTHON" - "$@" <<'PY'
+import sys
+path, thr, pick = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+shape, vals = None, []
+for line in open(path):
+    if line.startswith("#tensor"):
+        shape = [int(x) for x in line.split()[1:]]
+    elif not line.startswith("#") and line.strip():
+        vals += [float("%.4g" % float(x)) for x in line.split()]
+T, S = shape[-2], shape[-1]
+a, b = (int(x) for x in pick.split(":"))
+mats = [vals[i:i + T * S] for i in range(0, len(vals), T * S)][a:b]
+if len(sys.argv) > 4:
+    i = int(sys.argv[5])
+    cells = [(i, s) for s in range(S)] if sys.argv[4] == "row" else [(t, i) for t in range(T)]
+else:
+    cells = [(t, s) for t in range(T) for s in range(S)]
+print(sum(m[t * S + s] > thr for m in mats for t, s in cells))
+PY
+}
+
+# page_data FILE: the JSON the page carries, checked to parse
+page_data() {
+	"$PYTHON" -c '
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+print(json.dumps(json.loads(re.search(r"<script id=\"data\" type=\"application/json\">(.*?)</script>", html, re.S).group(1))))' "$1"
+}
+
+@test "heatmap: --html writes one self-contained page with the labels and weights" {
+	{ echo '#tensor 2 2'; echo '#name Aufmerksamkeit für Übersetzung'; echo '#rows 我 </script/><b>"x"'; echo '#cols café \xff'
+	  echo '0.25 0.75'; echo '1 0'; } > "$T/l.txt"
+	heatmap --html "$T/a.html" "$T/l.txt"
+	[ "$(grep -c -i -E '<script src|<link|https?://|@import' "$T/a.html")" -eq 0 ]   # nothing from the network
+	[ "$(grep -o -i '</script' "$T/a.html" | wc -l)" -eq 2 ]        # the data and the script: no label ends them
+	run page_data "$T/a.html"
+	[ "$status" -eq 0 ]
+	[ "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rows"][1], d["cols"], d["title"], d["panels"][0]["w"])' "$output")" = \
+	  '</script/><b>"x" ['\''café'\'', '\''\\xff'\''] Aufmerksamkeit für Übersetzung [0.25, 0.75, 1, 0]' ]
+	grep -q '<title>Aufmerksamkeit für Übersetzung</title>' "$T/a.html"
+	heatmap --format html -o - "$T/l.txt" | cmp - "$T/a.html"
+	heatmap -o "$T/b.html" "$T/l.txt"
+	cmp "$T/a.html" "$T/b.html"
+}
+
+@test "heatmap: --html keeps --rows, --cols, --layer and --head" {
+	tensor rand --shape 2x3x5x6 --seed 1 --dist uniform > "$T/l.txt"
+	heatmap --html "$T/a.html" --layer 1 --rows 1:4 --cols 2: "$T/l.txt"
+	data=$(page_data "$T/a.html")
+	[ "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rows"], d["cols"], [(p["layer"], p["head"], len(p["w"])) for p in d["panels"]])' "$data")" = \
+	  "['1', '2', '3'] ['2', '3', '4', '5'] [(1, 0, 12), (1, 1, 12), (1, 2, 12)]" ]
+}
+
+@test "heatmap: the head view draws one line per weight above the threshold, and hovering a token keeps its lines" {
+	words="the cat sat on the mat"
+	tensor rand --shape 3x6x6 --seed 5 | tensor softmax | sed "s/^#tensor 3 6 6\$/#tensor 3 6 6\n#rows $words\n#cols $words/" > "$T/h.txt"
+	heatmap --html "$T/a.html" "$T/h.txt"
+	out=$(selftest "$T/a.html" "q=2&k=3&cell=2,4")
+	[ -n "$out" ]
+	[ "$(field "$out" errors)" = "[]" ]
+	[ "$(grep -c ':CONSOLE' "$T/browser.log")" -eq 0 ]               # nothing written to the console
+	[ "$(field "$out" lines)" -eq "$(count "$T/h.txt" 0.01 0:1)" ]          # head 0
+	[ "$(field "$out" q_lines)" -eq "$(count "$T/h.txt" 0.01 0:1 row 2)" ]  # hover "sat" on the left
+	[ "$(field "$out" k_lines)" -eq "$(count "$T/h.txt" 0.01 0:1 col 3)" ]  # hover "on" on the right
+	[ "$(field "$out" after)" -eq "$(field "$out" lines)" ]                # leaving it shows all again
+	[ "$(field "$out" q_lines)" -lt "$(field "$out" lines)" ]
+	[ "$(field "$out" all_lines)" -eq "$(count "$T/h.txt" 0.01 0:3)" ]      # all heads, each in its colour
+	w=$(awk '!/^#/ && NF { n++; if (n == 3) print $5 }' "$T/h.txt")        # head 0, "sat" on the 2nd "the"
+	[ "$(field "$out" tip)" = "sat → the: $("$PYTHON" -c "print('%.4g' % float('$w'))")  (head 0)" ]
+}
+
+@test "heatmap: the page stays usable with 512 tokens (262144 lines)" {
+	tensor rand --shape 512x512 --seed 4 | tensor softmax > "$T/w.txt"
+	heatmap --html "$T/a.html" "$T/w.txt"
+	out=$(selftest "$T/a.html" "q=3&k=4&cell=5,6&thr=0")
+	[ "$(field "$out" errors)" = "[]" ]
+	[ "$(field "$out" lines)" -eq 262144 ]
+	[ "$(field "$out" q_lines)" -eq 512 ]
+	[ "$(field "$out" k_lines)" -eq 512 ]
+}
+
+@test "heatmap: a screenshot of the page shows the tokens and their lines" {
+	[ -n "$CHROMIUM" ] || skip "chromium is not installed"
+	heatmap --html "$T/a.html" "$SAMPLES/matrix.txt"
+	"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+		--disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/profile.XXXXXX")" --window-size=800,400 \
+		--screenshot="$T/shot.png" "file://$T/a.html" 2> /dev/null
+	[[ "$(png "$T/shot.png" check)" == "ok 800 400" ]]
+	[ "$(png "$T/shot.png" ink 0 70 400 140)" -gt 500 ]                     # the tokens and the lines between them
+	[ "$(png "$T/shot.png" colors 0 70 400 140)" -gt 20 ]                   # of many opacities
+}
+
+@test "heatmap: --html with -o, or with another --format, is a usage error" {
+	run heatmap --html "$T/a.html" -o "$T/b.png" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --html FILE writes the page instead of -o: give one of them"
+	run heatmap --html "$T/a.html" --format svg "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --html writes a page, not --format svg"
+	run heatmap --format gif -o "$T/a.gif" "$SAMPLES/matrix.txt"
+	assert_fails 2 "^heatmap: --format: 'gif' is not png, svg or html"
+	[ ! -e "$T/a.html" ]
+}

@@ -83,3 +83,10 @@ S="$GOLDEN/stages"
 	grep -q "row 0 of 5, 'the'" "$BATS_TEST_TMPDIR/e.txt"
 	! grep -q "row 1 of 5" "$BATS_TEST_TMPDIR/e.txt"
 }
+
+@test "linear: 0 input features give the bias, finite (torch's init bound is 0 then)" {
+	printf '#tensor 2 0\n' >"$BATS_TEST_TMPDIR/z.txt"
+	run linear --out 3 "$BATS_TEST_TMPDIR/z.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "#tensor 2 3" ]
+}

@@ -71,3 +71,12 @@ S="$GOLDEN/stages"
 	run norm --eps -1 "$S/x.txt"
 	assert_fails 2 "norm: --eps: -1 is out of range"
 }
+
+@test "norm: a sequence of 0 positions passes through; rows of 0 features are an error" {
+	printf 'a b\n\nc\n' | embed --dim 4 | norm >"$BATS_TEST_TMPDIR/y.txt"
+	run tensor info "$BATS_TEST_TMPDIR/y.txt"
+	[[ "$output" == *"#1: 0x4"* ]]
+	printf '#tensor 2 0\n' >"$BATS_TEST_TMPDIR/z.txt"
+	run norm "$BATS_TEST_TMPDIR/z.txt"
+	assert_fails 1 "rows of 0 features cannot be normalised"
+}

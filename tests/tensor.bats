@@ -353,3 +353,29 @@ ST="$GOLDEN/stages"
 	run tensor stack "$BATS_TEST_TMPDIR/r.txt"
 	assert_fails 1 "tensor #1 is 3x3, the first 2x3"
 }
+
+@test "tensor: an option of another sub-command is a usage error, not ignored" {
+	run tensor argmax --temperature 2 "$ST/x.txt"
+	assert_fails 2 "tensor: --temperature is for tensor softmax, not tensor argmax"
+	run tensor add --rows 1 "$ST/x.txt" "$ST/x.txt"
+	assert_fails 2 "tensor: --rows is for tensor slice, pick, permute, not tensor add"
+	run tensor cat -k 3 "$ST/x.txt"
+	assert_fails 2 "tensor: -k is for tensor topk, not tensor cat"
+}
+
+@test "tensor argmax, topk: rows of 0 columns are an error, not a crash; softmax passes them on" {
+	printf '#tensor 2 0\n' >"$BATS_TEST_TMPDIR/z.txt"
+	run tensor argmax "$BATS_TEST_TMPDIR/z.txt"
+	assert_fails 1 "tensor #0 has rows of 0 columns: no largest value"
+	run tensor topk "$BATS_TEST_TMPDIR/z.txt"
+	assert_fails 1 "no largest value"
+	run tensor softmax "$BATS_TEST_TMPDIR/z.txt"
+	[ "$status" -eq 0 ]
+	[ "$output" = "#tensor 2 0" ]
+}
+
+@test "tensor pick: an index into an empty axis says so" {
+	printf '#tensor 0 3\n' >"$BATS_TEST_TMPDIR/z.txt"
+	run tensor pick --rows -1 "$BATS_TEST_TMPDIR/z.txt"
+	assert_fails 1 "--rows -1: that axis is empty"
+}

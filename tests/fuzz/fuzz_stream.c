@@ -1,47 +1,40 @@
 /*
  * libFuzzer target for the stream reader: any bytes must give tensors or one clean error,
  * never a crash, a hang or a sanitizer report. Build and run with `make fuzz`.
- * Errors leave through die() -> _exit(); linking with -Wl,--wrap=_exit brings them back here.
  */
-#include <setjmp.h>
-#include <stdint.h>
 #include <stdio.h>
 
+#include "harness.h"
 #include "stream.h"
 #include "tensor.h"
-
-static jmp_buf on_error;
-
-void __wrap__exit(int status);
-void __wrap__exit(int status)
-{
-	longjmp(on_error, status + 1);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FILE *f = fmemopen((void *)data, size ? size : 1, "rb");
+	static FILE *sink;
+	FILE *f;
 	StreamReader *r;
 	Tensor *t;
+	bool failed;
 
-	if (f == NULL || size == 0) {
-		if (f)
-			fclose(f);
+	if (size == 0 || (f = fmemopen((void *)data, size, "rb")) == NULL)
 		return 0;
-	}
+	if (sink == NULL)
+		sink = fopen("/dev/null", "w");
+	fuzz_begin();
 	r = stream_from_file(f, "fuzz");
-	if (setjmp(on_error) == 0) {
+	failed = setjmp(fuzz_on_error) != 0;
+	if (!failed) {
 		while (stream_read(r, &t)) {
-			FILE *sink = fopen("/dev/null", "w");
-			WriteOptions text = { FORMAT_TEXT, 0 }, npy = { FORMAT_NPY, 0 };
+			WriteOptions text = { FORMAT_TEXT, 0 }, binary = { FORMAT_BINARY, 0 }, npy = { FORMAT_NPY, 0 };
 			stream_write(sink, t, &text);
+			stream_write(sink, t, &binary);
 			stream_write(sink, t, &npy);
-			fclose(sink);
 			tensor_free(t);
 		}
 	}
-	/* after an error the reader's buffers are abandoned, as the real program abandons them */
+	stream_close(r);
+	fuzz_end(failed);
 	fclose(f);
 	return 0;
 }
