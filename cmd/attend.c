@@ -7,6 +7,7 @@
 #include "attention.h"
 #include "err.h"
 #include "explain.h"
+#include "explain_attention.h"
 #include "linalg.h"
 #include "mask.h"
 #include "opts.h"
@@ -179,58 +180,6 @@ static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain)
 	p->scratch = buf + n * TS;
 }
 
-/*
- * The walkthrough of --explain for the first few queries (every row is computed alike), read from what
- * the plain attention left in p (its first rows at least) and out[.,Dv], its output.
- */
-static void explain_run(const Tensor *x, const Tensor *keys, const Tensor *values, const float *q,
-			const float *k, const float *v, const unsigned char *allowed, const AttentionParts *p,
-			const float *out, size_t T, size_t S)
-{
-	const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
-	const bool is_dot = scorer.kind == SCORE_DOT || scorer.kind == SCORE_SCALED;
-	char *const *q_labels = x->ndim >= 2 ? x->row_labels : NULL;
-	char *const *k_labels = keys->ndim >= 2 ? keys->row_labels : NULL;
-
-	explain_step("shapes");
-	explain_shape("x", x, keys == x ? "the input: queries, keys and values (self-attention)" : "the queries");
-	if (keys != x)
-		explain_shape("K", keys, values == keys ? "keys and values (--memory)" : "keys (--keys)");
-	if (values != keys)
-		explain_shape("V", values, "values (--values)");
-	explain_note("T = %zu queries, S = %zu keys, d_k = %zu, d_v = %zu; the output is T x d_v = %zu x %zu", T, S,
-		     Dk, Dv, T, Dv);
-	explain_step("queries Q, keys K, values V%s%s",
-		     project ? " (projected: Q = x Wq^T, K = keys Wk^T, V = values Wv^T)" : "",
-		     sides.rope ? ", Q and K rotated by RoPE" : "");
-	explain_matrix("Q", q, T, Dq, q_labels, project ? NULL : x->col_labels);
-	explain_matrix("K", k, S, Dk, k_labels, project ? NULL : keys->col_labels);
-	explain_matrix("V", v, S, Dv, k_labels, project ? NULL : values->col_labels);
-
-	explain_step("scores: %s", scorer.kind == SCORE_SCALED ? "q.k / sqrt(d_k) (eq. 1)"
-				   : scorer.kind == SCORE_DOT	   ? "q.k"
-				   : scorer.kind == SCORE_COSINE  ? "q.k / (|q| |k|)"
-				   : scorer.kind == SCORE_GENERAL ? "q^T W k (Luong's general)"
-								  : "v^T tanh(W1 q + W2 k) (Bahdanau's additive)");
-	if (scorer.temperature != 1.0f)
-		explain_note("every score divided by the temperature %g", (double)scorer.temperature);
-	if (is_dot && keys == x && !project)
-		explain_note("self-attention without --project: key t is query t, so the diagonal q_t.q_t = |q_t|^2 is"
-			     " large and positive");
-	explain_scores(is_dot ? p->raw : NULL, p->scores, attention_scale(scorer.kind, scorer.temperature, Dk), T, n,
-		       S, Dk, q_labels, k_labels);
-
-	explain_step("mask");
-	explain_mask(allowed, sides.causal, n, S, q_labels, k_labels);
-
-	explain_step("softmax over the keys, row by row");
-	explain_softmax(p->masked, p->weights, n, S, q_labels, k_labels);
-
-	explain_step("output: the weighted sum of the values");
-	explain_weighted_sum(out, p->weights, v, S, Dv, q_labels ? q_labels[0] : NULL, k_labels);
-	explain_note("every other query likewise: its own weights over the same values");
-}
-
 /* Whether out [T, width] is empty and so is the T x S matrix, or it is not wanted. */
 static bool nothing_to_compute(size_t T, size_t S, size_t width, bool want_weights)
 {
@@ -328,7 +277,9 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		warning("tensor #%zu: %zu of %zu queries have every key blocked: their output and weights are 0",
 			index, blocked, T);
 	if (explaining)
-		explain_run(x, keys, values, q, k, v, allowed, &p, explained, T, S);
+		explain_attention(&(AttendInputs){ .x = x, .keys = keys, .values = values, .q = q, .k = k, .v = v, .Dq = Dq,
+					   .Dk = Dk, .Dv = Dv, .projected = project, .rope = sides.rope },
+				  &scorer, &p, explained, allowed, sides.causal);
 	free(p.scores);
 	free(first);
 	tensor_require_finite(out, "output");

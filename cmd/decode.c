@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "explain_rnn.h"
+#include "explain_attention.h"
 #include "explain_transformer.h"
 #include "generate.h"
 #include "mask.h"

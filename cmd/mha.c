@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "explain_mha.h"
+#include "explain_attention.h"
 #include "mask.h"
 #include "mha.h"
 #include "opts.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "explain_layers.h"
 #include "opts.h"
 #include "params.h"
 #include "posenc.h"
@@ -57,7 +58,6 @@ static const struct option long_options[] = {
 };
 
 #define DEFAULT_MAX_LEN 512
-#define EXPLAIN_ROWS 4 /* positions and pairs --explain prints */
 
 static CommonOptions common;
 static PosencLayout layout = POSENC_INTERLEAVED;
@@ -106,46 +106,6 @@ static const float *table_rows(size_t T, size_t E, const char *where)
 	return cached;
 }
 
-/* --explain: the numbers of the formula for a few positions and pairs, then section 3.5's linear claim
- * checked on the table itself. */
-static void explain_table(const float *pe, size_t T, size_t E)
-{
-	size_t pairs[3] = { 0, 1, E / 2 - 1 }, npairs = E / 2 >= 3 ? 3 : E / 2;
-	float *shifted = xmalloc(xmul(E, sizeof(float), "row"));
-
-	fprintf(stderr, "%s: PE(pos, 2i) = sin(pos / %g^(2i/%zu)), PE(pos, 2i+1) = cos(pos / %g^(2i/%zu))\n", progname,
-		base, E, base, E);
-	fprintf(stderr, "%s: layout %s: pair i has its sin in column %s, its cos in column %s\n", progname,
-		posenc_layout_name(layout), layout == POSENC_CONCAT ? "i" : "2i",
-		layout == POSENC_CONCAT ? "E/2+i" : "2i+1");
-	fprintf(stderr, "%6s %4s %9s %12s %12s %12s\n", "pos", "i", "sin,cos", "angle", "sin", "cos");
-	for (size_t t = 0; t < T && t < EXPLAIN_ROWS; t++)
-		for (size_t p = 0; p < npairs; p++) {
-			size_t s, c;
-			char cols[32];
-			posenc_columns(&s, &c, pairs[p], layout, E);
-			snprintf(cols, sizeof(cols), "%zu,%zu", s, c);
-			fprintf(stderr, "%6zu %4zu %9s %12.6g %12.6g %12.6g\n", offset + t, pairs[p], cols,
-				posenc_angle(offset + t, pairs[p], base, E), pe[t * E + s], pe[t * E + c]);
-		}
-	fprintf(stderr, "%s: PE(pos+k) = M_k PE(pos): M_k rotates each (sin, cos) pair by k * omega_i, "
-		"omega_i = %g^(-2i/%zu); M_k does not depend on pos\n", progname, base, E);
-	if (T < 2)
-		fprintf(stderr, "%s: (checking it needs at least 2 positions)\n", progname);
-	for (size_t k = 1; k < T && k <= 3; k++) {
-		double w = k * posenc_frequency(0, base, E), err = 0.0;
-		for (size_t t = 0; t + k < T; t++) {
-			posenc_shift(shifted, pe + t * E, k, base, layout, E);
-			for (size_t e = 0; e < E; e++)
-				err = fmax(err, fabs((double)shifted[e] - (double)pe[(t + k) * E + e]));
-		}
-		fprintf(stderr, "%s: k=%zu: M_%zu pair 0 = [%.6f %.6f; %.6f %.6f]; max |M_%zu PE(pos) - PE(pos+%zu)| = "
-			"%.2g (pos %zu to %zu)\n", progname, k, k, cos(w), sin(w), -sin(w), cos(w), k, k, err, offset,
-			offset + T - k - 1);
-	}
-	free(shifted);
-}
-
 /* Row labels "pos" and, for the sinusoid, column labels sin0 cos0 ... in the layout's order. */
 static void label_table(Tensor *pe)
 {
@@ -178,7 +138,7 @@ static void write_only(void)
 		learned_init(only_dim);
 	memcpy(pe->data, table_rows(only_len, only_dim, "--dim"), pe->size * sizeof(float));
 	if (explain)
-		explain_table(pe->data, only_len, only_dim);
+		explain_posenc(pe->data, only_len, only_dim, base, layout, offset);
 	label_table(pe);
 	stream_write(stdout, pe, &common.out);
 	tensor_free(pe);
@@ -209,7 +169,7 @@ static void add_to_stream(const char *path)
 		}
 		pe = table_rows(T, E, where);
 		if (explain && stream_count(r) == 1 && T > 0)
-			explain_table(pe, T, E);
+			explain_posenc(pe, T, E, base, layout, offset);
 		for (size_t j = 0; slice && j < x->size; j += slice)
 			posenc_add(x->data + j, pe, T, E);
 		stream_write(stdout, x, &common.out);

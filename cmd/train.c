@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"      --tie               the output projection is tgt_embed.weight (section 3.4)\n"
 	"      --scale             multiply the embeddings by sqrt(d_model) (section 3.4)\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
-	"      --chars             split sentences into characters, not words\n"
+	"      --chars             split source sentences into characters, not words (as embed --chars;\n"
+	"                          the target stays words, as decode --generate writes them)\n"
 	"      --src-vocab FILE    the source vocabulary (default: built from the training source as embed does)\n"
 	"      --tgt-vocab FILE    the target vocabulary (default: built from the training target)\n"
 	"      --init MODEL.npz    start from this model's parameters, settings and vocabularies\n"
@@ -449,15 +450,15 @@ int main(int argc, char **argv)
 		init->tok.src_vocab = init->tok.tgt_vocab = NULL;
 	} else {
 		src_vocab = src_vocab_path ? vocab_load(src_vocab_path) : corpus_vocab(&corpus, false, src_tok.chars);
-		tgt_vocab = tgt_vocab_path ? vocab_load(tgt_vocab_path) : corpus_vocab(&corpus, true, src_tok.chars);
+		tgt_vocab = tgt_vocab_path ? vocab_load(tgt_vocab_path) : corpus_vocab(&corpus, true, false);
 	}
 	if (!vocab_find(tgt_vocab, VOCAB_BOS, &id) || !vocab_find(tgt_vocab, VOCAB_EOS, &id))
 		die("%s: the target vocabulary needs <s> and </s>, which start and end every target",
 		    tgt_vocab_path ? tgt_vocab_path : init_path);
-	pairs = corpus_ids(&corpus, src_vocab, tgt_vocab, &src_tok, src_tok.chars);
+	pairs = corpus_ids(&corpus, src_vocab, tgt_vocab, &src_tok);
 	if (valid_pairs || valid_src) {
 		read_corpus(&valid, valid_pairs, valid_src, valid_tgt, "validation data");
-		valid_ids = corpus_ids(&valid, src_vocab, tgt_vocab, &src_tok, src_tok.chars);
+		valid_ids = corpus_ids(&valid, src_vocab, tgt_vocab, &src_tok);
 		n_valid = valid.n;
 	}
 

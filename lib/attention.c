@@ -72,19 +72,20 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 }
 
 void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
-			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
-			size_t S, size_t Dk, size_t Dv)
+			const float *weights, const float *drop, const float *q, const float *k, const float *v,
+			float scale, size_t T, size_t S, size_t Dk, size_t Dv)
 {
 	for (size_t t = 0; t < T; t++) {
 		const float *d_out_t = d_out + t * Dv, *w_t = weights + t * S, *q_t = q + t * Dk;
 		float *d_s = scratch; /* d_W of this row, then d_scores */
 		double dot_wd = 0.0;
-		/* pass 1: d_W[t,s] = d_out_t . v_s, and d_v_s += W[t,s] d_out_t */
+		/* pass 1: d_W[t,s] = (d_out_t . v_s) drop[t,s], and d_v_s += W[t,s] drop[t,s] d_out_t */
 		for (size_t s = 0; s < S; s++) {
-			d_s[s] = w_t[s] != 0.0f ? dot(d_out_t, v + s * Dv, Dv) : 0.0f;
+			float m = drop ? drop[t * S + s] : 1.0f, used = w_t[s] * m;
+			d_s[s] = used != 0.0f ? dot(d_out_t, v + s * Dv, Dv) * m : 0.0f;
 			dot_wd += (double)d_s[s] * w_t[s];
-			for (size_t d = 0; d < Dv && w_t[s] != 0.0f; d++)
-				d_v[s * Dv + d] += w_t[s] * d_out_t[d];
+			for (size_t d = 0; d < Dv && used != 0.0f; d++)
+				d_v[s * Dv + d] += used * d_out_t[d];
 		}
 		/* pass 2: through the softmax, d_scores = W * (d_W - sum W d_W), times the scale */
 		for (size_t s = 0; s < S; s++)

@@ -1,4 +1,4 @@
-/* attention: scores (dot, scaled, cosine, general, additive), masked softmax, weighted sum, tiled path, RoPE. */
+/* attention: the scores and their scale, the plain core, the fused and tiled paths, RoPE. */
 #ifndef PF_ATTENTION_H
 #define PF_ATTENTION_H
 
@@ -37,15 +37,17 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 
 /*
  * The backward of attention_forward, from the weights W[T,S] it saved (weights != NULL there):
- * out = W v with W = softmax(q k^T * scale + blocked), so
- *   d_v[S,Dv] += W^T d_out,   d_W = d_out v^T,   d_scores = W * (d_W - rowsum(d_W * W))   (softmax)
+ * out = (W * drop) v with W = softmax(q k^T * scale + blocked) and drop[T,S] a dropout mask of the
+ * weights (NULL = none: all ones), so
+ *   d_v[S,Dv] += (W * drop)^T d_out,   d_W = (d_out v^T) * drop,
+ *   d_scores = W * (d_W - rowsum(d_W * W))   (softmax)
  *   d_q[T,Dk] += scale d_scores k,   d_k[S,Dk] += scale d_scores^T q
  * A blocked key has W = 0, so no gradient flows through it (nor through a fully blocked row).
  * scratch[S] is work space the caller owns.
  */
 void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, const float *d_out,
-			const float *weights, const float *q, const float *k, const float *v, float scale, size_t T,
-			size_t S, size_t Dk, size_t Dv);
+			const float *weights, const float *drop, const float *q, const float *k, const float *v,
+			float scale, size_t T, size_t S, size_t Dk, size_t Dv);
 
 /*
  * The similarity functions of the course (score f(q, k) of one query and one key):

@@ -108,11 +108,10 @@ Vocab *corpus_vocab(const Corpus *c, bool tgt, bool chars)
 	return built;
 }
 
-PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok,
-		    bool chars)
+PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok)
 {
 	PairIds *p = xcalloc(c->n ? c->n : 1, sizeof(PairIds));
-	TokenizeOptions tgt_tok = { .chars = chars, .bos = true, .eos = true };
+	TokenizeOptions tgt_tok = { .bos = true, .eos = true };
 
 	for (size_t k = 0; k < c->n; k++) {
 		Sequence s, t;

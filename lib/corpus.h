@@ -22,7 +22,8 @@ void corpus_free(Corpus *c);
 Vocab *corpus_vocab(const Corpus *c, bool tgt, bool chars);
 
 /*
- * Pair k as ids: src[S] by src_tok (its <s>/</s> as the model's config says), tgt[T] = <s> words </s>.
+ * Pair k as ids: src[S] by src_tok (its <s>/</s> and --chars as the model's config says), tgt[T] =
+ * <s> words </s> (the target is always words: decode --generate writes them with spaces between).
  * The arrays are allocated (free them with corpus_ids_free). Dies naming the line on an empty source
  * or a word a vocabulary without <unk> lacks.
  */
@@ -31,8 +32,7 @@ typedef struct {
 	size_t S, T;
 } PairIds;
 
-PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok,
-		    bool chars);
+PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vocab, const TokenizeOptions *src_tok);
 void corpus_ids_free(PairIds *p, size_t n);
 
 #endif

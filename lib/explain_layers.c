@@ -153,3 +153,45 @@ void explain_residual(const float *sum, const float *a, const float *b, size_t T
 		explain_vector("a + b", sum + t * E, E);
 	}
 }
+
+/* ---- posenc: the sinusoidal encoding (section 3.5) */
+
+#define EXPLAIN_PE_ROWS 4 /* positions and pairs shown */
+
+void explain_posenc(const float *pe, size_t T, size_t E, double base, PosencLayout layout, size_t offset)
+{
+	size_t pairs[3] = { 0, 1, E / 2 - 1 }, npairs = E / 2 >= 3 ? 3 : E / 2;
+	float *shifted = xmalloc(xmul(E, sizeof(float), "row"));
+
+	fprintf(stderr, "%s: PE(pos, 2i) = sin(pos / %g^(2i/%zu)), PE(pos, 2i+1) = cos(pos / %g^(2i/%zu))\n", progname,
+		base, E, base, E);
+	fprintf(stderr, "%s: layout %s: pair i has its sin in column %s, its cos in column %s\n", progname,
+		posenc_layout_name(layout), layout == POSENC_CONCAT ? "i" : "2i",
+		layout == POSENC_CONCAT ? "E/2+i" : "2i+1");
+	fprintf(stderr, "%6s %4s %9s %12s %12s %12s\n", "pos", "i", "sin,cos", "angle", "sin", "cos");
+	for (size_t t = 0; t < T && t < EXPLAIN_PE_ROWS; t++)
+		for (size_t p = 0; p < npairs; p++) {
+			size_t s, c;
+			char cols[32];
+			posenc_columns(&s, &c, pairs[p], layout, E);
+			snprintf(cols, sizeof(cols), "%zu,%zu", s, c);
+			fprintf(stderr, "%6zu %4zu %9s %12.6g %12.6g %12.6g\n", offset + t, pairs[p], cols,
+				posenc_angle(offset + t, pairs[p], base, E), pe[t * E + s], pe[t * E + c]);
+		}
+	fprintf(stderr, "%s: PE(pos+k) = M_k PE(pos): M_k rotates each (sin, cos) pair by k * omega_i, "
+		"omega_i = %g^(-2i/%zu); M_k does not depend on pos\n", progname, base, E);
+	if (T < 2)
+		fprintf(stderr, "%s: (checking it needs at least 2 positions)\n", progname);
+	for (size_t k = 1; k < T && k <= 3; k++) {
+		double w = k * posenc_frequency(0, base, E), err = 0.0;
+		for (size_t t = 0; t + k < T; t++) {
+			posenc_shift(shifted, pe + t * E, k, base, layout, E);
+			for (size_t e = 0; e < E; e++)
+				err = fmax(err, fabs((double)shifted[e] - (double)pe[(t + k) * E + e]));
+		}
+		fprintf(stderr, "%s: k=%zu: M_%zu pair 0 = [%.6f %.6f; %.6f %.6f]; max |M_%zu PE(pos) - PE(pos+%zu)| = "
+			"%.2g (pos %zu to %zu)\n", progname, k, k, cos(w), sin(w), -sin(w), cos(w), k, k, err, offset,
+			offset + T - k - 1);
+	}
+	free(shifted);
+}

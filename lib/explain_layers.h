@@ -1,4 +1,4 @@
-/* explain_layers: --explain of the stages linear, norm, ffn and the residual sum, on the first rows' numbers. */
+/* explain_layers: --explain of the stages linear, norm, ffn, the residual sum and posenc, on the first rows' numbers. */
 #ifndef PF_EXPLAIN_LAYERS_H
 #define PF_EXPLAIN_LAYERS_H
 
@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "layers.h"
+#include "posenc.h"
 
 /*
  * T = rows, K = in features, M = out features (linear), E = d_model, F = d_ff. Each function shows the
@@ -30,5 +31,11 @@ void explain_ffn(const float *y, const float *x, const float *pre, const float *
 /* sum[T,E] = a + b: the residual connection, the two inputs and the sum */
 void explain_residual(const float *sum, const float *a, const float *b, size_t T, size_t E, size_t rows,
 		      char *const *row_labels);
+
+/*
+ * The table pe[T,E] of posenc (base, layout, rows from position offset): the formula's numbers for a few
+ * positions and pairs, then section 3.5's claim PE(pos+k) = M_k PE(pos) checked on the table itself.
+ */
+void explain_posenc(const float *pe, size_t T, size_t E, double base, PosencLayout layout, size_t offset);
 
 #endif

@@ -179,6 +179,30 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
 }
 
+size_t mha_forward_train(float *out, float *attn, const float *drop, float *work, const MhaWeights *w,
+			 const float *query, const float *key, const float *value, const unsigned char *allowed,
+			 bool causal, size_t T, size_t S)
+{
+	size_t E = w->E, H = w->H, Dh = E / H, blocked;
+	MhaParts p;
+
+	blocked = mha_forward(out, attn, work, w, query, key, value, allowed, causal, T, S);
+	if (!drop)
+		return blocked;
+	/* steps 3 to 5 again with the dropped weights: o_h[t] = sum over s of W[t,s] drop[t,s] v_h[s] */
+	mha_work_parts(&p, work, w, T, S);
+	for (size_t h = 0; h < H; h++)
+		for (size_t t = 0; t < T; t++) {
+			const float *w_t = attn + (h * T + t) * S, *m_t = drop + (h * T + t) * S;
+			for (size_t s = 0; s < S; s++)
+				p.scratch[s] = w_t[s] * m_t[s];
+			weighted_sum(p.oh + (h * T + t) * Dh, p.scratch, p.vh + h * S * Dh, 1, S, Dh);
+		}
+	merge_heads(p.concat, p.oh, T, H, Dh);
+	linear(out, p.concat, w->out_proj_weight, w->out_proj_bias, T, E, E);
+	return blocked;
+}
+
 size_t mha_backward_work_size(const MhaWeights *w, size_t T, size_t S)
 {
 	return mha_work_size(w, T, S); /* the same parts: a gradient for each intermediate */
@@ -191,8 +215,8 @@ static float *grad_weight(const MhaWeights *g, int which)
 }
 
 void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights *g, float *d_work,
-		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
-		  const float *key, const float *value, size_t T, size_t S)
+		  const float *d_out, const float *work, const float *attn, const float *drop, const MhaWeights *w,
+		  const float *query, const float *key, const float *value, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H;
 	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* as attend_projected */
@@ -208,7 +232,8 @@ void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights
 	/* step 3: each head's attention */
 	for (size_t h = 0; h < H; h++)
 		attention_backward(d.qh + h * T * Dh, d.kh + h * S * Dh, d.vh + h * S * Dh, d.scratch,
-				   d.oh + h * T * Dh, attn + h * T * S, p.qh + h * T * Dh, p.kh + h * S * Dh,
+				   d.oh + h * T * Dh, attn + h * T * S, drop ? drop + h * T * S : NULL, p.qh + h * T * Dh,
+				   p.kh + h * S * Dh,
 				   p.vh + h * S * Dh, scale, T, S, Dh, Dh);
 	/* step 2: the split into heads */
 	merge_heads(d.q, d.qh, T, H, Dh);

@@ -48,8 +48,9 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 		   size_t S);
 
 /*
- * The backward of mha_forward (without RoPE), from what that call left: its work space (the
- * projections and heads, MhaParts) and attn[H,T,S], which it must have been given. Step by step in
+ * The backward of mha_forward or mha_forward_train (without RoPE), from what that call left: its work
+ * space (the projections and heads, MhaParts), attn[H,T,S], which it must have been given, and the
+ * dropout mask drop[H,T,S] of mha_forward_train (NULL = none). Step by step in
  * reverse: the output projection (linear_backward), the heads (attention_backward each), the three
  * input projections. Gradients are accumulated (+=): d_query[T,E], d_key[S,kdim], d_value[S,vdim]
  * (for self-attention all three may be one buffer: the three paths add), and the parameters' into g,
@@ -58,8 +59,17 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
  */
 size_t mha_backward_work_size(const MhaWeights *w, size_t T, size_t S);
 void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights *g, float *d_work,
-		  const float *d_out, const float *work, const float *attn, const MhaWeights *w, const float *query,
-		  const float *key, const float *value, size_t T, size_t S);
+		  const float *d_out, const float *work, const float *attn, const float *drop, const MhaWeights *w,
+		  const float *query, const float *key, const float *value, size_t T, size_t S);
+
+/*
+ * mha_forward as nn.MultiheadAttention(dropout=p) computes it in training: each head's output is
+ * (W * drop) v, drop[H,T,S] a dropout mask of the weights (layers.h: dropout_mask; NULL = none).
+ * attn[H,T,S] (required) receives W before dropout, which mha_backward needs with the same drop.
+ */
+size_t mha_forward_train(float *out, float *attn, const float *drop, float *work, const MhaWeights *w,
+			 const float *query, const float *key, const float *value, const unsigned char *allowed,
+			 bool causal, size_t T, size_t S);
 
 /* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
 void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh);

@@ -47,14 +47,14 @@ typedef struct {
 	bool sinusoidal;                /* add the sinusoidal positional encoding (section 3.5) */
 	double base;
 	PosencLayout layout;
-} TransformerParts;
+} ModelTransformer;
 
 /* The recurrent seq2seq's (docs/rnn-seq2seq.md): "encoder." nn.RNN / GRU / LSTM, "decoder." the attention decoder. */
 typedef struct {
 	RnnWeights encoder;             /* memory width Dm = D * H */
 	AttnDecoderWeights decoder;     /* state width decoder.H */
 	bool init_zeros;                /* s_0 = 0, else the memory's last row */
-} RnnParts;
+} ModelRnn;
 
 /*
  * A whole model: the parameters of one .npz, its settings in the "config" entry (keys in
@@ -69,8 +69,8 @@ typedef struct {
 	bool tie;                       /* the generator projects with tgt_embed (section 3.4) */
 	ModelTokens tok;
 	TokenLayers io;
-	TransformerParts transformer;   /* !recurrent */
-	RnnParts rnn;                   /* recurrent */
+	ModelTransformer transformer;   /* !recurrent */
+	ModelRnn rnn;                   /* recurrent */
 	Params params;
 } Model;
 

@@ -16,7 +16,7 @@
 
 void transformer_model_declare(Model *m, ModelConfig *c)
 {
-	TransformerParts *t = &m->transformer;
+	ModelTransformer *t = &m->transformer;
 	Tensor *src_embed = npz_read(m->archive, "src_embed.weight");
 	TransformerConfig tc = { 0 }, enc, dec;
 	char where[512], num[32];
@@ -67,7 +67,7 @@ void transformer_model_declare(Model *m, ModelConfig *c)
 void transformer_model_embed(float *x, float *scratch, const Model *m, const float *table, const size_t *ids,
 			     size_t offset, size_t T)
 {
-	const TransformerParts *t = &m->transformer;
+	const ModelTransformer *t = &m->transformer;
 
 	embedding_forward(x, table, ids, t->embed_scale, T, m->E);
 	for (size_t i = 0; i < T && t->sinusoidal; i++) {
@@ -140,7 +140,7 @@ void transformer_run_free(TransformerRun *r)
 /* Buffers that depend on the source length grow to the longest one seen. */
 static void reserve_source(TransformerRun *r, size_t S)
 {
-	const TransformerParts *t = &r->m->transformer;
+	const ModelTransformer *t = &r->m->transformer;
 	size_t L = r->max_len + 1, E = r->m->E;
 
 	r->S = S;

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "linalg.h"
 #include "softmax.h"
+#include "work.h"
 
 /* T = time steps, I = input width, H = hidden size, G = gates, L = layers, D = directions, S = keys */
 
@@ -123,21 +124,36 @@ void rnn_free(RnnWeights *w)
 	w->cells = NULL;
 }
 
+size_t rnn_work_parts(RnnParts *p, float *work, const RnnWeights *w, size_t T)
+{
+	const size_t H = w->H, G = rnn_gates(w->kind);
+	size_t used = 0;
+
+	p->layer_in = work_part(work, &used, xmul(T, xmul(w->D, H, "hidden"), "rnn work"));
+	p->gates = work_part(work, &used, xmul(2 * G, H, "rnn work"));
+	p->h = work_part(work, &used, H);
+	p->c = work_part(work, &used, H);
+	p->h_new = work_part(work, &used, H);
+	p->c_new = work_part(work, &used, H);
+	return used;
+}
+
 size_t rnn_work_size(const RnnWeights *w, size_t T)
 {
-	const size_t DH = xmul(w->D, w->H, "hidden"), G = rnn_gates(w->kind);
+	RnnParts p;
 
-	/* one layer's outputs [T, D*H] (the next layer's input), gates [2*G*H], h, c, h', c' [H] each */
-	return xmul(T, DH, "rnn work") + xmul(2 * G + 4, w->H, "rnn work");
+	return rnn_work_parts(&p, NULL, w, T);
 }
 
 void rnn_forward(float *out, float *h_n, float *c_n, float *work, const RnnWeights *w, const float *x, size_t T)
 {
-	const size_t H = w->H, D = w->D, DH = D * H, G = rnn_gates(w->kind);
-	float *layer_in = work;         /* [T, D*H]: the outputs of layer k-1 */
-	float *gates = layer_in + T * DH; /* [2*G*H] */
-	float *h = gates + 2 * G * H, *c = h + H, *h_new = c + H, *c_new = h_new + H;
+	const size_t H = w->H, D = w->D, DH = D * H;
+	RnnParts p;
+	float *layer_in, *gates, *h, *c, *h_new, *c_new;
 	const bool lstm = w->kind == RNN_LSTM;
+
+	rnn_work_parts(&p, work, w, T);
+	layer_in = p.layer_in, gates = p.gates, h = p.h, c = p.c, h_new = p.h_new, c_new = p.c_new;
 
 	for (size_t k = 0; k < w->L; k++) {
 		const float *in = k == 0 ? x : layer_in;
@@ -219,31 +235,42 @@ static size_t score_scratch(const AttnDecoderWeights *w, size_t S)
 	return attention_scores_scratch(&w->score, S, w->Dm);
 }
 
+size_t attn_decoder_step_parts(AttnDecoderStepParts *p, float *work, const AttnDecoderWeights *w, size_t S)
+{
+	size_t used = 0;
+
+	p->yc = work_part(work, &used, w->E + w->Dm);
+	p->sc = work_part(work, &used, w->H + w->Dm);
+	p->gates = work_part(work, &used, xmul(2 * rnn_gates(w->kind), w->H, "gates"));
+	p->score_scratch = work_part(work, &used, score_scratch(w, S));
+	return used;
+}
+
 size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S)
 {
-	const size_t G = rnn_gates(w->kind);
+	AttnDecoderStepParts p;
 
-	/* [y; c] [E+Dm], [s; c] [H+Dm], gates [2*G*H], then the score's scratch */
-	return w->E + 2 * w->Dm + w->H + xmul(2 * G, w->H, "gates") + score_scratch(w, S);
+	return attn_decoder_step_parts(&p, NULL, w, S);
 }
 
 void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *weights, float *context,
 		       float *work, const AttnDecoderWeights *w, const float *s_prev, const float *cell_prev,
 		       const float *y_prev, const float *memory, size_t S)
 {
-	const size_t E = w->E, Dm = w->Dm, H = w->H, G = rnn_gates(w->kind);
-	float *yc = work;              /* [E+Dm]: the cell's input [y_{t-1}; c_t] */
-	float *sc = yc + E + Dm;       /* [H+Dm]: the output layer's input [s_t; c_t] */
-	float *gates = sc + H + Dm;    /* [2*G*H] */
-	float *scratch = gates + 2 * G * H;
+	const size_t E = w->E, Dm = w->Dm, H = w->H;
+	AttnDecoderStepParts p;
+	float *yc, *sc;
+
+	attn_decoder_step_parts(&p, work, w, S);
+	yc = p.yc, sc = p.sc;
 
 	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j: one query of the attention core */
-	attention(context, &(AttentionParts){ .scores = scores, .weights = weights, .scratch = scratch }, &w->score,
+	attention(context, &(AttentionParts){ .scores = scores, .weights = weights, .scratch = p.score_scratch }, &w->score,
 		  s_prev, memory, memory, NULL, false, 1, S, H, Dm, Dm);
 	/* 2: s_t = cell([y_{t-1}; c_t], s_{t-1}) */
 	memcpy(yc, y_prev, E * sizeof(float));
 	memcpy(yc + E, context, Dm * sizeof(float));
-	rnn_cell_step(s, cell, gates, w->kind, &w->cell, yc, s_prev, cell_prev, E + Dm, H);
+	rnn_cell_step(s, cell, p.gates, w->kind, &w->cell, yc, s_prev, cell_prev, E + Dm, H);
 	/* 3: o_t = tanh(W_out [s_t; c_t] + b_out) */
 	memcpy(sc, s, H * sizeof(float));
 	memcpy(sc + H, context, Dm * sizeof(float));
@@ -252,12 +279,27 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
 		out[j] = tanhf(out[j]);
 }
 
+size_t attn_decoder_parts(AttnDecoderParts *p, float *work, const AttnDecoderWeights *w, size_t S)
+{
+	size_t used = 0;
+
+	p->s_prev = work_part(work, &used, w->H);
+	p->s = work_part(work, &used, w->H);
+	p->cell_prev = work_part(work, &used, w->H);
+	p->cell = work_part(work, &used, w->H);
+	p->scores = work_part(work, &used, S);
+	p->weights = work_part(work, &used, S);
+	p->context = work_part(work, &used, w->Dm);
+	p->step = work_part(work, &used, attn_decoder_work_size(w, S));
+	p->key_proj = work_part(work, &used, w->score.kind == SCORE_ADDITIVE ? xmul(S, w->score.hidden, "keys") : 0);
+	return used;
+}
+
 size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S)
 {
-	/* s_{t-1}, s_t, cell_{t-1}, cell_t [H] each; e_t, a_t [S]; c_t [Dm]; then the step's own */
-	/* + the additive score's keys projected once for all steps */
-	return 4 * w->H + 2 * S + w->Dm + attn_decoder_work_size(w, S) +
-	       (w->score.kind == SCORE_ADDITIVE ? xmul(S, w->score.hidden, "keys") : 0);
+	AttnDecoderParts p;
+
+	return attn_decoder_parts(&p, NULL, w, S);
 }
 
 void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
@@ -265,24 +307,25 @@ void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, f
 			  size_t S)
 {
 	const size_t H = w->H, Dm = w->Dm;
-	float *s_prev = work, *s = s_prev + H, *cell_prev = s + H, *cell = cell_prev + H;
-	float *scores = cell + H, *weights = scores + S, *context = weights + S;
-	float *step_work = context + Dm;
+	AttnDecoderParts p;
+	float *s_prev, *s, *cell_prev, *cell, *scores, *weights, *context;
 	const bool lstm = w->kind == RNN_LSTM;
 	AttnDecoderWeights with_keys;
 
+	attn_decoder_parts(&p, work, w, S);
+	s_prev = p.s_prev, s = p.s, cell_prev = p.cell_prev, cell = p.cell;
+	scores = p.scores, weights = p.weights, context = p.context;
 	if (w->score.kind == SCORE_ADDITIVE) {
 		/* W2 h_j is the same at every step: compute it once, not T times */
-		float *key_proj = step_work + attn_decoder_work_size(w, S);
-		attention_project_keys(key_proj, &w->score, memory, S, Dm);
+		attention_project_keys(p.key_proj, &w->score, memory, S, Dm);
 		with_keys = *w;
-		with_keys.score.key_proj = key_proj;
+		with_keys.score.key_proj = p.key_proj;
 		w = &with_keys;
 	}
 	memcpy(s_prev, s0, H * sizeof(float));
 	memset(cell_prev, 0, H * sizeof(float));
 	for (size_t t = 0; t < T; t++) {
-		attn_decoder_step(out + t * H, s, lstm ? cell : NULL, scores, weights, context, step_work, w, s_prev,
+		attn_decoder_step(out + t * H, s, lstm ? cell : NULL, scores, weights, context, p.step, w, s_prev,
 				  lstm ? cell_prev : NULL, y + t * w->E, memory, S);
 		if (align)
 			memcpy(align + t * S, weights, S * sizeof(float));

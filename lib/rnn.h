@@ -62,6 +62,15 @@ void rnn_declare(Params *p, RnnWeights *w, const char *prefix, RnnKind kind, siz
 		 bool bidirectional);
 void rnn_free(RnnWeights *w);
 
+/* rnn_forward's work space, named (rnn_work_parts points p into work; NULL work: only counts). */
+typedef struct {
+	float *layer_in;        /* [T, D*H] the outputs of layer k-1, the input of layer k */
+	float *gates;           /* [2*G*H] the cell's gate pre-activations (rnn_cell_step) */
+	float *h, *c;           /* [H] the state before a step (c: the LSTM's cell) */
+	float *h_new, *c_new;   /* [H] after it */
+} RnnParts;
+
+size_t rnn_work_parts(RnnParts *p, float *work, const RnnWeights *w, size_t T);
 /* Floats of work space rnn_forward needs for T steps. */
 size_t rnn_work_size(const RnnWeights *w, size_t T);
 
@@ -112,6 +121,15 @@ typedef struct {
 void attn_decoder_declare(Params *p, AttnDecoderWeights *w, const char *prefix, RnnKind kind, ScoreKind score,
 			  size_t E, size_t Dm, size_t H, size_t Hd);
 
+/* attn_decoder_step's work space, named (attn_decoder_step_parts; NULL work: only counts). */
+typedef struct {
+	float *yc;              /* [E+Dm] the cell's input [y_{t-1}; c_t] */
+	float *sc;              /* [H+Dm] the output layer's input [s_t; c_t] */
+	float *gates;           /* [2*G*H] the cell's gate pre-activations */
+	float *score_scratch;   /* attention_scores_scratch of the score for S keys */
+} AttnDecoderStepParts;
+
+size_t attn_decoder_step_parts(AttnDecoderStepParts *p, float *work, const AttnDecoderWeights *w, size_t S);
 /* Floats of work space attn_decoder_step needs for S encoder positions. */
 size_t attn_decoder_work_size(const AttnDecoderWeights *w, size_t S);
 
@@ -134,6 +152,17 @@ typedef struct {
 	float *prev, *scores, *contexts;
 } AttnDecoderRecord;
 
+/* attn_decoder_forward's work space, named (attn_decoder_parts; NULL work: only counts). */
+typedef struct {
+	float *s_prev, *s;          /* [H] s_{t-1} and s_t */
+	float *cell_prev, *cell;    /* [H] the LSTM's cell state before and after the step */
+	float *scores, *weights;    /* [S] e_t and a_t of the current step */
+	float *context;             /* [Dm] c_t */
+	float *step;                /* attn_decoder_step's own (AttnDecoderStepParts) */
+	float *key_proj;            /* [S, Hd] the additive score's W2 h_j, projected once for all steps */
+} AttnDecoderParts;
+
+size_t attn_decoder_parts(AttnDecoderParts *p, float *work, const AttnDecoderWeights *w, size_t S);
 size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S);
 void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
 			  const AttnDecoderWeights *w, const float *y, const float *memory, const float *s0, size_t T,

@@ -161,6 +161,7 @@ typedef struct {
 	float *drop;              /* [T,E] the dropout mask of f's output */
 	float *mha_work;          /* attention: mha_work_size(T, S), the projections and heads */
 	float *attn;              /* attention: [H,T,S] the weights */
+	float *drop_attn;         /* attention: [H,T,S] the dropout mask of the weights */
 	float *pre, *hidden;      /* feed-forward: [T,F] before and after the activation (and dropout) */
 	float *drop_hidden;       /* feed-forward: [T,F] the dropout mask after the activation */
 } Sublayer;
@@ -209,6 +210,7 @@ static void stack_reserve(StackRun *r, const Transformer *st, size_t C)
 		s->mean = grow(s->mean, C, 1), s->rstd = grow(s->rstd, C, 1);
 		s->mha_work = grow(s->mha_work, mha_work_size(&st->layer[0].self_attn, C, C), 1);
 		s->attn = grow(s->attn, xmul(H, C, "attention"), C);
+		s->drop_attn = grow(s->drop_attn, xmul(H, C, "attention"), C);
 		s->pre = grow(s->pre, C, F), s->hidden = grow(s->hidden, C, F), s->drop_hidden = grow(s->drop_hidden, C, F);
 	}
 	r->drop_embed = grow(r->drop_embed, C, E);
@@ -223,7 +225,7 @@ static void stack_free(StackRun *r, const Transformer *st)
 	for (size_t i = 0; i < n && r->sub; i++) {
 		Sublayer *s = &r->sub[i];
 		free(s->x), free(s->in), free(s->f), free(s->sum), free(s->drop), free(s->mean), free(s->rstd);
-		free(s->mha_work), free(s->attn), free(s->pre), free(s->hidden), free(s->drop_hidden);
+		free(s->mha_work), free(s->attn), free(s->drop_attn), free(s->pre), free(s->hidden), free(s->drop_hidden);
 	}
 	free(r->sub), free(r->drop_embed), free(r->out), free(r->final_in), free(r->final_mean), free(r->final_rstd);
 }
@@ -309,10 +311,16 @@ static void sublayer_forward(Sublayer *s, const Transformer *st, size_t layer, s
 	}
 	switch (sublayer_kind(st, i)) {
 	case SUB_SELF: /* the decoder's is causal: position t sees 0..t */
-		mha_forward(s->f, s->attn, s->mha_work, &L->self_attn, in, in, in, NULL, st->decoder, T, T);
+		if (drop) /* nn.MultiheadAttention's own dropout, on the weights */
+			dropout_mask(s->drop_attn, rng, o->dropout, cfg->H * T * T);
+		mha_forward_train(s->f, s->attn, drop ? s->drop_attn : NULL, s->mha_work, &L->self_attn, in, in, in,
+				  NULL, st->decoder, T, T);
 		break;
 	case SUB_CROSS:
-		mha_forward(s->f, s->attn, s->mha_work, &L->cross_attn, in, memory, memory, NULL, false, T, S);
+		if (drop)
+			dropout_mask(s->drop_attn, rng, o->dropout, cfg->H * T * S);
+		mha_forward_train(s->f, s->attn, drop ? s->drop_attn : NULL, s->mha_work, &L->cross_attn, in, memory,
+				  memory, NULL, false, T, S);
 		break;
 	case SUB_FFN:
 		if (drop)
@@ -388,12 +396,12 @@ static void sublayer_backward(Trainer *t, Sublayer *s, const Transformer *st, co
 	memset(d_in, 0, TE * sizeof(float));
 	switch (sublayer_kind(st, i)) {
 	case SUB_SELF: /* query, key and value are all `in`: their three gradients add */
-		mha_backward(d_in, d_in, d_in, &dL->self_attn, t->d_mha, d_f, s->mha_work, s->attn, &L->self_attn, in,
-			     in, in, T, T);
+		mha_backward(d_in, d_in, d_in, &dL->self_attn, t->d_mha, d_f, s->mha_work, s->attn,
+			     dropped ? s->drop_attn : NULL, &L->self_attn, in, in, in, T, T);
 		break;
 	case SUB_CROSS:
 		mha_backward(d_in, d_memory, d_memory, &dL->cross_attn, t->d_mha, d_f, s->mha_work, s->attn,
-			     &L->cross_attn, in, memory, memory, T, S);
+			     dropped ? s->drop_attn : NULL, &L->cross_attn, in, memory, memory, T, S);
 		break;
 	case SUB_FFN:
 		feed_forward_backward(d_in, dL->linear1_weight, dL->linear1_bias, dL->linear2_weight, dL->linear2_bias,

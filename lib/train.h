@@ -53,8 +53,8 @@ void seq2seq_free(Seq2seq *m);
 
 /*
  * What a batch step does besides: dropout p on the sums of embeddings and positional encodings, on each
- * sublayer's output and after the feed-forward activation (where nn.Transformer puts it, except on the
- * attention weights); label smoothing eps. Each pair runs at its own length, so nothing is padded: the
+ * sublayer's output, after the feed-forward activation and on the attention weights (where nn.Transformer
+ * puts it); label smoothing eps. Each pair runs at its own length, so nothing is padded: the
  * loss is that of a padded batch with ignore_index = <pad> and padding masks, without the padding.
  */
 typedef struct {

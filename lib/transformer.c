@@ -8,6 +8,7 @@
 #include "attention.h"
 #include "err.h"
 #include "linalg.h"
+#include "work.h"
 
 /* N = layers, T = target (query) positions, S = source (memory) positions, E = d_model, H = heads,
  * Dh = E / H, F = d_ff */
@@ -156,12 +157,23 @@ static size_t max_size(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-/* tmp[T,E], a[T,E], hidden[T,F], then the attention's work space */
+size_t transformer_work_parts(TransformerParts *p, float *work, const Transformer *m, size_t T, size_t attention)
+{
+	size_t used = 0, E = m->cfg.E, F = m->cfg.F;
+
+	p->norm = work_part(work, &used, xmul(T, E, "transformer work"));
+	p->sublayer = work_part(work, &used, xmul(T, E, "transformer work"));
+	p->hidden = work_part(work, &used, xmul(T, F, "transformer work"));
+	p->mha = work_part(work, &used, attention);
+	return used;
+}
+
+/* Floats of a layer's work for T positions whose attention needs `attention` floats (transformer_work_parts). */
 static size_t layer_work(const Transformer *m, size_t T, size_t attention)
 {
-	size_t E = m->cfg.E, F = m->cfg.F;
+	TransformerParts p;
 
-	return xmul(T, 2 * E + F, "transformer work") + attention;
+	return transformer_work_parts(&p, NULL, m, T, attention);
 }
 
 size_t encoder_work_size(const Transformer *m, size_t T)
@@ -174,35 +186,40 @@ size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m,
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
-	float *tmp = work, *a = tmp + T * E, *hidden = a + T * E, *mha_work = hidden + T * cfg->F;
+	TransformerParts p;
 
+	transformer_work_parts(&p, work, m, T, m->cfg.N ? mha_work_size(&m->layer[0].self_attn, T, T) : 0);
 	for (size_t i = 0; i < cfg->N; i++) {
 		const TransformerLayer *L = &m->layer[i];
 		const float *in;
 		float *attn_i = attn ? attn + i * H * T * T : NULL;
 		/* sublayer 1: multi-head self-attention, every position sees every unpadded position */
-		in = sublayer_input(tmp, x, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(a, attn_i, mha_work, &L->self_attn, in, in, in, allowed, false, T, T);
-		trace_attention(m, i, false, mha_work, attn_i, a, T, T);
-		sublayer_output(x, a, L->norm1_weight, L->norm1_bias, m, i, 1, T);
+		in = sublayer_input(p.norm, x, L->norm1_weight, L->norm1_bias, m, i, 1, T);
+		blocked += mha_forward(p.sublayer, attn_i, p.mha, &L->self_attn, in, in, in, allowed, false, T, T);
+		trace_attention(m, i, false, p.mha, attn_i, p.sublayer, T, T);
+		sublayer_output(x, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: the position-wise feed-forward network */
-		in = sublayer_input(tmp, x, L->norm2_weight, L->norm2_bias, m, i, 2, T);
-		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
+		in = sublayer_input(p.norm, x, L->norm2_weight, L->norm2_bias, m, i, 2, T);
+		feed_forward(p.sublayer, p.hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
 			     cfg->activation, T, E, cfg->F);
-		trace_ffn(m, i, hidden, a, T);
-		sublayer_output(x, a, L->norm2_weight, L->norm2_bias, m, i, 2, T);
+		trace_ffn(m, i, p.hidden, p.sublayer, T);
+		sublayer_output(x, p.sublayer, L->norm2_weight, L->norm2_bias, m, i, 2, T);
 	}
 	final_norm(x, m, T);
 	return blocked;
 }
 
-size_t decoder_work_size(const Transformer *m, size_t T, size_t S)
+/* The attention work a decoder layer needs: the larger of its self- and cross-attention's */
+static size_t decoder_attention_work(const Transformer *m, size_t T, size_t S)
 {
 	if (m->cfg.N == 0)
-		return layer_work(m, T, 0);
-	return layer_work(m, T,
-			  max_size(mha_work_size(&m->layer[0].self_attn, T, T),
-				   mha_work_size(&m->layer[0].cross_attn, T, S)));
+		return 0;
+	return max_size(mha_work_size(&m->layer[0].self_attn, T, T), mha_work_size(&m->layer[0].cross_attn, T, S));
+}
+
+size_t decoder_work_size(const Transformer *m, size_t T, size_t S)
+{
+	return layer_work(m, T, decoder_attention_work(m, T, S));
 }
 
 size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
@@ -211,7 +228,9 @@ size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *wor
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
-	float *tmp = work, *a = tmp + T * E, *hidden = a + T * E, *mha_work = hidden + T * cfg->F;
+	TransformerParts p;
+
+	transformer_work_parts(&p, work, m, T, decoder_attention_work(m, T, S));
 
 	for (size_t i = 0; i < cfg->N; i++) {
 		const TransformerLayer *L = &m->layer[i];
@@ -219,22 +238,22 @@ size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *wor
 		float *self_i = self_attn ? self_attn + i * H * T * T : NULL;
 		float *cross_i = cross_attn ? cross_attn + i * H * T * S : NULL;
 		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only */
-		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(a, self_i, mha_work, &L->self_attn, in, in, in, self_allowed, true, T, T);
-		trace_attention(m, i, false, mha_work, self_i, a, T, T);
-		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, m, i, 1, T);
+		in = sublayer_input(p.norm, y, L->norm1_weight, L->norm1_bias, m, i, 1, T);
+		blocked += mha_forward(p.sublayer, self_i, p.mha, &L->self_attn, in, in, in, self_allowed, true, T, T);
+		trace_attention(m, i, false, p.mha, self_i, p.sublayer, T, T);
+		sublayer_output(y, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: encoder-decoder attention: queries from the decoder, keys and values the memory */
-		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, m, i, 2, T);
-		blocked += mha_forward(a, cross_i, mha_work, &L->cross_attn, in, memory, memory, cross_allowed, false, T,
+		in = sublayer_input(p.norm, y, L->norm2_weight, L->norm2_bias, m, i, 2, T);
+		blocked += mha_forward(p.sublayer, cross_i, p.mha, &L->cross_attn, in, memory, memory, cross_allowed, false, T,
 				       S);
-		trace_attention(m, i, true, mha_work, cross_i, a, T, S);
-		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, m, i, 2, T);
+		trace_attention(m, i, true, p.mha, cross_i, p.sublayer, T, S);
+		sublayer_output(y, p.sublayer, L->norm2_weight, L->norm2_bias, m, i, 2, T);
 		/* sublayer 3: the position-wise feed-forward network */
-		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, m, i, 3, T);
-		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
+		in = sublayer_input(p.norm, y, L->norm3_weight, L->norm3_bias, m, i, 3, T);
+		feed_forward(p.sublayer, p.hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
 			     cfg->activation, T, E, cfg->F);
-		trace_ffn(m, i, hidden, a, T);
-		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, m, i, 3, T);
+		trace_ffn(m, i, p.hidden, p.sublayer, T);
+		sublayer_output(y, p.sublayer, L->norm3_weight, L->norm3_bias, m, i, 3, T);
 	}
 	final_norm(y, m, T);
 	return blocked;
@@ -340,26 +359,28 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, t = kv_cache_len(c);
-	float *tmp = work, *a = tmp + E, *hidden = a + E, *mha_work = hidden + cfg->F;
+	TransformerParts p;
 
+	/* the attention's work comes last: its size does not move the other parts */
+	transformer_work_parts(&p, work, m, 1, 0);
 	for (size_t i = 0; i < cfg->N; i++) {
 		const TransformerLayer *L = &m->layer[i];
 		const float *in;
 		/* sublayer 1: this position's key and value join the cache; its query attends to positions 0..t */
-		in = sublayer_input(tmp, y, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
+		in = sublayer_input(p.norm, y, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
 		if (!mha_cache_append(&c->self[i], &L->self_attn, in, in, 1))
 			die("position %zu: the decoder cache holds %zu", t, c->max_T);
-		mha_forward_cached(a, NULL, mha_work, &L->self_attn, &c->self[i], in, NULL, true, t, 1);
-		sublayer_output(y, a, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
+		mha_forward_cached(p.sublayer, NULL, p.mha, &L->self_attn, &c->self[i], in, NULL, true, t, 1);
+		sublayer_output(y, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, 1);
 		/* sublayer 2: encoder-decoder attention over the memory's keys and values, projected once */
-		in = sublayer_input(tmp, y, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
-		mha_forward_cached(a, NULL, mha_work, &L->cross_attn, &mem->cross[i], in, NULL, false, 0, 1);
-		sublayer_output(y, a, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
+		in = sublayer_input(p.norm, y, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
+		mha_forward_cached(p.sublayer, NULL, p.mha, &L->cross_attn, &mem->cross[i], in, NULL, false, 0, 1);
+		sublayer_output(y, p.sublayer, L->norm2_weight, L->norm2_bias, m, i, 2, 1);
 		/* sublayer 3: the feed-forward network */
-		in = sublayer_input(tmp, y, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
-		feed_forward(a, hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight, L->linear2_bias,
-			     cfg->activation, 1, E, cfg->F);
-		sublayer_output(y, a, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
+		in = sublayer_input(p.norm, y, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
+		feed_forward(p.sublayer, p.hidden, in, L->linear1_weight, L->linear1_bias, L->linear2_weight,
+			     L->linear2_bias, cfg->activation, 1, E, cfg->F);
+		sublayer_output(y, p.sublayer, L->norm3_weight, L->norm3_bias, m, i, 3, 1);
 	}
 	final_norm(y, m, 1);
 }

@@ -62,6 +62,20 @@ typedef struct {
 void transformer_declare(Params *p, Transformer *m, const TransformerConfig *cfg, bool decoder, const char *prefix);
 void transformer_free(Transformer *m);
 
+/*
+ * The work space of a layer of the stack, as encoder_forward, decoder_forward and decoder_step lay it
+ * out (transformer_work_parts): after a call a caller (--explain, a backward pass) may read it.
+ */
+typedef struct {
+	float *norm;      /* [T,E] LayerNorm(x), the input of a pre-norm sublayer */
+	float *sublayer;  /* [T,E] the sublayer's output, before the residual connection */
+	float *hidden;    /* [T,F] the feed-forward network's hidden layer, after the activation */
+	float *mha;       /* the attention's own work space (MhaParts, mha_work_parts), `attention` floats */
+} TransformerParts;
+
+/* Point p into work (NULL: only count) for T positions; returns the floats the parts take. */
+size_t transformer_work_parts(TransformerParts *p, float *work, const Transformer *m, size_t T, size_t attention);
+
 /* Floats of work space encoder_forward needs for T positions. */
 size_t encoder_work_size(const Transformer *m, size_t T);
 /*

@@ -76,4 +76,19 @@ echo "我 爱 自然 语言 处理" | embed --dim 8 --seed 1 | attend --attn "$t
 heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.png" "$tmp/zh.txt"
 heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.svg" "$tmp/zh.txt"
 
+# 7. The interactive page of a translation's cross-attention (the toy model of tests/golden), and a
+# screenshot of its head view, hovering "chat", when chromium is installed.
+echo "the big cat sat on the mat" > "$tmp/en.txt"
+decode --generate --weights tests/golden/transformer/model.npz --attn "$tmp/align.txt" "$tmp/en.txt" > /dev/null
+heatmap --title "cross-attention" --html "$out/heatmap-align.html" "$tmp/align.txt"
+heatmap --title "cross-attention" -o "$out/heatmap-align.png" "$tmp/align.txt"
+heatmap --title "cross-attention" -o "$out/heatmap-align.svg" "$tmp/align.txt"
+if command -v chromium > /dev/null; then
+	sed 's|^start();$|start(); document.querySelectorAll(".tok.q")[1].dispatchEvent(new MouseEvent("mouseenter"));|' \
+		"$out/heatmap-align.html" > "$tmp/hover.html"
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+		--disable-sync --no-first-run --user-data-dir="$tmp/profile" --window-size=760,260 \
+		--screenshot="$out/heatmap-align-html.png" "file://$tmp/hover.html" 2> /dev/null
+fi
+
 ls -l "$out"

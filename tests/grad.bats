@@ -7,12 +7,12 @@ load helpers
 	run "$PF_UNIT/grad_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 12 ]
+	[ "${#lines[@]}" -eq 13 ]
 }
 
 @test "grad: every backward pass, Adam and the noam schedule equal PyTorch's" {
 	run "$PF_UNIT/grad_test" "$GOLDEN/train/kernels.npz"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 14 ]
+	[ "${#lines[@]}" -eq 15 ]
 }

@@ -146,3 +146,49 @@ losses_close() {
 	decode --generate --weights "$SAMPLES/models/reverse-transformer.npz" "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/got.txt"
 	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
 }
+
+@test "train: --chars splits the source into characters (<sp> between words) and keeps the target in words" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	train --pairs "$T/batch.tsv" --chars --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" src_vocab.npy | grep -a -qx '<sp>'
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" tgt_vocab.npy | grep -a -qx 'canape'
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" config.npy | grep -a -qx 'chars 1'
+	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "a cat"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "train: --src and --tgt give the same model as --pairs" {
+	cut -f1 "$T/batch.tsv" > "$BATS_TEST_TMPDIR/src.txt"
+	cut -f2 "$T/batch.tsv" > "$BATS_TEST_TMPDIR/tgt.txt"
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 3 -o "$BATS_TEST_TMPDIR/a.npz" 2>/dev/null
+	train --src "$BATS_TEST_TMPDIR/src.txt" --tgt "$BATS_TEST_TMPDIR/tgt.txt" --dim 8 --heads 2 --layers 1 --ff 16 \
+		--steps 3 -o "$BATS_TEST_TMPDIR/b.npz" 2>/dev/null
+	assert_close <(tensor get "$BATS_TEST_TMPDIR/a.npz" generator.weight encoder.layers.0.linear1.weight) \
+		<(tensor get "$BATS_TEST_TMPDIR/b.npz" generator.weight encoder.layers.0.linear1.weight) 0
+}
+
+@test "train: --clip scales the gradients to that global norm" {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 --clip 0.01 \
+		--save-grads "$BATS_TEST_TMPDIR/g.npz" -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	tensor get "$BATS_TEST_TMPDIR/g.npz" |
+		awk '!/^#/ { for (i = 1; i <= NF; i++) s += $i * $i } END { n = sqrt(s); print n; exit !(n > 0.0099 && n < 0.0101) }'
+}
+
+@test "train: --batch-tokens makes batches of at most that many tokens (one pair a step here)" {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --epochs 2 --batch-tokens 10 \
+		--log "$BATS_TEST_TMPDIR/log.tsv" --log-every 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/log.tsv" | cut -f1)" = 6 ]
+}
+
+@test "train: Ctrl-C (SIGINT) stops after the current step and writes the model" {
+	train --pairs "$T/toy_train.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1000000 --batch-sentences 1 \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2> "$BATS_TEST_TMPDIR/err.txt" &
+	pid=$!
+	for _ in $(seq 50); do grep -q "^step" "$BATS_TEST_TMPDIR/err.txt" && break; sleep 0.2; done
+	kill -INT "$pid"
+	wait "$pid"
+	grep -q "(interrupted)" "$BATS_TEST_TMPDIR/err.txt"
+	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
+	[ "$status" -eq 0 ]
+}

@@ -90,6 +90,28 @@ case("attention", {"q": torch.randn(3, 5), "k": torch.randn(4, 5), "v": torch.ra
 case("attention_causal", {"q": torch.randn(4, 5), "k": torch.randn(4, 5), "v": torch.randn(4, 3)},
      lambda q, k, v: attention(q, k, v, PAD_ALLOWED))
 mha_case("mha_self", 4, 4, PAD_ALLOWED, True)
+ATTN_DROP = torch.tensor([0.0 if i % 3 == 1 else 2.0 for i in range(32)]).reshape(2, 4, 4)
+
+
+def mha_dropout_case(name):
+    """Self-attention written out, with a fixed dropout mask on the attention weights (what
+    nn.MultiheadAttention(dropout=p) does with a random one in training)."""
+    E, H, T = 8, 2, 4
+    m = mha_module(E, H)
+    inputs = {"x": torch.randn(T, E)}
+    inputs.update({k: v.detach() for k, v in m.named_parameters()})
+
+    def f(x, **p):
+        q, k, v = Fn.linear(x, p["in_proj_weight"], p["in_proj_bias"]).chunk(3, dim=-1)
+        split = lambda a: a.reshape(T, H, E // H).transpose(0, 1)  # noqa: E731
+        scores = split(q) @ split(k).transpose(1, 2) / math.sqrt(E // H)
+        w = torch.softmax(scores.masked_fill(~PAD_ALLOWED, float("-inf")), dim=-1)
+        heads = (w * ATTN_DROP) @ split(v)
+        return Fn.linear(heads.transpose(0, 1).reshape(T, E), p["out_proj.weight"], p["out_proj.bias"])
+    case(name, inputs, f)
+
+
+mha_dropout_case("mha_self_dropout")
 mha_case("mha_cross", 3, 5, CROSS_ALLOWED, False)
 case("embedding", {"weight": torch.randn(5, 4)},
      lambda weight: Fn.embedding(torch.tensor([1, 3, 1, 4]), weight) * math.sqrt(4))

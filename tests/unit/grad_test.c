@@ -146,24 +146,26 @@ static void attn_fwd(Case *c)
 }
 static void attn_bwd(Case *c)
 {
-	attention_backward(c->in[0].g, c->in[1].g, c->in[2].g, c->work, c->d_out, c->saved, c->in[0].x,
+	attention_backward(c->in[0].g, c->in[1].g, c->in[2].g, c->work, c->d_out, c->saved, NULL, c->in[0].x,
 			   c->in[1].x, c->in[2].x, 1.0f / sqrtf((float)c->E), c->T, c->S, c->E, c->F);
 }
 
-/* mha: out[T,E] = MultiheadAttention(query, key = value); self-attention when key is query */
+/* mha: out[T,E] = MultiheadAttention(query, key = value); self-attention when key is query; saved2, when
+ * set, is a dropout mask of the attention weights */
 static void mha_fwd(Case *c)
 {
 	const float *key = c->S ? c->in[1].x : c->in[0].x;
 	size_t S = c->S ? c->S : c->T;
-	mha_forward(c->out, c->saved, c->work, &c->mw, c->in[0].x, key, key, c->allowed, c->causal, c->T, S);
+	mha_forward_train(c->out, c->saved, c->saved2, c->work, &c->mw, c->in[0].x, key, key, c->allowed, c->causal,
+			  c->T, S);
 }
 static void mha_bwd(Case *c)
 {
 	const float *key = c->S ? c->in[1].x : c->in[0].x;
 	float *d_key = c->S ? c->in[1].g : c->in[0].g;
 	size_t S = c->S ? c->S : c->T;
-	mha_backward(c->in[0].g, d_key, d_key, &c->mg, c->work2, c->d_out, c->work, c->saved, &c->mw, c->in[0].x,
-		     key, key, c->T, S);
+	mha_backward(c->in[0].g, d_key, d_key, &c->mg, c->work2, c->d_out, c->work, c->saved, c->saved2, &c->mw,
+		     c->in[0].x, key, key, c->T, S);
 }
 
 /* embedding: out[T,E] = weight[ids[t]] * sqrt(E) */
@@ -265,6 +267,16 @@ static size_t make_cases(Case *cases)
 	new_buf(c, "x", 32), mha_case(c, 8, 2), set_out(c, 32);
 	c->saved = alloc(2 * 16), c->work = alloc(mha_work_size(&c->mw, 4, 4));
 	c->work2 = alloc(mha_backward_work_size(&c->mw, 4, 4));
+
+	c = &cases[n++];
+	*c = (Case){ .name = "mha_self_dropout", .T = 4, .E = 8, .H = 2, .allowed = pad_allowed, .causal = true,
+		     .forward = mha_fwd, .backward = mha_bwd };
+	new_buf(c, "x", 32), mha_case(c, 8, 2), set_out(c, 32);
+	c->saved = alloc(2 * 16), c->work = alloc(mha_work_size(&c->mw, 4, 4));
+	c->work2 = alloc(mha_backward_work_size(&c->mw, 4, 4));
+	c->saved2 = alloc(2 * 16);
+	for (size_t i = 0; i < 2 * 16; i++) /* the attention weights' dropout mask of p = 0.5: every third dropped */
+		c->saved2[i] = i % 3 == 1 ? 0.0f : 2.0f;
 
 	c = &cases[n++];
 	*c = (Case){ .name = "mha_cross", .T = 3, .S = 5, .E = 8, .H = 2, .allowed = cross_allowed,
@@ -397,8 +409,9 @@ static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_dif
 		snprintf(name, sizeof(name), "grad.%s", c->in[b].name);
 		load(z, c->name, name, g, c->in[b].n);
 		*d_grad_diff = fmax(*d_grad_diff, max_abs_diff(c->in[b].g, g, c->in[b].n));
+		free(g);
 	}
-	/* want and g are alloc()'s: free_cases frees them */
+	free(want); /* want and g are not alloc()'s: free_cases does not know them */
 }
 
 /* Five Adam steps (lr 0.01, betas 0.9 0.98, eps 1e-9) and the noam rates against torch's */

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "linalg.h"
 #include "rng.h"
+#include "softmax.h"
 
 static double max_diff(const float *a, const float *b, size_t n)
 {
