@@ -411,7 +411,7 @@ static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_dif
 		*d_grad_diff = fmax(*d_grad_diff, max_abs_diff(c->in[b].g, g, c->in[b].n));
 		free(g);
 	}
-	free(want);
+	free(want); /* want and g are not alloc()'s: free_cases does not know them */
 }
 
 /* Five Adam steps (lr 0.01, betas 0.9 0.98, eps 1e-9) and the noam rates against torch's */
