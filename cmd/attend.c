@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"              [--memory FILE | --keys FILE --values FILE] [--project [--dk N] [--dv N] [--bias]]\n"
 	"              [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
 	"              [--rope [--rope-base B] [--offset N]] [--attn FILE] [--scores FILE] [--plain]\n"
-	"              [--explain] [--weights FILE | --seed N] [--save-weights FILE]\n"
+	"              [--explain] [--prefix P] [--weights FILE | --seed N] [--save-weights FILE]\n"
 	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Attention: out = softmax(score(Q, K) + mask) V, one output row per query row.\n"
@@ -57,6 +57,7 @@ static const char usage_text[] =
 	"      --plain            compute through the whole T x S matrix even without --attn or --scores\n"
 	"                         (the reference; otherwise a tiled online softmax uses O(T d) memory)\n"
 	"      --explain          the computation step by step on stderr (for the first tensor)\n"
+	"      --prefix P         read the parameters as P<name>, one layer of a larger archive\n"
 	"      --weights FILE     parameters from an .npz (names as above)\n"
 	"      --seed N           random parameters, PyTorch's initialisation (default 1)\n"
 	"      --save-weights FILE  write the parameters to an .npz\n"
@@ -82,6 +83,7 @@ static const struct option long_options[] = {
 	{ "scores", required_argument, NULL, OPT_SCORES },
 	{ "plain", no_argument, NULL, OPT_PLAIN },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "prefix", required_argument, NULL, STAGE_OPT_PREFIX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -306,7 +308,7 @@ int main(int argc, char **argv)
 	mask_init(&masks);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
-		    mask_option(&masks, c, optarg))
+		    mask_option(&masks, c, optarg) || stage_option(&common, NULL, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_SCORE: {

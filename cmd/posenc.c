@@ -15,7 +15,7 @@
 static const char usage_text[] =
 	"usage: posenc [--layout interleaved|concat] [--base B] [--offset N] [--explain]\n"
 	"              [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
-	"       posenc --learned [--max-len N] [--offset N] [--weights FILE | --seed N]\n"
+	"       posenc --learned [--max-len N] [--offset N] [--prefix P] [--weights FILE | --seed N]\n"
 	"              [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N] [--threads N]\n"
 	"\n"
@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"      --explain            show angles, sin and cos, and check PE(pos+k) = M_k PE(pos) (stderr)\n"
 	"      --learned            add a learned table instead: parameter weight [max_len, E]\n"
 	"      --max-len N          rows of the learned table (default 512)\n"
+	"      --prefix P           read the learned weight as P<name>, e.g. pos_embed. in a model archive\n"
 	"      --weights FILE       the learned weight from an .npz\n"
 	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
 	"      --save-weights FILE  write the learned weight to an .npz\n"
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "offset", required_argument, NULL, OPT_OFFSET },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "prefix", required_argument, NULL, STAGE_OPT_PREFIX },
 	{ "learned", no_argument, NULL, OPT_LEARNED },
 	{ "max-len", required_argument, NULL, OPT_MAX_LEN },
 	{ "only", no_argument, NULL, OPT_ONLY },
@@ -183,7 +185,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, NULL, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_LAYOUT:
@@ -223,8 +225,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (learned && sinusoid_option_given)
 		usage_error("--layout, --base and --explain are about the sinusoidal table, not --learned");
-	if (!learned && (common.params.weights || common.params.save_weights))
-		usage_error("the sinusoidal table has no parameters: --weights and --save-weights need --learned");
+	if (!learned && (common.params.weights || common.params.save_weights || *common.params.prefix))
+		usage_error("the sinusoidal table has no parameters: --weights, --save-weights and --prefix need --learned");
 	if (!only && (only_len || only_dim))
 		usage_error("--len and --dim go with --only (otherwise the input sets them)");
 	if (only && (only_len == 0 || only_dim == 0))

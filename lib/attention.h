@@ -1,4 +1,4 @@
-/* attention: scores (dot, scaled, cosine, general, additive), masked softmax, weighted sum, tiled path, RoPE. */
+/* attention: the scores and their scale, the plain core, the fused and tiled paths, RoPE. */
 #ifndef PF_ATTENTION_H
 #define PF_ATTENTION_H
 

@@ -293,6 +293,8 @@ int stage_option(CommonOptions *o, size_t *explain_rows, int c, const char *arg)
 {
 	switch (c) {
 	case STAGE_OPT_EXPLAIN:
+		if (explain_rows == NULL)
+			return 0;
 		*explain_rows = arg ? (size_t)parse_long(arg, "--explain", 1, 1000) : 2;
 		return 1;
 	case STAGE_OPT_PREFIX:

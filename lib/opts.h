@@ -256,6 +256,7 @@ enum { STAGE_OPT_EXPLAIN = OPT_PROGRAM + 200, STAGE_OPT_PREFIX };
 /*
  * --explain[=N] into *explain_rows (N rows, default 2) and --prefix P into o->params (P's other
  * entries are then allowed: a stage reads one piece of a larger model). Returns 0 for other options.
+ * A program with an --explain of its own passes explain_rows NULL and takes only --prefix from here.
  */
 int stage_option(CommonOptions *o, size_t *explain_rows, int c, const char *arg);
 /* The one input file after the options (default "-"); more is a usage error. */

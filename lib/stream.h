@@ -79,7 +79,8 @@ void floats_from_le(float *out, const void *bytes, size_t n);
 /* The next nbytes of f in a new buffer; dies "truncated" when fewer follow (checked before allocating when f is a file). */
 void *read_payload(FILE *f, const char *where, size_t nbytes);
 
-/* A sequence is a T x C matrix (a 1-D tensor is one row); more axes, or nothing in it, dies naming tensor #(count - 1) of r. */
+/* A sequence is a T x C matrix (a 1-D tensor is one row); more axes, or nothing in it, dies naming
+ * tensor #(count - 1) of r. */
 void require_sequence(const Tensor *t, const StreamReader *r);
 
 #endif

@@ -337,3 +337,10 @@ reverse_rows() {
 	run attend --memory "$T/nope.txt" "$X"
 	assert_fails 1 "attend: .*nope.txt: No such file or directory"
 }
+
+@test "attend: --prefix reads the parameters of one layer of a larger archive" {
+	tensor get "$GOLDEN/attend_general.npz" W >"$T/w.txt"
+	tensor pack "$T/model.npz" layer.attn.W="$T/w.txt" other.W="$T/w.txt"
+	attend --score general --weights "$T/model.npz" --prefix layer.attn. --memory "$MEM" "$XQ" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_general.txt"
+}

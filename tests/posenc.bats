@@ -196,3 +196,13 @@ zeros() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: posenc "* ]]
 }
+
+@test "posenc: --learned --prefix reads the table from a larger archive; without --learned it is a usage error" {
+	tensor get "$GOLDEN/posenc-learned.npz" weight >"$TMP/w.txt"
+	tensor pack "$TMP/model.npz" pos_embed.weight="$TMP/w.txt" src_embed.weight="$TMP/w.txt"
+	embed --vocab "$GOLDEN/embed-vocab.txt" --dim 4 --weights "$GOLDEN/embed-weight.npz" <<< "the cat sat on the mat" |
+		posenc --learned --max-len 8 --offset 2 --weights "$TMP/model.npz" --prefix pos_embed. > "$TMP/out.txt"
+	assert_close "$TMP/out.txt" "$GOLDEN/posenc-learned-the-cat-offset2.txt" 0
+	run posenc --prefix pos_embed. "$TMP/out.txt"
+	assert_fails 2 "--prefix need --learned"
+}

@@ -361,6 +361,9 @@ writers() {
 	embed --save-vocab $D/vocab --save-weights $D/w.npz $SAMPLES/sentences.txt
 	heatmap -o $D/attn $T/big.txt
 	tensor pack $D/w.npz a=$T/big.txt b=$T/big.txt
+	linear --out 64 --save-weights $D/w.npz $T/big.txt
+	ffn --ff 64 --save-weights $D/w.npz $T/big.txt
+	train --src $SAMPLES/sentences.txt --tgt $SAMPLES/sentences.txt -o $D/w.npz --steps 2 --dim 8 --heads 2 --layers 1 --ff 16
 	END
 }
 

@@ -409,8 +409,9 @@ static void check_golden(Case *c, Npz *z, double *d_out_diff, double *d_grad_dif
 		snprintf(name, sizeof(name), "grad.%s", c->in[b].name);
 		load(z, c->name, name, g, c->in[b].n);
 		*d_grad_diff = fmax(*d_grad_diff, max_abs_diff(c->in[b].g, g, c->in[b].n));
+		free(g);
 	}
-	/* want and g are alloc()'s: free_cases frees them */
+	free(want); /* want and g are not alloc()'s: free_cases does not know them */
 }
 
 /* Five Adam steps (lr 0.01, betas 0.9 0.98, eps 1e-9) and the noam rates against torch's */
