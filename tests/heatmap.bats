@@ -170,7 +170,8 @@ heads() {
 	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)     # head 0: 0
 	read -r x1 y1 < <(png "$T/a.png" find 33 145 140)  # head 1: 0.5
 	read -r x2 y2 < <(png "$T/a.png" find 253 231 37)  # head 2: 1
-	[ "$y0" -eq "$y1" ] && [ "$y1" -eq "$y2" ]
+	[ "$y0" -eq "$y1" ]
+	[ "$y1" -eq "$y2" ]
 	[ "$x1" -gt "$x0" ]
 	[ $((x2 - x1)) -eq $((x1 - x0)) ]
 	[ "$(png "$T/a.png" count 33 145 140 "$x0" "$y0" "$x2" $((y0 + 20)))" -eq 400 ]  # head 1: 2 x 2 cells of 10 x 10
@@ -182,8 +183,10 @@ heads() {
 	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)     # head 0: 0
 	read -r x1 y1 < <(png "$T/a.png" find 59 82 139)   # head 1: 0.25
 	read -r x3 y3 < <(png "$T/a.png" find 94 201 98)   # head 3: 0.75 -> entry 192
-	[ "$y1" -eq "$y0" ] && [ "$x1" -gt "$x0" ]
-	[ "$x3" -eq "$x0" ] && [ "$y3" -gt "$y0" ]            # head 3 starts the second row of 3 columns
+	[ "$y1" -eq "$y0" ]
+	[ "$x1" -gt "$x0" ]
+	[ "$x3" -eq "$x0" ]
+	[ "$y3" -gt "$y0" ]            # head 3 starts the second row of 3 columns
 }
 
 @test "heatmap: a 4-D tensor puts layers in rows and heads in columns" {
@@ -192,9 +195,12 @@ heads() {
 	heatmap --cell 10 --vmin 0 --vmax 1 -o "$T/a.png" "$T/l2h2.txt"
 	read -r x0 y0 < <(png "$T/a.png" find 68 1 84)       # layer 0 head 0
 	read -r x1 y1 < <(png "$T/a.png" find 49 104 142)    # layer 0 head 1: 1/3 -> entry 85
-	read -r x2 y2 < <(png "$T/a.png" find 53 183 121)    # layer 1 head 0: 2/3 -> entry 170
-	[ "$y1" -eq "$y0" ] && [ "$x1" -gt "$x0" ]
-	[ "$x2" -eq "$x0" ] && [ "$y2" -gt "$y0" ]
+	read -r w h < <(png "$T/a.png" size)
+	read -r x2 y2 < <(png "$T/a.png" find 53 183 121 0 0 "$x1" "$h")  # layer 1 head 0: 2/3 -> entry 170 (left of the bar)
+	[ "$y1" -eq "$y0" ]
+	[ "$x1" -gt "$x0" ]
+	[ "$x2" -eq "$x0" ]
+	[ "$y2" -gt "$y0" ]
 	run heatmap --ansi "$T/l2h2.txt"
 	[[ "$output" == *"layer 0 head 0"*"layer 0 head 1"*"layer 1 head 0"*"layer 1 head 1"* ]]
 }
@@ -243,7 +249,8 @@ heads() {
 	read -r x y < <(png "$T/a.png" find 68 1 84)
 	[ "$(png "$T/a.png" count 68 1 84 "$x" "$y" $((x + 40)) $((y + 40)))" -eq 1600 ]
 	n=$(png "$T/b.png" count 68 1 84 "$x" "$y" $((x + 40)) $((y + 40)))
-	[ "$n" -lt 1600 ] && [ "$n" -gt 1400 ]                   # "0.00" in light ink on the dark cell
+	[ "$n" -lt 1600 ]
+	[ "$n" -gt 1400 ]                   # "0.00" in light ink on the dark cell
 	run heatmap --cell 10 --annotate -o "$T/c.png" "$T/two.txt"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"too small for --annotate"* ]]
@@ -292,7 +299,10 @@ heads() {
 @test "heatmap: 512 x 512 fits in a few thousand pixels by default" {
 	tensor rand --shape 512x512 --dist uniform | heatmap -o "$T/a.png"
 	read -r w h < <(png "$T/a.png" size)
-	[ "$w" -ge 2048 ] && [ "$w" -le 3000 ] && [ "$h" -ge 2048 ] && [ "$h" -le 3000 ]
+	[ "$w" -ge 2048 ]
+	[ "$w" -le 3000 ]
+	[ "$h" -ge 2048 ]
+	[ "$h" -le 3000 ]
 }
 
 @test "heatmap: a 1-D tensor is an error" {
