@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pipeformer: one library (lib/), one program per cmd/*.c, bats tests in tests/.
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Self-attention at T = 512, 1024, 4096 and d = 64: attend's time (the whole program: one thread, reading and
 # writing the binary stream included) and, when Debian's python3 has torch, torch's time for the same work
 # (softmax(Q K^T / sqrt(d)) V in float32, the computation only) with one thread and with every thread, in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # embed | posenc: 5000 lines of 24 words, d_model 512, binary stream (250 MB); then torch's lookup + table add.
 # Wall-clock seconds: on a loaded machine they grow; compare runs on the same machine.
 set -eu

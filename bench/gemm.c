@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/gemm N K M [REPS]: the speed of lib/linalg's linear() on out[N,M] = x[N,K] w[M,K]^T + b,
  * the product every projection and feed-forward layer makes. Prints the best of REPS runs (default 5)

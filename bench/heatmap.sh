@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # heatmap at the size where attention pictures usually give up: 512 tokens, one head and eight heads.
 set -eu
 PY=python3

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The recurrent seq2seq: a bidirectional GRU encoder (E = H = 256, T = 128 and 512) and the GRU attention
 # decoder with the additive score (T = S = 128, teacher-forced), beside torch's nn.GRU and a GRUCell loop
 # (when Debian's python3-torch is installed). Time per sequence, input and output in the binary form.

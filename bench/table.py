@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make bench: one table of our programs beside PyTorch (Debian's python3-torch), run side by side.
 
 Usage: bench/table.py BIN_DIR GEMM_PROGRAM

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One base encoder layer (d_model 512, 8 heads, d_ff 2048, the paper's base model) at T = 128 and 512:
 # our encode beside torch's nn.TransformerEncoderLayer (when Debian's python3-torch is installed).
 # Time per sequence, weights initialised once per run; input and output in the binary form.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* attend: one attention layer: queries from stdin, keys and values from the same stream or another. */
 #include <math.h>
 #include <stdio.h>

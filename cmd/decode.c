@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode: the Transformer decoder (Vaswani et al. 2017, section 3.1), teacher-forced or generating. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* embed: text in, one labelled T x d_model tensor per line out (token embeddings, torch.nn.Embedding). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* encode: the Transformer encoder (Vaswani et al. 2017, section 3.1), as torch.nn.TransformerEncoder. */
 #include <math.h>
 #include <stdio.h>

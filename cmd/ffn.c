@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ffn: the position-wise feed-forward network of a Transformer layer (linear1, activation, linear2). */
 #include <math.h>
 #include <stdio.h>

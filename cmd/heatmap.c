@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heatmap: draw attention weights (or any matrix) as a labelled PNG heatmap, or in the terminal. */
 #include <math.h>
 #include <stdbool.h>

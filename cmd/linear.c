@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linear: y = x W^T + b, one linear layer, numerically the same as torch.nn.Linear. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mha: multi-head attention, numerically the same as torch.nn.MultiheadAttention (batch_first). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* norm: LayerNorm (torch.nn.LayerNorm) or RMSNorm over the last axis of each tensor. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posenc: add the positional encoding (sinusoidal, section 3.5, or learned) to every tensor of a stream. */
 #include <math.h>
 #include <stdio.h>

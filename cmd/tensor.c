@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tensor: inspect, convert, compare and create tensor streams. */
 #include <math.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* train: teach an encoder-decoder Transformer to translate, from a parallel text, into a whole-model .npz. */
 #include <math.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* attention: the scores and their scale, the plain core, the fused and tiled paths, RoPE. */
 #ifndef PF_ATTENTION_H
 #define PF_ATTENTION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "colormap.h"
 
 #include <math.h>

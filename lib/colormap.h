@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* colormap: value -> colour through matplotlib's published tables (viridis, magma, gray, coolwarm). */
 #ifndef PF_COLORMAP_H
 #define PF_COLORMAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config: a whole model's settings as "key value" pairs, from an archive's config entry and the command line. */
 #ifndef PF_CONFIG_H
 #define PF_CONFIG_H

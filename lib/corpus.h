@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* corpus: a parallel text for training: sentence pairs from a TSV file or two files, as token ids. */
 #ifndef PF_CORPUS_H
 #define PF_CORPUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err: diagnostics in one style ("prog: where: what"), checked sizes and allocations. */
 #ifndef PF_ERR_H
 #define PF_ERR_H

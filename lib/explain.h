@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* explain: the --explain walkthrough on stderr: headings, prose, labelled matrices (summarised when large). */
 #ifndef PF_EXPLAIN_H
 #define PF_EXPLAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* explain_attention: the --explain walkthroughs of attend, mha and the RNN attention decoder, on the actual numbers. */
 #ifndef PF_EXPLAIN_ATTENTION_H
 #define PF_EXPLAIN_ATTENTION_H

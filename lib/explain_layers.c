@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "explain_layers.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* explain_layers: --explain of the stages linear, norm, ffn, the residual sum and posenc, on the first rows' numbers. */
 #ifndef PF_EXPLAIN_LAYERS_H
 #define PF_EXPLAIN_LAYERS_H

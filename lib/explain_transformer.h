@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* explain_transformer: encode and decode --explain (every step of every layer on stderr) and --dump DIR. */
 #ifndef PF_EXPLAIN_TRANSFORMER_H
 #define PF_EXPLAIN_TRANSFORMER_H

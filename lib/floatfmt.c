@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "floatfmt.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* floatfmt: float32 to the shortest text that reads back exactly, and text to float32, fast. */
 #ifndef PF_FLOATFMT_H
 #define PF_FLOATFMT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* font: text for the pictures: FreeType glyphs found by fontconfig, falling back per character, or the built-in bitmap font. */
 #ifndef PF_FONT_H
 #define PF_FONT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* generate: the one greedy / beam search driver over a whole model (lib/model), and decode --generate's line loop. */
 #ifndef PF_GENERATE_H
 #define PF_GENERATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "heatmap.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heatmap: attention matrices as labelled heatmaps (a grid of panels and a colour bar), as an image or ANSI text. */
 #ifndef PF_HEATMAP_H
 #define PF_HEATMAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "htmlview.h"
 
 #include <math.h>

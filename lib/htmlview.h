@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* htmlview: heatmap --html: one self-contained page (inline script and style) with a head view and a matrix view. */
 #ifndef PF_HTMLVIEW_H
 #define PF_HTMLVIEW_H

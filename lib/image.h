@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* image: an RGB raster, filled rectangles, text in a built-in 5x8 bitmap font, PNG writing (libpng). */
 #ifndef PF_IMAGE_H
 #define PF_IMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* layers: the pieces of a Transformer layer around attention: LayerNorm, feed-forward network, residual. */
 #ifndef PF_LAYERS_H
 #define PF_LAYERS_H

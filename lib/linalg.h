@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linalg: matrix products in PyTorch's layouts (the softmax is lib/softmax). */
 #ifndef PF_LINALG_H
 #define PF_LINALG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "loss.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loss: cross entropy with label smoothing, as torch.nn.CrossEntropyLoss(ignore_index=, label_smoothing=). */
 #ifndef PF_LOSS_H
 #define PF_LOSS_H

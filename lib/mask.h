@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mask: the allowed[T,S] byte mask (1 = may attend) from --mask, --additive-mask and <pad> key labels. */
 #ifndef PF_MASK_H
 #define PF_MASK_H

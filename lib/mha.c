@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "mha.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mha: multi-head attention, the same computation and parameters as torch.nn.MultiheadAttention. */
 #ifndef PF_MHA_H
 #define PF_MHA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model: a whole model from one archive (Transformer or RNN seq2seq): one handle to encode, step and rescore. */
 #ifndef PF_MODEL_H
 #define PF_MODEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "model_rnn.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model_rnn: the recurrent seq2seq (RNN / GRU / LSTM with an attention decoder) as a whole model (lib/model). */
 #ifndef PF_MODEL_RNN_H
 #define PF_MODEL_RNN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "model_transformer.h"
 
 #include <stdio.h>

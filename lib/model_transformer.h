@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model_transformer: the encoder-decoder Transformer as a whole model (lib/model's Transformer half). */
 #ifndef PF_MODEL_TRANSFORMER_H
 #define PF_MODEL_TRANSFORMER_H

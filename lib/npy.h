@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npy: NumPy .npy files (versions 1.0, 2.0, 3.0; <f4 and <f8, C order), with our labels in a header comment. */
 #ifndef PF_NPY_H
 #define PF_NPY_H

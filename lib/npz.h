@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npz: NumPy .npz archives (np.savez and np.savez_compressed), read and written by entry name. */
 #ifndef PF_NPZ_H
 #define PF_NPZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "optim.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* optim: the training recipe's updates: Adam, the noam learning-rate schedule, gradient-norm clipping. */
 #ifndef PF_OPTIM_H
 #define PF_OPTIM_H

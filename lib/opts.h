@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* opts: the command-line layer: option codes, long-option tables, usage text and option handlers of every program. */
 #ifndef PF_OPTS_H
 #define PF_OPTS_H

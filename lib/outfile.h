@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outfile: named output files that a kill, a full disk or an error leave either as they were or complete. */
 #ifndef PF_OUTFILE_H
 #define PF_OUTFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* params: a table of named, shaped parameters: load from .npz, random init, save, and their errors. */
 #ifndef PF_PARAMS_H
 #define PF_PARAMS_H

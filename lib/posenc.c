@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "posenc.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posenc: the sinusoidal positional encoding (Vaswani et al. 2017, section 3.5), its layouts and its linear shift. */
 #ifndef PF_POSENC_H
 #define PF_POSENC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rng: a portable random generator (the same numbers on every machine) and PyTorch's init rules. */
 #ifndef PF_RNG_H
 #define PF_RNG_H

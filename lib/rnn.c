@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "rnn.h"
 
 #include <math.h>

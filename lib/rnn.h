@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rnn: RNN / GRU / LSTM layers as torch.nn.RNN / GRU / LSTM, and the attention decoder (Bahdanau, Luong). */
 #ifndef PF_RNN_H
 #define PF_RNN_H

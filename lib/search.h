@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* search: choosing an output sequence from next-token log-probabilities: greedy and beam search. */
 #ifndef PF_SEARCH_H
 #define PF_SEARCH_H

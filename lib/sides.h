@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sides: where keys and values come from (--memory, --keys, --values), with --causal, --rope and --attn. */
 #ifndef PF_SIDES_H
 #define PF_SIDES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* softmax: the one softmax, in its plain, masked, log and online (block by block) forms, and its backward. */
 #ifndef PF_SOFTMAX_H
 #define PF_SOFTMAX_H

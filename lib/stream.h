@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream: read and write tensor streams in their three forms (text, binary, .npy), detected on input. */
 #ifndef PF_STREAM_H
 #define PF_STREAM_H

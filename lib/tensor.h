@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tensor: a float32 array of 1 to 4 dimensions with an optional name and token labels. */
 #ifndef PF_TENSOR_H
 #define PF_TENSOR_H

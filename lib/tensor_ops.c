@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tensor_ops.h"
 
 #include <errno.h>

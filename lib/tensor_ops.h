@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tensor_ops: the matrix tools of `tensor` on whole tensors, labels kept: add, matmul, transpose, softmax,
  * argmax / top-k, selecting rows, columns and heads, heads split and merged, stacking, permuting axes. */
 #ifndef PF_TENSOR_OPS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threads: how many threads the kernels use (--threads N, else $PIPEFORMER_THREADS, else every online core). */
 #ifndef PF_THREADS_H
 #define PF_THREADS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* train: the encoder-decoder Transformer learning: forward keeping what backward needs, backward, Adam. */
 #ifndef PF_TRAIN_H
 #define PF_TRAIN_H

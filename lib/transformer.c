@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "transformer.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transformer: encoder and decoder layers and stacks of "Attention Is All You Need", as torch.nn.Transformer. */
 #ifndef PF_TRANSFORMER_H
 #define PF_TRANSFORMER_H

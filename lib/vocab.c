@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "vocab.h"
 
 #include <ctype.h>

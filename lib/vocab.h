@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vocab: vocabularies (one token per line), tokenising text into ids, ids back to tokens, the embedding lookup. */
 #ifndef PF_VOCAB_H
 #define PF_VOCAB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* work: laying out a caller-owned work space as the named parts of a layer (the *Parts structs). */
 #ifndef PF_WORK_H
 #define PF_WORK_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo: run every step in samples/demo/ in order; each writes into out/.
 set -eu
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One Transformer encoder layer as a pipeline of its own stages: mha, tensor add, norm, ffn.
 #
 #   usage: samples/encoder-layer.sh [--norm-first] MODEL.npz PREFIX HEADS < x.txt > y.txt

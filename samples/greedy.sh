@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Greedy translation as a shell loop over the stages, the loop `decode --generate` runs inside:
 #
 #   usage: samples/greedy.sh [MODEL.npz [SRC_VOCAB [TGT_VOCAB]]] < english.txt > french.txt

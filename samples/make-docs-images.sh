@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The pictures of docs/heatmap.md and docs/stages.md, made again from nothing: `make && sh samples/make-docs-images.sh`.
 # (A script rather than a `make docs` target, so that the Makefile stays as it is.)
 set -eu

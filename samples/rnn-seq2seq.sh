@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The RNN-attention seq2seq of Bahdanau et al. (2015) as a shell pipeline, with untrained (seeded) weights:
 #   source words -> embeddings -> bidirectional GRU encoder -> states h_j (the memory)
 #   target words (shifted right, <s> first) -> embeddings -> GRU decoder attending over h_j -> outputs o_t

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Train a Transformer (2 + 2 layers, d_model 64, 4 heads) to reverse digit sequences of length 5 to 12
 # ("3 1 4" -> "4 1 3") into out/reverse-transformer.npz, then score it on 500 held-out sequences with
 # decode --generate. A few minutes on two cores. Run from anywhere after `make`:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # attend: golden cases against torch 1.13 / NumPy float64 (tests/golden/make_attend.py), the tiled path
 # against the plain one, masks, shapes and every error a user can reach.
 load helpers

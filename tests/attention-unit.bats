@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # lib/attention against eq. 1 in plain double precision: the fused, plain and tiled paths with masks,
 # blocked rows and overflowing scores (tests/unit/attention_test.c), and the blocked, tiled and plain paths
 # on every tail of their blocks (tests/unit/attention_fast_test.c).

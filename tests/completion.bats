@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Shell completion (tools/completion.sh, generated from each program's --help): what bash offers for a few
 # prefixes, and that it matches the programs' own option tables both ways.
 load helpers

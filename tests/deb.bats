@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # tools/deb.sh: the Debian package of this run's programs (make deb does the same after a hardened build).
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # decode: the Transformer decoder against torch.nn.TransformerDecoder, and generation against a greedy
 # loop written in torch over the same weights (tests/golden/make_transformer.py).
 load helpers

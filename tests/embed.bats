@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # embed: text to labelled T x d_model tensors.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # encode: the Transformer encoder against torch.nn.TransformerEncoder (tests/golden/make_transformer.py).
 load helpers
 

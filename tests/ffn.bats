@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ffn: the feed-forward block of torch.nn.TransformerEncoderLayer (tests/golden/make_stages.py).
 load helpers
 

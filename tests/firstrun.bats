@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # A first run that explains itself: on a terminal, a program says what it waits for; --version names the build.
 load helpers
 

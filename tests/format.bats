@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The tensor stream (docs/format.md): the three forms, labels, and the errors a reader gives.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The backward passes of lib/ (tests/unit/grad_test.c): against finite differences, and against PyTorch's
 # autograd on the inputs of tests/golden/make_train.py.
 load helpers

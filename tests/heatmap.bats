@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # heatmap: PNG size, colours and layout are checked by decoding the PNG with tests/pngread.py
 # (Python's standard library only). Colours expected below are matplotlib's, rounded as to_hex does.
 load helpers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by every tests/*.bats: the programs under test come first on PATH.
 # PF_BIN is set by `make test` (bin/) and `make check` (the sanitizer build).
 PF_BIN=${PF_BIN:-$BATS_TEST_DIRNAME/../bin}

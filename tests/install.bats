@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # make install and make uninstall, into a DESTDIR, of the programs this run tests (no rebuild).
 load helpers
 
@@ -48,4 +49,12 @@ pf_make() {
 	pf_make install
 	pf_make uninstall
 	[ ! -e "$R/share/doc/pipeformer" ]
+}
+
+@test "license: every source file carries the one-line MIT notice (LICENSE covers the rest)" {
+	git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	run sh "$ROOT/tools/license-notice.sh" --check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # lib/linalg's fast kernels against their plain references (tests/unit/linalg_test.c).
 load helpers
 

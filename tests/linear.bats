@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # linear: y = x W^T + b against torch.nn.Linear (tests/golden/make_stages.py).
 load helpers
 

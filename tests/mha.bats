@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # mha: multi-head attention against torch.nn.MultiheadAttention (tests/golden/make_mha.py).
 load helpers
 

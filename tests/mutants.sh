@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Mutation testing: does the test suite notice when the math is wrong?
 #
 #   tests/mutants.sh [-an] [-l LIST] [NAME-PATTERN]      (make mutants)

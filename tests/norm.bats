@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # norm: LayerNorm against torch.nn.LayerNorm, RMSNorm against its formula in torch (tests/golden/make_stages.py).
 load helpers
 

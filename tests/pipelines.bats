@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Whole pipelines, as a class runs them: stages joined by pipes, in every stream form.
 load helpers
 

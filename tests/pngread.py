@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Read an 8-bit RGB PNG with the standard library only (zlib, struct), for tests/heatmap.bats.
 
 usage: pngread.py FILE check                      -> "ok W H" once every chunk's CRC and every row are sound

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # posenc: the positional encoding added to every tensor.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # encode / decode --arch rnn|gru|lstm: the recurrent encoder and the attention decoder against torch 1.13
 # (tests/golden/make_rnn.py), and the behaviours a class relies on.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # lib/rnn's properties (tests/unit/rnn_test.c): directions, the decoder's loop against its step, over-time weights.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Hostile inputs, files and signals (issue 18): no run may destroy data, hang, fill the memory or
 # pass on a wrong result silently. One behaviour per case, grouped as the issue groups them.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # lib/search's length penalty against its definition at points worked out by hand (tests/unit/search_test.c).
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The tensor helper program: info, rand, diff, get, pack, and the conventions every program follows.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # train: the whole Transformer's training step against PyTorch (tests/golden/make_train.py), and learning.
 load helpers
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Check an installed pipeformer (the .deb's, or make install's) with its own programs, not bin/: the README's
 # pipeline, one sample script from a copy of the installed samples, the man page, the bash completion.
 #   tools/check-installed.sh [PREFIX]      (default /usr; .ci/run runs it after apt-get install ./pipeformer_*.deb)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Write shell completion for pipeformer's programs on stdout, read off each program's own --help, so that
 # what the shell offers is what the program documents and accepts (tests/completion.bats checks both ways).
 #   tools/completion.sh bin/attend bin/decode ...        > pipeformer      (bash)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Turn a `make install DESTDIR=STAGE/debian/pipeformer PREFIX=/usr` tree into pipeformer_VERSION_ARCH.deb
 # with dpkg-deb, as Debian's policy asks: stripped programs, gzipped man pages, the copyright file and
 # changelog.Debian.gz in /usr/share/doc/pipeformer, md5sums, and a control file whose Depends come from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The tensor stream: a labelled matrix through the three forms and back, unchanged.
 set -eu
 tensor info samples/matrix.txt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # embed | posenc: words become labelled vectors, then position-aware vectors.
 set -eu
 # Build the vocabulary of the sample sentences and keep it with the embedding table, for the later steps.

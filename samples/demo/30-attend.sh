@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Self-attention: every word of the example looks at every word (itself included); the weights go to
 # out/attend-weights.txt for heatmap (rows = queries, columns = keys), the context vectors to stdout.
 set -eu

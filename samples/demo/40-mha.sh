@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mha: four heads of self-attention over the sentences of step 20; per-head weights for heatmap's grid.
 set -eu
 mha --heads 4 --seed 1 --save-weights out/mha.npz --attn out/mha-heads-all.txt < out/posenc.txt > out/mha.txt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The whole Transformer: the pipeline by hand (embed | posenc | encode, then decode), and translation
 # with the toy English-to-French model that tests/golden/make_transformer.py trains in torch.
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # train: a Transformer trained by samples/train-reverse.sh (shipped in samples/models/, so that no
 # training is needed here) reverses digit sequences it never saw, and its cross-attention is the
 # anti-diagonal. Then a few seconds of training on the toy translation, from nothing.

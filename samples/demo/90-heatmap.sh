@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # heatmap: pictures of what the earlier steps wrote into out/, and of a signed table, each as a PNG, an
 # SVG (the same picture, its text selectable) and an interactive HTML page (head view and matrix view).
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Pictures in any language: Chinese, French and Vietnamese sentences (DejaVu Sans draws the Latin letters
 # and their accents, a CJK font found by fontconfig the Chinese characters), and a 64-token sentence at
 # --font-size 14, each as PNG, SVG and HTML.

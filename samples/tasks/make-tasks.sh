@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Toy tasks for train, made with awk alone (no Python needed to run the course):
 #   copy     3 1 4   ->  3 1 4
 #   reverse  3 1 4   ->  4 1 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the .npz reader: the input is an archive; every entry is read as text or as a
  * tensor, as `tensor get` and the model loaders do. Any bytes must give tensors or one clean error,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for option parsing: the input, split at NUL and newline bytes, is a command line
  * for the option handlers every program shares (lib/opts: output forms, parameters, masks, sides, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the stream reader: any bytes must give tensors or one clean error,
  * never a crash, a hang or a sanitizer report. Build and run with `make fuzz`.

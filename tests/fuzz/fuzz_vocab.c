@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for vocabularies and tokenising: the input's first line picks the options
  * (--chars, --ids, --bos, --eos, --pad-to), the next lines up to an empty one are a vocabulary file,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What every libFuzzer target here shares (include it once, in the target's .c).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/attend.bats. Run with Debian's python3 (numpy, torch 1.13):
 
     /usr/bin/python3 tests/golden/make_attend.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/mha.bats, from torch.nn.MultiheadAttention (run with Debian's python3-torch).
 
     /usr/bin/python3 tests/golden/make_mha.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write the small NumPy files tests/stream.bats reads: .npy of every supported version and dtype,
 the ones we must reject, and .npz archives (stored and compressed). Run with Debian's python3-numpy:
     /usr/bin/python3 tests/golden/make_npy.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/posenc.bats and tests/embed.bats. Run with Debian's python3 (numpy):
 
     /usr/bin/python3 tests/golden/make_posenc.py

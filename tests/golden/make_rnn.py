@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/rnn-seq2seq.bats: torch.nn.RNN / GRU / LSTM, the over-time attention and the
 attention decoder written as a plain loop with torch's RNNCell / GRUCell / LSTMCell.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for the stage programs (tests/linear.bats, norm.bats, ffn.bats, tensor.bats, pipelines),
 from PyTorch's own modules (run with Debian's python3-torch):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/grad.bats and tests/train.bats, from PyTorch's autograd and torch.optim.Adam.
 
 Run with Debian's python3 (numpy, torch) from the repository root:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Golden files for tests/encode.bats and tests/decode.bats, from torch.nn.Transformer*.
 
 Run with Debian's python3 (numpy, torch) from the repository root:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The reference beam search decode --generate --beam is tested against (make_transformer.py and
 make_rnn.py), written from the definition of beam search (Wu et al. 2016, section 7; as in fairseq),
 not from lib/search.c:

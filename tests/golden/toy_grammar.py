@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The toy English-to-French grammar both translation goldens train on (make_transformer.py and
 make_rnn.py): a lexicon, its vocabularies, and random sentences whose French moves the adjective after
 the noun, so that the alignment is not the diagonal. The sentence generator's seed is fixed here."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/attention's fast paths (blocked attention_forward, the tiled online softmax, the scores and
  * weighted sums by matrix products) against a plain double-precision softmax(q k^T * scale) v written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/attention's three paths (attention_forward, the fused kernel mha runs; attention_scores +
  * masked_softmax + weighted_sum; the tiled online softmax) against eq. 1 written out plainly in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every backward pass of lib/ against the derivative it claims to compute.
  *

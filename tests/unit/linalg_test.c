@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fast kernels of lib/linalg (the BLAS, or the C loops with make BLAS=none) against their plain
  * references, on shapes that exercise every remainder (rows not a multiple of 4, K not a multiple of 8,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Properties of lib/rnn that the golden files do not spell out, for every cell (RNN, GRU, LSTM):
  *   1. the backward direction on x equals a forward pass, with the _reverse weights, on x reversed in time;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lib/search's length penalty against its definition (Wu et al. 2016, section 7), lp(L) = ((5 + L) / 6)^alpha,
  * at points worked out by hand: lp is 1 for one token or alpha = 0, and (5 + 7) / 6 = 2 for seven tokens.
