@@ -195,6 +195,13 @@ int side_option(Sides *s, int c, const char *arg)
 	case SIDE_OPT_ATTN:
 		s->attn_path = arg;
 		return 1;
+	case SIDE_OPT_NORMALIZE: {
+		const int how = normalize_from_name(arg);
+		if (how < 0)
+			usage_error("--normalize: '%s' is not one of softmax, sigmoid, relu, sparsemax, none", arg);
+		s->normalize = (Normalize)how;
+		return 1;
+	}
 	default:
 		return 0;
 	}

@@ -119,6 +119,7 @@ enum {
 	SIDE_OPT_ROPE_BASE,
 	SIDE_OPT_OFFSET,
 	SIDE_OPT_ATTN,
+	SIDE_OPT_NORMALIZE,
 };
 #define SIDE_LONG_OPTIONS                                                                    \
 	{ "memory", required_argument, NULL, SIDE_OPT_MEMORY },                               \
@@ -128,7 +129,8 @@ enum {
 		{ "rope", no_argument, NULL, SIDE_OPT_ROPE },                                  \
 		{ "rope-base", required_argument, NULL, SIDE_OPT_ROPE_BASE },                  \
 		{ "offset", required_argument, NULL, SIDE_OPT_OFFSET },                        \
-		{ "attn", required_argument, NULL, SIDE_OPT_ATTN }
+		{ "attn", required_argument, NULL, SIDE_OPT_ATTN },                            \
+		{ "normalize", required_argument, NULL, SIDE_OPT_NORMALIZE }
 /* Handle the options of SIDE_LONG_OPTIONS; returns 0 when c is none of them. */
 int side_option(Sides *s, int c, const char *arg);
 
