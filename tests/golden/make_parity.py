@@ -47,10 +47,44 @@ def temperature():
     write("attend-dot-t-neg05.txt", keras_attention(x, mem, -2.0))
 
 
+def embedding():
+    # embed --max-norm: nn.Embedding.from_pretrained(weight, max_norm=X, norm_type=P) on the committed table
+    weight = np.load(os.path.join(HERE, "embed-weight.npz"))["weight"]
+    vocab = [line.strip() for line in open(os.path.join(HERE, "embed-vocab.txt"))]
+    words = "the cat sat on the mat".split()
+    ids = torch.tensor([vocab.index(w) for w in words])
+    for max_norm, norm_type, name in ((1.0, 2.0, "embed-max-norm-1.txt"), (1.5, 1.0, "embed-max-norm-15-p1.txt")):
+        emb = torch.nn.Embedding.from_pretrained(torch.tensor(weight), max_norm=max_norm, norm_type=norm_type)
+        with torch.no_grad():
+            out = emb(ids).numpy()
+            out_scaled = (emb(ids) * np.float32(np.sqrt(weight.shape[1]))).numpy()
+        write(name, out, rows=words)
+        if norm_type == 2.0:
+            write("embed-max-norm-1-scaled.txt", out_scaled, rows=words)
+    # rows whose norms are exact in float: [2, 0, 0, 0] becomes 2 * float(1 / (2 + 1e-7)) = 0.99999994, not 1
+    exact = np.zeros((len(vocab), 4), dtype=np.float32)
+    exact[4, 0] = 2.0
+    exact[5, 1:3] = (3.0, 4.0)
+    exact[6, 3] = 0.5
+    np.savez(os.path.join(OUT, "embed-exact.npz"), weight=exact)
+    emb = torch.nn.Embedding.from_pretrained(torch.tensor(exact), max_norm=1.0)
+    with torch.no_grad():
+        write("embed-exact-max-norm-1.txt", emb(torch.tensor([4, 5, 6])).numpy(), rows=["the", "cat", "sat"])
+    # --padding-idx with loaded weights: padding_idx changes nothing at lookup (only init and gradient)
+    emb = torch.nn.Embedding.from_pretrained(torch.tensor(weight), padding_idx=0)
+    with torch.no_grad():
+        write("embed-padding-loaded.txt", emb(torch.tensor([4, 0, 5])).numpy(), rows=["the", "<pad>", "cat"])
+    # and drawn: nn.Embedding(9, 4, padding_idx=-2) has row 7 zero, whatever the generator
+    drawn = torch.nn.Embedding(len(vocab), weight.shape[1], padding_idx=-2).weight.detach().numpy()
+    assert not drawn[7].any() and drawn[6].any()
+    write("embed-padding-rows.txt", (drawn != 0).astype(np.float32))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(15)
     temperature()
+    embedding()
 
 
 if __name__ == "__main__":
