@@ -146,6 +146,78 @@ for _ in range(10):
     sched.step()
 kernels["noam.rates"] = np.array(rates)
 
+
+# ---- the recurrent seq2seq's backward passes (after every case above, so that their inputs stay the same) ----
+from torch import _VF  # noqa: E402  (the functions nn.GRU, nn.LSTM, nn.RNN and their cells call)
+
+RNN_FN = {"tanh": _VF.rnn_tanh, "gru": _VF.gru, "lstm": _VF.lstm}
+CELL_FN = {"tanh": _VF.rnn_tanh_cell, "gru": _VF.gru_cell, "lstm": _VF.lstm_cell}
+GATES = {"tanh": 1, "gru": 3, "lstm": 4}
+
+
+def rnn_case(name, kind, T, I, H, L, bi):
+    """torch.nn.RNN / GRU / LSTM (batch_first, zero initial state) over x[T,I]: out [T, D*H]"""
+    D, G = (2 if bi else 1), GATES[kind]
+    inputs, order = {"x": torch.randn(T, I)}, []
+    for k in range(L):
+        for d in range(D):
+            sfx = "_l%d%s" % (k, "_reverse" if d else "")
+            width = I if k == 0 else D * H
+            for what, shape in (("weight_ih", (G * H, width)), ("weight_hh", (G * H, H)), ("bias_ih", (G * H,)),
+                                ("bias_hh", (G * H,))):
+                inputs[what + sfx] = torch.empty(shape).uniform_(-H ** -0.5, H ** -0.5)
+                order.append(what + sfx)
+
+    def f(x, **p):
+        h0 = torch.zeros(L * D, 1, H)
+        hx = (h0, h0) if kind == "lstm" else h0
+        return RNN_FN[kind](x[None], hx, [p[n] for n in order], True, L, 0.0, False, bi, True)[0][0]
+    case(name, inputs, f)
+
+
+def dec_case(name, kind, score, T, S, E, Dm, H, Hd):
+    """the attention decoder of docs/rnn-seq2seq.md (the loop of make_rnn.py) over y[T,E], memory[S,Dm], from s0[H]"""
+    G = GATES[kind]
+    inputs = {"y": torch.randn(T, E), "memory": torch.randn(S, Dm), "s0": torch.randn(H)}
+    if score == "general":
+        inputs["attn.W"] = torch.randn(H, Dm) * 0.4
+    elif score == "additive":
+        inputs.update({"attn.W1": torch.randn(Hd, H) * 0.4, "attn.W2": torch.randn(Hd, Dm) * 0.4,
+                       "attn.v": torch.randn(Hd)})
+    b = H ** -0.5
+    inputs.update({"cell.weight_ih": torch.empty(G * H, E + Dm).uniform_(-b, b),
+                   "cell.weight_hh": torch.empty(G * H, H).uniform_(-b, b),
+                   "cell.bias_ih": torch.empty(G * H).uniform_(-b, b), "cell.bias_hh": torch.empty(G * H).uniform_(-b, b),
+                   "out.weight": torch.randn(H, H + Dm) * 0.3, "out.bias": torch.randn(H) * 0.3})
+
+    def f(y, memory, s0, **p):
+        s, c, outs = s0[None], torch.zeros(1, H), []
+        for t in range(T):
+            if score == "dot":
+                e = memory @ s[0]
+            elif score == "general":
+                e = memory @ (p["attn.W"].t() @ s[0])
+            else:
+                e = torch.tanh(s[0] @ p["attn.W1"].t() + memory @ p["attn.W2"].t()) @ p["attn.v"]
+            ctx = torch.softmax(e, dim=0) @ memory
+            inp = torch.cat([y[t], ctx])[None]
+            cw = (p["cell.weight_ih"], p["cell.weight_hh"], p["cell.bias_ih"], p["cell.bias_hh"])
+            if kind == "lstm":
+                s, c = CELL_FN[kind](inp, (s, c), *cw)
+            else:
+                s = CELL_FN[kind](inp, s, *cw)
+            outs.append(torch.tanh(Fn.linear(torch.cat([s[0], ctx]), p["out.weight"], p["out.bias"])))
+        return torch.stack(outs)
+    case(name, inputs, f)
+
+
+rnn_case("rnn_tanh", "tanh", 4, 3, 4, 2, False)
+rnn_case("rnn_gru", "gru", 4, 3, 4, 2, True)
+rnn_case("rnn_lstm", "lstm", 4, 3, 4, 1, True)
+dec_case("dec_gru_additive", "gru", "additive", 4, 5, 3, 6, 4, 5)
+dec_case("dec_lstm_general", "lstm", "general", 4, 5, 3, 6, 4, 0)
+dec_case("dec_rnn_dot", "tanh", "dot", 4, 5, 3, 4, 4, 0)
+
 np.savez(os.path.join(OUT, "kernels.npz"), **{k: np.asarray(v, dtype=np.float32) for k, v in kernels.items()})
 print("kernels.npz: %d cases" % len({k.split(".")[0] for k in kernels}))
 
