@@ -528,32 +528,55 @@ static void stack_backward(Trainer *t, StackRun *r, const Transformer *st, const
 
 /* ---- one pair, one batch ---------------------------------------------------------------------- */
 
+/* The generator on out[T,H] (the decoder's outputs) and the summed loss of predicting tgt[1..T];
+ * *correct += the tokens whose argmax was gold (correct NULL = not wanted) */
+static double generator_loss(Trainer *t, const float *out, const size_t *tgt, const TrainOptions *o, size_t T,
+			     size_t H, size_t *correct)
+{
+	const Seq2seq *m = t->m;
+	const size_t Vt = m->shape.Vt;
+	size_t count;
+	double loss;
+
+	linear(t->logits, out, m->io.generator_weight, m->io.generator_bias, T, H, Vt);
+	memcpy(t->gold, tgt + 1, T * sizeof(size_t));
+	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
+	for (size_t j = 0; j < T && correct; j++)
+		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	return loss;
+}
+
+/* Its backward, each token's loss weighing d_loss: d_out[T,H] = the gradient of out, and the generator's */
+static void generator_backward(Trainer *t, float *d_out, const float *out, const TrainOptions *o, float d_loss,
+			       size_t T, size_t H)
+{
+	Seq2seq *m = t->m;
+	const size_t Vt = m->shape.Vt;
+
+	memset(t->d_logits, 0, T * Vt * sizeof(float));
+	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
+	memset(d_out, 0, T * H * sizeof(float));
+	linear_backward(d_out, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, out,
+			m->io.generator_weight, T, H, Vt);
+}
+
 /* Forward (and with d_loss > 0, backward) of one pair; returns the summed loss of its tokens. */
 static double pair_step(Trainer *t, const PairIds *p, const TrainOptions *o, bool train, Rng *rng, float d_loss,
 			size_t *correct)
 {
 	Seq2seq *m = t->m;
-	size_t E = m->shape.encoder.E, Vt = m->shape.Vt, S = p->S, T = p->T - 1, count;
+	size_t E = m->shape.encoder.E, S = p->S, T = p->T - 1;
 	bool dropped = train && o->dropout > 0.0f;
 	double loss;
 
 	/* the encoder, then the decoder on tgt[0..T-1] with the memory */
 	stack_forward(t, &t->enc, &m->encoder, m->io.src_embed, p->src, NULL, o, train, rng, S, S);
 	stack_forward(t, &t->dec, &m->decoder, m->io.tgt_embed, p->tgt, t->enc.out, o, train, rng, T, S);
-	/* the generator and the loss of predicting tgt[1..T] */
-	linear(t->logits, t->dec.out, m->io.generator_weight, m->io.generator_bias, T, E, Vt);
-	memcpy(t->gold, p->tgt + 1, T * sizeof(size_t));
-	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
-	for (size_t j = 0; j < T && correct; j++)
-		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	loss = generator_loss(t, t->dec.out, p->tgt, o, T, E, correct);
 	if (!train)
 		return loss;
 
-	memset(t->d_logits, 0, T * Vt * sizeof(float));
-	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
-	memset(t->d_x, 0, T * E * sizeof(float));
-	linear_backward(t->d_x, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, t->dec.out,
-			m->io.generator_weight, T, E, Vt);
+	generator_backward(t, t->d_x, t->dec.out, o, d_loss, T, E);
 	memset(t->d_memory, 0, S * E * sizeof(float));
 	stack_backward(t, &t->dec, &m->decoder, &m->d_decoder, m->d_io.tgt_embed, p->tgt, t->d_x, t->enc.out,
 		       t->d_memory, dropped, T, S);
@@ -582,11 +605,10 @@ static double rnn_pair_step(Trainer *t, const PairIds *p, const TrainOptions *o,
 	Seq2seq *m = t->m;
 	RnnRunBuffers *b = t->rnn;
 	const RecurrentShape *r = &m->shape.rnn;
-	const size_t E = r->E, H = r->Hdec, Dm = (r->bidirectional ? 2 : 1) * r->H, Vt = m->shape.Vt;
+	const size_t E = r->E, H = r->Hdec, Dm = (r->bidirectional ? 2 : 1) * r->H;
 	const size_t S = p->S, T = p->T - 1;
 	const bool dropped = train && o->dropout > 0.0f;
 	RnnTrace trace;
-	size_t count;
 	double loss;
 
 	/* the encoder: memory[S,Dm] from the source embeddings (unscaled, no positions: the recurrence orders them) */
@@ -604,19 +626,11 @@ static double rnn_pair_step(Trainer *t, const PairIds *p, const TrainOptions *o,
 	attn_decoder_forward(b->o, NULL, &b->rec, b->dec_work, &m->rnn_decoder, b->y, b->memory, b->s0, T, S);
 	memcpy(b->o_drop, b->o, T * H * sizeof(float));
 	drop_maybe(b->o_drop, b->drop_o, rng, o->dropout, dropped, T * H);
-	linear(t->logits, b->o_drop, m->io.generator_weight, m->io.generator_bias, T, H, Vt);
-	memcpy(t->gold, p->tgt + 1, T * sizeof(size_t));
-	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
-	for (size_t j = 0; j < T && correct; j++)
-		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	loss = generator_loss(t, b->o_drop, p->tgt, o, T, H, correct);
 	if (!train)
 		return loss;
 
-	memset(t->d_logits, 0, T * Vt * sizeof(float));
-	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
-	memset(b->d_o, 0, T * H * sizeof(float));
-	linear_backward(b->d_o, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, b->o_drop,
-			m->io.generator_weight, T, H, Vt);
+	generator_backward(t, b->d_o, b->o_drop, o, d_loss, T, H);
 	if (dropped)
 		dropout_apply(b->d_o, b->drop_o, T * H);
 	memset(b->d_y, 0, T * E * sizeof(float));

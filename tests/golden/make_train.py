@@ -254,6 +254,20 @@ def text(s):
     return np.frombuffer(s.encode(), dtype=np.uint8)
 
 
+def padded_batch():
+    """the three pairs as one padded batch: src [3,S] ids + </s>, tgt [3,T] <s> ids </s>"""
+    S = max(len(s) for s, _ in pairs) + 1
+    T = max(len(t) for _, t in pairs) + 2
+    src = torch.full((3, S), si["<pad>"])
+    tgt = torch.full((3, T), ti["<pad>"])
+    for b, (s, t) in enumerate(pairs):
+        ids = [si[w] for w in s] + [si["</s>"]]
+        src[b, :len(ids)] = torch.tensor(ids)
+        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
+        tgt[b, :len(ids)] = torch.tensor(ids)
+    return src, tgt, S, T
+
+
 def whole_model(name, norm_first, activation, tie, scale, smoothing):
     E, H, F, N = 8, 2, 16, 2
     torch.manual_seed(len(name))
@@ -280,15 +294,7 @@ def whole_model(name, norm_first, activation, tie, scale, smoothing):
                   tgt_vocab=text("\n".join(tgt_vocab) + "\n"))
     np.savez(os.path.join(OUT, name + "_init.npz"), **arrays)
 
-    S = max(len(s) for s, _ in pairs) + 1
-    T = max(len(t) for _, t in pairs) + 2
-    src = torch.full((3, S), si["<pad>"])
-    tgt = torch.full((3, T), ti["<pad>"])
-    for b, (s, t) in enumerate(pairs):
-        ids = [si[w] for w in s] + [si["</s>"]]
-        src[b, :len(ids)] = torch.tensor(ids)
-        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
-        tgt[b, :len(ids)] = torch.tensor(ids)
+    src, tgt, S, T = padded_batch()
     inp, gold = tgt[:, :-1], tgt[:, 1:]
     factor = math.sqrt(E) if scale else 1.0
     PE = sinusoid(64, E)
@@ -373,14 +379,7 @@ def whole_rnn_model(name, arch, E, H, layers, bidir, score, Hd, tie, smoothing):
     np.savez(os.path.join(OUT, "rnn_" + name + "_init.npz"), **arrays)
 
     lengths = torch.tensor([len(s) + 1 for s, _ in pairs])
-    S, T = int(lengths.max()), max(len(t) for _, t in pairs) + 2
-    src = torch.full((3, S), si["<pad>"])
-    tgt = torch.full((3, T), ti["<pad>"])
-    for b, (s, t) in enumerate(pairs):
-        ids = [si[w] for w in s] + [si["</s>"]]
-        src[b, :len(ids)] = torch.tensor(ids)
-        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
-        tgt[b, :len(ids)] = torch.tensor(ids)
+    src, tgt, S, T = padded_batch()
     inp, gold = tgt[:, :-1], tgt[:, 1:]
     pad = src == si["<pad>"]
 
