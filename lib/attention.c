@@ -36,13 +36,16 @@ static bool is_blocked(const unsigned char *allowed, bool causal, size_t t, size
 
 size_t attention_forward_scratch(size_t T, size_t S)
 {
-	return xmul(T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T, S, "attention");
+	/* the block's scores, and one row more: sparsemax sorts there */
+	return xmul((T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T) + 1, S, "attention");
 }
 
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
-			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
-			 size_t S, size_t Dk, size_t Dv)
+			 const float *v, const unsigned char *allowed, bool causal, float scale, Normalize how,
+			 size_t T, size_t S, size_t Dk, size_t Dv)
 {
+	const size_t nt_max = T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T;
+	float *sorted = scratch + nt_max * S; /* [S]: sparsemax's sorting space */
 	size_t blocked_rows = 0;
 
 	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_BLOCK_T) {
@@ -60,9 +63,9 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 				if (scores)
 					scores[t * S + s] = w_row[s];
 			}
-			/* pass 3: the softmax over the keys row t may see (lib/softmax) */
-			blocked_rows += !softmax_row(w_row, w_row, allowed ? allowed + t * S : NULL,
-						     causal && t + 1 < S ? t + 1 : S, S);
+			/* pass 3: the softmax (or how) over the keys row t may see (lib/softmax) */
+			blocked_rows += !normalize_row(w_row, w_row, allowed ? allowed + t * S : NULL,
+						       causal && t + 1 < S ? t + 1 : S, S, how, sorted);
 			if (weights)
 				memcpy(weights + t * S, w_row, S * sizeof(float));
 		}
@@ -325,8 +328,8 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 	/* step 2: the mask, as the softmax will see it (kept only when wanted) */
 	if (p->masked)
 		mask_scores(p->masked, p->scores, allowed, causal, T, S);
-	/* step 3: softmax over the visible keys, row by row */
-	blocked_rows = masked_softmax(p->weights, p->scores, allowed, causal, T, S);
+	/* step 3: softmax (or f->normalize) over the visible keys, row by row */
+	blocked_rows = masked_normalize(p->weights, p->scores, allowed, causal, f->normalize, T, S);
 	/* step 4: the weighted sum of the values */
 	weighted_sum(out, p->weights, v, T, S, Dv);
 	return blocked_rows;

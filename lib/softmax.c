@@ -3,6 +3,7 @@
 #include "threads.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* T = rows (queries), S = columns (keys), V = vocabulary */
@@ -59,6 +60,94 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 	for (size_t t = 0; t < T; t++)
 		blocked_rows += !softmax_row(weights + t * S, scores + t * S, allowed ? allowed + t * S : NULL,
 					     visible_keys(causal, t, S), S);
+	return blocked_rows;
+}
+
+const char *const normalize_names[NORMALIZE_COUNT] = { "softmax", "sigmoid", "relu", "sparsemax", "none" };
+
+int normalize_from_name(const char *name)
+{
+	for (int i = 0; i < NORMALIZE_COUNT; i++)
+		if (strcmp(name, normalize_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* qsort's order for sparsemax: largest first */
+static int descending(const void *a, const void *b)
+{
+	const float x = *(const float *)a, y = *(const float *)b;
+
+	return (x < y) - (x > y);
+}
+
+bool sparsemax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, float *sorted,
+		   float *tau_out)
+{
+	size_t n = 0, support = 0;
+	double cumsum = 0.0, support_sum = 0.0, tau;
+
+	/* pass 1: the visible scores, sorted largest first: z_(1) >= z_(2) >= ... >= z_(n) */
+	for (size_t s = 0; s < S; s++)
+		if (!blocked(allowed_row, visible, s))
+			sorted[n++] = x[s];
+	if (n == 0) {
+		memset(w, 0, S * sizeof(float));
+		return false;
+	}
+	qsort(sorted, n, sizeof(float), descending);
+	/* pass 2: the support size k* = the largest k with 1 + k z_(k) > sum_{j<=k} z_(j) (the condition holds for
+	 * k = 1 and, once false, stays false: Martins and Astudillo 2016, Algorithm 1); tied scores share it */
+	for (size_t k = 1; k <= n; k++) {
+		cumsum += sorted[k - 1];
+		if (1.0 + (double)k * sorted[k - 1] > cumsum) {
+			support = k;
+			support_sum = cumsum;
+		}
+	}
+	/* pass 3: the threshold tau = (sum of the support - 1) / k*, so that the weights max(z - tau, 0) sum to 1 */
+	tau = (support_sum - 1.0) / (double)support;
+	if (tau_out)
+		*tau_out = (float)tau;
+	for (size_t s = 0; s < S; s++)
+		w[s] = blocked(allowed_row, visible, s) || x[s] <= tau ? 0.0f : (float)(x[s] - tau);
+	return true;
+}
+
+bool normalize_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, Normalize how,
+		   float *scratch)
+{
+	bool any = false;
+
+	if (how == NORMALIZE_SOFTMAX)
+		return softmax_row(w, x, allowed_row, visible, S);
+	if (how == NORMALIZE_SPARSEMAX)
+		return sparsemax_row(w, x, allowed_row, visible, S, scratch, NULL);
+	/* the element-wise ones: each visible score on its own, blocked keys 0 */
+	for (size_t s = 0; s < S; s++) {
+		if (blocked(allowed_row, visible, s)) {
+			w[s] = 0.0f;
+			continue;
+		}
+		any = true;
+		w[s] = how == NORMALIZE_SIGMOID ? 1.0f / (1.0f + expf(-x[s])) :
+		       how == NORMALIZE_RELU    ? (x[s] > 0.0f ? x[s] : 0.0f) :
+						  x[s];
+	}
+	return any;
+}
+
+size_t masked_normalize(float *weights, const float *scores, const unsigned char *allowed, bool causal, Normalize how,
+			size_t T, size_t S)
+{
+	size_t blocked_rows = 0;
+
+	if (how == NORMALIZE_SOFTMAX)
+		return masked_softmax(weights, scores, allowed, causal, T, S);
+#pragma omp parallel for reduction(+ : blocked_rows) if (T > 1 && T * S >= PARALLEL_MIN_WORK)
+	for (size_t t = 0; t < T; t++)
+		blocked_rows += !normalize_row(weights + t * S, scores + t * S, allowed ? allowed + t * S : NULL,
+					       visible_keys(causal, t, S), S, how, weights + t * S);
 	return blocked_rows;
 }
 
