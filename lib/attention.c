@@ -9,6 +9,7 @@
 #include "linalg.h"
 #include "threads.h"
 #include "softmax.h"
+#include "vecmath.h"
 
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
 
@@ -146,9 +147,14 @@ static void scores_and_raw(float *scores, float *raw, const Scorer *f, const flo
 	case SCORE_SCALED:
 		/* score[t,s] = q_t . k_s (/ sqrt(Dk)): scores[T,S] = q[T,Dk] k[S,Dk]^T, a matrix product; raw keeps
 		 * q_t . k_s itself */
-		linear(raw ? raw : scores, q, k, NULL, T, Dk, S);
-		for (size_t i = 0; i < T * S; i++)
-			scores[i] = (raw ? raw[i] : scores[i]) * inv;
+		if (raw) {
+			linear(raw, q, k, NULL, T, Dk, S);
+			for (size_t i = 0; i < T * S; i++)
+				scores[i] = raw[i] * inv;
+		} else {
+			linear(scores, q, k, NULL, T, Dk, S);
+			vec_scale(scores, T * S, inv);
+		}
 		break;
 	case SCORE_COSINE: {
 		/* score[t,s] = q_t . k_s / (|q_t| |k_s|); a zero vector has cosine 0 with everything */
@@ -370,7 +376,7 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 			const size_t t = t0 + i;
 			float *score_i = block + i * ns, *out_t = out + t * Dv;
 			float rescale;
-			for (size_t j = 0; j < ns; j++)
+			for (size_t j = 0; (allowed || (causal && s0 + ns > t + 1)) && j < ns; j++)
 				if (is_blocked(allowed, causal, t, s0 + j, S))
 					score_i[j] = -INFINITY;
 			/* pass 2: p = exp(score - m) for this tile (the online softmax); what was summed with an older,
@@ -380,13 +386,11 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 				continue;
 			}
 			if (rescale != 1.0f)
-				for (size_t d = 0; d < Dv; d++)
-					out_t[d] *= rescale;
+				vec_scale(out_t, Dv, rescale);
 		}
 		/* pass 3: out += p[nt,ns] v[ns,Dv], one matrix product for the whole tile */
 		matmul(pv, block, v + s0 * Dv, nt, ns, Dv);
-		for (size_t i = 0; i < nt * Dv; i++)
-			out[t0 * Dv + i] += pv[i];
+		vec_add(out + t0 * Dv, pv, nt * Dv);
 	}
 	/* last step: divide by each row's sum; a row that saw no key stays zero */
 	for (size_t i = 0; i < nt; i++) {
