@@ -26,18 +26,19 @@
  * A query row with every key blocked gets zero weights and a zero output (never NaN); the return
  * value counts such rows so that the caller can warn.
  * weights[T,S] (NULL = not wanted) receives the softmax weights; scores[T,S] (NULL = not wanted)
- * the scaled scores before masking and softmax. scratch is work space the caller owns, of
+ * the scaled scores before masking and softmax. how replaces the softmax by another normalisation
+ * (lib/softmax: NORMALIZE_SOFTMAX is eq. 1). scratch is work space the caller owns, of
  * attention_forward_scratch(T, S) floats: queries go in blocks of ATTENTION_BLOCK_T, and each block's
  * scores q k^T and weighted sum w v are one matrix product each.
  */
 #define ATTENTION_BLOCK_T 64
 size_t attention_forward_scratch(size_t T, size_t S);
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
-			 const float *v, const unsigned char *allowed, bool causal, float scale, size_t T,
-			 size_t S, size_t Dk, size_t Dv);
+			 const float *v, const unsigned char *allowed, bool causal, float scale, Normalize how,
+			 size_t T, size_t S, size_t Dk, size_t Dv);
 
 /*
- * The backward of attention_forward, from the weights W[T,S] it saved (weights != NULL there):
+ * The backward of attention_forward with the softmax, from the weights W[T,S] it saved (weights != NULL there):
  * out = (W * drop) v with W = softmax(q k^T * scale + blocked) and drop[T,S] a dropout mask of the
  * weights (NULL = none: all ones), so
  *   d_v[S,Dv] += (W * drop)^T d_out,   d_W = (d_out v^T) * drop,
@@ -57,13 +58,15 @@ void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, cons
  *   cosine    q.k / (|q| |k|)
  *   general   q^T W k,            W[Dq,Dk]           (Luong et al. 2015)
  *   additive  v^T tanh(W1 q + W2 k), W1[Hd,Dq], W2[Hd,Dk], v[Hd]   (Bahdanau et al. 2015)
- * Scores are divided by temperature (1 = none).
+ * Scores are divided by temperature (1 = none). normalize says how the scores become weights (lib/softmax:
+ * softmax, the default and the paper's, sigmoid, relu, sparsemax, none).
  */
 typedef enum { SCORE_DOT, SCORE_SCALED, SCORE_COSINE, SCORE_GENERAL, SCORE_ADDITIVE } ScoreKind;
 
 typedef struct {
 	ScoreKind kind;
 	float temperature;
+	Normalize normalize; /* NORMALIZE_SOFTMAX (0) unless set */
 	size_t hidden;      /* Hd, additive only */
 	float *W;           /* [Dq, Dk], general: parameter "W" */
 	float *W1;          /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
@@ -94,6 +97,22 @@ size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
 /* scores[T,S] = f(q[T,Dq], k[S,Dk]) * attention_scale(f). scratch: attention_scores_scratch(f, S, Dk) floats. */
 void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
 		      size_t T, size_t S, size_t Dq, size_t Dk);
+/*
+ * The backward of attention_scores, e[T,S] = f(q, k) * scale with scale = attention_scale(f), from d_e[T,S]:
+ *   dot, scaled  e_ts = scale q_t.k_s          d_q_t += scale sum_s d_e_ts k_s,  d_k_s += scale sum_t d_e_ts q_t
+ *   general      e_ts = scale q_t^T W k_s      with d_u_t[Dk] = scale sum_s d_e_ts k_s and u_t = q_t^T W:
+ *                d_q_t += W d_u_t,  d_W += q_t d_u_t^T,  d_k_s += scale sum_t d_e_ts u_t
+ *   additive     e_ts = scale v.u_ts, u_ts = tanh(W1 q_t + W2 k_s); with g_ts[Hd] = scale d_e_ts v * (1 - u_ts^2):
+ *                d_v += scale sum_ts d_e_ts u_ts,  d_q_t += W1^T sum_s g_ts,  d_W1 += sum_ts g_ts q_t^T,
+ *                d_k_s += W2^T sum_t g_ts,  d_W2 += sum_ts g_ts k_s^T
+ * (u_ts is tanh of the same projections the forward pass made; f->key_proj is used when set.) Cosine has
+ * no backward here. d_f's W, W1, W2, v receive the parameters' gradients; d_q, d_k may be NULL (not
+ * wanted). Accumulates. scratch: attention_scores_backward_scratch(f, S, Dk) floats.
+ */
+size_t attention_scores_backward_scratch(const Scorer *f, size_t S, size_t Dk);
+void attention_scores_backward(float *d_q, float *d_k, const Scorer *d_f, float *scratch, const float *d_scores,
+			       const Scorer *f, const float *q, const float *k, size_t T, size_t S, size_t Dq,
+			       size_t Dk);
 /* out[T,Dv] = weights[T,S] v[S,Dv] */
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
 
@@ -102,13 +121,13 @@ typedef struct {
 	float *raw;      /* [T,S] q.k before the scale (dot and scaled scores only); NULL = not wanted */
 	float *scores;   /* [T,S] f(q, k), before the mask: what attend --scores writes */
 	float *masked;   /* [T,S] the scores with every blocked key at -inf, the softmax's input; NULL = not wanted */
-	float *weights;  /* [T,S] the softmax of each row: what --attn writes */
+	float *weights;  /* [T,S] the softmax (f->normalize) of each row: what --attn writes */
 	float *scratch;  /* attention_scores_scratch(f, S, Dk) floats */
 } AttentionParts;
 
 /*
  * The plain attention, every intermediate kept in p:
- *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax over the visible keys;  out[T,Dv] = weights v[S,Dv]
+ *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax (f->normalize) over the visible keys;  out[T,Dv] = weights v[S,Dv]
  * Blocked keys as attention_forward (allowed[T,S], NULL = all; causal blocks s > t). Returns the number
  * of rows with every key blocked (zero weights, zero output).
  */
@@ -119,7 +138,7 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 /*
  * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the
  * T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
- * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
+ * blocks of ATTENTION_TILE_S (the softmax only: f->normalize must be NORMALIZE_SOFTMAX); each query keeps a running maximum m, a running sum l and an unnormalised
  * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
  * the inputs and out: attention_tiled_work_size() floats (threads_count() parts, one per thread: the query

@@ -141,7 +141,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		float *scratch = p->scratch + h * attention_forward_scratch(T, S);
 		if (!causal || first == 0) {
 			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, causal,
-						     scale, T, S, Dh, Dh);
+						     scale, w->normalize, T, S, Dh, Dh);
 			continue;
 		}
 		/* causal with an offset (a KV cache): query t sees the keys 0 .. first + t, one row at a time */
@@ -149,8 +149,8 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 			size_t visible = first + t + 1 < S ? first + t + 1 : S;
 			float *attn_t = attn_h ? attn_h + t * S : NULL;
 			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, scratch, q_h + t * Dh, k_h, v_h,
-						     allowed ? allowed + t * S : NULL, false, scale, 1, visible, Dh,
-						     Dh);
+						     allowed ? allowed + t * S : NULL, false, scale, w->normalize, 1,
+						     visible, Dh, Dh);
 			if (attn_t)
 				memset(attn_t + visible, 0, (S - visible) * sizeof(float));
 		}

@@ -123,7 +123,8 @@ static int run_case(const Case *c, Rng *rng)
 	}
 	r_blocked = reference(r_out, r_weights, r_scores, q, k, v, allowed, c->causal, scale, T, S, Dk, Dv);
 
-	blocked = attention_forward(out, weights, scores, scratch, q, k, v, allowed, c->causal, (float)scale, T, S, Dk,
+	blocked = attention_forward(out, weights, scores, scratch, q, k, v, allowed, c->causal, (float)scale,
+				    NORMALIZE_SOFTMAX, T, S, Dk,
 				    Dv);
 	failed |= report(c->what, "fused", c, max_diff(out, r_out, T * Dv), max_diff(weights, r_weights, T * S),
 			 max_diff(scores, r_scores, T * S), blocked, r_blocked);
