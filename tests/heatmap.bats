@@ -4,11 +4,6 @@
 # (Python's standard library only). Colours expected below are matplotlib's, rounded as to_hex does.
 load helpers
 
-# Debian's python3 when there is one: a version manager's python3 shim costs a second a call.
-PYTHON=python3
-[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
-png() { "$PYTHON" "$BATS_TEST_DIRNAME/pngread.py" "$@"; }
-
 setup() {
 	T="$BATS_TEST_TMPDIR"
 	# 6 x 8 cells from 0 to 1, no labels
@@ -295,6 +290,25 @@ heads() {
 	[[ "$output" == *$'\e[48;2;68;1;84m'* ]]
 	[[ "$output" == *$'\e[48;2;253;231;37m'* ]]
 	[[ "${lines[-1]}" == "0 "*" 1" ]]                        # the colour bar's ends
+}
+
+@test "heatmap: --ansi writes UTF-8 row labels as they are, right-aligned by their width on screen" {
+	{ echo '#tensor 3 2'; echo '#rows mèo 中文 x'; echo '#cols a b'; echo '1 0'; echo '0 1'; echo '1 1'; } > "$T/u.txt"
+	run heatmap --ansi "$T/u.txt"
+	[ "$status" -eq 0 ]
+	plain=$(printf '%s\n' "$output" | sed 's/\x1b\[[0-9;]*m//g')
+	[[ "$plain" == *$'\n mèo '* ]]       # 3 columns wide: one space of padding
+	[[ "$plain" == *$'\n中文 '* ]]       # 4 columns wide (two wide characters): none
+	[[ "$plain" == *$'\n   x '* ]]
+}
+
+@test "heatmap: --ansi writes UTF-8 column labels downward, one character per line" {
+	{ echo '#tensor 1 2'; echo '#rows q'; echo '#cols mèo 中'; echo '1 0'; } > "$T/u.txt"
+	run heatmap --ansi "$T/u.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "   m中" ]
+	[ "${lines[1]}" = "   è  " ]
+	[ "${lines[2]}" = "   o  " ]
 }
 
 @test "heatmap: 512 x 512 fits in a few thousand pixels by default" {
