@@ -82,6 +82,8 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 /* Numbers from the command line, range-checked: a bad one is a usage error naming the option. */
 long parse_long(const char *s, const char *option, long min, long max);
 double parse_double(const char *s, const char *option, double min, double max);
+/* "X,Y,Z": 1 to max numbers, each as parse_double, into out; returns how many. */
+size_t parse_doubles(const char *s, const char *option, double min, double max, double *out, size_t max_count);
 uint64_t parse_seed(const char *s, const char *option);
 /* "3x4x5" into shape; returns ndim (1 to 4). */
 int parse_shape(const char *s, const char *option, size_t *shape);

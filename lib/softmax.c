@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "softmax.h"
 #include "threads.h"
+#include "vecmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -186,12 +187,10 @@ void online_softmax_init(OnlineSoftmax *o)
 
 bool online_softmax_block(OnlineSoftmax *o, float *x, size_t n, float *rescale)
 {
-	float block_max = -INFINITY, max;
-	double block_sum = 0.0;
-
 	/* pass 1 over the block: its maximum */
-	for (size_t j = 0; j < n; j++)
-		block_max = x[j] > block_max ? x[j] : block_max;
+	const float block_max = vec_max(x, n);
+	float max;
+
 	if (block_max == -INFINITY)
 		return false; /* nothing visible here: the state stays as it was */
 	/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) = exp(a - m_new) */
@@ -200,12 +199,8 @@ bool online_softmax_block(OnlineSoftmax *o, float *x, size_t n, float *rescale)
 	if (*rescale != 1.0f)
 		o->sum *= *rescale;
 	o->max = max;
-	/* pass 2: p = exp(x - max) (0 where blocked), added to the sum */
-	for (size_t j = 0; j < n; j++) {
-		x[j] = expf(x[j] - max); /* exp(-inf) = 0 */
-		block_sum += x[j];
-	}
-	o->sum += block_sum;
+	/* pass 2: p = exp(x - max) (0 where blocked), added to the sum (lib/vecmath: vectorised) */
+	o->sum += vec_exp_shifted_sum(x, n, max);
 	return true;
 }
 
