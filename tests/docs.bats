@@ -35,6 +35,8 @@ check_page() {
 @test "docs: docs/transformer.md" { check_page docs/transformer.md; }
 @test "docs: docs/course/01-seq2seq-and-attention.md" { check_page docs/course/01-seq2seq-and-attention.md; }
 @test "docs: docs/course/02-attention-layer.md" { check_page docs/course/02-attention-layer.md; }
+@test "docs: docs/course/03-self-attention.md" { check_page docs/course/03-self-attention.md; }
+@test "docs: docs/course/04-multi-head.md" { check_page docs/course/04-multi-head.md; }
 @test "docs: cmd/attend.1" { check_page cmd/attend.1; }
 @test "docs: cmd/decode.1" { check_page cmd/decode.1; }
 @test "docs: cmd/embed.1" { check_page cmd/embed.1; }
