@@ -38,6 +38,7 @@ check_page() {
 @test "docs: docs/course/03-self-attention.md" { check_page docs/course/03-self-attention.md; }
 @test "docs: docs/course/04-multi-head.md" { check_page docs/course/04-multi-head.md; }
 @test "docs: docs/course/05-transformer.md" { check_page docs/course/05-transformer.md; }
+@test "docs: docs/course/06-training.md" { check_page docs/course/06-training.md; }
 @test "docs: cmd/attend.1" { check_page cmd/attend.1; }
 @test "docs: cmd/decode.1" { check_page cmd/decode.1; }
 @test "docs: cmd/embed.1" { check_page cmd/embed.1; }
