@@ -39,6 +39,8 @@ check_page() {
 @test "docs: docs/course/04-multi-head.md" { check_page docs/course/04-multi-head.md; }
 @test "docs: docs/course/05-transformer.md" { check_page docs/course/05-transformer.md; }
 @test "docs: docs/course/06-training.md" { check_page docs/course/06-training.md; }
+@test "docs: docs/course/07-beyond-text.md" { check_page docs/course/07-beyond-text.md; }
+@test "docs: docs/course/README.md" { check_page docs/course/README.md; }
 @test "docs: cmd/attend.1" { check_page cmd/attend.1; }
 @test "docs: cmd/decode.1" { check_page cmd/decode.1; }
 @test "docs: cmd/embed.1" { check_page cmd/embed.1; }
