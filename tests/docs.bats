@@ -24,6 +24,7 @@ check_page() {
 @test "docs: docs/embed.md" { check_page docs/embed.md; }
 @test "docs: docs/errors.md" { check_page docs/errors.md; }
 @test "docs: docs/format.md" { check_page docs/format.md; }
+@test "docs: docs/graph.md" { check_page docs/graph.md; }
 @test "docs: docs/heatmap.md" { check_page docs/heatmap.md; }
 @test "docs: docs/mha.md" { check_page docs/mha.md; }
 @test "docs: docs/posenc.md" { check_page docs/posenc.md; }
