@@ -14,6 +14,7 @@
 #include "model.h"
 #include "npz.h"
 #include "opts.h"
+#include "softmax.h"
 #include "train.h"
 #include "transformer.h"
 
@@ -21,7 +22,7 @@ static const char usage_text[] =
 	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer|gru|lstm|rnn]\n"
 	"             [--layers N] [--dim E] [--heads H] [--ff F] [--activation relu|gelu] [--norm-first]\n"
 	"             [--eps X] [--hidden H] [--bidirectional] [--score additive|general|dot]\n"
-	"             [--attn-hidden Hd]\n"
+	"             [--attn-hidden Hd] [--normalize softmax]\n"
 	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
 	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
@@ -56,6 +57,8 @@ static const char usage_text[] =
 	"      --bidirectional     recurrent: the encoder reads both ways; each memory row is [forward; backward]\n"
 	"      --score F           recurrent: additive (Bahdanau, default), general or dot (Luong)\n"
 	"      --attn-hidden Hd    recurrent: the additive score's width (default: the decoder's state width)\n"
+	"      --normalize N       the attention's normalisation: softmax only, whose backward pass train has\n"
+	"                          (attend and mha also run sigmoid, relu, sparsemax and none, forward only)\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
 	"      --chars             split source sentences into characters, not words (as embed --chars;\n"
 	"                          the target stays words, as decode --generate writes them)\n"
@@ -127,6 +130,7 @@ enum {
 	OPT_BIDIRECTIONAL,
 	OPT_SCORE,
 	OPT_ATTN_HIDDEN,
+	OPT_NORMALIZE,
 };
 
 static const struct option long_options[] = {
@@ -180,6 +184,7 @@ static const struct option long_options[] = {
 	{ "bidirectional", no_argument, NULL, OPT_BIDIRECTIONAL },
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
+	{ "normalize", required_argument, NULL, OPT_NORMALIZE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -479,6 +484,13 @@ int main(int argc, char **argv)
 		case OPT_ATTN_HIDDEN:
 			parse_long(optarg, "--attn-hidden", 1, 1 << 20);
 			config_set(&settings, "attn_hidden", optarg, "--attn-hidden");
+			break;
+		case OPT_NORMALIZE:
+			if (normalize_from_name(optarg) < 0)
+				usage_error("--normalize: '%s' is not one of softmax, sigmoid, relu, sparsemax, none", optarg);
+			if (normalize_from_name(optarg) != NORMALIZE_SOFTMAX)
+				usage_error("--normalize %s: train has the backward pass of the softmax only; %s attention "
+					    "runs forward in attend and mha, but cannot be trained", optarg, optarg);
 			break;
 		case 'o': out_path = optarg; break;
 		case OPT_PAIRS: pairs_path = optarg; break;

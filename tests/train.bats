@@ -277,3 +277,11 @@ rnn_golden() {
 	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
 	[ "$status" -eq 0 ]
 }
+
+@test "train: --normalize other than softmax is refused: no backward pass for it" {
+	run train --pairs "$GOLDEN/train/toy_train.tsv" -o "$BATS_TEST_TMPDIR/m.npz" --normalize sparsemax
+	assert_fails 2 "--normalize sparsemax: train has the backward pass of the softmax only; sparsemax attention runs forward in attend and mha, but cannot be trained"
+	[ ! -e "$BATS_TEST_TMPDIR/m.npz" ]
+	run train --pairs "$GOLDEN/train/toy_train.tsv" -o "$BATS_TEST_TMPDIR/m.npz" --normalize tanh
+	assert_fails 2 "--normalize: 'tanh' is not one of softmax"
+}
