@@ -17,8 +17,8 @@ void layer_norm(float *out, const float *x, const float *gamma, const float *bet
 }
 
 /* out[E] = ((x - mean) inv_std) gamma + beta, elementwise: vectorised, the same bits in every clone */
-PF_CLONES static void normalize_row(float *out, const float *x, const float *gamma, const float *beta, double mean,
-				    double inv_std, size_t E)
+PF_CLONES static void layer_norm_row(float *out, const float *x, const float *gamma, const float *beta, double mean,
+				     double inv_std, size_t E)
 {
 #pragma omp simd
 	for (size_t e = 0; e < E; e++)
@@ -46,7 +46,7 @@ void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const floa
 		if (rstd_out)
 			rstd_out[t] = (float)inv_std;
 		/* pass 3: normalise, then scale and shift (x_t may be out_t: each element is read before it is written) */
-		normalize_row(out_t, x_t, gamma, beta, mean, inv_std, E);
+		layer_norm_row(out_t, x_t, gamma, beta, mean, inv_std, E);
 	}
 }
 
