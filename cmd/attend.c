@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	sides_init(&sides);
 	mask_init(&masks);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
 		    mask_option(&masks, c, optarg) || stage_option(&common, NULL, c, optarg))
 			continue;

@@ -138,7 +138,7 @@ static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
 	if (with_attn && !o->over_time)
 		return "--attn: the recurrent encoder writes attention weights only with --over-time";
 	if (o->over_time && (o->kind != RNN_LSTM || o->bidirectional || o->layers != 1 || o->last))
-		return "--over-time is the seeds' model: one unidirectional LSTM layer (--arch lstm), no --last";
+		return "--over-time goes with one unidirectional LSTM layer (--arch lstm) and without --last";
 	return NULL;
 }
 
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	mask_init(&masks);
 	transformer_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))

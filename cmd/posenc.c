@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, NULL, c, optarg))
 			continue;
 		switch (c) {
@@ -265,6 +265,13 @@ int main(int argc, char **argv)
 		usage_error("--only needs --len T and --dim E");
 	if (only && argc)
 		usage_error("--only reads no input");
+	/* with --only the command line alone sets the table: what cannot be is a usage error */
+	if (only && !learned && !t2t && only_dim % 2 != 0)
+		usage_error("--dim %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
+			    "(or use --learned)", only_dim);
+	if (only && learned && offset + only_len > max_len)
+		usage_error("--len %zu from --offset %zu does not fit the learned table of --max-len %zu positions",
+			    only_len, offset, max_len);
 
 	if (only) {
 		write_only();

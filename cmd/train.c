@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	transformer_defaults(&unused);
-	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, "ho:", long_options, NULL)) != -1) {
 		RnnKind kind;
 		ScoreKind score;
 		if (c != TRANSFORMER_OPT_ARCH && c != TRANSFORMER_OPT_LAYERS &&

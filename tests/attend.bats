@@ -422,6 +422,23 @@ normalize_golden() {
 	assert_fails 2 "--normalize: 'tanh' is not one of softmax, sigmoid, relu, sparsemax, none"
 }
 
+@test "attend: a mistyped long option suggests the nearest one (--casual: did you mean --causal?)" {
+	run attend --casual
+	assert_fails 2 "attend: unrecognized option '--casual'"
+	[[ "$output" == *"attend: did you mean --causal?"* ]]
+}
+
+@test "attend: an unknown option far from every name gets no suggestion" {
+	run attend --xyzzy
+	[ "$status" -eq 2 ]
+	[[ "$output" != *"did you mean"* ]]
+}
+
+@test "attend: words on standard input point at embed" {
+	run sh -c 'echo "the cat" | attend'
+	assert_fails 1 "^attend: -: line 1: not a number: 'the' \(words\? turn them into vectors with embed first"
+}
+
 # ---- graphs: the adjacency as the mask (tensor adjacency, samples/graph-attention.sh) -------------------
 
 @test "attend: a graph's adjacency mask lets each node attend to its neighbours only" {

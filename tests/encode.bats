@@ -240,3 +240,10 @@ ENC="--layers 2 --heads 2 --ff 16"
 	run encode --layers 1 --heads 2 --dump "$BATS_TEST_TMPDIR/file/sub" "$GOLDEN/stages/x.txt"
 	assert_fails 1 "encode: .*file/sub: Not a directory"
 }
+
+@test "encode: no help text speaks of the project's own notes (the seeds)" {
+	run encode --help
+	[ "$status" -eq 0 ]
+	[[ "$output" != *seed?\'* ]]
+	[[ "$output" == *"--over-time         rnn: attention over time (a Keras recipe)"* ]]
+}

@@ -102,7 +102,7 @@ encode_case() {
 
 @test "encode --arch rnn|gru|lstm: --over-time needs one unidirectional LSTM layer" {
 	run encode --arch gru --over-time "$R/x.txt"
-	assert_fails 2 "encode: --over-time is the seeds' model"
+	assert_fails 2 "encode: --over-time goes with one unidirectional LSTM layer"
 }
 
 @test "encode --arch rnn|gru|lstm: --attn without --over-time is a usage error" {
