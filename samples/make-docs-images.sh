@@ -80,3 +80,10 @@ if command -v chromium > /dev/null; then
 fi
 
 ls -l "$out"
+
+# 8. docs/vision.md: the sample picture four times larger (a weight-free overlay: --alpha 0), and the class
+# token's attention over it, head by head, with the random weights of the page's commands.
+embed --image samples/shapes.png --patch 8 --cls --dim 16 --seed 1 | posenc --learned --max-len 37 --seed 2 |
+	mha --heads 4 --seed 3 --attn "$tmp/vit.txt" > /dev/null
+heatmap --overlay samples/shapes.png --head 0 --alpha 0 --scale 4 -o "$out/vision-shapes.png" "$tmp/vit.txt"
+heatmap --overlay samples/shapes.png --query cls --scale 4 -o "$out/vision-cls.png" "$tmp/vit.txt"

@@ -33,6 +33,7 @@ check_page() {
 @test "docs: docs/tensor.md" { check_page docs/tensor.md; }
 @test "docs: docs/train.md" { check_page docs/train.md; }
 @test "docs: docs/transformer.md" { check_page docs/transformer.md; }
+@test "docs: docs/vision.md" { check_page docs/vision.md; }
 @test "docs: cmd/attend.1" { check_page cmd/attend.1; }
 @test "docs: cmd/decode.1" { check_page cmd/decode.1; }
 @test "docs: cmd/embed.1" { check_page cmd/embed.1; }
