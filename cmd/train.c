@@ -16,7 +16,10 @@
 #include "opts.h"
 #include "softmax.h"
 #include "train.h"
+#include "patch.h"
+#include "picture.h"
 #include "transformer.h"
+#include "vit.h"
 
 static const char usage_text[] =
 	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer|gru|lstm|rnn]\n"
@@ -29,6 +32,10 @@ static const char usage_text[] =
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
 	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
+	"       train --images LIST --patch P -o MODEL.npz [--valid-images LIST] [--dim E] [--heads H]\n"
+	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N] [--no-shuffle]\n"
+	"             [--lr X] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--log-every N]\n"
+	"             [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
 	"embeddings and a generator), or the RNN-attention seq2seq (docs/rnn-seq2seq.md), on sentence\n"
@@ -89,6 +96,14 @@ static const char usage_text[] =
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
 	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
+	"\n"
+	"With --images, train a tiny Vision Transformer to tell pictures apart (docs/vision.md): patches\n"
+	"(embed --image), a class token, learned positions, one multi-head attention layer and a linear\n"
+	"head on the class token's row; Adam at the constant --lr (default 1e-3), --dim 16, --heads 2.\n"
+	"      --images LIST       the training pictures: one \"FILE.png CLASS\" a line, FILE relative to LIST\n"
+	"      --patch P           the patch side in pixels (the pictures' sides must be multiples of it)\n"
+	"      --valid-images LIST loss and accuracy on these pictures after each epoch\n"
+	"      --batch-sentences N pictures per step (default 32)\n"
 	HELP_USAGE("       ");
 
 enum {
@@ -131,6 +146,9 @@ enum {
 	OPT_SCORE,
 	OPT_ATTN_HIDDEN,
 	OPT_NORMALIZE,
+	OPT_IMAGES,
+	OPT_PATCH,
+	OPT_VALID_IMAGES,
 };
 
 static const struct option long_options[] = {
@@ -185,6 +203,9 @@ static const struct option long_options[] = {
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
 	{ "normalize", required_argument, NULL, OPT_NORMALIZE },
+	{ "images", required_argument, NULL, OPT_IMAGES },
+	{ "patch", required_argument, NULL, OPT_PATCH },
+	{ "valid-images", required_argument, NULL, OPT_VALID_IMAGES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -203,6 +224,8 @@ static const char *const rnn_defaults[][2] = {
 /* The options of one architecture only, by the setting each records: refused with the other */
 static const char *const rnn_keys[] = { "hidden", "bidirectional", "score", "attn_hidden" };
 
+static const char *images_path, *valid_images; /* --images: train the picture classifier instead (train_images) */
+static size_t image_patch;
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
 static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
@@ -430,6 +453,206 @@ static void check_file_write(FILE *f, const char *path)
 		die("%s: write error:", path);
 }
 
+/* ---- train --images: the picture classifier of docs/vision.md (lib/vit) ---------------------------- */
+
+/* The labelled pictures of a list: one "FILE CLASS" a line, FILE relative to the list's folder. */
+typedef struct {
+	size_t n, M;
+	Picture **pics;      /* [n] */
+	size_t *y;           /* [n] class ids */
+	char **classes;      /* [M] in the order they first appear */
+} PictureSet;
+
+/* With known (the training set's), every class must be one of its classes and the pictures of its size. */
+static void read_picture_set(PictureSet *s, const char *list, size_t P, const PictureSet *known)
+{
+	FILE *f = fopen(list, "r");
+	const char *slash = strrchr(list, '/');
+	size_t dir_len = slash ? (size_t)(slash - list) + 1 : 0, cap = 0, line_no = 0;
+	char *line = NULL;
+
+	memset(s, 0, sizeof(*s));
+	if (f == NULL)
+		die("%s:", list);
+	while (getline(&line, &cap, f) != -1) {
+		char *file = strtok(line, " \t\r\n"), *label = file ? strtok(NULL, " \t\r\n") : NULL, *path;
+		const Picture *first;
+		size_t k = 0;
+		line_no++;
+		if (file == NULL || *file == '#')
+			continue;
+		if (label == NULL || strtok(NULL, " \t\r\n"))
+			die("%s: line %zu: expected FILE CLASS", list, line_no);
+		path = xmalloc(dir_len + strlen(file) + 1);
+		sprintf(path, "%.*s%s", *file == '/' ? 0 : (int)dir_len, list, file);
+		s->pics = xrealloc(s->pics, xmul(s->n + 1, sizeof(*s->pics), "pictures"));
+		s->y = xrealloc(s->y, xmul(s->n + 1, sizeof(*s->y), "pictures"));
+		s->pics[s->n] = picture_read_png(path);
+		patch_grid_check(s->pics[s->n]->height, s->pics[s->n]->width, P, false, path);
+		first = known ? known->pics[0] : s->pics[0];
+		if (s->pics[s->n]->channels != first->channels || s->pics[s->n]->width != first->width ||
+		    s->pics[s->n]->height != first->height)
+			die("%s: %zu x %zu pixels of %zu channels, the first picture has %zu x %zu of %zu: one model "
+			    "takes one size", path, s->pics[s->n]->width, s->pics[s->n]->height, s->pics[s->n]->channels,
+			    first->width, first->height, first->channels);
+		if (known) {
+			while (k < known->M && strcmp(known->classes[k], label) != 0)
+				k++;
+			if (k == known->M)
+				die("%s: line %zu: class %s is not one of the training pictures'", list, line_no, label);
+		} else {
+			while (k < s->M && strcmp(s->classes[k], label) != 0)
+				k++;
+		}
+		if (!known && k == s->M) {
+			s->classes = xrealloc(s->classes, xmul(s->M + 1, sizeof(char *), "classes"));
+			s->classes[s->M++] = xstrdup(label);
+		}
+		s->y[s->n++] = k;
+		free(path);
+	}
+	if (ferror(f))
+		die("%s: read error:", list);
+	fclose(f);
+	free(line);
+	if (s->n == 0)
+		die("%s: no pictures (one \"FILE CLASS\" a line)", list);
+	if (!known && s->M < 2)
+		die("%s: every picture is of class %s: a classifier needs two classes at least", list, s->classes[0]);
+}
+
+static void picture_set_free(PictureSet *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		picture_free(s->pics[i]);
+	for (size_t k = 0; k < s->M; k++)
+		free(s->classes[k]);
+	free(s->pics), free(s->y), free(s->classes);
+}
+
+/* The model archive: the parameters, the settings ("config") and the class names ("classes", one a line). */
+static void save_vit(const Params *p, const Vit *m, const PictureSet *s, const char *path)
+{
+	NpzWriter *w = npz_create(path);
+	char config[256];
+	size_t n = 1;
+	char *classes;
+
+	for (size_t i = 0; i < p->count; i++)
+		npz_add(w, p->items[i].name, p->items[i].tensor);
+	snprintf(config, sizeof(config), "arch vit\npatch %zu\nchannels %zu\nd_model %zu\nheads %zu\nclasses %zu\n",
+		 m->embed.P, m->embed.C, m->E, m->H, m->M);
+	npz_add_text(w, "config", config);
+	for (size_t k = 0; k < s->M; k++)
+		n += strlen(s->classes[k]) + 1;
+	classes = xmalloc(n);
+	classes[0] = '\0';
+	for (size_t k = 0; k < s->M; k++)
+		strcat(strcat(classes, s->classes[k]), "\n");
+	npz_add_text(w, "classes", classes);
+	npz_commit(w);
+	free(classes);
+}
+
+/* Train the classifier of lib/vit on the pictures of images_path; the options as main() parsed them. */
+static int train_images(size_t E, size_t H)
+{
+	PictureSet set, valid = { 0 };
+	Params params = { 0 }, grads = { 0 }, adam_m = { 0 }, adam_v = { 0 };
+	Vit model, d_model, m1, m2;
+	VitRun *run;
+	Rng rng;
+	size_t *order, at, C, N, B = (size_t)batch_sentences;
+	const float **xs;
+	size_t *ys;
+	long step = 0;
+	bool stop = false;
+
+	signal(SIGINT, on_interrupt); /* Ctrl-C: stop after the current step and write the model */
+	read_picture_set(&set, images_path, image_patch, NULL);
+	if (valid_images)
+		read_picture_set(&valid, valid_images, image_patch, &set);
+	C = set.pics[0]->channels;
+	N = (set.pics[0]->height / image_patch) * (set.pics[0]->width / image_patch);
+	vit_declare(&params, &model, C, image_patch, N, E, H, set.M);
+	vit_declare(&grads, &d_model, C, image_patch, N, E, H, set.M);
+	vit_declare(&adam_m, &m1, C, image_patch, N, E, H, set.M);
+	vit_declare(&adam_v, &m2, C, image_patch, N, E, H, set.M);
+	if (init_path)
+		params_load(&params, init_path, "", 1);
+	else
+		params_init(&params, seed);
+	params_zero(&grads), params_zero(&adam_m), params_zero(&adam_v);
+	run = vit_run_new(&model, set.pics[0]->height, set.pics[0]->width);
+	order = xmalloc(xmul(set.n, sizeof(size_t), "pictures"));
+	xs = xmalloc(xmul(B, sizeof(*xs), "batch"));
+	ys = xmalloc(xmul(B, sizeof(*ys), "batch"));
+	for (size_t i = 0; i < set.n; i++)
+		order[i] = i;
+	rng_seed(&rng, seed);
+	fprintf(stderr, "train: %zu pictures of %zu classes, %zu patches of %zu x %zu pixels each; d_model %zu, %zu heads\n",
+		set.n, set.M, N, image_patch, image_patch, E, H);
+	for (long epoch = 1; !stop && (!epochs || epoch <= epochs); epoch++) {
+		double sum = 0.0;
+		size_t right = 0, seen = 0;
+		if (shuffle)
+			shuffle_order(order, set.n, &rng);
+		for (at = 0; at < set.n && !stop;) {
+			size_t b = 0, correct;
+			double loss, norm;
+			Adam a = adam;
+			for (; b < B && at < set.n; b++, at++) {
+				xs[b] = set.pics[order[at]]->data;
+				ys[b] = set.y[order[at]];
+			}
+			params_zero(&grads);
+			loss = vit_batch(run, &model, &d_model, xs, ys, b, &correct);
+			sum += loss * (double)b, right += correct, seen += b;
+			norm = 0.0;
+			for (size_t i = 0; i < grads.count; i++)
+				norm += grad_sum_squares(grads.items[i].tensor->data, grads.items[i].tensor->size);
+			norm = sqrt(norm);
+			if (clip > 0.0)
+				for (size_t i = 0; i < grads.count; i++)
+					grad_scale(grads.items[i].tensor->data, clip_factor(norm, clip), grads.items[i].tensor->size);
+			step++;
+			a.lr = lr;
+			for (size_t i = 0; i < params.count; i++)
+				adam_update(params.items[i].tensor->data, adam_m.items[i].tensor->data,
+					    adam_v.items[i].tensor->data, grads.items[i].tensor->data, &a, step,
+					    params.items[i].tensor->size);
+			if (step % log_every == 0)
+				fprintf(stderr, "step %ld  loss %.4f  grad norm %.3g\n", step, loss, norm);
+			stop = (steps && step == steps) || interrupted;
+		}
+		fprintf(stderr, "epoch %ld: loss %.4f, %zu of %zu pictures right while training", epoch,
+			sum / (double)seen, right, seen);
+		if (valid_images) {
+			size_t valid_right = 0;
+			double valid_loss = 0.0;
+			for (size_t i = 0; i < valid.n; i++) { /* one at a time: no gradients, nothing changes */
+				size_t correct;
+				const float *x = valid.pics[i]->data;
+				valid_loss += vit_batch(run, &model, NULL, &x, &valid.y[i], 1, &correct);
+				valid_right += correct;
+			}
+			fprintf(stderr, "; valid: loss %.4f, %zu of %zu right", valid_loss / (double)valid.n, valid_right,
+				valid.n);
+		}
+		fputc('\n', stderr);
+	}
+	if (grads_path)
+		params_save(&grads, grads_path);
+	save_vit(&params, &model, &set, out_path);
+	free(order), free(xs), free(ys);
+	vit_run_free(run);
+	params_free(&params), params_free(&grads), params_free(&adam_m), params_free(&adam_v);
+	picture_set_free(&set);
+	if (valid_images)
+		picture_set_free(&valid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	ModelConfig settings = { 0 };
@@ -535,11 +758,34 @@ int main(int argc, char **argv)
 		case OPT_LOG_EVERY: log_every = parse_long(optarg, "--log-every", 1, 1L << 40); break;
 		case OPT_CHECKPOINT_EVERY: checkpoint_every = parse_long(optarg, "--checkpoint-every", 1, 1L << 40); break;
 		case OPT_SAVE_GRADS: grads_path = optarg; break;
+		case OPT_IMAGES: images_path = optarg; break;
+		case OPT_VALID_IMAGES: valid_images = optarg; break;
+		case OPT_PATCH: image_patch = (size_t)parse_long(optarg, "--patch", 1, 4096); break;
 		default:
 			usage_error("unknown option (see --help)");
 		}
 	}
 	seed = common.params.seed;
+	if (images_path || image_patch || valid_images) {
+		for (size_t i = 0; i < settings.count; i++)
+			if (strcmp(settings.keys[i], "heads") != 0)
+				usage_error("%s does not go with --images (the picture classifier of docs/vision.md)",
+					    settings.wheres[i]);
+		if (!images_path || !image_patch || !out_path)
+			usage_error("the picture classifier needs --images LIST, --patch P and -o MODEL.npz");
+		if (optind < argc || pairs_path || src_path || tgt_path || valid_pairs || valid_src || valid_tgt ||
+		    src_vocab_path || tgt_vocab_path || batch_tokens || checkpoint_every || log_path ||
+		    (schedule_given && noam) || lr_scale != 1.0 || warmup != 4000 || train_opts.dropout != 0.1f ||
+		    train_opts.smoothing != 0.1f)
+			usage_error("--images trains the picture classifier: no text data, vocabularies, --valid-*, "
+				    "--batch-tokens, --checkpoint-every, --log, noam, --lr-scale, --warmup, --dropout "
+				    "or --label-smoothing");
+		if (!steps && !epochs)
+			epochs = 10;
+		size_t heads = config_get(&settings, "heads") ? config_size(&settings, "heads", 2, 1, 65536) : 2;
+		config_free(&settings);
+		return train_images(dim_arg ? dim : 16, heads);
+	}
 	if (optind < argc)
 		usage_error("%s: unexpected argument (the data come with --pairs or --src and --tgt)", argv[optind]);
 	if (!out_path)

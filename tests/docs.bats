@@ -35,6 +35,7 @@ check_page() {
 @test "docs: docs/tensor.md" { check_page docs/tensor.md; }
 @test "docs: docs/train.md" { check_page docs/train.md; }
 @test "docs: docs/transformer.md" { check_page docs/transformer.md; }
+@test "docs: docs/vision.md" { check_page docs/vision.md; }
 @test "docs: docs/course/01-seq2seq-and-attention.md" { check_page docs/course/01-seq2seq-and-attention.md; }
 @test "docs: docs/course/02-attention-layer.md" { check_page docs/course/02-attention-layer.md; }
 @test "docs: docs/course/03-self-attention.md" { check_page docs/course/03-self-attention.md; }
