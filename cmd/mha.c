@@ -32,8 +32,9 @@ static const char usage_text[] =
 	"      --vdim N            width of the values when not E (v_proj_weight is E x N)\n"
 	"      --no-bias           no in_proj_bias, no out_proj.bias\n"
 	"      --causal            query t attends to keys 0 .. t only\n"
-	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked\n"
-	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
+	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked; H x T x S: one per head\n"
+	"      --additive-mask FILE  PyTorch's float attn_mask, added to the scores: -inf = blocked\n"
+	"                          (mask files: one tensor for all query tensors, or one per tensor)\n"
 	"      --no-pad-mask       let queries attend to keys labelled <pad> (blocked by default)\n"
 	"      --rope              rotate each head's queries and keys by their positions (RoPE, RoFormer;\n"
 	"                          not part of PyTorch's module); E / H must be even\n"
@@ -99,13 +100,13 @@ static void require_width(const Tensor *t, size_t want, const char *where, const
 
 /* ---- one query tensor --------------------------------------------------------------------- */
 
-static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w,
+static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w, size_t index,
 		       StreamWriter *attn_out, const char *x_path, const char *k_path, const char *v_path)
 {
 	size_t T = tensor_rows(x), S = tensor_rows(k), E = w->E, H = w->H;
 	size_t TS = xmul(T, S, "attention");
 	Tensor *y = tensor_new2(T, E);
-	unsigned char *allowed = xmalloc(TS);
+	Mask mask = { .heads = 1 };
 	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
 	size_t work_size = incremental ? mha_incremental_work_size(w, S) : mha_work_size(w, T, S);
 	float *work = xmalloc(xmul(work_size, sizeof(float), "attention"));
@@ -118,17 +119,17 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	require_width(v, w->vdim, v_path, "values");
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
-	blocked = mask_build(allowed, &masks, key_labels, T, S);
+	blocked = mask_build(&mask, &masks, index, key_labels, H, T, S);
 	if (incremental) {
 		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */
 		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");
 		MhaCache cache = { .k = xmalloc(bytes), .v = xmalloc(bytes), .len = 0, .capacity = S };
 		empty = mha_forward_incremental(y->data, attn, work, w, &cache, x->data, k->data, v->data,
-						blocked ? allowed : NULL, sides.causal, T, S);
+						blocked ? &mask : NULL, sides.causal, T, S);
 		free(cache.k);
 		free(cache.v);
 	} else {
-		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL,
+		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? &mask : NULL,
 				    sides.causal, T, S);
 	}
 	if (empty)
@@ -139,7 +140,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (explain) {
 		MhaParts parts;
 		mha_work_parts(&parts, work, w, T, S);
-		explain_mha(w, &parts, attn, blocked ? allowed : NULL, sides.causal, x, k == x ? NULL : k, y->data,
+		explain_mha(w, &parts, attn, blocked ? &mask : NULL, sides.causal, x, k == x ? NULL : k, y->data,
 			    strcmp(x_path, "-") == 0 ? "standard input" : x_path, k_path);
 	}
 	stream_write(stdout, y, &common.out);
@@ -156,7 +157,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 		tensor_free(a);
 	}
 	tensor_free(y);
-	free(allowed);
+	mask_release(&mask);
 	free(attn);
 	free(work);
 }
@@ -236,11 +237,12 @@ int main(int argc, char **argv)
 			w.rope_offset = sides.rope_offset;
 		}
 		sides_read(&sides, stream_count(in) - 1);
-		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, sides.attn, input,
+		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, stream_count(in) - 1, sides.attn, input,
 			   sides_keys_path(&sides, input), sides_values_path(&sides, input));
 		tensor_free(x);
 	}
 	sides_close(&sides, stream_count(in));
+	mask_end(&masks, stream_count(in));
 	stream_close(in);
 	params_free(&params);
 	mask_free(&masks);

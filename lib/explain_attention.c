@@ -8,10 +8,22 @@
 /* T = query positions, S = key positions, E = d_model, H = heads, Dh = E / H, Dq, Dk, Dv = query, key and
  * value widths, Dm = the RNN decoder's memory width */
 
+/* The mask's blocked pairs (of head 0 when each head has its own), and a word on its additive part. */
+static void explain_any_mask(const Mask *mask, bool causal, size_t T, size_t S, char *const *q_labels,
+			     char *const *k_labels)
+{
+	explain_mask(mask_head_allowed(mask, 0, T, S), causal, T, S, q_labels, k_labels);
+	if (mask && mask->heads > 1)
+		explain_note("(head 0's: the mask gives each of the %zu heads its own)", mask->heads);
+	if (mask && mask->bias)
+		explain_note("the additive mask's finite values are added to the scores before the softmax "
+			     "(PyTorch's float attn_mask: a bias, e.g. relative positions or ALiBi)");
+}
+
 /* ---- attend: one attention (eq. 1 and the other scores) ------------------------------------------ */
 
 void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionParts *p, const float *out,
-		       const unsigned char *allowed, bool causal)
+		       const Mask *mask, bool causal)
 {
 	const Tensor *x = in->x, *keys = in->keys, *values = in->values;
 	const float *q = in->q, *k = in->k, *v = in->v;
@@ -52,7 +64,7 @@ void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionP
 		       S, Dk, q_labels, k_labels);
 
 	explain_step("mask");
-	explain_mask(allowed, causal, n, S, q_labels, k_labels);
+	explain_any_mask(mask, causal, n, S, q_labels, k_labels);
 
 	explain_step("softmax over the keys, row by row");
 	explain_softmax(p->masked, p->weights, n, S, q_labels, k_labels);
@@ -65,7 +77,7 @@ void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionP
 
 /* ---- mha: multi-head attention (section 3.2.2) ----------------------------------------------------- */
 
-void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const unsigned char *allowed, bool causal,
+void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const Mask *mask, bool causal,
 		 const Tensor *query, const Tensor *key, const float *out, const char *query_from, const char *key_from)
 {
 	const Tensor *x = query, *k = key ? key : query;
@@ -102,7 +114,7 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 
 	explain_step("attention in each head, independently: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights", Dh,
 		     T, S);
-	explain_mask(allowed, causal, T, S, qrows, krows);
+	explain_any_mask(mask, causal, T, S, qrows, krows);
 	for (size_t h = 0; h < H; h++) {
 		char title[96], line[512];
 		const float *a_h = attn + h * T * S;

@@ -122,8 +122,8 @@ static void rope_heads(float *x, const MhaWeights *w, size_t first, size_t N)
  * The queries are at positions first .. first+T-1 (causal blocks key s > first + t).
  */
 static size_t attend_projected(float *out, float *attn, const MhaParts *p, const MhaWeights *w, const float *q,
-			       const float *k, const float *v, const unsigned char *allowed, bool causal,
-			       size_t first, size_t T, size_t S)
+			       const float *k, const float *v, const Mask *mask, bool causal, size_t first, size_t T,
+			       size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H, blocked = 0;
 	float scale = attention_scale(SCORE_SCALED, 1.0f, Dh); /* each head is scaled by its own width, Dh, not by E */
@@ -139,8 +139,10 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		const float *q_h = p->qh + h * T * Dh, *k_h = p->kh + h * S * Dh, *v_h = p->vh + h * S * Dh;
 		float *o_h = p->oh + h * T * Dh, *attn_h = attn ? attn + h * T * S : NULL;
 		float *scratch = p->scratch + h * attention_forward_scratch(T, S);
+		const unsigned char *allowed = mask_head_allowed(mask, h, T, S); /* [T,S] of head h, or NULL */
+		const float *bias = mask_head_bias(mask, h, T, S);
 		if (!causal || first == 0) {
-			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, causal,
+			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, bias, causal,
 						     scale, T, S, Dh, Dh);
 			continue;
 		}
@@ -149,8 +151,8 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 			size_t visible = first + t + 1 < S ? first + t + 1 : S;
 			float *attn_t = attn_h ? attn_h + t * S : NULL;
 			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, scratch, q_h + t * Dh, k_h, v_h,
-						     allowed ? allowed + t * S : NULL, false, scale, 1, visible, Dh,
-						     Dh);
+						     allowed ? allowed + t * S : NULL, bias ? bias + t * S : NULL, false,
+						     scale, 1, visible, Dh, Dh);
 			if (attn_t)
 				memset(attn_t + visible, 0, (S - visible) * sizeof(float));
 		}
@@ -164,8 +166,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 }
 
 size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, const float *query,
-		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
-		   size_t S)
+		   const float *key, const float *value, const Mask *mask, bool causal, size_t T, size_t S)
 {
 	MhaParts p;
 
@@ -177,17 +178,17 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 	/* step 1b (optional): RoPE turns each head's q and k by their positions; v is left alone */
 	rope_heads(p.q, w, w->rope_offset, T);
 	rope_heads(p.k, w, w->rope_offset, S);
-	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, allowed, causal, 0, T, S);
+	return attend_projected(out, attn, &p, w, p.q, p.k, p.v, mask, causal, 0, T, S);
 }
 
 size_t mha_forward_train(float *out, float *attn, const float *drop, float *work, const MhaWeights *w,
-			 const float *query, const float *key, const float *value, const unsigned char *allowed,
-			 bool causal, size_t T, size_t S)
+			 const float *query, const float *key, const float *value, const Mask *mask, bool causal,
+			 size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, Dh = E / H, blocked;
 	MhaParts p;
 
-	blocked = mha_forward(out, attn, work, w, query, key, value, allowed, causal, T, S);
+	blocked = mha_forward(out, attn, work, w, query, key, value, mask, causal, T, S);
 	if (!drop)
 		return blocked;
 	/* steps 3 to 5 again with the dropped weights: o_h[t] = sum over s of W[t,s] drop[t,s] v_h[s] */
@@ -270,40 +271,55 @@ bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const 
 }
 
 size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights *w, const MhaCache *c,
-			  const float *query, const unsigned char *allowed, bool causal, size_t first, size_t T)
+			  const float *query, const Mask *mask, bool causal, size_t first, size_t T)
 {
 	MhaParts p;
 
 	mha_work_parts(&p, work, w, T, c->len);
 	linear(p.q, query, proj_weight(w, 0), proj_bias(w, 0), T, w->E, w->E);
 	rope_heads(p.q, w, w->rope_offset + first, T);
-	return attend_projected(out, attn, &p, w, p.q, c->k, c->v, allowed, causal, first, T, c->len);
+	return attend_projected(out, attn, &p, w, p.q, c->k, c->v, mask, causal, first, T, c->len);
 }
 
 size_t mha_incremental_work_size(const MhaWeights *w, size_t S)
 {
-	size_t n = mha_work_size(w, 1, S), HS = xmul(w->H, S, "attention");
+	/* one step's work, its attn[H,1,len], and its row of the mask: bias [H,S] floats, allowed [H,S] bytes */
+	size_t n = mha_work_size(w, 1, S), HS = xmul(w->H, S, "attention"), step = xmul(3, HS, "attention");
 
-	if (n > SIZE_MAX - HS)
+	if (n > SIZE_MAX - step)
 		die("attention: size overflow");
-	return n + HS;
+	return n + step;
 }
 
 size_t mha_forward_incremental(float *out, float *attn, float *work, const MhaWeights *w, MhaCache *c,
-			       const float *query, const float *key, const float *value,
-			       const unsigned char *allowed, bool causal, size_t T, size_t S)
+			       const float *query, const float *key, const float *value, const Mask *mask,
+			       bool causal, size_t T, size_t S)
 {
 	size_t E = w->E, H = w->H, blocked = 0;
 	float *attn_step = work + mha_work_size(w, 1, S); /* [H,1,len] of one step */
+	float *bias_step = attn_step + H * S;            /* [H,1,len]: row t of each head's bias */
+	unsigned char *allowed_step = (unsigned char *)(bias_step + H * S); /* [H,1,len]: and of its allowed */
 
 	if (!causal)
 		mha_cache_append(c, w, key, value, S); /* the memory: every key from the start */
 	for (size_t t = 0; t < T; t++) {
+		Mask step = { .allowed = NULL, .bias = NULL, .heads = mask ? mask->heads : 1 };
 		if (causal)
 			mha_cache_append(c, w, key + t * w->kdim, value + t * w->vdim, 1); /* the new position */
+		/* row t of the mask, head by head, as a mask of one query and the c->len keys so far */
+		for (size_t h = 0; h < step.heads; h++) {
+			const unsigned char *allowed_h = mask_head_allowed(mask, h, T, S);
+			const float *bias_h = mask_head_bias(mask, h, T, S);
+			if (allowed_h)
+				memcpy(allowed_step + h * c->len, allowed_h + t * S, c->len);
+			if (bias_h)
+				memcpy(bias_step + h * c->len, bias_h + t * S, c->len * sizeof(float));
+			step.allowed = allowed_h ? allowed_step : NULL;
+			step.bias = bias_h ? bias_step : NULL;
+		}
 		/* one query against the c->len keys so far: first = t, so causal blocks nothing new */
-		blocked += mha_forward_cached(out + t * E, attn ? attn_step : NULL, work, w, c, query + t * E,
-					      allowed ? allowed + t * S : NULL, false, t, 1);
+		blocked += mha_forward_cached(out + t * E, attn ? attn_step : NULL, work, w, c, query + t * E, &step,
+					      false, t, 1);
 		for (size_t h = 0; h < H && attn; h++) {
 			float *attn_ht = attn + (h * T + t) * S;
 			memcpy(attn_ht, attn_step + h * c->len, c->len * sizeof(float));

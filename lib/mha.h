@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mask.h"
 #include "params.h"
 
 /* T = query positions, S = key positions, E = d_model, H = heads, Dh = E / H */
@@ -40,13 +41,13 @@ size_t mha_work_size(const MhaWeights *w, size_t T, size_t S);
 
 /*
  * out[T,E] = concat_h(attention(q W_q^h, k W_k^h, v W_v^h)) W_o^T + b_o   (section 3.2.2)
- * query[T,E], key[S,kdim], value[S,vdim]; allowed[T,S] (NULL = all) and causal as attention_forward;
+ * query[T,E], key[S,kdim], value[S,vdim]; mask (NULL = none; lib/mask: [T,S] for every head or
+ * [H,T,S], blocked pairs and a bias added to the scores) and causal as attention_forward;
  * attn[H,T,S] (NULL = not wanted) receives each head's weights. Returns the number of fully blocked rows
  * (counted over heads: a blocked (query) row counts once per head).
  */
 size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, const float *query,
-		   const float *key, const float *value, const unsigned char *allowed, bool causal, size_t T,
-		   size_t S);
+		   const float *key, const float *value, const Mask *mask, bool causal, size_t T, size_t S);
 
 /*
  * The backward of mha_forward or mha_forward_train (without RoPE), from what that call left: its work
@@ -69,8 +70,8 @@ void mha_backward(float *d_query, float *d_key, float *d_value, const MhaWeights
  * attn[H,T,S] (required) receives W before dropout, which mha_backward needs with the same drop.
  */
 size_t mha_forward_train(float *out, float *attn, const float *drop, float *work, const MhaWeights *w,
-			 const float *query, const float *key, const float *value, const unsigned char *allowed,
-			 bool causal, size_t T, size_t S);
+			 const float *query, const float *key, const float *value, const Mask *mask, bool causal,
+			 size_t T, size_t S);
 
 /* heads[H,N,Dh] = x[N,E] with column block h (columns h*Dh .. h*Dh+Dh-1) moved to head h */
 void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh);
@@ -112,12 +113,12 @@ bool mha_cache_append(MhaCache *c, const MhaWeights *w, const float *key, const 
 /*
  * mha_forward for T queries query[T,E] against the c->len cached keys and values, the queries
  * being at positions first .. first+T-1: causal blocks key s > first + t (for self-attention,
- * append the new rows first, then call with first = c->len - T). allowed[T,len] as mha_forward;
+ * append the new rows first, then call with first = c->len - T). mask [T,len] as mha_forward;
  * attn[H,T,len]; work: mha_work_size(w, T, c->len) floats. Equal to mha_forward on the whole
  * sequence, row for row.
  */
 size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights *w, const MhaCache *c,
-			  const float *query, const unsigned char *allowed, bool causal, size_t first, size_t T);
+			  const float *query, const Mask *mask, bool causal, size_t first, size_t T);
 
 /*
  * mha_forward computed the way a decoder computes it, one query row at a time through the empty
@@ -127,7 +128,7 @@ size_t mha_forward_cached(float *out, float *attn, float *work, const MhaWeights
  */
 size_t mha_incremental_work_size(const MhaWeights *w, size_t S);
 size_t mha_forward_incremental(float *out, float *attn, float *work, const MhaWeights *w, MhaCache *c,
-			       const float *query, const float *key, const float *value,
-			       const unsigned char *allowed, bool causal, size_t T, size_t S);
+			       const float *query, const float *key, const float *value, const Mask *mask,
+			       bool causal, size_t T, size_t S);
 
 #endif

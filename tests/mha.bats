@@ -67,6 +67,47 @@ golden() {
 	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --additive-mask "$GOLDEN/mha-mask-add.txt"
 }
 
+# golden_mask NAME OPTIONS...: output and per-head weights equal torch's (mask_case of make_mha.py)
+golden_mask() {
+	local name=$1
+	shift
+	mha --weights "$GOLDEN/mha-$name.npz" --attn "$BATS_TEST_TMPDIR/attn.txt" "$@" \
+		"$GOLDEN/mha-$name-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-$name-out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-$name-attn.txt"
+}
+
+@test "mha: an additive mask of any finite values and -inf is added to the scores, as torch's float attn_mask" {
+	golden_mask bias --heads 2 --memory "$GOLDEN/mha-bias-k.txt" --additive-mask "$GOLDEN/mha-bias-add.txt"
+}
+
+@test "mha: an additive mask's bias goes through --incremental too" {
+	golden_mask bias --heads 2 --memory "$GOLDEN/mha-bias-k.txt" --additive-mask "$GOLDEN/mha-bias-add.txt" \
+		--incremental
+}
+
+@test "mha: a 3-D additive mask gives each head its own, as torch's (N*H, L, S) attn_mask" {
+	golden_mask heads-add --heads 2 --additive-mask "$GOLDEN/mha-heads-add-add.txt"
+}
+
+@test "mha: a 3-D 0/1 mask gives each head its own, as torch's (N*H, L, S) bool attn_mask negated" {
+	golden_mask heads-mask --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt"
+}
+
+@test "mha: a 3-D mask per head goes through --incremental too" {
+	mha --weights "$GOLDEN/mha-heads-mask.npz" --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt" --causal \
+		"$GOLDEN/mha-heads-mask-q.txt" >"$BATS_TEST_TMPDIR/whole.txt"
+	mha --weights "$GOLDEN/mha-heads-mask.npz" --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt" --causal \
+		--incremental "$GOLDEN/mha-heads-mask-q.txt" >"$BATS_TEST_TMPDIR/steps.txt"
+	assert_close "$BATS_TEST_TMPDIR/steps.txt" "$BATS_TEST_TMPDIR/whole.txt"
+}
+
+@test "mha: a mask stream pairs its i-th mask with the i-th input tensor" {
+	mha --weights "$GOLDEN/mha-stream.npz" --heads 2 --additive-mask "$GOLDEN/mha-stream-add.txt" \
+		"$GOLDEN/mha-stream-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-stream-out.txt"
+}
+
 @test "mha: an additive mask value <= -1e9 counts as -inf" {
 	sed 's/-inf/-1e9/g' "$GOLDEN/mha-mask-add.txt" >"$BATS_TEST_TMPDIR/add.txt"
 	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --additive-mask "$BATS_TEST_TMPDIR/add.txt"
@@ -297,10 +338,29 @@ golden() {
 	assert_fails 1 "m.txt: mask value 0.5 at \[0,1\]: a mask holds 1 \(attend\) and 0 \(blocked\) only"
 }
 
-@test "mha: an additive mask value other than 0 and -inf is an error" {
-	printf '#tensor 1 2\n0 -3\n' >"$BATS_TEST_TMPDIR/m.txt"
+@test "mha: an additive mask with +inf is an error" {
+	printf '#tensor 4 4\n0 0 0 0\n0 0 inf 0\n0 0 0 0\n0 0 0 0\n' >"$BATS_TEST_TMPDIR/m.txt"
 	run mha --heads 1 --seed 1 --additive-mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
-	assert_fails 1 "m.txt: additive mask value -3 at \[0,1\]: only 0 \(attend\) and -inf"
+	assert_fails 1 "m.txt: additive mask value inf at \[1,2\]: an additive mask holds finite values"
+}
+
+@test "mha: a 3-D mask needs one matrix per head" {
+	{ echo '#tensor 3 4 4'; for i in $(seq 12); do echo 1 1 1 1; done; } >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --heads 2 --seed 1 --mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "m.txt: mask is 3x4x4: a 3-D mask gives each head its own \(heads x queries x keys\), and the attention has 2 heads"
+}
+
+@test "mha: a 4-D mask is an error" {
+	printf '#tensor 1 1 1 4\n1 1 1 1\n' >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --heads 1 --seed 1 --mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "m.txt: a mask is queries x keys, or heads x queries x keys; this tensor is 1x1x1x4"
+}
+
+@test "mha: a mask stream with more tensors than the input is an error" {
+	cat "$GOLDEN/mha-mask-mask.txt" "$GOLDEN/mha-mask-mask.txt" >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --weights "$GOLDEN/mha-mask.npz" --heads 2 --memory "$GOLDEN/mha-mask-k.txt" \
+		--mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-mask-q.txt"
+	assert_fails 1 "m.txt: holds more tensors than the input \(1\)"
 }
 
 @test "mha: an additive mask with NaN is an error" {
