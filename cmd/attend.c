@@ -19,6 +19,7 @@
 
 static const char usage_text[] =
 	"usage: attend [--score dot|scaled|cosine|general|additive] [--temperature X] [--hidden N]\n"
+	"              [--normalize softmax|sigmoid|relu|sparsemax|none]\n"
 	"              [--memory FILE | --keys FILE --values FILE] [--project [--dk N] [--dv N] [--bias]]\n"
 	"              [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
 	"              [--rope [--rope-base B] [--offset N]] [--attn FILE] [--scores FILE] [--plain]\n"
@@ -37,6 +38,9 @@ static const char usage_text[] =
 	"                           additive  v^T tanh(W1 q + W2 k)  (Bahdanau; W1 [N, d_q], W2 [N, d_k], v [N])\n"
 	"      --temperature X    divide every score by X (default 1)\n"
 	"      --hidden N         additive: the width N of tanh's layer (default d_k)\n"
+	"      --normalize N      how scores become weights: softmax (the default; eq. 1), sigmoid or relu\n"
+	"                         (each score on its own), sparsemax (rows sum to 1, many weights exactly 0),\n"
+	"                         none (the raw scores); blocked keys weigh 0 in every mode\n"
 	"      --memory FILE      keys and values from FILE (cross-attention)\n"
 	"      --keys FILE        keys from FILE (with --values)\n"
 	"      --values FILE      values from FILE (with --keys)\n"
@@ -167,18 +171,18 @@ static bool has_pad_key(const Tensor *keys)
 
 /*
  * The buffers of the plain attention (lib/attention) for T queries and S keys, in one allocation; raw
- * and masked only when --explain reads them.
+ * only when --explain reads it, masked then and when the mask adds a bias (attention() sums there).
  */
-static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain)
+static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain, bool biased)
 {
-	const size_t TS = xmul(T, S, "attention"), n = for_explain ? 4 : 2;
+	const size_t TS = xmul(T, S, "attention"), n = 2 + for_explain + (for_explain || biased);
 	float *buf = xmalloc(xmul(xmul(n, TS, "attention") + attention_scores_scratch(&scorer, S, Dk), sizeof(float),
 				  "attention"));
 
 	p->scores = buf;
 	p->weights = p->scores + TS;
 	p->raw = for_explain ? p->weights + TS : NULL;
-	p->masked = for_explain ? p->raw + TS : NULL;
+	p->masked = for_explain || biased ? p->weights + (1 + for_explain) * TS : NULL;
 	p->scratch = buf + n * TS;
 }
 
@@ -238,10 +242,10 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	tensor_keep_rows(out, x);
 	if (!project)
 		tensor_set_col_labels(out, values->col_labels);
-	if (attn || scores_out || plain) {
-		/* the plain attention: the whole T x S matrix, every intermediate kept (--explain reads them) */
+	if (attn || scores_out || plain || scorer.normalize != NORMALIZE_SOFTMAX) {
+		/* the plain attention (the tiled path knows only the softmax): the whole T x S matrix, every intermediate kept (--explain reads them) */
 		Tensor *w = tensor_new2(T, S);
-		parts_new(&p, T, S, explaining);
+		parts_new(&p, T, S, explaining, mask.bias != NULL);
 		blocked = attention(out->data, &p, &scorer, q, k, v, mask.allowed, mask.bias, sides.causal, T, S, Dq, Dk,
 				    Dv);
 		explained = out->data;
@@ -254,7 +258,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 			writer_put(scores_out, w);
 		}
 		memcpy(w->data, p.weights, w->size * sizeof(float));
-		tensor_set_name(w, "attn");
+		tensor_set_name(w, sides_attn_name(&sides));
 		tensor_require_finite(w, "attention weights");
 		if (attn)
 			writer_put(attn, w);
@@ -269,7 +273,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 			 * queries, the rows it shows */
 			const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
 			first = xmalloc(xmul(xmul(n, Dv, "explain"), sizeof(float), "explain"));
-			parts_new(&p, n, S, true);
+			parts_new(&p, n, S, true, true);
 			attention(first, &p, &scorer, q, k, v, mask.allowed, mask.bias, sides.causal, n, S, Dq, Dk, Dv);
 			explained = first;
 		}
@@ -355,6 +359,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("one input at most (queries); keys and values come with --memory or --keys/--values");
 	sides_check(&sides, input, SIDES_PAIRED);
+	scorer.normalize = sides.normalize;
 	if ((dk_opt || dv_opt || bias) && !project)
 		usage_error("--dk, --dv and --bias set the projections of --project");
 	if (hidden_opt && scorer.kind != SCORE_ADDITIVE)

@@ -8,6 +8,8 @@
 #include "outfile.h"
 #include "opts.h"
 #include "params.h"
+#include "patch.h"
+#include "picture.h"
 #include "stream.h"
 #include "tensor.h"
 #include "vocab.h"
@@ -16,6 +18,9 @@ static const char usage_text[] =
 	"usage: embed [--vocab FILE] [--save-vocab FILE] [--chars | --ids] [--bos] [--eos] [--pad-to N]\n"
 	"             [--dim E | --one-hot] [--scale] [--show-ids] [--prefix P] [--weights FILE | --seed N]\n"
 	"             [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
+	"       embed --image FILE.png [--patch P] [--crop] [--cls] [--mean M[,M...]] [--std S[,S...]]\n"
+	"             [--dim E] [--prefix P] [--weights FILE | --seed N] [--save-weights FILE]\n"
+	"             [-b | --npy] [--digits N] [--threads N]\n"
 	"\n"
 	"Each input line (from FILEs or stdin) becomes one tensor of T rows, one per token, labelled\n"
 	"with the tokens. Without --vocab the vocabulary is built from the whole input: <pad> <unk>\n"
@@ -35,10 +40,22 @@ static const char usage_text[] =
 	"      --weights FILE       parameter weight [V, E] from an .npz\n"
 	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
 	"      --save-weights FILE  write the parameters used to an .npz\n"
+	"\n"
+	"With --image, each PNG (gray, gray+alpha, RGB or RGBA; 8 or 16 bits) becomes one tensor of\n"
+	"its P x P patches in row-major order, rows labelled p<row>_<column>, each patch projected to\n"
+	"d_model as the Vision Transformer's nn.Conv2d(C, E, P, stride=P) does.\n"
+	"      --image FILE.png     the picture (again for more pictures; - is stdin)\n"
+	"      --patch P            the patch side in pixels (default: from --weights)\n"
+	"      --crop               drop the right and bottom pixels that do not fill a patch\n"
+	"      --cls                put the class token (cls_token [1,1,E]) before the patches\n"
+	"      --mean M[,M...]      subtract M from each channel's values in [0,1] (one, or one per channel)\n"
+	"      --std S[,S...]       then divide by S (torchvision's Normalize)\n"
+	"      parameters           proj.weight [E,C,P,P] and proj.bias [E] (Conv2d's init), cls_token\n"
 	COMMON_USAGE("        ");
 
 enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
-       OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX };
+       OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX, OPT_IMAGE, OPT_PATCH, OPT_CROP, OPT_CLS, OPT_MEAN,
+       OPT_STD };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -55,6 +72,12 @@ static const struct option long_options[] = {
 	{ "scale", no_argument, NULL, OPT_SCALE },
 	{ "show-ids", no_argument, NULL, OPT_SHOW_IDS },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "patch", required_argument, NULL, OPT_PATCH },
+	{ "crop", no_argument, NULL, OPT_CROP },
+	{ "cls", no_argument, NULL, OPT_CLS },
+	{ "mean", required_argument, NULL, OPT_MEAN },
+	{ "std", required_argument, NULL, OPT_STD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,6 +88,12 @@ static TokenizeOptions tok;
 static const char *vocab_path, *save_vocab_path;
 static size_t dim = DEFAULT_DIM;
 static int dim_given, one_hot_rows, scale, show_ids;
+
+/* --image: the pictures, their patches and normalisation */
+static const char **images;
+static size_t nimages, patch, nmean, nstd;
+static int crop, cls;
+static double mean[4], std_dev[4];
 
 static Vocab *vocab;
 static float *weight; /* [V, E], PyTorch's name "weight" */
@@ -162,6 +191,41 @@ static Vocab *build_vocab(const Line *lines, size_t nlines)
 	return built;
 }
 
+/* --image: each picture to one tensor [T, E] of its patches (lib/patch), rows labelled p<i>_<j>. */
+static void embed_images(void)
+{
+	Params params = { 0 };
+	PatchEmbed w;
+
+	for (size_t k = 0; k < nimages; k++) {
+		Picture *pic = picture_read_png(images[k]);
+		const char *name = strcmp(images[k], "-") == 0 ? "stdin" : images[k];
+		size_t C = pic->channels;
+		float m[4], s[4];
+		Tensor *x;
+		if (k == 0)
+			patch_embed_setup(&params, &w, &common.params, C, patch, dim_given ? dim : 0, DEFAULT_DIM, cls,
+					  name);
+		else if (C != w.C)
+			die("%s: %zu channels, the first picture has %zu: one projection takes one kind", name, C, w.C);
+		if ((nmean > 1 && nmean != C) || (nstd > 1 && nstd != C))
+			die("%s: %zu channels, but --mean or --std gives %zu values (give one, or one per channel)", name,
+			    C, nmean > 1 && nmean != C ? nmean : nstd);
+		for (size_t c = 0; c < C; c++) {
+			m[c] = nmean ? (float)mean[nmean > 1 ? c : 0] : 0.0f;
+			s[c] = nstd ? (float)std_dev[nstd > 1 ? c : 0] : 1.0f;
+		}
+		patch_grid_check(pic->height, pic->width, w.P, crop, name);
+		normalize_channels(pic->data, m, s, C, pic->height * pic->width);
+		x = patch_embed_tensor(&w, pic->data, pic->height, pic->width);
+		stream_write(stdout, x, &common.out);
+		tensor_free(x);
+		picture_free(pic);
+	}
+	params_free(&params);
+	free(images);
+}
+
 int main(int argc, char **argv)
 {
 	Params params = { 0 };
@@ -213,10 +277,40 @@ int main(int argc, char **argv)
 		case OPT_SHOW_IDS:
 			show_ids = 1;
 			break;
+		case OPT_IMAGE:
+			images = xrealloc(images, xmul(nimages + 1, sizeof(*images), "--image"));
+			images[nimages++] = optarg;
+			break;
+		case OPT_PATCH:
+			patch = (size_t)parse_long(optarg, "--patch", 1, IMAGE_MAX_SIDE);
+			break;
+		case OPT_CROP:
+			crop = 1;
+			break;
+		case OPT_CLS:
+			cls = 1;
+			break;
+		case OPT_MEAN:
+			nmean = parse_doubles(optarg, "--mean", -1e6, 1e6, mean, 4);
+			break;
+		case OPT_STD:
+			nstd = parse_doubles(optarg, "--std", 1e-6, 1e6, std_dev, 4);
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (nimages == 0 && (patch || crop || cls || nmean || nstd))
+		usage_error("--patch, --crop, --cls, --mean and --std go with --image");
+	if (nimages > 0) {
+		if (argc > 0 || vocab_path || save_vocab_path || tok.chars || tok.ids || tok.bos || tok.eos ||
+		    tok.pad_to || one_hot_rows || scale || show_ids)
+			usage_error("--image reads pictures: no text FILEs or text options (--vocab, --chars, --ids, "
+				    "--bos, --eos, --pad-to, --one-hot, --scale, --show-ids)");
+		embed_images();
+		close_stdout();
+		return 0;
+	}
 	if (tok.chars && tok.ids)
 		usage_error("--chars and --ids do not go together: ids are already tokens");
 	if (tok.ids && vocab_path == NULL)

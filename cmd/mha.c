@@ -16,7 +16,8 @@
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
 	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
-	"           [--rope [--rope-base B] [--offset N]] [--incremental] [--attn FILE [--average]]\n"
+	"           [--rope [--rope-base B] [--offset N]] [--normalize softmax|sigmoid|relu|sparsemax|none]\n"
+	"           [--incremental] [--attn FILE [--average]]\n"
 	"           [--explain] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
 	"           [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
@@ -40,6 +41,8 @@ static const char usage_text[] =
 	"                          not part of PyTorch's module); E / H must be even\n"
 	"      --rope-base B       RoPE's base (default 10000)\n"
 	"      --offset N          RoPE: the position of the first row (default 0)\n"
+	"      --normalize N       how each head's scores become weights: softmax (the default, PyTorch's),\n"
+	"                          sigmoid, relu, sparsemax or none (see attend); blocked keys weigh 0\n"
 	"      --incremental       compute as a decoder does, one query at a time through a KV cache\n"
 	"                          (self-attention: with --causal); the same numbers\n"
 	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
@@ -153,6 +156,8 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 			memcpy(a->data, attn, xmul(H, TS, "attention") * sizeof(float));
 		tensor_keep_rows(a, x);
 		tensor_set_col_labels(a, key_labels);
+		if (sides.normalize != NORMALIZE_SOFTMAX)
+			tensor_set_name(a, sides_attn_name(&sides));
 		writer_put(attn_out, a);
 		tensor_free(a);
 	}
@@ -235,6 +240,7 @@ int main(int argc, char **argv)
 					    w.E, w.H, w.E / w.H);
 			w.rope_base = sides.rope ? sides.rope_base : 0.0;
 			w.rope_offset = sides.rope_offset;
+			w.normalize = sides.normalize;
 		}
 		sides_read(&sides, stream_count(in) - 1);
 		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, stream_count(in) - 1, sides.attn, input,

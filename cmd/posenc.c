@@ -16,6 +16,8 @@
 static const char usage_text[] =
 	"usage: posenc [--layout interleaved|concat] [--base B] [--offset N] [--explain]\n"
 	"              [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
+	"       posenc --layout t2t [--min-timescale X] [--max-timescale Y] [--offset N]\n"
+	"              [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       posenc --learned [--max-len N] [--offset N] [--prefix P] [--weights FILE | --seed N]\n"
 	"              [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       posenc --only --len T --dim E [table options above] [-b | --npy] [--digits N] [--threads N]\n"
@@ -24,9 +26,13 @@ static const char usage_text[] =
 	"every T x E tensor read (rows and labels kept); pos counts from --offset.\n"
 	"\n"
 	"      --layout L           interleaved (the paper: sin in even, cos in odd columns, default)\n"
-	"                           or concat (all sines, then all cosines, as Tensor2Tensor)\n"
+	"                           or concat (all sines, then all cosines, same frequencies),\n"
+	"                           or t2t (Tensor2Tensor's get_timing_signal_1d: sines, then cosines,\n"
+	"                           frequencies X (X/Y)^(i/(E/2-1)); odd E: a zero column)\n"
 	"      --base B             the B of the formula (default 10000)\n"
-	"      --offset N           the position of the first row (default 0)\n"
+	"      --min-timescale X    t2t: the shortest timescale (default 1)\n"
+	"      --max-timescale Y    t2t: the longest timescale (default 10000)\n"
+	"      --offset N           the position of the first row (T2T's start_index; default 0)\n"
 	"      --explain            show angles, sin and cos, and check PE(pos+k) = M_k PE(pos) (stderr)\n"
 	"      --learned            add a learned table instead: parameter weight [max_len, E]\n"
 	"      --max-len N          rows of the learned table (default 512)\n"
@@ -40,7 +46,7 @@ static const char usage_text[] =
 	COMMON_USAGE("        ");
 
 enum { OPT_LAYOUT = OPT_PROGRAM, OPT_BASE, OPT_OFFSET, OPT_EXPLAIN, OPT_LEARNED, OPT_MAX_LEN, OPT_ONLY, OPT_LEN,
-       OPT_DIM };
+       OPT_DIM, OPT_MIN_TIMESCALE, OPT_MAX_TIMESCALE };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -55,6 +61,8 @@ static const struct option long_options[] = {
 	{ "only", no_argument, NULL, OPT_ONLY },
 	{ "len", required_argument, NULL, OPT_LEN },
 	{ "dim", required_argument, NULL, OPT_DIM },
+	{ "min-timescale", required_argument, NULL, OPT_MIN_TIMESCALE },
+	{ "max-timescale", required_argument, NULL, OPT_MAX_TIMESCALE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,6 +73,9 @@ static PosencLayout layout = POSENC_INTERLEAVED;
 static double base = POSENC_DEFAULT_BASE;
 static size_t offset, max_len = DEFAULT_MAX_LEN, only_len, only_dim;
 static int explain, learned, only, sinusoid_option_given;
+/* --layout t2t: Tensor2Tensor's timing signal, its timescales; timescale_given: one of them was set */
+static int t2t, timescale_given, base_given;
+static double min_timescale = 1.0, max_timescale = 1.0e4;
 
 static Params params;
 static float *learned_weight; /* [max_len, E], PyTorch's name "weight" (an nn.Embedding of positions) */
@@ -93,14 +104,17 @@ static const float *table_rows(size_t T, size_t E, const char *where)
 			    where, T, offset, max_len);
 		return learned_weight + offset * E;
 	}
-	if (E % 2 != 0)
+	if (E % 2 != 0 && !t2t)
 		die("%s: d_model %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
 		    "(or use --learned)", where, E);
 	if (T > cached_T || E != cached_E) {
 		/* a stream of sentences needs the same first rows again and again: compute them once */
 		free(cached);
 		cached = xmalloc(xmul(xmul(T, E, "table"), sizeof(float), "table"));
-		posenc_table(cached, offset, base, layout, T, E);
+		if (t2t)
+			posenc_t2t_table(cached, offset, min_timescale, max_timescale, T, E);
+		else
+			posenc_table(cached, offset, base, layout, T, E);
 		cached_T = T;
 		cached_E = E;
 	}
@@ -123,12 +137,14 @@ static void label_table(Tensor *pe)
 	pe->col_labels = xcalloc(E, sizeof(char *));
 	for (size_t i = 0; i < E / 2; i++) {
 		size_t s, c;
-		posenc_columns(&s, &c, i, layout, E);
+		posenc_columns(&s, &c, i, t2t ? POSENC_CONCAT : layout, E);
 		snprintf(buf, sizeof(buf), "sin%zu", i);
 		pe->col_labels[s] = xstrdup(buf);
 		snprintf(buf, sizeof(buf), "cos%zu", i);
 		pe->col_labels[c] = xstrdup(buf);
 	}
+	if (E % 2) /* t2t's zero column */
+		pe->col_labels[E - 1] = xstrdup("pad");
 }
 
 static void write_only(void)
@@ -190,13 +206,23 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_LAYOUT:
-			if (!posenc_parse_layout(optarg, &layout))
-				usage_error("--layout: '%s' is neither interleaved nor concat", optarg);
+			t2t = strcmp(optarg, "t2t") == 0;
+			if (!t2t && !posenc_parse_layout(optarg, &layout))
+				usage_error("--layout: '%s' is not interleaved, concat or t2t", optarg);
 			sinusoid_option_given = 1;
 			break;
 		case OPT_BASE:
 			base = parse_double(optarg, "--base", 1.0, 1e30);
+			base_given = 1;
 			sinusoid_option_given = 1;
+			break;
+		case OPT_MIN_TIMESCALE:
+			min_timescale = parse_double(optarg, "--min-timescale", 1e-30, 1e30);
+			timescale_given = 1;
+			break;
+		case OPT_MAX_TIMESCALE:
+			max_timescale = parse_double(optarg, "--max-timescale", 1e-30, 1e30);
+			timescale_given = 1;
 			break;
 		case OPT_OFFSET:
 			offset = (size_t)parse_long(optarg, "--offset", 0, 1000000000);
@@ -226,6 +252,11 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (learned && sinusoid_option_given)
 		usage_error("--layout, --base and --explain are about the sinusoidal table, not --learned");
+	if (timescale_given && !t2t)
+		usage_error("--min-timescale and --max-timescale are Tensor2Tensor's: they go with --layout t2t");
+	if (t2t && (base_given || explain))
+		usage_error("--layout t2t takes --max-timescale, not --base, and has no --explain (its frequencies "
+			    "are not the paper's)");
 	if (!learned && (common.params.weights || common.params.save_weights || *common.params.prefix))
 		usage_error("the sinusoidal table has no parameters: --weights, --save-weights and --prefix need --learned");
 	if (!only && (only_len || only_dim))

@@ -28,6 +28,9 @@ static const char usage_text[] =
 	"       tensor matmul A B\n"
 	"       tensor transpose [file ...]\n"
 	"       tensor softmax [--temperature T] [file ...]\n"
+	"       tensor sigmoid [file ...]\n"
+	"       tensor relu [file ...]\n"
+	"       tensor sparsemax [file ...]\n"
 	"       tensor argmax [--vocab FILE] [--ids] [file ...]\n"
 	"       tensor topk [-k K] [--vocab FILE] [--ids] [file ...]\n"
 	"       tensor slice [--rows I] [--cols I] [--heads I] [--layers I] [file ...]\n"
@@ -54,6 +57,9 @@ static const char usage_text[] =
 	"  matmul     A B: [.., N, K] times [K, M] (or [.., K, M]), rows of A, columns of B\n"
 	"  transpose  swap the last two axes (and the row and column labels)\n"
 	"  softmax    softmax(row / T) of every row (the last axis)\n"
+	"  sigmoid    1 / (1 + exp(-x)) of every value; relu: max(x, 0); the other normalisations of attend\n"
+	"  sparsemax  every row projected onto the simplex (Martins and Astudillo 2016): max(x - tau, 0),\n"
+	"             the row summing to 1, many values exactly 0\n"
 	"  argmax     the column of the largest value of every row (the lowest on a tie, as torch), as its\n"
 	"             label; one line per tensor\n"
 	"  topk       the K largest of every row, largest first, as label and value; one line per row\n"
@@ -124,6 +130,7 @@ static double abs_tol = 1e-5, rel_tol = 0.0;
 /* the matrix tools' options */
 static size_t explain_rows, top_k = 5;
 static double scale_by = 1.0, temperature = 1.0;
+static const char *command_name; /* sigmoid, relu, sparsemax: which normalisation */
 static bool have_by, print_ids, along_rows, heads_given;
 static const char *vocab_path, *axes_spec;
 static const char *index_spec[AXIS_LAYERS + 1]; /* by AxisFromEnd: --cols, --rows, --heads, --layers */
@@ -334,6 +341,15 @@ static void softmax_one(const char *path, size_t index, const Tensor *t)
 	put(y);
 }
 
+static void normalize_one(const char *path, size_t index, const Tensor *t)
+{
+	Tensor *y = tensor_clone(t);
+
+	(void)path, (void)index;
+	tensor_normalize(y, (Normalize)normalize_from_name(command_name));
+	put(y);
+}
+
 /* Column id of t as text: its number (--ids), its token of --vocab, its column label, or its number. */
 static void print_column(const Tensor *t, size_t id, const char *path)
 {
@@ -512,7 +528,7 @@ static void stack_one(const char *path, size_t index, const Tensor *t)
 }
 
 static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "add", "scale", "matmul",
-					"transpose", "softmax", "argmax", "topk", "slice", "pick", "permute",
+					"transpose", "softmax", "sigmoid", "relu", "sparsemax", "argmax", "topk", "slice", "pick", "permute",
 					"split", "concat", "stack", "unstack", NULL };
 
 /* The option values of the matrix tools, checked for the sub-command that reads them. */
@@ -618,6 +634,9 @@ static bool run_tool(const char *command, char **files, int n)
 		each_tensor(files, n, false, transpose_one);
 	} else if (is(command, "softmax")) {
 		each_tensor(files, n, false, softmax_one);
+	} else if (is(command, "sigmoid") || is(command, "relu") || is(command, "sparsemax")) {
+		command_name = command;
+		each_tensor(files, n, false, normalize_one);
 	} else if (is(command, "argmax") || is(command, "topk")) {
 		if (vocab_path) {
 			Vocab *v = vocab_load(vocab_path);

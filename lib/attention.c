@@ -9,6 +9,7 @@
 #include "linalg.h"
 #include "threads.h"
 #include "softmax.h"
+#include "vecmath.h"
 
 /* T = query positions, S = key positions, Dq = query width, Dk = key width, Dv = value width, Hd = hidden */
 
@@ -36,13 +37,17 @@ static bool is_blocked(const unsigned char *allowed, bool causal, size_t t, size
 
 size_t attention_forward_scratch(size_t T, size_t S)
 {
-	return xmul(T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T, S, "attention");
+	/* the block's scores, and one row more: sparsemax sorts there */
+	return xmul((T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T) + 1, S, "attention");
 }
 
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
 			 const float *v, const unsigned char *allowed, const float *bias, bool causal, float scale,
+			 Normalize how,
 			 size_t T, size_t S, size_t Dk, size_t Dv)
 {
+	const size_t nt_max = T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T;
+	float *sorted = scratch + nt_max * S; /* [S]: sparsemax's sorting space */
 	size_t blocked_rows = 0;
 
 	for (size_t t0 = 0; t0 < T; t0 += ATTENTION_BLOCK_T) {
@@ -62,9 +67,9 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 				if (bias)
 					w_row[s] += bias[t * S + s];
 			}
-			/* pass 3: the softmax over the keys row t may see (lib/softmax) */
-			blocked_rows += !softmax_row(w_row, w_row, allowed ? allowed + t * S : NULL,
-						     causal && t + 1 < S ? t + 1 : S, S);
+			/* pass 3: the softmax (or how) over the keys row t may see (lib/softmax) */
+			blocked_rows += !normalize_row(w_row, w_row, allowed ? allowed + t * S : NULL,
+						       causal && t + 1 < S ? t + 1 : S, S, how, sorted);
 			if (weights)
 				memcpy(weights + t * S, w_row, S * sizeof(float));
 		}
@@ -145,9 +150,14 @@ static void scores_and_raw(float *scores, float *raw, const Scorer *f, const flo
 	case SCORE_SCALED:
 		/* score[t,s] = q_t . k_s (/ sqrt(Dk)): scores[T,S] = q[T,Dk] k[S,Dk]^T, a matrix product; raw keeps
 		 * q_t . k_s itself */
-		linear(raw ? raw : scores, q, k, NULL, T, Dk, S);
-		for (size_t i = 0; i < T * S; i++)
-			scores[i] = (raw ? raw[i] : scores[i]) * inv;
+		if (raw) {
+			linear(raw, q, k, NULL, T, Dk, S);
+			for (size_t i = 0; i < T * S; i++)
+				scores[i] = raw[i] * inv;
+		} else {
+			linear(scores, q, k, NULL, T, Dk, S);
+			vec_scale(scores, T * S, inv);
+		}
 		break;
 	case SCORE_COSINE: {
 		/* score[t,s] = q_t . k_s / (|q_t| |k_s|); a zero vector has cosine 0 with everything */
@@ -231,17 +241,17 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 
 	/* step 1: the scores f(q_t, k_s) (eq. 1: q_t . k_s / sqrt(Dk)) */
 	scores_and_raw(p->scores, p->raw, f, q, k, p->scratch, T, S, Dq, Dk);
-	/* step 2: the mask: its bias added (PyTorch's float attn_mask; in weights, which the softmax then
-	 * overwrites in place), its blocked keys at -inf, as the softmax will see them (kept only when wanted) */
+	/* step 2: the mask, as the softmax will see it: its bias added (PyTorch's float attn_mask), its blocked
+	 * keys at -inf (kept only when wanted; with a bias, masked is where the sum lives) */
 	if (bias) {
 		for (size_t i = 0; i < T * S; i++)
-			p->weights[i] = p->scores[i] + bias[i];
-		logits = p->weights;
+			p->masked[i] = p->scores[i] + bias[i];
+		logits = p->masked;
 	}
 	if (p->masked)
 		mask_scores(p->masked, logits, allowed, causal, T, S);
-	/* step 3: softmax over the visible keys, row by row */
-	blocked_rows = masked_softmax(p->weights, logits, allowed, causal, T, S);
+	/* step 3: softmax (or f->normalize) over the visible keys, row by row */
+	blocked_rows = masked_normalize(p->weights, logits, allowed, causal, f->normalize, T, S);
 	/* step 4: the weighted sum of the values */
 	weighted_sum(out, p->weights, v, T, S, Dv);
 	return blocked_rows;
@@ -282,7 +292,7 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 			const size_t t = t0 + i;
 			float *score_i = block + i * ns, *out_t = out + t * Dv;
 			float rescale;
-			for (size_t j = 0; j < ns; j++)
+			for (size_t j = 0; (allowed || bias || (causal && s0 + ns > t + 1)) && j < ns; j++)
 				if (is_blocked(allowed, causal, t, s0 + j, S))
 					score_i[j] = -INFINITY;
 				else if (bias)
@@ -294,13 +304,11 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 				continue;
 			}
 			if (rescale != 1.0f)
-				for (size_t d = 0; d < Dv; d++)
-					out_t[d] *= rescale;
+				vec_scale(out_t, Dv, rescale);
 		}
 		/* pass 3: out += p[nt,ns] v[ns,Dv], one matrix product for the whole tile */
 		matmul(pv, block, v + s0 * Dv, nt, ns, Dv);
-		for (size_t i = 0; i < nt * Dv; i++)
-			out[t0 * Dv + i] += pv[i];
+		vec_add(out + t0 * Dv, pv, nt * Dv);
 	}
 	/* last step: divide by each row's sum; a row that saw no key stays zero */
 	for (size_t i = 0; i < nt; i++) {

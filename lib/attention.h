@@ -27,7 +27,8 @@
  * A query row with every key blocked gets zero weights and a zero output (never NaN); the return
  * value counts such rows so that the caller can warn.
  * weights[T,S] (NULL = not wanted) receives the softmax weights; scores[T,S] (NULL = not wanted)
- * the scaled scores before masking and softmax. scratch is work space the caller owns, of
+ * the scaled scores before masking and softmax. how replaces the softmax by another normalisation
+ * (lib/softmax: NORMALIZE_SOFTMAX is eq. 1). scratch is work space the caller owns, of
  * attention_forward_scratch(T, S) floats: queries go in blocks of ATTENTION_BLOCK_T, and each block's
  * scores q k^T and weighted sum w v are one matrix product each.
  */
@@ -35,10 +36,11 @@
 size_t attention_forward_scratch(size_t T, size_t S);
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
 			 const float *v, const unsigned char *allowed, const float *bias, bool causal, float scale,
+			 Normalize how,
 			 size_t T, size_t S, size_t Dk, size_t Dv);
 
 /*
- * The backward of attention_forward, from the weights W[T,S] it saved (weights != NULL there):
+ * The backward of attention_forward with the softmax, from the weights W[T,S] it saved (weights != NULL there):
  * out = (W * drop) v with W = softmax(q k^T * scale + blocked) and drop[T,S] a dropout mask of the
  * weights (NULL = none: all ones), so
  *   d_v[S,Dv] += (W * drop)^T d_out,   d_W = (d_out v^T) * drop,
@@ -58,13 +60,15 @@ void attention_backward(float *d_q, float *d_k, float *d_v, float *scratch, cons
  *   cosine    q.k / (|q| |k|)
  *   general   q^T W k,            W[Dq,Dk]           (Luong et al. 2015)
  *   additive  v^T tanh(W1 q + W2 k), W1[Hd,Dq], W2[Hd,Dk], v[Hd]   (Bahdanau et al. 2015)
- * Scores are divided by temperature (1 = none).
+ * Scores are divided by temperature (1 = none). normalize says how the scores become weights (lib/softmax:
+ * softmax, the default and the paper's, sigmoid, relu, sparsemax, none).
  */
 typedef enum { SCORE_DOT, SCORE_SCALED, SCORE_COSINE, SCORE_GENERAL, SCORE_ADDITIVE } ScoreKind;
 
 typedef struct {
 	ScoreKind kind;
 	float temperature;
+	Normalize normalize; /* NORMALIZE_SOFTMAX (0) unless set */
 	size_t hidden;      /* Hd, additive only */
 	float *W;           /* [Dq, Dk], general: parameter "W" */
 	float *W1;          /* [Hd, Dq], additive: parameter "W1" (torch.nn.Linear layout, no bias) */
@@ -102,14 +106,15 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
 typedef struct {
 	float *raw;      /* [T,S] q.k before the scale (dot and scaled scores only); NULL = not wanted */
 	float *scores;   /* [T,S] f(q, k), before the mask: what attend --scores writes */
-	float *masked;   /* [T,S] the scores plus the bias, every blocked key at -inf: the softmax's input; NULL = not wanted */
-	float *weights;  /* [T,S] the softmax of each row: what --attn writes */
+	float *masked;   /* [T,S] the scores plus the bias, every blocked key at -inf: the softmax's input; NULL = not
+			    wanted, unless attention() gets a bias (then required: the sum is made there) */
+	float *weights;  /* [T,S] the softmax (f->normalize) of each row: what --attn writes */
 	float *scratch;  /* attention_scores_scratch(f, S, Dk) floats */
 } AttentionParts;
 
 /*
  * The plain attention, every intermediate kept in p:
- *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax(scores + bias) over the visible keys;
+ *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax (f->normalize) of scores + bias over the visible keys;
  *   out[T,Dv] = weights v[S,Dv]
  * Blocked keys and bias as attention_forward (allowed[T,S], NULL = all; bias[T,S], NULL = none; causal
  * blocks s > t). Returns the number of rows with every key blocked (zero weights, zero output).
@@ -121,7 +126,7 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 /*
  * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the
  * T x S matrix. Queries go in blocks of ATTENTION_TILE_T, keys in
- * blocks of ATTENTION_TILE_S; each query keeps a running maximum m, a running sum l and an unnormalised
+ * blocks of ATTENTION_TILE_S (the softmax only: f->normalize must be NORMALIZE_SOFTMAX); each query keeps a running maximum m, a running sum l and an unnormalised
  * output, rescaled by exp(m_old - m_new) whenever a later key block raises the maximum (the "online
  * softmax" of Milakov and Gimelshein 2018, as used by FlashAttention, Dao et al. 2022). Memory beyond
  * the inputs and out: attention_tiled_work_size() floats (threads_count() parts, one per thread: the query

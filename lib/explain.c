@@ -278,6 +278,48 @@ void explain_softmax(const float *scores, const float *weights, size_t T, size_t
 	(void)k_labels;
 }
 
+void explain_normalize(Normalize how, const float *scores, const float *weights, size_t T, size_t S,
+		       char *const *q_labels, char *const *k_labels)
+{
+	char buf[EXPLAIN_LABEL_WIDTH + 1];
+
+	if (how == NORMALIZE_SOFTMAX) {
+		explain_softmax(scores, weights, T, S, q_labels, k_labels);
+		return;
+	}
+	explain_note("%s", how == NORMALIZE_SIGMOID ? "weight = 1 / (1 + exp(-score)), each score on its own: rows need not sum to 1" :
+			   how == NORMALIZE_RELU    ? "weight = max(score, 0), each score on its own: rows need not sum to 1" :
+			   how == NORMALIZE_NONE    ? "weight = the score itself (no normalisation): rows need not sum to 1" :
+						      "sparsemax (Martins and Astudillo 2016): weight = max(score - tau, 0), the threshold tau");
+	explain_note("%s", how == NORMALIZE_SPARSEMAX ? "chosen so that the row sums to 1: keys below tau weigh exactly 0;"
+							" blocked keys (-inf) weigh 0" :
+							"blocked keys (-inf) weigh 0");
+	for (size_t t = 0; t < T; t++) {
+		const float *score_t = scores + t * S, *w_t = weights + t * S;
+		double wsum = 0.0;
+		size_t kept = 0, last = 0;
+		if (!shown(t, T, EXPLAIN_MAX_ROWS, HEAD_ROWS, TAIL_ROWS)) {
+			if (t == HEAD_ROWS)
+				explain_note("... (%zu rows not shown)", T - HEAD_ROWS - TAIL_ROWS);
+			continue;
+		}
+		fprintf(stderr, "   query %s:\n", label(buf, q_labels, t));
+		vector("score", score_t, S);
+		vector("weight", w_t, S);
+		for (size_t s = 0; s < S; s++) {
+			wsum += w_t[s];
+			if (w_t[s] != 0.0f)
+				kept++, last = s;
+		}
+		/* sparsemax: tau = score - weight of any key it kept (all give the same tau) */
+		if (how == NORMALIZE_SPARSEMAX && kept > 0)
+			explain_note("%*s tau %.4g: %zu of %zu keys above it", EXPLAIN_LABEL_WIDTH, "",
+				     (double)(score_t[last] - w_t[last]), kept, S);
+		explain_note("%*s sum of weights %.7g", EXPLAIN_LABEL_WIDTH, "", wsum);
+	}
+	(void)k_labels;
+}
+
 /*
  * The terms w_s v_s of a weighted sum, the zero weights left out, the first MAX_TERMS of them:
  * "w v[label]" for whole vectors (v = NULL), "w x v[s,d]" for column d of v[S,Dv]. Returns how many.

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "softmax.h"
 #include "tensor.h"
 
 /* T = query positions, S = key positions, Dk = query/key width, Dv = value width */
@@ -55,6 +56,10 @@ void explain_scores(const float *raw, const float *scores, float scale, size_t t
  * their sum (1, or 0 for a row with every key blocked). scores[T,S] with blocked entries = -inf. */
 void explain_softmax(const float *scores, const float *weights, size_t T, size_t S, char *const *q_labels,
 		     char *const *k_labels);
+/* The normalisation how (lib/softmax) row by row: explain_softmax for the softmax; otherwise its formula, each
+ * row's scores and weights and their sum (and sparsemax's threshold tau). scores[T,S] blocked = -inf. */
+void explain_normalize(Normalize how, const float *scores, const float *weights, size_t T, size_t S,
+		       char *const *q_labels, char *const *k_labels);
 /* out_0 = sum_s w_0s v_s for the first query, written out term by term: w[S] its weights, v[S,Dv]. */
 void explain_weighted_sum(const float *out_0, const float *w, const float *v, size_t S, size_t Dv,
 			  const char *q_label, char *const *k_labels);

@@ -66,8 +66,8 @@ void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionP
 	explain_step("mask");
 	explain_any_mask(mask, causal, n, S, q_labels, k_labels);
 
-	explain_step("softmax over the keys, row by row");
-	explain_softmax(p->masked, p->weights, n, S, q_labels, k_labels);
+	explain_step("%s over the keys, row by row", normalize_names[scorer.normalize]);
+	explain_normalize(scorer.normalize, p->masked, p->weights, n, S, q_labels, k_labels);
 
 	explain_step("output: the weighted sum of the values");
 	explain_weighted_sum(out, p->weights, v, S, Dv, q_labels ? q_labels[0] : NULL, k_labels);
@@ -112,8 +112,8 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 	if (H > 1)
 		explain_matrix("q of head 1", p->qh + T * Dh, T, Dh, qrows, NULL);
 
-	explain_step("attention in each head, independently: softmax(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights", Dh,
-		     T, S);
+	explain_step("attention in each head, independently: %s(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights",
+		     normalize_names[w->normalize], Dh, T, S);
 	explain_any_mask(mask, causal, T, S, qrows, krows);
 	for (size_t h = 0; h < H; h++) {
 		char title[96], line[512];

@@ -143,7 +143,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		const float *bias = mask_head_bias(mask, h, T, S);
 		if (!causal || first == 0) {
 			blocked += attention_forward(o_h, attn_h, NULL, scratch, q_h, k_h, v_h, allowed, bias, causal,
-						     scale, T, S, Dh, Dh);
+						     scale, w->normalize, T, S, Dh, Dh);
 			continue;
 		}
 		/* causal with an offset (a KV cache): query t sees the keys 0 .. first + t, one row at a time */
@@ -152,7 +152,7 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 			float *attn_t = attn_h ? attn_h + t * S : NULL;
 			blocked += attention_forward(o_h + t * Dh, attn_t, NULL, scratch, q_h + t * Dh, k_h, v_h,
 						     allowed ? allowed + t * S : NULL, bias ? bias + t * S : NULL, false,
-						     scale, 1, visible, Dh, Dh);
+						     scale, w->normalize, 1, visible, Dh, Dh);
 			if (attn_t)
 				memset(attn_t + visible, 0, (S - visible) * sizeof(float));
 		}

@@ -8,6 +8,7 @@
 
 #include "mask.h"
 #include "params.h"
+#include "softmax.h"
 
 /* T = query positions, S = key positions, E = d_model, H = heads, Dh = E / H */
 
@@ -24,6 +25,8 @@ typedef struct {
 	/* Not part of PyTorch's module; mha_declare sets both to 0 (off), a caller may set them after. */
 	double rope_base;       /* > 0: rotate each head's q and k by RoPE (rope_apply, D = Dh, which must be even) */
 	size_t rope_offset;     /* RoPE position of query row 0 and key row 0 (of the cache, with a KV cache) */
+	Normalize normalize;    /* how each head's scores become weights (lib/softmax); 0 = softmax, PyTorch's.
+				 * mha_backward knows the softmax only */
 } MhaWeights;
 
 /*
@@ -50,7 +53,7 @@ size_t mha_forward(float *out, float *attn, float *work, const MhaWeights *w, co
 		   const float *key, const float *value, const Mask *mask, bool causal, size_t T, size_t S);
 
 /*
- * The backward of mha_forward or mha_forward_train (without RoPE), from what that call left: its work
+ * The backward of mha_forward or mha_forward_train (without RoPE, with the softmax), from what that call left: its work
  * space (the projections and heads, MhaParts), attn[H,T,S], which it must have been given, and the
  * dropout mask drop[H,T,S] of mha_forward_train (NULL = none). Step by step in
  * reverse: the output projection (linear_backward), the heads (attention_backward each), the three

@@ -90,6 +90,26 @@ double parse_double(const char *s, const char *option, double min, double max)
 	return v;
 }
 
+size_t parse_doubles(const char *s, const char *option, double min, double max, double *out, size_t max_count)
+{
+	size_t n = 0;
+	char *copy = xstrdup(s), *item = copy;
+
+	for (;;) {
+		char *comma = strchr(item, ',');
+		if (comma)
+			*comma = '\0';
+		if (n == max_count)
+			usage_error("%s: '%s' has more than %zu numbers", option, s, max_count);
+		out[n++] = parse_double(item, option, min, max);
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
+	free(copy);
+	return n;
+}
+
 uint64_t parse_seed(const char *s, const char *option)
 {
 	char *end;
@@ -175,6 +195,13 @@ int side_option(Sides *s, int c, const char *arg)
 	case SIDE_OPT_ATTN:
 		s->attn_path = arg;
 		return 1;
+	case SIDE_OPT_NORMALIZE: {
+		const int how = normalize_from_name(arg);
+		if (how < 0)
+			usage_error("--normalize: '%s' is not one of softmax, sigmoid, relu, sparsemax, none", arg);
+		s->normalize = (Normalize)how;
+		return 1;
+	}
 	default:
 		return 0;
 	}

@@ -82,6 +82,8 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 /* Numbers from the command line, range-checked: a bad one is a usage error naming the option. */
 long parse_long(const char *s, const char *option, long min, long max);
 double parse_double(const char *s, const char *option, double min, double max);
+/* "X,Y,Z": 1 to max numbers, each as parse_double, into out; returns how many. */
+size_t parse_doubles(const char *s, const char *option, double min, double max, double *out, size_t max_count);
 uint64_t parse_seed(const char *s, const char *option);
 /* "3x4x5" into shape; returns ndim (1 to 4). */
 int parse_shape(const char *s, const char *option, size_t *shape);
@@ -117,6 +119,7 @@ enum {
 	SIDE_OPT_ROPE_BASE,
 	SIDE_OPT_OFFSET,
 	SIDE_OPT_ATTN,
+	SIDE_OPT_NORMALIZE,
 };
 #define SIDE_LONG_OPTIONS                                                                    \
 	{ "memory", required_argument, NULL, SIDE_OPT_MEMORY },                               \
@@ -126,7 +129,8 @@ enum {
 		{ "rope", no_argument, NULL, SIDE_OPT_ROPE },                                  \
 		{ "rope-base", required_argument, NULL, SIDE_OPT_ROPE_BASE },                  \
 		{ "offset", required_argument, NULL, SIDE_OPT_OFFSET },                        \
-		{ "attn", required_argument, NULL, SIDE_OPT_ATTN }
+		{ "attn", required_argument, NULL, SIDE_OPT_ATTN },                            \
+		{ "normalize", required_argument, NULL, SIDE_OPT_NORMALIZE }
 /* Handle the options of SIDE_LONG_OPTIONS; returns 0 when c is none of them. */
 int side_option(Sides *s, int c, const char *arg);
 

@@ -76,6 +76,25 @@ void posenc_shift(float *out, const float *pe, size_t k, double base, PosencLayo
 	}
 }
 
+/* Tensor2Tensor's timing signal: the frequencies inv_i = min * (max / min)^(-i / max(n-1, 1)), n = E/2,
+ * sines in columns 0 .. n-1, cosines in n .. 2n-1, a zero column when E is odd (T2T pads it). */
+void posenc_t2t_table(float *pe, size_t offset, double min_timescale, double max_timescale, size_t T, size_t E)
+{
+	size_t n = E / 2;
+	double increment = log(max_timescale / min_timescale) / (double)(n > 1 ? n - 1 : 1);
+
+	for (size_t i = 0; i < n; i++) {
+		double inv = min_timescale * exp(-(double)i * increment);
+		for (size_t t = 0; t < T; t++) {
+			double angle = (double)(offset + t) * inv;
+			pe[t * E + i] = (float)sin(angle);
+			pe[t * E + n + i] = (float)cos(angle);
+		}
+	}
+	for (size_t t = 0; E % 2 && t < T; t++)
+		pe[t * E + E - 1] = 0.0f;
+}
+
 /* x[T,E] += pe[T,E] */
 void posenc_add(float *x, const float *pe, size_t T, size_t E)
 {

@@ -10,7 +10,7 @@
 /* Where sin and cos of frequency i go in a row of E values. */
 typedef enum {
 	POSENC_INTERLEAVED, /* the paper: PE[2i] = sin, PE[2i+1] = cos */
-	POSENC_CONCAT,      /* Tensor2Tensor and many tutorials: PE[i] = sin, PE[E/2 + i] = cos */
+	POSENC_CONCAT,      /* many tutorials: PE[i] = sin, PE[E/2 + i] = cos (the paper's frequencies) */
 } PosencLayout;
 
 #define POSENC_DEFAULT_BASE 10000.0
@@ -42,6 +42,17 @@ void posenc_table(float *pe, size_t offset, double base, PosencLayout layout, si
  * so out equals PE(pos+k) whenever pe is PE(pos). Computed in double. E must be even.
  */
 void posenc_shift(float *out, const float *pe, size_t k, double base, PosencLayout layout, size_t E);
+
+/*
+ * pe[T,E] = Tensor2Tensor's get_timing_signal_1d(length T, channels E, min_timescale, max_timescale,
+ * start_index offset): with n = E/2 timescales (integer division) and
+ *   inv_i = min_timescale * exp(-i * log(max_timescale / min_timescale) / max(n - 1, 1)),  i = 0 .. n-1,
+ * row t holds sin(pos * inv_i) in column i and cos(pos * inv_i) in column n + i, pos = offset + t, and
+ * a last column of zeros when E is odd. With the default min_timescale 1 the frequencies run from 1 down to
+ * exactly 1/max_timescale (exponent i / (n-1)), where the paper's stop one step short (2i / E). T2T
+ * multiplies by min_timescale (it does not divide by it): so do we. Computed in double, rounded once to float.
+ */
+void posenc_t2t_table(float *pe, size_t offset, double min_timescale, double max_timescale, size_t T, size_t E);
 
 /* x[T,E] += pe[T,E] (the encoding is added to the embeddings, section 3.5) */
 void posenc_add(float *x, const float *pe, size_t T, size_t E);

@@ -11,6 +11,16 @@ void sides_init(Sides *s)
 	*s = (Sides){ .rope_base = 10000.0 };
 }
 
+const char *sides_attn_name(const Sides *s)
+{
+	static const char *const names[NORMALIZE_COUNT] = {
+		[NORMALIZE_SOFTMAX] = "attn", [NORMALIZE_SIGMOID] = "attn.sigmoid", [NORMALIZE_RELU] = "attn.relu",
+		[NORMALIZE_SPARSEMAX] = "attn.sparsemax", [NORMALIZE_NONE] = "attn.none",
+	};
+
+	return names[s->normalize];
+}
+
 static bool is_stdin(const char *path)
 {
 	return path && strcmp(path, "-") == 0;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* sides: where keys and values come from (--memory, --keys, --values), with --causal, --rope and --attn. */
+/* sides: where keys and values come from (--memory, --keys, --values), with --causal, --rope, --normalize and --attn. */
 #ifndef PF_SIDES_H
 #define PF_SIDES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "softmax.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -33,6 +34,7 @@ typedef struct {
 	double rope_base;        /* --rope-base (default 10000) */
 	size_t rope_offset;      /* --offset: the position of row 0 (default 0) */
 	const char *attn_path;   /* --attn FILE; NULL = none */
+	Normalize normalize;     /* --normalize: how scores become weights (default softmax) */
 
 	StreamReader *keys;      /* NULL: no stream of keys (self-attention) */
 	StreamReader *values;    /* NULL: the values are the keys */
@@ -62,6 +64,9 @@ const Tensor *sides_keys(const Sides *s, const Tensor *x);
 const Tensor *sides_values(const Sides *s, const Tensor *x);
 const char *sides_keys_path(const Sides *s, const char *input);
 const char *sides_values_path(const Sides *s, const char *input);
+
+/* The name of the weights --attn writes: "attn", or "attn.sparsemax" (and so on) under another --normalize. */
+const char *sides_attn_name(const Sides *s);
 
 /*
  * After n_inputs query tensors: die when a side stream holds more tensors (stream_end_paired),

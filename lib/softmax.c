@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "softmax.h"
 #include "threads.h"
+#include "vecmath.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* T = rows (queries), S = columns (keys), V = vocabulary */
@@ -62,6 +64,94 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 	return blocked_rows;
 }
 
+const char *const normalize_names[NORMALIZE_COUNT] = { "softmax", "sigmoid", "relu", "sparsemax", "none" };
+
+int normalize_from_name(const char *name)
+{
+	for (int i = 0; i < NORMALIZE_COUNT; i++)
+		if (strcmp(name, normalize_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* qsort's order for sparsemax: largest first */
+static int descending(const void *a, const void *b)
+{
+	const float x = *(const float *)a, y = *(const float *)b;
+
+	return (x < y) - (x > y);
+}
+
+bool sparsemax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, float *sorted,
+		   float *tau_out)
+{
+	size_t n = 0, support = 0;
+	double cumsum = 0.0, support_sum = 0.0, tau;
+
+	/* pass 1: the visible scores, sorted largest first: z_(1) >= z_(2) >= ... >= z_(n) */
+	for (size_t s = 0; s < S; s++)
+		if (!blocked(allowed_row, visible, s))
+			sorted[n++] = x[s];
+	if (n == 0) {
+		memset(w, 0, S * sizeof(float));
+		return false;
+	}
+	qsort(sorted, n, sizeof(float), descending);
+	/* pass 2: the support size k* = the largest k with 1 + k z_(k) > sum_{j<=k} z_(j) (the condition holds for
+	 * k = 1 and, once false, stays false: Martins and Astudillo 2016, Algorithm 1); tied scores share it */
+	for (size_t k = 1; k <= n; k++) {
+		cumsum += sorted[k - 1];
+		if (1.0 + (double)k * sorted[k - 1] > cumsum) {
+			support = k;
+			support_sum = cumsum;
+		}
+	}
+	/* pass 3: the threshold tau = (sum of the support - 1) / k*, so that the weights max(z - tau, 0) sum to 1 */
+	tau = (support_sum - 1.0) / (double)support;
+	if (tau_out)
+		*tau_out = (float)tau;
+	for (size_t s = 0; s < S; s++)
+		w[s] = blocked(allowed_row, visible, s) || x[s] <= tau ? 0.0f : (float)(x[s] - tau);
+	return true;
+}
+
+bool normalize_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, Normalize how,
+		   float *scratch)
+{
+	bool any = false;
+
+	if (how == NORMALIZE_SOFTMAX)
+		return softmax_row(w, x, allowed_row, visible, S);
+	if (how == NORMALIZE_SPARSEMAX)
+		return sparsemax_row(w, x, allowed_row, visible, S, scratch, NULL);
+	/* the element-wise ones: each visible score on its own, blocked keys 0 */
+	for (size_t s = 0; s < S; s++) {
+		if (blocked(allowed_row, visible, s)) {
+			w[s] = 0.0f;
+			continue;
+		}
+		any = true;
+		w[s] = how == NORMALIZE_SIGMOID ? 1.0f / (1.0f + expf(-x[s])) :
+		       how == NORMALIZE_RELU    ? (x[s] > 0.0f ? x[s] : 0.0f) :
+						  x[s];
+	}
+	return any;
+}
+
+size_t masked_normalize(float *weights, const float *scores, const unsigned char *allowed, bool causal, Normalize how,
+			size_t T, size_t S)
+{
+	size_t blocked_rows = 0;
+
+	if (how == NORMALIZE_SOFTMAX)
+		return masked_softmax(weights, scores, allowed, causal, T, S);
+#pragma omp parallel for reduction(+ : blocked_rows) if (T > 1 && T * S >= PARALLEL_MIN_WORK)
+	for (size_t t = 0; t < T; t++)
+		blocked_rows += !normalize_row(weights + t * S, scores + t * S, allowed ? allowed + t * S : NULL,
+					       visible_keys(causal, t, S), S, how, weights + t * S);
+	return blocked_rows;
+}
+
 void mask_scores(float *masked, const float *scores, const unsigned char *allowed, bool causal, size_t T, size_t S)
 {
 	for (size_t t = 0; t < T; t++) {
@@ -97,12 +187,10 @@ void online_softmax_init(OnlineSoftmax *o)
 
 bool online_softmax_block(OnlineSoftmax *o, float *x, size_t n, float *rescale)
 {
-	float block_max = -INFINITY, max;
-	double block_sum = 0.0;
-
 	/* pass 1 over the block: its maximum */
-	for (size_t j = 0; j < n; j++)
-		block_max = x[j] > block_max ? x[j] : block_max;
+	const float block_max = vec_max(x, n);
+	float max;
+
 	if (block_max == -INFINITY)
 		return false; /* nothing visible here: the state stays as it was */
 	/* a larger maximum rescales what was summed so far: exp(a - m_old) exp(m_old - m_new) = exp(a - m_new) */
@@ -111,12 +199,8 @@ bool online_softmax_block(OnlineSoftmax *o, float *x, size_t n, float *rescale)
 	if (*rescale != 1.0f)
 		o->sum *= *rescale;
 	o->max = max;
-	/* pass 2: p = exp(x - max) (0 where blocked), added to the sum */
-	for (size_t j = 0; j < n; j++) {
-		x[j] = expf(x[j] - max); /* exp(-inf) = 0 */
-		block_sum += x[j];
-	}
-	o->sum += block_sum;
+	/* pass 2: p = exp(x - max) (0 where blocked), added to the sum (lib/vecmath: vectorised) */
+	o->sum += vec_exp_shifted_sum(x, n, max);
 	return true;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* softmax: the one softmax, in its plain, masked, log and online (block by block) forms, and its backward. */
+/* softmax: the one softmax, in its plain, masked, log and online (block by block) forms, and its backward; and
+ * the other normalisations of attention scores (sigmoid, relu, sparsemax, none) beside it. */
 #ifndef PF_SOFTMAX_H
 #define PF_SOFTMAX_H
 
@@ -29,6 +30,50 @@ size_t masked_softmax(float *weights, const float *scores, const unsigned char *
 
 /* masked[T,S] = scores with the blocked keys (as masked_softmax) at -inf: what the softmax sees */
 void mask_scores(float *masked, const float *scores, const unsigned char *allowed, bool causal, size_t T, size_t S);
+
+/*
+ * How a row of scores becomes weights. The course's self-attention lecture: the softmax "is not required,
+ * other activation functions work too". For a row x[S] with visible keys V (blocked keys: weight 0 always):
+ *   softmax    w_s = exp(x_s) / sum over V of exp(x_s')             (eq. 1; rows sum to 1)
+ *   sigmoid    w_s = 1 / (1 + exp(-x_s))                             (each weight on its own, in (0, 1))
+ *   relu       w_s = max(x_s, 0)
+ *   sparsemax  w = the Euclidean projection of x onto the simplex: w_s = max(x_s - tau, 0), tau such that
+ *              the weights sum to 1 (Martins and Astudillo 2016); many weights are exactly 0
+ *   none       w_s = x_s, the raw scores
+ * NORMALIZE_SOFTMAX is 0, so a zeroed struct means the paper's softmax.
+ */
+typedef enum { NORMALIZE_SOFTMAX, NORMALIZE_SIGMOID, NORMALIZE_RELU, NORMALIZE_SPARSEMAX, NORMALIZE_NONE } Normalize;
+#define NORMALIZE_COUNT 5
+/* "softmax", "sigmoid", "relu", "sparsemax", "none", by Normalize */
+extern const char *const normalize_names[NORMALIZE_COUNT];
+/* The Normalize called name, or -1 when none is. */
+int normalize_from_name(const char *name);
+
+/*
+ * Sparsemax (Martins and Astudillo 2016, Algorithm 1) of the visible keys of x[S] (as softmax_row):
+ *   sort the visible z descending, z_(1) >= z_(2) >= ...;  k* = max { k : 1 + k z_(k) > sum_{j<=k} z_(j) };
+ *   tau = (sum_{j<=k*} z_(j) - 1) / k*;  w_s = max(x_s - tau, 0), blocked keys 0.
+ * Tied scores get the same weight. sorted[S] is scratch the caller owns; it may be w when w != x.
+ * *tau (NULL = not wanted) receives the threshold. Returns false, with w all zeros, when no key is visible.
+ */
+bool sparsemax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, float *sorted,
+		   float *tau);
+
+/*
+ * w[S] = the normalisation how of the visible keys of x[S] (as softmax_row: blocked keys 0, a row with no
+ * visible key all zeros and false). scratch[S]: sparsemax's sorting space (see sparsemax_row), unused by
+ * the others (may be NULL then). w may equal x for every mode; then scratch may not be w.
+ */
+bool normalize_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S, Normalize how,
+		   float *scratch);
+
+/*
+ * masked_softmax with any normalisation: weights[T,S] = normalize_row of each row of scores, blocked keys 0.
+ * For sparsemax weights may not equal scores (each weights row is the row's sorting space).
+ * Returns the rows with every key blocked.
+ */
+size_t masked_normalize(float *weights, const float *scores, const unsigned char *allowed, bool causal, Normalize how,
+			size_t T, size_t S);
 
 /* out[V] = log softmax(logits[V]) = logits - max - log(sum exp(logits - max)), in double; out may equal logits */
 void log_softmax(float *out, const float *logits, size_t V);

@@ -130,6 +130,16 @@ void tensor_softmax(Tensor *t, double temperature)
 	softmax_rows(t->data, tensor_row_count(t), tensor_cols(t));
 }
 
+void tensor_normalize(Tensor *t, Normalize how)
+{
+	const size_t K = tensor_cols(t);
+	float *sorted = xmalloc(xmul(K ? K : 1, sizeof(float), "normalize")); /* sparsemax's sorting space */
+
+	for (size_t r = 0; r < tensor_row_count(t); r++)
+		normalize_row(t->data + r * K, t->data + r * K, NULL, K, K, how, sorted);
+	free(sorted);
+}
+
 void tensor_argmax(size_t *ids, const Tensor *t)
 {
 	size_t K = tensor_cols(t);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "softmax.h"
 #include "tensor.h"
 
 /*
@@ -27,6 +28,9 @@ Tensor *tensor_matmul(const Tensor *a, const Tensor *b, const char *where);
 Tensor *tensor_transpose(const Tensor *t);
 /* Every row (the last axis) replaced by softmax(row / temperature), in place. Calls softmax_rows. */
 void tensor_softmax(Tensor *t, double temperature);
+/* Every row (the last axis) replaced by its normalisation how (lib/softmax: sigmoid, relu, sparsemax, ...), in
+ * place. Calls normalize_row. */
+void tensor_normalize(Tensor *t, Normalize how);
 /* ids[r] = the column of the largest value of row r (r over every row of every leading axis), the
  * lowest id on a tie as torch.argmax. Calls argmax (lib/search). ids has tensor_row_count(t) entries. */
 void tensor_argmax(size_t *ids, const Tensor *t);

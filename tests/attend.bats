@@ -384,3 +384,79 @@ reverse_rows() {
 	attend --score general --weights "$T/model.npz" --prefix layer.attn. --memory "$MEM" "$XQ" > "$T/out.txt"
 	assert_close "$T/out.txt" "$GOLDEN/attend_general.txt"
 }
+
+# ---- --normalize: the other ways of turning scores into weights (tests/golden/make_normalize.py) ----------
+
+# normalize_golden MODE: attend --normalize MODE over normalize/x.txt with normalize/mask.txt (blocked keys, a
+# fully blocked row, tied keys c and d) equals the NumPy formula, weights and output
+normalize_golden() {
+	local N="$GOLDEN/normalize"
+	attend --normalize "$1" --mask "$N/mask.txt" --attn "$T/attn.txt" "$N/x.txt" >"$T/out.txt" 2>/dev/null
+	assert_close "$T/attn.txt" "$N/attend-$1-attn.txt"
+	assert_close "$T/out.txt" "$N/attend-$1-out.txt"
+}
+
+@test "attend: --normalize softmax with a mask equals NumPy's softmax" {
+	normalize_golden softmax
+}
+
+@test "attend: --normalize sigmoid equals 1 / (1 + exp(-score)), blocked keys 0" {
+	normalize_golden sigmoid
+}
+
+@test "attend: --normalize relu equals max(score, 0), blocked keys 0" {
+	normalize_golden relu
+}
+
+@test "attend: --normalize sparsemax equals Martins and Astudillo's algorithm, ties split evenly" {
+	normalize_golden sparsemax
+}
+
+@test "attend: --normalize none weighs the values by the raw scores, blocked keys 0" {
+	normalize_golden none
+}
+
+@test "attend: --normalize sparsemax with --causal sees keys 0..t only" {
+	attend --normalize sparsemax --causal --attn "$T/attn.txt" "$GOLDEN/normalize/x.txt" >"$T/out.txt"
+	assert_close "$T/attn.txt" "$GOLDEN/normalize/attend-sparsemax-causal-attn.txt"
+	assert_close "$T/out.txt" "$GOLDEN/normalize/attend-sparsemax-causal-out.txt"
+}
+
+@test "attend: sparsemax weights are exactly 0 below the threshold, and rows sum to 1" {
+	attend --normalize sparsemax --attn "$T/attn.txt" "$X" >/dev/null
+	# the exact zeros are written as 0: as many as the reference's, which has many
+	[ "$(grep -v '^#' "$T/attn.txt" | tr -s ' ' '\n' | grep -cx '0')" -gt 5 ]
+	run row_sums "$T/attn.txt"
+	for s in "${lines[@]}"; do [[ "$s" == 1.000000* || "$s" == 0.999999* ]]; done
+}
+
+@test "attend: --normalize softmax is the default, to the byte" {
+	attend --attn "$T/a1.txt" "$X" >"$T/o1.txt"
+	attend --normalize softmax --attn "$T/a2.txt" "$X" >"$T/o2.txt"
+	cmp "$T/o1.txt" "$T/o2.txt"
+	cmp "$T/a1.txt" "$T/a2.txt"
+	grep -qx '#name attn' "$T/a1.txt"
+}
+
+@test "attend: without --attn, --normalize gives the same output (the plain path, not the online softmax)" {
+	attend --normalize sigmoid "$X" >"$T/o1.txt"
+	attend --normalize sigmoid --attn "$T/a.txt" "$X" >"$T/o2.txt"
+	cmp "$T/o1.txt" "$T/o2.txt"
+}
+
+@test "attend: --attn names the normalisation (attn.sparsemax)" {
+	attend --normalize sparsemax --attn "$T/attn.txt" "$X" >/dev/null
+	grep -qx '#name attn.sparsemax' "$T/attn.txt"
+}
+
+@test "attend: --explain shows the normalisation and sparsemax's threshold" {
+	run sh -c "attend --normalize sparsemax --explain '$X' 2>&1 >/dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sparsemax over the keys, row by row"* ]]
+	[[ "$output" == *"tau "*" keys above it"* ]]
+}
+
+@test "attend: --normalize with an unknown name is a usage error" {
+	run attend --normalize tanh "$X"
+	assert_fails 2 "--normalize: 'tanh' is not one of softmax, sigmoid, relu, sparsemax, none"
+}

@@ -58,6 +58,8 @@ all_options() {
 
 @test "completion: --option=value completes the value after the '='" {
 	[ "$(offers attend --score = co)" = "cosine" ]
+	[ "$(offers attend --normalize = sp)" = "sparsemax" ]
+	[ "$(offers mha --normalize = s | tr '\n' ' ')" = "sigmoid softmax sparsemax " ]
 	[ "$(offers decode --activation = | tr '\n' ' ')" = "gelu relu " ]
 }
 
@@ -77,8 +79,8 @@ all_options() {
 }
 
 @test "completion: tensor's sub-commands, and each sub-command's own options" {
-	[ "$(offers tensor r)" = "rand" ]
-	[ "$(offers tensor '' | tr '\n' ' ')" = "add argmax cat concat diff get info matmul pack permute pick rand scale slice softmax split stack topk transpose unstack " ]
+	[ "$(offers tensor ra)" = "rand" ]
+	[ "$(offers tensor '' | tr '\n' ' ')" = "add argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
 	[ "$(offers tensor rand --d | tr '\n' ' ')" = "--digits --dist " ]
 	[ "$(offers tensor rand --dist '' | tr '\n' ' ')" = "normal uniform " ]
 	[ "$(offers tensor diff --a)" = "--atol" ]

@@ -459,3 +459,41 @@ golden_mask() {
 	mha --heads 2 --weights "$d/alone.npz" "$S/x.txt" >"$d/b.txt"
 	cmp "$d/a.txt" "$d/b.txt"
 }
+
+# ---- --normalize (tests/golden/make_normalize.py, on the inputs of the case "mask") -----------------------
+
+@test "mha: --normalize sigmoid equals NumPy's, head by head, blocked keys 0" {
+	mha --heads 2 --weights "$GOLDEN/mha-mask.npz" --memory "$GOLDEN/mha-mask-k.txt" --mask "$GOLDEN/mha-mask-mask.txt" \
+		--normalize sigmoid --attn "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-mask-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/normalize/mha-sigmoid-attn.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/normalize/mha-sigmoid-out.txt"
+}
+
+@test "mha: --normalize sparsemax equals Martins and Astudillo's algorithm, head by head" {
+	mha --heads 2 --weights "$GOLDEN/mha-mask.npz" --memory "$GOLDEN/mha-mask-k.txt" --mask "$GOLDEN/mha-mask-mask.txt" \
+		--normalize sparsemax --attn "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-mask-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/normalize/mha-sparsemax-attn.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/normalize/mha-sparsemax-out.txt"
+	grep -qx '#name attn.sparsemax' "$BATS_TEST_TMPDIR/attn.txt"
+}
+
+@test "mha: --normalize sparsemax --incremental equals the whole computation (the KV-cache path)" {
+	mha --heads 2 --causal --normalize sparsemax "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	mha --heads 2 --causal --normalize sparsemax --incremental "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	assert_close "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt" 1e-6
+	mha --heads 2 --causal "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/c.txt"
+	! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
+}
+
+@test "mha: --explain names the normalisation of the heads" {
+	run sh -c "mha --heads 2 --normalize relu --explain '$GOLDEN/mha-self-q.txt' 2>&1 >/dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"independently: relu(q_h k_h^T / sqrt("* ]]
+}
+
+@test "mha: --normalize softmax is the default, to the byte" {
+	mha --heads 2 --attn "$BATS_TEST_TMPDIR/a1.txt" "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/o1.txt"
+	mha --heads 2 --normalize softmax --attn "$BATS_TEST_TMPDIR/a2.txt" "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/o2.txt"
+	cmp "$BATS_TEST_TMPDIR/o1.txt" "$BATS_TEST_TMPDIR/o2.txt"
+	cmp "$BATS_TEST_TMPDIR/a1.txt" "$BATS_TEST_TMPDIR/a2.txt"
+}

@@ -30,6 +30,42 @@ zeros() {
 	assert_close "$TMP/pe.txt" "$GOLDEN/posenc-offset5-base100-4x6.txt" 0
 }
 
+@test "posenc: --layout t2t equals Tensor2Tensor's get_timing_signal_1d (frequencies 1/10000^(i/(d/2-1)))" {
+	posenc --only --len 12 --dim 8 --layout t2t > "$TMP/pe.txt"
+	assert_close "$TMP/pe.txt" "$GOLDEN/posenc-t2t-12x8.txt" 0
+}
+
+@test "posenc: --layout t2t, row 1 of --len 3 --dim 4 is T2T's 0.84147 0.0001 0.5403 1" {
+	posenc --only --len 3 --dim 4 --layout t2t > "$TMP/pe.txt"
+	assert_close "$TMP/pe.txt" "$GOLDEN/posenc-t2t-3x4.txt" 0
+	run posenc --only --len 3 --dim 4 --layout concat
+	[ "$status" -eq 0 ]
+	[[ "${lines[4]}" != *" 0.0001 "* ]] # concat keeps the paper's frequencies: not T2T's
+}
+
+@test "posenc: --layout t2t with --min-timescale, --max-timescale, --offset and an odd width (zero column)" {
+	posenc --only --len 5 --dim 7 --layout t2t --min-timescale 2 --max-timescale 500 --offset 3 > "$TMP/pe.txt"
+	assert_close "$TMP/pe.txt" "$GOLDEN/posenc-t2t-odd-5x7-min2-max500-start3.txt" 0
+	run posenc --only --len 1 --dim 5 --layout t2t
+	[ "${lines[2]}" = "#cols sin0 sin1 cos0 cos1 pad" ]
+}
+
+@test "posenc: --layout t2t adds the same table to a stream" {
+	zeros 12 8 | posenc --layout t2t > "$TMP/pe.txt"
+	assert_close "$TMP/pe.txt" "$GOLDEN/posenc-t2t-12x8.txt" 0
+}
+
+@test "posenc: timescales without --layout t2t, and --base or --explain with it, are usage errors" {
+	run posenc --only --len 2 --dim 4 --max-timescale 100
+	assert_fails 2 "go with --layout t2t"
+	run posenc --only --len 2 --dim 4 --layout t2t --base 100
+	assert_fails 2 "not --base"
+	run posenc --only --len 2 --dim 4 --layout t2t --explain
+	assert_fails 2 "no --explain"
+	run posenc --only --len 2 --dim 4 --layout t2t --min-timescale 0
+	assert_fails 2 "min-timescale"
+}
+
 @test "posenc: --only labels rows with positions and columns sin/cos in the layout's order" {
 	run posenc --only --len 2 --dim 4 --offset 3
 	[ "${lines[1]}" = "#rows 3 4" ]
@@ -153,7 +189,7 @@ zeros() {
 
 @test "posenc: --layout with another name is a usage error" {
 	run posenc --layout rotary --only --len 2 --dim 2
-	assert_fails 2 "^posenc: --layout: 'rotary' is neither interleaved nor concat"
+	assert_fails 2 "^posenc: --layout: 'rotary' is not interleaved, concat or t2t"
 }
 
 @test "posenc: --learned with --base is a usage error" {

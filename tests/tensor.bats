@@ -243,6 +243,31 @@ ST="$GOLDEN/stages"
 	assert_fails 2 "--temperature: 0 is out of range"
 }
 
+@test "tensor sparsemax: rows with ties equal Martins and Astudillo's algorithm (tests/golden/make_normalize.py)" {
+	tensor sparsemax "$GOLDEN/normalize/ties.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$GOLDEN/normalize/ties-sparsemax.txt" 1e-7
+}
+
+@test "tensor sparsemax: the course's [1, 2, 3] keeps only the largest, exactly" {
+	run sh -c "echo '1 2 3' | tensor sparsemax"
+	[ "${lines[1]}" = "0 0 1" ]
+}
+
+@test "tensor sigmoid: equals 1 / (1 + exp(-x)), also far from 0" {
+	tensor sigmoid "$GOLDEN/normalize/ties.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$GOLDEN/normalize/ties-sigmoid.txt" 1e-7
+}
+
+@test "tensor relu: equals max(x, 0)" {
+	tensor relu "$GOLDEN/normalize/ties.txt" >"$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$GOLDEN/normalize/ties-relu.txt" 0
+}
+
+@test "tensor relu: --temperature belongs to softmax" {
+	run tensor relu --temperature 2 "$GOLDEN/normalize/ties.txt"
+	assert_fails 2 "--temperature is for tensor softmax, not tensor relu"
+}
+
 @test "tensor argmax: ties go to the lowest id, as torch.argmax" {
 	run tensor argmax --ids "$ST/ties.txt"
 	[ "$output" = "$(cat "$ST/argmax.txt")" ]

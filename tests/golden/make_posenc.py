@@ -28,6 +28,20 @@ def table(T, d, base=10000.0, offset=0, layout="interleaved"):
     return pe.astype(np.float32)
 
 
+def t2t_timing_signal(length, channels, min_timescale=1.0, max_timescale=1.0e4, start_index=0):
+    """Tensor2Tensor's get_timing_signal_1d (layers/common_attention.py), its formula re-written in numpy
+    float64 and rounded once to float32: n = channels // 2 timescales,
+    inv_i = min_timescale * exp(-i * log(max/min) / max(n - 1, 1)), [sin | cos], a zero column if odd."""
+    position = np.arange(start_index, start_index + length, dtype=np.float64)
+    n = channels // 2
+    increment = np.log(float(max_timescale) / float(min_timescale)) / max(n - 1, 1)
+    inv = min_timescale * np.exp(np.arange(n, dtype=np.float64) * -increment)
+    scaled = position[:, None] * inv[None, :]
+    signal = np.concatenate([np.sin(scaled), np.cos(scaled)], axis=1)
+    signal = np.pad(signal, [[0, 0], [0, channels % 2]])
+    return signal.astype(np.float32)
+
+
 def write_text(name, x, rows=None):
     """Our text stream: #tensor T d, #rows labels, then rows of shortest float32 decimals."""
     with open(os.path.join(HERE, name), "w") as f:
@@ -62,6 +76,12 @@ def main():
     learned = rng.standard_normal((max_len, E)).astype(np.float32)
     np.savez(os.path.join(HERE, "posenc-learned.npz"), weight=learned)
     write_text("posenc-learned-the-cat-offset2.txt", weight[ids] + learned[2:8], rows=words)
+
+    # posenc --layout t2t: Tensor2Tensor's timing signal (issue 15: row 1 of 3 x 4 is 0.84147 0.0001 0.5403 1)
+    write_text("posenc-t2t-12x8.txt", t2t_timing_signal(12, 8))
+    write_text("posenc-t2t-3x4.txt", t2t_timing_signal(3, 4))
+    write_text("posenc-t2t-odd-5x7-min2-max500-start3.txt",
+               t2t_timing_signal(5, 7, min_timescale=2.0, max_timescale=500.0, start_index=3))
 
 
 if __name__ == "__main__":

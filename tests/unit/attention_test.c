@@ -105,6 +105,7 @@ static int run_case(const Case *c, Rng *rng)
 	float *q = xcalloc(T * Dk, sizeof(float)), *k = xcalloc(S * Dk, sizeof(float));
 	float *v = xcalloc(S * Dv, sizeof(float)), *out = xcalloc(T * Dv, sizeof(float));
 	float *weights = xcalloc(T * S, sizeof(float)), *scores = xcalloc(T * S, sizeof(float));
+	float *masked = xcalloc(T * S, sizeof(float));
 	float *scratch = xcalloc(attention_forward_scratch(T, S), sizeof(float));
 	float *work = xcalloc(attention_tiled_work_size(&f, Dk, Dv), sizeof(float));
 	double *r_out = xcalloc(T * Dv, sizeof(double)), *r_weights = xcalloc(T * S, sizeof(double));
@@ -130,20 +131,20 @@ static int run_case(const Case *c, Rng *rng)
 	}
 	r_blocked = reference(r_out, r_weights, r_scores, q, k, v, allowed, bias, c->causal, scale, T, S, Dk, Dv);
 
-	blocked = attention_forward(out, weights, scores, scratch, q, k, v, allowed, bias, c->causal, (float)scale, T, S,
-				    Dk, Dv);
+	blocked = attention_forward(out, weights, scores, scratch, q, k, v, allowed, bias, c->causal, (float)scale,
+				    NORMALIZE_SOFTMAX, T, S, Dk, Dv);
 	failed |= report(c->what, "fused", c, max_diff(out, r_out, T * Dv), max_diff(weights, r_weights, T * S),
 			 max_diff(scores, r_scores, T * S), blocked, r_blocked);
 
-	blocked = attention(out, &(AttentionParts){ .scores = scores, .weights = weights }, &f, q, k, v, allowed, bias,
-			    c->causal, T, S, Dk, Dk, Dv);
+	blocked = attention(out, &(AttentionParts){ .scores = scores, .weights = weights, .masked = masked }, &f, q, k, v,
+			    allowed, bias, c->causal, T, S, Dk, Dk, Dv);
 	failed |= report(c->what, "plain", c, max_diff(out, r_out, T * Dv), max_diff(weights, r_weights, T * S),
 			 max_diff(scores, r_scores, T * S), blocked, r_blocked);
 
 	blocked = attention_tiled(out, work, &f, q, k, v, allowed, bias, c->causal, T, S, Dk, Dk, Dv);
 	failed |= report(c->what, "tiled", c, max_diff(out, r_out, T * Dv), 0.0, 0.0, blocked, r_blocked);
 
-	free(q), free(k), free(v), free(out), free(weights), free(scores), free(scratch), free(work);
+	free(q), free(k), free(v), free(out), free(weights), free(scores), free(masked), free(scratch), free(work);
 	free(r_out), free(r_weights), free(r_scores), free(allowed), free(bias);
 	return failed;
 }

@@ -143,7 +143,7 @@ static void softmax_bwd(Case *c)
 static void attn_fwd(Case *c)
 {
 	attention_forward(c->out, c->saved, NULL, c->work, c->in[0].x, c->in[1].x, c->in[2].x, c->allowed,
-			  NULL, c->causal, 1.0f / sqrtf((float)c->E), c->T, c->S, c->E, c->F);
+			  NULL, c->causal, 1.0f / sqrtf((float)c->E), NORMALIZE_SOFTMAX, c->T, c->S, c->E, c->F);
 }
 static void attn_bwd(Case *c)
 {
