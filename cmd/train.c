@@ -18,8 +18,10 @@
 #include "transformer.h"
 
 static const char usage_text[] =
-	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer] [--layers N]\n"
-	"             [--heads H] [--dim E] [--ff F] [--activation relu|gelu] [--norm-first] [--eps X]\n"
+	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer|gru|lstm|rnn]\n"
+	"             [--layers N] [--dim E] [--heads H] [--ff F] [--activation relu|gelu] [--norm-first]\n"
+	"             [--eps X] [--hidden H] [--bidirectional] [--score additive|general|dot]\n"
+	"             [--attn-hidden Hd]\n"
 	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
 	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
@@ -28,24 +30,32 @@ static const char usage_text[] =
 	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
-	"embeddings and a generator) on sentence pairs, with the paper's recipe: Adam, the warm-up\n"
-	"schedule, dropout and label smoothing. Writes MODEL.npz, the whole-model archive with its settings\n"
+	"embeddings and a generator), or the RNN-attention seq2seq (docs/rnn-seq2seq.md), on sentence\n"
+	"pairs, with the paper's recipe: Adam, the warm-up schedule, dropout and label smoothing.\n"
+	"Writes MODEL.npz, the whole-model archive with its settings\n"
 	"and vocabularies that `decode --generate --weights MODEL.npz` translates with. Progress goes to\n"
 	"standard error; Ctrl-C stops after the current step and writes the model.\n"
 	"\n"
 	"      --pairs FILE        training pairs, one a line: source TAB target\n"
 	"      --src FILE, --tgt FILE  the same as two files, line k of one translating line k of the other\n"
 	"  -o, --output FILE      the model archive to write\n"
-	"      --arch A            transformer (the only one train has)\n"
-	"      --layers N          encoder and decoder layers (default 6, the paper's)\n"
+	"      --arch A            transformer (default), or the recurrent seq2seq with a gru, lstm or rnn\n"
+	"                          (tanh) encoder and attention decoder\n"
+	"      --layers N          encoder and decoder layers (default 6, the paper's); recurrent: the\n"
+	"                          encoder's layers (default 1)\n"
+	"      --dim E             d_model (default 512); recurrent: the embeddings' width (default 512)\n"
 	"      --heads H           attention heads; d_model must be divisible by H (default 8)\n"
-	"      --dim E             d_model (default 512)\n"
 	"      --ff F              feed-forward width d_ff (default 4 d_model)\n"
 	"      --activation A      relu (default) or gelu\n"
 	"      --norm-first        pre-norm layers; default post-norm, the paper's\n"
 	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
 	"      --tie               the output projection is tgt_embed.weight (section 3.4)\n"
 	"      --scale             multiply the embeddings by sqrt(d_model) (section 3.4)\n"
+	"      --hidden H          recurrent: the encoder's state width (default E); the decoder's is the\n"
+	"                          memory's, H (2 H with --bidirectional)\n"
+	"      --bidirectional     recurrent: the encoder reads both ways; each memory row is [forward; backward]\n"
+	"      --score F           recurrent: additive (Bahdanau, default), general or dot (Luong)\n"
+	"      --attn-hidden Hd    recurrent: the additive score's width (default: the decoder's state width)\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
 	"      --chars             split source sentences into characters, not words (as embed --chars;\n"
 	"                          the target stays words, as decode --generate writes them)\n"
@@ -58,7 +68,8 @@ static const char usage_text[] =
 	"      --batch-sentences N pairs per step (default 32)\n"
 	"      --batch-tokens N    instead: pairs per step until their source and target tokens reach N\n"
 	"      --no-shuffle        keep the file's order (default: shuffled each epoch, by --seed)\n"
-	"      --schedule S        noam (default): lr = scale d_model^-0.5 min(step^-0.5, step warmup^-1.5);\n"
+	"      --schedule S        noam (default): lr = scale d_model^-0.5 min(step^-0.5, step warmup^-1.5)\n"
+	"                          (recurrent: d_model is the decoder's state width);\n"
 	"                          constant: lr = --lr (giving --lr alone chooses it)\n"
 	"      --lr X              the constant learning rate (default 1e-3)\n"
 	"      --lr-scale X        noam's scale (default 1)\n"
@@ -66,7 +77,8 @@ static const char usage_text[] =
 	"      --beta1 X, --beta2 X, --adam-eps X  Adam's (default 0.9, 0.98, 1e-9: the paper's)\n"
 	"      --clip X            scale the gradients to a global norm of at most X (clip_grad_norm_)\n"
 	"      --label-smoothing X target distribution (1 - X) on the gold token + X / V on each (default 0.1)\n"
-	"      --dropout P         dropout probability (default 0.1)\n"
+	"      --dropout P         dropout probability (default 0.1); recurrent: on the embeddings and on the\n"
+	"                          decoder's outputs\n"
 	"      --valid-pairs FILE  validation pairs: loss and exact-match accuracy after each epoch\n"
 	"      --valid-src FILE, --valid-tgt FILE  the same as two files\n"
 	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
@@ -111,6 +123,10 @@ enum {
 	OPT_LOG_EVERY,
 	OPT_CHECKPOINT_EVERY,
 	OPT_SAVE_GRADS,
+	OPT_HIDDEN,
+	OPT_BIDIRECTIONAL,
+	OPT_SCORE,
+	OPT_ATTN_HIDDEN,
 };
 
 static const struct option long_options[] = {
@@ -160,19 +176,30 @@ static const struct option long_options[] = {
 	{ "log-every", required_argument, NULL, OPT_LOG_EVERY },
 	{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 	{ "save-grads", required_argument, NULL, OPT_SAVE_GRADS },
+	{ "hidden", required_argument, NULL, OPT_HIDDEN },
+	{ "bidirectional", no_argument, NULL, OPT_BIDIRECTIONAL },
+	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The settings every model archive has, and train's defaults for them (d_ff: 4 d_model, set later). */
+/* The settings every Transformer archive has, and train's defaults for them (d_ff: 4 d_model, set later). */
 static const char *const defaults[][2] = {
-	{ "arch", "transformer" }, { "d_model", "512" }, { "heads", "8" }, { "encoder_layers", "6" },
+	{ "d_model", "512" }, { "heads", "8" }, { "encoder_layers", "6" },
 	{ "decoder_layers", "6" }, { "activation", "relu" }, { "norm_first", "0" }, { "final_norm", "1" },
 	{ "eps", "1e-05" }, { "scale", "0" }, { "posenc", "sinusoidal" }, { "posenc_base", "10000" },
 	{ "posenc_layout", "interleaved" }, { "bos", "0" }, { "eos", "0" }, { "chars", "0" }, { "tie", "0" },
 };
+/* The recurrent seq2seq's (hidden, decoder_hidden and attn_hidden follow from the widths, set later) */
+static const char *const rnn_defaults[][2] = {
+	{ "encoder_layers", "1" }, { "bidirectional", "0" }, { "score", "additive" }, { "init", "last" },
+	{ "bos", "0" }, { "eos", "0" }, { "chars", "0" }, { "tie", "0" },
+};
+/* The options of one architecture only, by the setting each records: refused with the other */
+static const char *const rnn_keys[] = { "hidden", "bidirectional", "score", "attn_hidden" };
 
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
-static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path;
+static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
 static bool shuffle = true, noam = true, schedule_given, lr_given;
 static double lr = 1e-3, lr_scale = 1.0, clip;
@@ -219,8 +246,76 @@ static void shape_from(Seq2seqShape *sh, const ModelConfig *c)
 	if (!posenc_parse_layout(config_get(c, "posenc_layout"), &sh->layout))
 		die("%s: posenc_layout '%s' is not interleaved or concat", config_where(c, "posenc_layout"),
 		    config_get(c, "posenc_layout"));
-	if (strcmp(config_get(c, "arch"), "transformer") != 0)
-		die("%s: arch %s: train trains the Transformer only", config_where(c, "arch"), config_get(c, "arch"));
+}
+
+/* The recurrent seq2seq's shape from the settings, all of them set by now; E the embeddings' width. */
+static void rnn_shape_from(Seq2seqShape *sh, const ModelConfig *c, size_t E)
+{
+	RecurrentShape *r = &sh->rnn;
+	const char *arch = config_get(c, "arch"), *init = config_get(c, "init");
+
+	sh->recurrent = true;
+	if (!rnn_kind_parse(arch, &r->kind))
+		die("%s: arch '%s' is not transformer, gru, lstm or rnn", config_where(c, "arch"), arch);
+	r->E = E;
+	r->H = config_size(c, "hidden", E, 1, 1 << 20);
+	r->L = config_size(c, "encoder_layers", 1, 1, 1000);
+	r->bidirectional = config_bool(c, "bidirectional", false);
+	r->Hdec = config_size(c, "decoder_hidden", (r->bidirectional ? 2 : 1) * r->H, 1, 1 << 20);
+	r->Hd = config_size(c, "attn_hidden", r->Hdec, 1, 1 << 20);
+	if (!rnn_score_parse(config_get(c, "score"), &r->score))
+		die("%s: score '%s' is not additive, general or dot", config_where(c, "score"), config_get(c, "score"));
+	if (strcmp(init, "last") != 0 && strcmp(init, "zeros") != 0)
+		die("%s: init '%s' is neither last nor zeros", config_where(c, "init"), init);
+	r->init_zeros = strcmp(init, "zeros") == 0;
+	sh->tie = config_bool(c, "tie", false);
+	if (!r->init_zeros && r->Hdec != (r->bidirectional ? 2 : 1) * r->H)
+		die("%s: decoder_hidden %zu: init last starts the decoder from a memory row of width %zu",
+		    config_where(c, "decoder_hidden"), r->Hdec, (r->bidirectional ? 2 : 1) * r->H);
+	if (r->score == SCORE_DOT && r->Hdec != (r->bidirectional ? 2 : 1) * r->H)
+		die("%s: score dot needs the decoder's width %zu = the memory's %zu", config_where(c, "score"), r->Hdec,
+		    (r->bidirectional ? 2 : 1) * r->H);
+	if (sh->tie && r->Hdec != E)
+		usage_error("--tie projects with tgt_embed.weight: its width %zu (--dim) must be the decoder's %zu", E,
+			    r->Hdec);
+}
+
+/* Every setting a model of this architecture needs, the defaults where none was given */
+static void complete_settings(ModelConfig *settings, bool recurrent, size_t E)
+{
+	char num[32];
+
+	if (recurrent) {
+		model_refuse_transformer_keys(settings, config_get(settings, "arch"));
+		for (size_t i = 0; i < sizeof(rnn_defaults) / sizeof(rnn_defaults[0]); i++)
+			if (!config_get(settings, rnn_defaults[i][0]))
+				config_set(settings, rnn_defaults[i][0], rnn_defaults[i][1], "default");
+		/* the widths: hidden = E, decoder_hidden = the memory's D H, attn_hidden = decoder_hidden */
+		snprintf(num, sizeof(num), "%zu", E);
+		if (!config_get(settings, "hidden"))
+			config_set(settings, "hidden", num, "default");
+		snprintf(num, sizeof(num), "%zu", (config_bool(settings, "bidirectional", false) ? 2 : 1) *
+							   config_size(settings, "hidden", E, 1, 1 << 20));
+		if (!config_get(settings, "decoder_hidden"))
+			config_set(settings, "decoder_hidden", num, "default");
+		if (!config_get(settings, "attn_hidden"))
+			config_set(settings, "attn_hidden", config_get(settings, "decoder_hidden"), "default");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(rnn_keys) / sizeof(rnn_keys[0]); i++)
+		if (config_get(settings, rnn_keys[i]))
+			usage_error("%s: %s is a setting of the recurrent seq2seq (--arch gru, lstm or rnn)",
+				    config_where(settings, rnn_keys[i]), rnn_keys[i]);
+	if (dim_arg)
+		config_set(settings, "d_model", dim_arg, "--dim");
+	if (layers_arg)
+		config_set(settings, "decoder_layers", layers_arg, "--layers");
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (!config_get(settings, defaults[i][0]))
+			config_set(settings, defaults[i][0], defaults[i][1], "default");
+	snprintf(num, sizeof(num), "%zu", 4 * config_size(settings, "d_model", 512, 2, 1 << 16));
+	if (!config_get(settings, "d_ff"))
+		config_set(settings, "d_ff", num, "default");
 }
 
 /* Every setting as "key value" lines: the archive's config entry */
@@ -338,14 +433,14 @@ int main(int argc, char **argv)
 	Vocab *src_vocab, *tgt_vocab;
 	TokenizeOptions src_tok = { 0 };
 	PairIds *pairs, *valid_ids = NULL, *batch;
-	Seq2seqShape shape;
+	Seq2seqShape shape = { 0 };
 	Seq2seq model;
 	Trainer *trainer;
 	Model *init = NULL;
-	size_t *order, n_valid = 0, id;
-	char *text, num[32];
+	size_t *order, n_valid = 0, id, dim = 512;
+	char *text;
 	FILE *log = NULL;
-	bool tty = isatty(STDERR_FILENO), stop = false;
+	bool tty = isatty(STDERR_FILENO), stop = false, recurrent;
 	LogRow row = { 0 };
 	double started = now(), last_loss = 0.0, last_rate = 0.0, valid_loss = NAN, valid_exact = NAN;
 	size_t tokens_seen = 0;
@@ -355,19 +450,43 @@ int main(int argc, char **argv)
 	common_init(&common);
 	transformer_defaults(&unused);
 	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
-		if (c == TRANSFORMER_OPT_ARCH && strcmp(optarg, "transformer") != 0)
-			usage_error("--arch %s: train trains the Transformer only (the backward pass of the recurrent "
-				    "seq2seq is not written yet)", optarg);
-		if (transformer_option(&unused, &settings, c, optarg) || common_option(&common, c, optarg, usage_text))
+		RnnKind kind;
+		ScoreKind score;
+		if (c != TRANSFORMER_OPT_ARCH && c != TRANSFORMER_OPT_LAYERS &&
+		    (transformer_option(&unused, &settings, c, optarg) || common_option(&common, c, optarg, usage_text)))
 			continue;
 		switch (c) {
+		case TRANSFORMER_OPT_ARCH:
+			if (strcmp(optarg, "transformer") != 0 && !rnn_kind_parse(optarg, &kind))
+				usage_error("--arch: '%s' is not transformer, gru, lstm or rnn", optarg);
+			config_set(&settings, "arch", optarg, "--arch");
+			break;
+		case TRANSFORMER_OPT_LAYERS: /* the decoder's too, for the Transformer (complete_settings) */
+			parse_long(optarg, "--layers", 1, 1000);
+			config_set(&settings, "encoder_layers", optarg, "--layers");
+			layers_arg = optarg;
+			break;
+		case OPT_HIDDEN:
+			parse_long(optarg, "--hidden", 1, 1 << 20);
+			config_set(&settings, "hidden", optarg, "--hidden");
+			break;
+		case OPT_BIDIRECTIONAL: config_set(&settings, "bidirectional", "1", "--bidirectional"); break;
+		case OPT_SCORE:
+			if (!rnn_score_parse(optarg, &score))
+				usage_error("--score: '%s' is not additive, general or dot", optarg);
+			config_set(&settings, "score", optarg, "--score");
+			break;
+		case OPT_ATTN_HIDDEN:
+			parse_long(optarg, "--attn-hidden", 1, 1 << 20);
+			config_set(&settings, "attn_hidden", optarg, "--attn-hidden");
+			break;
 		case 'o': out_path = optarg; break;
 		case OPT_PAIRS: pairs_path = optarg; break;
 		case OPT_SRC: src_path = optarg; break;
 		case OPT_TGT: tgt_path = optarg; break;
-		case OPT_DIM:
-			parse_long(optarg, "--dim", 2, 1 << 16);
-			config_set(&settings, "d_model", optarg, "--dim");
+		case OPT_DIM: /* d_model for the Transformer (complete_settings); the embeddings' width for both */
+			dim = (size_t)parse_long(optarg, "--dim", 2, 1 << 16);
+			dim_arg = optarg;
 			break;
 		case OPT_TIE: config_set(&settings, "tie", "1", "--tie"); break;
 		case OPT_SCALE: config_set(&settings, "scale", "1", "--scale"); break;
@@ -427,16 +546,19 @@ int main(int argc, char **argv)
 	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
 	if (init_path) {
 		init = model_load(init_path, &settings, src_vocab_path, tgt_vocab_path);
+		if (init->recurrent && dim_arg && dim != init->E)
+			die("%s: the embeddings are %zu wide, not --dim %zu", init_path, init->E, dim);
 		if (init->recurrent)
-			die("%s: arch %s: train trains the Transformer only", init_path, model_arch_name(init));
+			dim = init->E;
 	}
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (!config_get(&settings, defaults[i][0]))
-			config_set(&settings, defaults[i][0], defaults[i][1], "default");
-	snprintf(num, sizeof(num), "%zu", 4 * config_size(&settings, "d_model", 512, 2, 1 << 16));
-	if (!config_get(&settings, "d_ff"))
-		config_set(&settings, "d_ff", num, "default");
-	shape_from(&shape, &settings);
+	if (!config_get(&settings, "arch"))
+		config_set(&settings, "arch", "transformer", "default");
+	recurrent = strcmp(config_get(&settings, "arch"), "transformer") != 0;
+	complete_settings(&settings, recurrent, dim);
+	if (recurrent)
+		rnn_shape_from(&shape, &settings, dim);
+	else
+		shape_from(&shape, &settings);
 	src_tok.bos = config_bool(&settings, "bos", false);
 	src_tok.eos = config_bool(&settings, "eos", false);
 	src_tok.chars = config_bool(&settings, "chars", false);
@@ -494,7 +616,7 @@ int main(int argc, char **argv)
 		while (!stop && (n = next_batch(batch, pairs, order, corpus.n, &at)) > 0) {
 			long step = model.step + 1;
 			size_t tokens;
-			double rate = noam ? noam_rate(lr_scale, shape.encoder.E, (size_t)warmup, step) : lr, norm;
+			double rate = noam ? noam_rate(lr_scale, recurrent ? shape.rnn.Hdec : shape.encoder.E, (size_t)warmup, step) : lr, norm;
 			bool logged = step % log_every == 0;
 			last_loss = trainer_batch(trainer, batch, n, &train_opts, true, &tokens, NULL);
 			if (!isfinite(last_loss))

@@ -220,6 +220,100 @@ void attention_scores(float *scores, const Scorer *f, const float *q, const floa
 	scores_and_raw(scores, NULL, f, q, k, scratch, T, S, Dq, Dk);
 }
 
+size_t attention_scores_backward_scratch(const Scorer *f, size_t S, size_t Dk)
+{
+	switch (f->kind) {
+	case SCORE_GENERAL:
+		return 2 * Dk;
+	case SCORE_ADDITIVE:
+		return 2 * (S + 1) * f->hidden;
+	default:
+		return 0;
+	}
+}
+
+void attention_scores_backward(float *d_q, float *d_k, const Scorer *d_f, float *scratch, const float *d_scores,
+			       const Scorer *f, const float *q, const float *k, size_t T, size_t S, size_t Dq,
+			       size_t Dk)
+{
+	const size_t Hd = f->hidden;
+	const float scale = attention_scale(f->kind, f->temperature, Dk);
+
+	switch (f->kind) {
+	case SCORE_DOT:
+	case SCORE_SCALED:
+		for (size_t t = 0; t < T; t++)
+			for (size_t s = 0; s < S; s++) {
+				const float g = scale * d_scores[t * S + s];
+				for (size_t i = 0; i < Dk && d_q; i++)
+					d_q[t * Dq + i] += g * k[s * Dk + i];
+				for (size_t i = 0; i < Dk && d_k; i++)
+					d_k[s * Dk + i] += g * q[t * Dq + i];
+			}
+		break;
+	case SCORE_COSINE:
+		die("attention_scores_backward: the cosine score has no backward pass");
+	case SCORE_GENERAL: {
+		float *u = scratch, *d_u = scratch + Dk; /* [Dk] each: q_t^T W and its gradient */
+		for (size_t t = 0; t < T; t++) {
+			const float *q_t = q + t * Dq;
+			memset(u, 0, Dk * sizeof(float));
+			memset(d_u, 0, Dk * sizeof(float));
+			for (size_t i = 0; i < Dq; i++)
+				for (size_t j = 0; j < Dk; j++)
+					u[j] += q_t[i] * f->W[i * Dk + j];
+			for (size_t s = 0; s < S; s++) {
+				const float g = scale * d_scores[t * S + s];
+				for (size_t j = 0; j < Dk; j++) {
+					d_u[j] += g * k[s * Dk + j];
+					if (d_k)
+						d_k[s * Dk + j] += g * u[j];
+				}
+			}
+			for (size_t i = 0; i < Dq; i++)
+				for (size_t j = 0; j < Dk; j++) {
+					if (d_q)
+						d_q[t * Dq + i] += f->W[i * Dk + j] * d_u[j];
+					d_f->W[i * Dk + j] += q_t[i] * d_u[j];
+				}
+		}
+		break;
+	}
+	case SCORE_ADDITIVE: {
+		/* scratch: the keys' projections W2 k_s [S,Hd] (unless given), their gradients [S,Hd], the query's
+		 * projection W1 q_t [Hd] and its gradient [Hd] */
+		float *key_proj = scratch, *d_key_proj = scratch + S * Hd;
+		float *query_proj = d_key_proj + S * Hd, *d_query_proj = query_proj + Hd;
+		if (f->key_proj)
+			memcpy(key_proj, f->key_proj, S * Hd * sizeof(float));
+		else
+			attention_project_keys(key_proj, f, k, S, Dk);
+		memset(d_key_proj, 0, S * Hd * sizeof(float));
+		for (size_t t = 0; t < T; t++) {
+			const float *q_t = q + t * Dq;
+			for (size_t h = 0; h < Hd; h++)
+				query_proj[h] = dot(f->W1 + h * Dq, q_t, Dq);
+			memset(d_query_proj, 0, Hd * sizeof(float));
+			for (size_t s = 0; s < S; s++) {
+				const float d_e = scale * d_scores[t * S + s];
+				float *d_kp_s = d_key_proj + s * Hd;
+				for (size_t h = 0; h < Hd; h++) {
+					const float u = tanhf(query_proj[h] + key_proj[s * Hd + h]);
+					const float g = d_e * f->v[h] * (1.0f - u * u);
+					d_f->v[h] += d_e * u;
+					d_query_proj[h] += g;
+					d_kp_s[h] += g;
+				}
+			}
+			/* query_proj = W1 q_t: a linear without bias */
+			linear_backward(d_q ? d_q + t * Dq : NULL, d_f->W1, NULL, d_query_proj, q_t, f->W1, 1, Dq, Hd);
+		}
+		linear_backward(d_k, d_f->W2, NULL, d_key_proj, k, f->W2, S, Dk, Hd);
+		break;
+	}
+	}
+}
+
 void attention_project_keys(float *key_proj, const Scorer *f, const float *k, size_t S, size_t Dk)
 {
 	for (size_t s = 0; s < S; s++)

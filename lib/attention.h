@@ -99,6 +99,22 @@ size_t attention_scores_scratch(const Scorer *f, size_t S, size_t Dk);
 /* scores[T,S] = f(q[T,Dq], k[S,Dk]) * attention_scale(f). scratch: attention_scores_scratch(f, S, Dk) floats. */
 void attention_scores(float *scores, const Scorer *f, const float *q, const float *k, float *scratch,
 		      size_t T, size_t S, size_t Dq, size_t Dk);
+/*
+ * The backward of attention_scores, e[T,S] = f(q, k) * scale with scale = attention_scale(f), from d_e[T,S]:
+ *   dot, scaled  e_ts = scale q_t.k_s          d_q_t += scale sum_s d_e_ts k_s,  d_k_s += scale sum_t d_e_ts q_t
+ *   general      e_ts = scale q_t^T W k_s      with d_u_t[Dk] = scale sum_s d_e_ts k_s and u_t = q_t^T W:
+ *                d_q_t += W d_u_t,  d_W += q_t d_u_t^T,  d_k_s += scale sum_t d_e_ts u_t
+ *   additive     e_ts = scale v.u_ts, u_ts = tanh(W1 q_t + W2 k_s); with g_ts[Hd] = scale d_e_ts v * (1 - u_ts^2):
+ *                d_v += scale sum_ts d_e_ts u_ts,  d_q_t += W1^T sum_s g_ts,  d_W1 += sum_ts g_ts q_t^T,
+ *                d_k_s += W2^T sum_t g_ts,  d_W2 += sum_ts g_ts k_s^T
+ * (u_ts is tanh of the same projections the forward pass made; f->key_proj is used when set.) Cosine has
+ * no backward here. d_f's W, W1, W2, v receive the parameters' gradients; d_q, d_k may be NULL (not
+ * wanted). Accumulates. scratch: attention_scores_backward_scratch(f, S, Dk) floats.
+ */
+size_t attention_scores_backward_scratch(const Scorer *f, size_t S, size_t Dk);
+void attention_scores_backward(float *d_q, float *d_k, const Scorer *d_f, float *scratch, const float *d_scores,
+			       const Scorer *f, const float *q, const float *k, size_t T, size_t S, size_t Dq,
+			       size_t Dk);
 /* out[T,Dv] = weights[T,S] v[S,Dv] */
 void weighted_sum(float *out, const float *weights, const float *v, size_t T, size_t S, size_t Dv);
 

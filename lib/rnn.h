@@ -47,6 +47,23 @@ typedef struct {
 void rnn_cell_step(float *h_new, float *c_new, float *gates, RnnKind kind, const RnnCellWeights *w,
 		   const float *x, const float *h, const float *c, size_t I, size_t H);
 
+/*
+ * The backward of rnn_cell_step, from the gates it left in gates[2*G*H] (gi = W_ih x + b_ih, then
+ * gh = W_hh h + b_hh) and its inputs x, h, c; d_h_new[H] (and the LSTM's d_c_new[H]) the gradients of
+ * its outputs. With a = gi + gh per gate (the GRU's n: a_n = gi_n + r * gh_n):
+ *   RNN   d_a = d_h' (1 - h'^2)
+ *   GRU   d_n = d_h' (1 - z),  d_z = d_h' (h - n),  d_h += d_h' z,  d_a_n = d_n (1 - n^2),
+ *         d_gi_n = d_a_n,  d_gh_n = d_a_n r,  d_r = d_a_n gh_n,  d_a_r = d_r r (1 - r),  d_a_z = d_z z (1 - z)
+ *   LSTM  dc = d_c' + d_h' o (1 - tanh^2 c'):  d_o = d_h' tanh c',  d_i = dc g,  d_f = dc c,  d_g = dc i,
+ *         d_c += dc f;  d_a = d_i i (1 - i), d_f f (1 - f), d_g (1 - g^2), d_o o (1 - o)
+ * and through the two linear layers (d_gi = d_gh = d_a except the GRU's n):
+ *   d_x += d_gi W_ih,  d_W_ih += d_gi x^T,  d_b_ih += d_gi,  d_h += d_gh W_hh,  d_W_hh += d_gh h^T,  d_b_hh += d_gh
+ * Accumulates into d_x[I], d_h[H], d_c[H] (LSTM only, else NULL) and d_w. d_gates[2*G*H] is work space.
+ */
+void rnn_cell_backward(float *d_x, float *d_h, float *d_c, const RnnCellWeights *d_w, float *d_gates,
+		       const float *d_h_new, const float *d_c_new, const float *gates, RnnKind kind,
+		       const RnnCellWeights *w, const float *x, const float *h, const float *c, size_t I, size_t H);
+
 /* A stack of L layers, each with D directions, as torch.nn.RNN / GRU / LSTM with batch_first and bias. */
 typedef struct {
 	RnnKind kind;
@@ -81,6 +98,31 @@ size_t rnn_work_size(const RnnWeights *w, size_t T);
  * direction ends at t = 0); c_n[L*D, H] likewise for the LSTM's cells. x[T, I].
  */
 void rnn_forward(float *out, float *h_n, float *c_n, float *work, const RnnWeights *w, const float *x, size_t T);
+
+/*
+ * What rnn_forward_train keeps for rnn_backward (rnn_trace_parts lays it out in a caller-owned buffer of
+ * rnn_trace_size floats; NULL buffer: only counts). Cell (k, d) = layer k, direction d, at k*D + d.
+ */
+typedef struct {
+	float *outs;            /* [L, T, D*H] each layer's output; the top layer's is rnn_forward's out */
+	float *h_prev;          /* [L*D, T, H] the state the cell read at time t */
+	float *c_prev;          /* [L*D, T, H] the LSTM's cell it read at time t */
+	float *gates;           /* [L*D, T, 2*G*H] its gi and gh at time t (rnn_cell_step) */
+} RnnTrace;
+
+size_t rnn_trace_parts(RnnTrace *tr, float *buf, const RnnWeights *w, size_t T);
+size_t rnn_trace_size(const RnnWeights *w, size_t T);
+/* rnn_forward (without h_n, c_n), keeping in tr what the backward pass needs. */
+void rnn_forward_train(float *out, RnnTrace *tr, float *work, const RnnWeights *w, const float *x, size_t T);
+/*
+ * The backward of rnn_forward through time: d_out[T, D*H] the gradient of the top layer's states. Layer by
+ * layer from the top, each direction walks its sequence back from its last step, carrying d_h (and d_c)
+ * into the step before it (rnn_cell_backward); the gradient of a layer's input is that of the layer below's
+ * output. d_x[T, I] += the input's gradient; d_w receives the weights'. d_work: rnn_backward_work_size floats.
+ */
+size_t rnn_backward_work_size(const RnnWeights *w, size_t T);
+void rnn_backward(float *d_x, const RnnWeights *d_w, float *d_work, const float *d_out, const RnnTrace *tr,
+		  const RnnWeights *w, const float *x, size_t T);
 
 /*
  * The "attention over time" of the LSTM + attention model of the seeds (a Keras recipe): a dense layer
@@ -151,6 +193,9 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
  */
 typedef struct {
 	float *prev, *scores, *contexts;
+	/* what attn_decoder_backward needs besides (NULL = not wanted): weights[T,S] a_t, states[T,H] s_t,
+	 * gates[T,2*G*H] the cell's gi and gh (rnn_cell_step), cell_prev[T,H] the LSTM's cell before step t */
+	float *weights, *states, *gates, *cell_prev;
 } AttnDecoderRecord;
 
 /* attn_decoder_forward's work space, named (attn_decoder_parts; NULL work: only counts). */
@@ -168,5 +213,23 @@ size_t attn_decoder_forward_work_size(const AttnDecoderWeights *w, size_t S);
 void attn_decoder_forward(float *out, float *align, AttnDecoderRecord *record, float *work,
 			  const AttnDecoderWeights *w, const float *y, const float *memory, const float *s0, size_t T,
 			  size_t S);
+
+/*
+ * The backward of attn_decoder_forward, from its out[T,H] and rec (every field set), with d_out[T,H] the
+ * gradients of o_1..o_T. Step t, from the last back to the first:
+ *   o_t = tanh(W_out [s_t; c_t] + b_out)    d_p = d_o (1 - o^2),  [d_s_t; d_c_t] = d_p W_out,
+ *                                           d_W_out += d_p [s_t; c_t]^T,  d_b_out += d_p
+ *   d_s_t (and the LSTM's cell) also gets the carry from step t+1, which read s_t as its s_{t-1}
+ *   s_t = cell([y_{t-1}; c_t], s_{t-1})     rnn_cell_backward: d_y_{t-1}, d_c_t +=, the carry d_s_{t-1}
+ *   c_t = sum_j a_tj h_j                    d_h_j += a_tj d_c_t,  d_a_tj = d_c_t . h_j
+ *   a_t = softmax(e_t)                      d_e_t = a_t * (d_a_t - sum_j a_tj d_a_tj)
+ *   e_tj = score(s_{t-1}, h_j)              attention_scores_backward: d_s_{t-1} +=, d_h_j +=, d_attn
+ * d_y[T,E] +=, d_memory[S,Dm] +=, d_s0[H] += (what reaches s_0; the LSTM's c_0 is the constant 0); d_w
+ * receives the parameters' gradients. d_work: attn_decoder_backward_work_size floats.
+ */
+size_t attn_decoder_backward_work_size(const AttnDecoderWeights *w, size_t S);
+void attn_decoder_backward(float *d_y, float *d_memory, float *d_s0, const AttnDecoderWeights *d_w, float *d_work,
+			   const float *d_out, const float *out, const AttnDecoderRecord *rec,
+			   const AttnDecoderWeights *w, const float *y, const float *memory, size_t T, size_t S);
 
 #endif

@@ -20,39 +20,62 @@
 
 /* ---- the parameters, their gradients and Adam's moments ------------------------------------ */
 
-/* src_embed, tgt_embed, generator: the names and initialisations of token_layers_load */
-static void token_layers_declare(Params *p, TokenLayers *t, const Seq2seqShape *sh)
+/* src_embed [Vs,E], tgt_embed [Vt,Et], generator [Vt,Ho] (the decoder's output width): token_layers_load's
+ * names and initialisations */
+static void token_layers_declare(Params *p, TokenLayers *t, const Seq2seqShape *sh, size_t E, size_t Et, size_t Ho)
 {
-	size_t E = sh->encoder.E, a[2] = { sh->Vs, E }, b[2] = { sh->Vt, E }, c[1] = { sh->Vt };
+	size_t a[2] = { sh->Vs, E }, b[2] = { sh->Vt, Et }, g[2] = { sh->Vt, Ho }, c[1] = { sh->Vt };
 
 	params_add(p, &t->src_embed, "src_embed.weight", INIT_NORMAL, 1.0, 2, a);
 	params_add(p, &t->tgt_embed, "tgt_embed.weight", INIT_NORMAL, 1.0, 2, b);
 	if (!sh->tie)
-		params_add(p, &t->generator_weight, "generator.weight", INIT_LINEAR, 0.0, 2, b);
-	params_add(p, &t->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)E), 1, c);
+		params_add(p, &t->generator_weight, "generator.weight", INIT_LINEAR, 0.0, 2, g);
+	params_add(p, &t->generator_bias, "generator.bias", INIT_UNIFORM, 1.0 / sqrt((double)Ho), 1, c);
 }
 
-static void declare_all(Params *p, Transformer *enc, Transformer *dec, TokenLayers *io, const Seq2seqShape *sh)
+/* One table of every parameter: the Transformer's or the recurrent seq2seq's, then the token layers */
+static void declare_all(Params *p, Transformer *enc, Transformer *dec, RnnWeights *renc, AttnDecoderWeights *rdec,
+			TokenLayers *io, const Seq2seqShape *sh)
 {
-	transformer_declare(p, enc, &sh->encoder, false, "encoder.");
-	transformer_declare(p, dec, &sh->decoder, true, "decoder.");
-	token_layers_declare(p, io, sh);
+	const RecurrentShape *r = &sh->rnn;
+
+	if (sh->recurrent) {
+		size_t Dm = (r->bidirectional ? 2 : 1) * r->H;
+		rnn_declare(p, renc, "encoder.", r->kind, r->E, r->H, r->L, r->bidirectional);
+		attn_decoder_declare(p, rdec, "decoder.", r->kind, r->score, r->E, Dm, r->Hdec, r->Hd);
+		token_layers_declare(p, io, sh, r->E, r->E, r->Hdec);
+	} else {
+		transformer_declare(p, enc, &sh->encoder, false, "encoder.");
+		transformer_declare(p, dec, &sh->decoder, true, "decoder.");
+		token_layers_declare(p, io, sh, sh->encoder.E, sh->encoder.E, sh->encoder.E);
+	}
+}
+
+/* what declare_all allocated besides the table (the Transformer's layers, the recurrent stack's cells) */
+static void free_structs(Transformer *enc, Transformer *dec, RnnWeights *renc, bool recurrent)
+{
+	if (recurrent)
+		rnn_free(renc);
+	else
+		transformer_free(enc), transformer_free(dec);
 }
 
 void seq2seq_declare(Seq2seq *m, const Seq2seqShape *shape)
 {
 	Transformer enc, dec;
+	RnnWeights renc;
+	AttnDecoderWeights rdec;
 	TokenLayers io;
 
 	memset(m, 0, sizeof(*m));
 	m->shape = *shape;
-	declare_all(&m->params, &m->encoder, &m->decoder, &m->io, shape);
-	declare_all(&m->grads, &m->d_encoder, &m->d_decoder, &m->d_io, shape);
+	declare_all(&m->params, &m->encoder, &m->decoder, &m->rnn_encoder, &m->rnn_decoder, &m->io, shape);
+	declare_all(&m->grads, &m->d_encoder, &m->d_decoder, &m->d_rnn_encoder, &m->d_rnn_decoder, &m->d_io, shape);
 	/* the moments need no struct of pointers: Adam walks the tables side by side */
-	declare_all(&m->adam_m, &enc, &dec, &io, shape);
-	transformer_free(&enc), transformer_free(&dec);
-	declare_all(&m->adam_v, &enc, &dec, &io, shape);
-	transformer_free(&enc), transformer_free(&dec);
+	declare_all(&m->adam_m, &enc, &dec, &renc, &rdec, &io, shape);
+	free_structs(&enc, &dec, &renc, shape->recurrent);
+	declare_all(&m->adam_v, &enc, &dec, &renc, &rdec, &io, shape);
+	free_structs(&enc, &dec, &renc, shape->recurrent);
 	for (size_t i = 0; i < m->adam_m.count; i++)
 		m->adam_m.items[i].slot = m->adam_v.items[i].slot = NULL;
 }
@@ -86,8 +109,8 @@ void seq2seq_ready(Seq2seq *m)
 
 void seq2seq_free(Seq2seq *m)
 {
-	transformer_free(&m->encoder), transformer_free(&m->decoder);
-	transformer_free(&m->d_encoder), transformer_free(&m->d_decoder);
+	free_structs(&m->encoder, &m->decoder, &m->rnn_encoder, m->shape.recurrent);
+	free_structs(&m->d_encoder, &m->d_decoder, &m->d_rnn_encoder, m->shape.recurrent);
 	params_free(&m->params), params_free(&m->grads), params_free(&m->adam_m), params_free(&m->adam_v);
 }
 
@@ -178,6 +201,23 @@ typedef struct {
 	float *final_mean, *final_rstd; /* [C] */
 } StackRun;
 
+/* The recurrent seq2seq's forward record and backward work, each sized for C positions */
+typedef struct {
+	float *x, *d_x;           /* [C,E] the source embeddings and their gradient */
+	float *memory, *d_memory; /* [C,Dm] */
+	float *enc_work;          /* rnn_work_size(C) */
+	float *trace;             /* rnn_trace_size(C): what rnn_backward reads */
+	float *d_enc_work;        /* rnn_backward_work_size(C) */
+	float *y, *d_y;           /* [C,E] the target embeddings (the decoder's inputs) */
+	float *o, *d_o;           /* [C,Hdec] the decoder's outputs o_t */
+	float *o_drop;            /* [C,Hdec] o_t after dropout, the generator's input */
+	float *drop_x, *drop_y, *drop_o; /* the dropout masks of x, y and o */
+	float *dec_work;          /* attn_decoder_forward_work_size(C) */
+	float *d_dec_work;        /* attn_decoder_backward_work_size(C) */
+	AttnDecoderRecord rec;    /* [C, ...] each */
+	float *s0, *d_s0;         /* [Hdec] */
+} RnnRunBuffers;
+
 struct Trainer {
 	Seq2seq *m;
 	size_t C;                 /* positions the buffers hold */
@@ -191,6 +231,7 @@ struct Trainer {
 	float *d_pre;             /* [C,F] */
 	float *d_mha;             /* mha_backward_work_size(C, C) */
 	float *d_logits;          /* [C,Vt] */
+	RnnRunBuffers *rnn;       /* the recurrent seq2seq's (the stacks above stay empty then) */
 };
 
 static float *grow(float *p, size_t a, size_t b)
@@ -231,6 +272,42 @@ static void stack_free(StackRun *r, const Transformer *st)
 	free(r->sub), free(r->drop_embed), free(r->out), free(r->final_in), free(r->final_mean), free(r->final_rstd);
 }
 
+static void rnn_reserve(RnnRunBuffers *b, const Seq2seq *m, size_t C)
+{
+	const RecurrentShape *r = &m->shape.rnn;
+	const size_t E = r->E, H = r->Hdec, Dm = (r->bidirectional ? 2 : 1) * r->H;
+	const size_t G2H = 2 * rnn_gates(r->kind) * H;
+	AttnDecoderRecord *rec = &b->rec;
+
+	b->x = grow(b->x, C, E), b->d_x = grow(b->d_x, C, E), b->drop_x = grow(b->drop_x, C, E);
+	b->memory = grow(b->memory, C, Dm), b->d_memory = grow(b->d_memory, C, Dm);
+	b->enc_work = grow(b->enc_work, rnn_work_size(&m->rnn_encoder, C), 1);
+	b->trace = grow(b->trace, rnn_trace_size(&m->rnn_encoder, C), 1);
+	b->d_enc_work = grow(b->d_enc_work, rnn_backward_work_size(&m->rnn_encoder, C), 1);
+	b->y = grow(b->y, C, E), b->d_y = grow(b->d_y, C, E), b->drop_y = grow(b->drop_y, C, E);
+	b->o = grow(b->o, C, H), b->d_o = grow(b->d_o, C, H), b->o_drop = grow(b->o_drop, C, H);
+	b->drop_o = grow(b->drop_o, C, H);
+	b->dec_work = grow(b->dec_work, attn_decoder_forward_work_size(&m->rnn_decoder, C), 1);
+	b->d_dec_work = grow(b->d_dec_work, attn_decoder_backward_work_size(&m->rnn_decoder, C), 1);
+	rec->prev = grow(rec->prev, C, H), rec->scores = grow(rec->scores, C, C);
+	rec->contexts = grow(rec->contexts, C, Dm), rec->weights = grow(rec->weights, C, C);
+	rec->states = grow(rec->states, C, H), rec->gates = grow(rec->gates, C, G2H);
+	rec->cell_prev = grow(rec->cell_prev, C, H);
+	b->s0 = grow(b->s0, H, 1), b->d_s0 = grow(b->d_s0, H, 1);
+}
+
+static void rnn_buffers_free(RnnRunBuffers *b)
+{
+	AttnDecoderRecord *rec = &b->rec;
+
+	free(b->x), free(b->d_x), free(b->drop_x), free(b->memory), free(b->d_memory), free(b->enc_work);
+	free(b->trace), free(b->d_enc_work), free(b->y), free(b->d_y), free(b->drop_y), free(b->o), free(b->d_o);
+	free(b->o_drop), free(b->drop_o), free(b->dec_work), free(b->d_dec_work);
+	free(rec->prev), free(rec->scores), free(rec->contexts), free(rec->weights), free(rec->states);
+	free(rec->gates), free(rec->cell_prev), free(b->s0), free(b->d_s0);
+	free(b);
+}
+
 /* Every buffer large enough for C positions of source and target. */
 static void reserve(Trainer *t, size_t C)
 {
@@ -242,6 +319,14 @@ static void reserve(Trainer *t, size_t C)
 	if (C <= t->C)
 		return;
 	t->C = C;
+	t->logits = grow(t->logits, C, Vt), t->logprobs = grow(t->logprobs, C, Vt), t->d_logits = grow(t->d_logits, C, Vt);
+	t->gold = xrealloc(t->gold, xmul(C, sizeof(size_t), "training buffers"));
+	if (m->shape.recurrent) {
+		if (!t->rnn)
+			t->rnn = xcalloc(1, sizeof(RnnRunBuffers));
+		rnn_reserve(t->rnn, m, C);
+		return;
+	}
 	stack_reserve(&t->enc, &m->encoder, C);
 	stack_reserve(&t->dec, &m->decoder, C);
 	t->pe = grow(t->pe, C, E);
@@ -250,8 +335,6 @@ static void reserve(Trainer *t, size_t C)
 	else
 		memset(t->pe, 0, C * E * sizeof(float));
 	t->x = grow(t->x, C, E);
-	t->logits = grow(t->logits, C, Vt), t->logprobs = grow(t->logprobs, C, Vt), t->d_logits = grow(t->d_logits, C, Vt);
-	t->gold = xrealloc(t->gold, xmul(C, sizeof(size_t), "training buffers"));
 	t->d_x = grow(t->d_x, C, E), t->d_memory = grow(t->d_memory, C, E), t->d_f = grow(t->d_f, C, E);
 	t->d_in = grow(t->d_in, C, E), t->d_tmp = grow(t->d_tmp, C, E);
 	t->d_pre = grow(t->d_pre, C, F);
@@ -271,8 +354,10 @@ void trainer_free(Trainer *t)
 {
 	if (!t)
 		return;
-	stack_free(&t->enc, &t->m->encoder);
-	stack_free(&t->dec, &t->m->decoder);
+	if (t->rnn)
+		rnn_buffers_free(t->rnn);
+	else
+		stack_free(&t->enc, &t->m->encoder), stack_free(&t->dec, &t->m->decoder);
 	free(t->pe), free(t->x), free(t->logits), free(t->logprobs), free(t->d_logits), free(t->gold);
 	free(t->d_x), free(t->d_memory), free(t->d_f), free(t->d_in), free(t->d_tmp), free(t->d_pre), free(t->d_mha);
 	free(t);
@@ -443,37 +528,126 @@ static void stack_backward(Trainer *t, StackRun *r, const Transformer *st, const
 
 /* ---- one pair, one batch ---------------------------------------------------------------------- */
 
+/* The generator on out[T,H] (the decoder's outputs) and the summed loss of predicting tgt[1..T];
+ * *correct += the tokens whose argmax was gold (correct NULL = not wanted) */
+static double generator_loss(Trainer *t, const float *out, const size_t *tgt, const TrainOptions *o, size_t T,
+			     size_t H, size_t *correct)
+{
+	const Seq2seq *m = t->m;
+	const size_t Vt = m->shape.Vt;
+	size_t count;
+	double loss;
+
+	linear(t->logits, out, m->io.generator_weight, m->io.generator_bias, T, H, Vt);
+	memcpy(t->gold, tgt + 1, T * sizeof(size_t));
+	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
+	for (size_t j = 0; j < T && correct; j++)
+		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	return loss;
+}
+
+/* Its backward, each token's loss weighing d_loss: d_out[T,H] = the gradient of out, and the generator's */
+static void generator_backward(Trainer *t, float *d_out, const float *out, const TrainOptions *o, float d_loss,
+			       size_t T, size_t H)
+{
+	Seq2seq *m = t->m;
+	const size_t Vt = m->shape.Vt;
+
+	memset(t->d_logits, 0, T * Vt * sizeof(float));
+	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
+	memset(d_out, 0, T * H * sizeof(float));
+	linear_backward(d_out, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, out,
+			m->io.generator_weight, T, H, Vt);
+}
+
 /* Forward (and with d_loss > 0, backward) of one pair; returns the summed loss of its tokens. */
 static double pair_step(Trainer *t, const PairIds *p, const TrainOptions *o, bool train, Rng *rng, float d_loss,
 			size_t *correct)
 {
 	Seq2seq *m = t->m;
-	size_t E = m->shape.encoder.E, Vt = m->shape.Vt, S = p->S, T = p->T - 1, count;
+	size_t E = m->shape.encoder.E, S = p->S, T = p->T - 1;
 	bool dropped = train && o->dropout > 0.0f;
 	double loss;
 
 	/* the encoder, then the decoder on tgt[0..T-1] with the memory */
 	stack_forward(t, &t->enc, &m->encoder, m->io.src_embed, p->src, NULL, o, train, rng, S, S);
 	stack_forward(t, &t->dec, &m->decoder, m->io.tgt_embed, p->tgt, t->enc.out, o, train, rng, T, S);
-	/* the generator and the loss of predicting tgt[1..T] */
-	linear(t->logits, t->dec.out, m->io.generator_weight, m->io.generator_bias, T, E, Vt);
-	memcpy(t->gold, p->tgt + 1, T * sizeof(size_t));
-	loss = cross_entropy_forward(t->logprobs, &count, t->logits, t->gold, LOSS_IGNORE_NONE, o->smoothing, T, Vt);
-	for (size_t j = 0; j < T && correct; j++)
-		*correct += argmax(t->logits + j * Vt, Vt) == t->gold[j];
+	loss = generator_loss(t, t->dec.out, p->tgt, o, T, E, correct);
 	if (!train)
 		return loss;
 
-	memset(t->d_logits, 0, T * Vt * sizeof(float));
-	cross_entropy_backward(t->d_logits, t->logprobs, t->gold, LOSS_IGNORE_NONE, o->smoothing, d_loss, T, Vt);
-	memset(t->d_x, 0, T * E * sizeof(float));
-	linear_backward(t->d_x, m->d_io.generator_weight, m->d_io.generator_bias, t->d_logits, t->dec.out,
-			m->io.generator_weight, T, E, Vt);
+	generator_backward(t, t->d_x, t->dec.out, o, d_loss, T, E);
 	memset(t->d_memory, 0, S * E * sizeof(float));
 	stack_backward(t, &t->dec, &m->decoder, &m->d_decoder, m->d_io.tgt_embed, p->tgt, t->d_x, t->enc.out,
 		       t->d_memory, dropped, T, S);
 	stack_backward(t, &t->enc, &m->encoder, &m->d_encoder, m->d_io.src_embed, p->src, t->d_memory, NULL, NULL,
 		       dropped, S, S);
+	return loss;
+}
+
+/* x[n] *= a fresh dropout mask (kept in mask for the backward pass) when dropped */
+static void drop_maybe(float *x, float *mask, Rng *rng, float p, bool dropped, size_t n)
+{
+	if (!dropped)
+		return;
+	dropout_mask(mask, rng, p, n);
+	dropout_apply(x, mask, n);
+}
+
+/*
+ * pair_step of the recurrent seq2seq (docs/rnn-seq2seq.md): memory = encoder(src_embed[src]), the
+ * attention decoder teacher-forced on tgt[0..T-1] from s_0 (the memory's last row, or 0), the generator.
+ * Backward in the reverse order; s_0's gradient joins the memory's last row's.
+ */
+static double rnn_pair_step(Trainer *t, const PairIds *p, const TrainOptions *o, bool train, Rng *rng,
+			    float d_loss, size_t *correct)
+{
+	Seq2seq *m = t->m;
+	RnnRunBuffers *b = t->rnn;
+	const RecurrentShape *r = &m->shape.rnn;
+	const size_t E = r->E, H = r->Hdec, Dm = (r->bidirectional ? 2 : 1) * r->H;
+	const size_t S = p->S, T = p->T - 1;
+	const bool dropped = train && o->dropout > 0.0f;
+	RnnTrace trace;
+	double loss;
+
+	/* the encoder: memory[S,Dm] from the source embeddings (unscaled, no positions: the recurrence orders them) */
+	rnn_trace_parts(&trace, b->trace, &m->rnn_encoder, S);
+	embedding_forward(b->x, m->io.src_embed, p->src, 1.0f, S, E);
+	drop_maybe(b->x, b->drop_x, rng, o->dropout, dropped, S * E);
+	rnn_forward_train(b->memory, &trace, b->enc_work, &m->rnn_encoder, b->x, S);
+	/* the decoder from s_0 on the target's embeddings y_0..y_{T-1}, then the generator */
+	if (r->init_zeros)
+		memset(b->s0, 0, H * sizeof(float));
+	else
+		memcpy(b->s0, b->memory + (S - 1) * Dm, H * sizeof(float));
+	embedding_forward(b->y, m->io.tgt_embed, p->tgt, 1.0f, T, E);
+	drop_maybe(b->y, b->drop_y, rng, o->dropout, dropped, T * E);
+	attn_decoder_forward(b->o, NULL, &b->rec, b->dec_work, &m->rnn_decoder, b->y, b->memory, b->s0, T, S);
+	memcpy(b->o_drop, b->o, T * H * sizeof(float));
+	drop_maybe(b->o_drop, b->drop_o, rng, o->dropout, dropped, T * H);
+	loss = generator_loss(t, b->o_drop, p->tgt, o, T, H, correct);
+	if (!train)
+		return loss;
+
+	generator_backward(t, b->d_o, b->o_drop, o, d_loss, T, H);
+	if (dropped)
+		dropout_apply(b->d_o, b->drop_o, T * H);
+	memset(b->d_y, 0, T * E * sizeof(float));
+	memset(b->d_memory, 0, S * Dm * sizeof(float));
+	memset(b->d_s0, 0, H * sizeof(float));
+	attn_decoder_backward(b->d_y, b->d_memory, b->d_s0, &m->d_rnn_decoder, b->d_dec_work, b->d_o, b->o, &b->rec,
+			      &m->rnn_decoder, b->y, b->memory, T, S);
+	if (!r->init_zeros) /* s_0 is the memory's last row */
+		residual_add(b->d_memory + (S - 1) * Dm, b->d_s0, H);
+	if (dropped)
+		dropout_apply(b->d_y, b->drop_y, T * E);
+	embedding_backward(m->d_io.tgt_embed, b->d_y, p->tgt, 1.0f, T, E);
+	memset(b->d_x, 0, S * E * sizeof(float));
+	rnn_backward(b->d_x, &m->d_rnn_encoder, b->d_enc_work, b->d_memory, &trace, &m->rnn_encoder, b->x, S);
+	if (dropped)
+		dropout_apply(b->d_x, b->drop_x, S * E);
+	embedding_backward(m->d_io.src_embed, b->d_x, p->src, 1.0f, S, E);
 	return loss;
 }
 
@@ -497,7 +671,8 @@ double trainer_batch(Trainer *t, const PairIds *pairs, size_t n, TrainOptions *o
 		*correct = 0;
 	/* the mean over the batch's tokens: each token's loss has gradient 1 / total */
 	for (size_t i = 0; i < n; i++)
-		loss += pair_step(t, &pairs[i], o, train, &o->rng, (float)(1.0 / (double)total), correct);
+		loss += (t->m->shape.recurrent ? rnn_pair_step : pair_step)(t, &pairs[i], o, train, &o->rng,
+									   (float)(1.0 / (double)total), correct);
 	*tokens = total;
 	return total ? loss / (double)total : 0.0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* train: the encoder-decoder Transformer learning: forward keeping what backward needs, backward, Adam. */
+/* train: a whole seq2seq model learning (Transformer or recurrent): forward keeping what backward needs, backward, Adam. */
 #ifndef PF_TRAIN_H
 #define PF_TRAIN_H
 
@@ -14,13 +14,29 @@
 #include "params.h"
 #include "posenc.h"
 #include "rng.h"
+#include "rnn.h"
 #include "transformer.h"
 #include "vocab.h"
 
 /* S = source positions, T = target positions, E = d_model, F = d_ff, Vs, Vt = vocabularies */
 
+/*
+ * The recurrent seq2seq's shape (docs/rnn-seq2seq.md): embeddings of width E (source and target), the
+ * "encoder." stack of L layers, D directions and H states, the attention decoder of Hdec states (the
+ * memory width D H with init last), the score and the additive score's width Hd.
+ */
+typedef struct {
+	RnnKind kind;
+	size_t E, H, L, Hdec, Hd;
+	bool bidirectional;
+	ScoreKind score;
+	bool init_zeros;       /* s_0 = 0; else the memory's last row */
+} RecurrentShape;
+
 /* The shape of the model: what decode --generate reads back from the archive's config. */
 typedef struct {
+	bool recurrent;        /* rnn: the recurrent seq2seq; else the Transformer (encoder, decoder, ...) */
+	RecurrentShape rnn;
 	TransformerConfig encoder, decoder; /* each with its N; E, H, F, activation, norms the same */
 	size_t Vs, Vt;
 	bool tie;              /* generator.weight is tgt_embed.weight (section 3.4) */
@@ -31,15 +47,17 @@ typedef struct {
 } Seq2seqShape;
 
 /*
- * The whole model's parameters by decode --generate's names (docs/transformer.md): nn.Transformer's
- * under "encoder." and "decoder.", src_embed.weight, tgt_embed.weight, generator.weight (not with
- * tie) and generator.bias; and beside them, declared in the same order, their gradients and Adam's
+ * The whole model's parameters by decode --generate's names (docs/transformer.md, docs/rnn-seq2seq.md):
+ * nn.Transformer's (or the recurrent encoder's and attention decoder's) under "encoder." and "decoder.",
+ * src_embed.weight, tgt_embed.weight, generator.weight (not with tie) and generator.bias; and beside them, declared in the same order, their gradients and Adam's
  * two moments (adam_m, adam_v: the same names; the archive keeps them under "adam.m." and "adam.v.").
  */
 typedef struct {
 	Seq2seqShape shape;
 	Params params, grads, adam_m, adam_v;
 	Transformer encoder, decoder, d_encoder, d_decoder;   /* pointers into params and grads */
+	RnnWeights rnn_encoder, d_rnn_encoder;                /* recurrent: the same */
+	AttnDecoderWeights rnn_decoder, d_rnn_decoder;
 	TokenLayers io, d_io;
 	long step;             /* Adam steps taken */
 } Seq2seq;
@@ -55,7 +73,8 @@ void seq2seq_free(Seq2seq *m);
 /*
  * What a batch step does besides: dropout p on the sums of embeddings and positional encodings, on each
  * sublayer's output, after the feed-forward activation and on the attention weights (where nn.Transformer
- * puts it); label smoothing eps. Each pair runs at its own length, so nothing is padded: the
+ * puts it; the recurrent seq2seq: on the source and target embeddings and on the decoder's outputs o_t
+ * before the generator); label smoothing eps. Each pair runs at its own length, so nothing is padded: the
  * loss is that of a padded batch with ignore_index = <pad> and padding masks, without the padding.
  */
 typedef struct {

@@ -8,12 +8,12 @@ load helpers
 	run "$PF_UNIT/grad_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 13 ]
+	[ "${#lines[@]}" -eq 19 ]
 }
 
 @test "grad: every backward pass, Adam and the noam schedule equal PyTorch's" {
 	run "$PF_UNIT/grad_test" "$GOLDEN/train/kernels.npz"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 15 ]
+	[ "${#lines[@]}" -eq 21 ]
 }

@@ -58,6 +58,70 @@ losses_close() {
 	[ "$status" -eq 0 ]
 }
 
+# rnn_golden NAME SMOOTHING STEPS: the recurrent seq2seq from rnn_NAME_init.npz, the course's Adam (eps 1e-9)
+rnn_golden() {
+	train --init "$T/rnn_$1_init.npz" --pairs "$T/batch.tsv" --steps "$3" --batch-sentences 3 --no-shuffle \
+		--dropout 0 --label-smoothing "$2" --schedule constant --lr 1e-3 \
+		--save-grads "$BATS_TEST_TMPDIR/grads.npz" --log "$BATS_TEST_TMPDIR/log.tsv" --log-every 1 \
+		-o "$BATS_TEST_TMPDIR/model.npz" 2>/dev/null
+}
+
+@test "train: GRU, additive score, bidirectional, label smoothing 0.1, padded batch: the loss and every gradient equal PyTorch's" {
+	rnn_golden gru_additive 0.1 1
+	losses_close rnn_gru_additive 1
+	run tensor diff --atol 1e-6 --rtol 1e-4 <(tensor get -b "$BATS_TEST_TMPDIR/grads.npz") <(tensor get -b "$T/rnn_gru_additive_grads.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: LSTM, general score, two layers, tied generator: the loss and every gradient equal PyTorch's" {
+	rnn_golden lstm_general 0 1
+	losses_close rnn_lstm_general 1
+	run tensor diff --atol 1e-6 --rtol 1e-4 <(tensor get -b "$BATS_TEST_TMPDIR/grads.npz") <(tensor get -b "$T/rnn_lstm_general_grads.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: five Adam steps of the GRU seq2seq give torch.optim.Adam's losses and parameters" {
+	rnn_golden gru_additive 0.1 5
+	losses_close rnn_gru_additive 5
+	run tensor diff --atol 1e-4 <(params_of "$BATS_TEST_TMPDIR/model.npz" "$T/rnn_gru_additive_after5.npz") <(tensor get -b "$T/rnn_gru_additive_after5.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: five Adam steps of the LSTM seq2seq give torch.optim.Adam's losses and parameters" {
+	rnn_golden lstm_general 0 5
+	losses_close rnn_lstm_general 5
+	run tensor diff --atol 1e-4 <(params_of "$BATS_TEST_TMPDIR/model.npz" "$T/rnn_lstm_general_after5.npz") <(tensor get -b "$T/rnn_lstm_general_after5.npz")
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: --arch rnn --score dot writes the archive decode --generate reads, with its settings" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	train --arch rnn --score dot --dim 8 --hidden 6 --layers 2 --pairs "$T/batch.tsv" --eos --steps 2 \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" config.npy | grep -a -qx 'arch rnn'
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" config.npy | grep -a -qx 'score dot'
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" config.npy | grep -a -qx 'encoder_layers 2'
+	tensor get "$BATS_TEST_TMPDIR/m.npz" encoder.weight_hh_l1 | grep -q '^#tensor 6 6'
+	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "train: the GRU seq2seq learns the toy translation and decode --generate translates held-out sentences" {
+	train --arch gru --bidirectional --dim 32 --hidden 32 --pairs "$T/toy_train.tsv" --valid-pairs "$T/toy_test.tsv" \
+		--eos --epochs 3 --batch-sentences 16 --schedule constant --lr 1e-2 --dropout 0 --label-smoothing 0 \
+		-o "$BATS_TEST_TMPDIR/gru.npz" 2>/dev/null
+	cut -f1 "$T/toy_test.tsv" > "$BATS_TEST_TMPDIR/src.txt"
+	decode --generate --weights "$BATS_TEST_TMPDIR/gru.npz" "$BATS_TEST_TMPDIR/src.txt" > "$BATS_TEST_TMPDIR/out.txt"
+	right=$(paste -d '|' "$BATS_TEST_TMPDIR/out.txt" <(cut -f2 "$T/toy_test.tsv") | awk -F'|' '$1 == $2' | wc -l)
+	echo "exactly right: $right of 20"
+	[ "$right" -ge 15 ]
+}
+
 @test "train: the gradients are the last step's and named as the parameters" {
 	train_golden post_relu 0.1 1
 	run tensor get "$BATS_TEST_TMPDIR/grads.npz" generator.bias
@@ -103,9 +167,29 @@ losses_close() {
 	assert_fails 1 "s.txt: more lines than .*t.txt"
 }
 
-@test "train: --arch gru is refused with the reason" {
-	run train --arch gru --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
-	assert_fails 2 "train: --arch gru: train trains the Transformer only"
+@test "train: an --arch that is not one is a usage error" {
+	run train --arch gpt --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --arch: 'gpt' is not transformer, gru, lstm or rnn"
+}
+
+@test "train: a Transformer option with --arch gru is an error naming the option" {
+	run train --arch gru --heads 2 --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "train: --heads: heads is a setting of the Transformer, not of arch gru"
+}
+
+@test "train: a recurrent option with the Transformer is a usage error naming the option" {
+	run train --hidden 8 --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --hidden: hidden is a setting of the recurrent seq2seq"
+}
+
+@test "train: --score that is not one is a usage error" {
+	run train --arch gru --score cosine --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --score: 'cosine' is not additive, general or dot"
+}
+
+@test "train: --arch lstm --tie with a decoder wider than --dim is a usage error" {
+	run train --arch lstm --dim 8 --hidden 3 --bidirectional --tie --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --tie projects with tgt_embed.weight: its width 8 .--dim. must be the decoder.s 6"
 }
 
 @test "train: --lr with --schedule noam is a usage error" {

@@ -6,6 +6,6 @@ set -eu
 echo "3 1 4 1 5 9 2 6" | decode --generate --weights samples/models/reverse-transformer.npz --attn out/train-reverse-align.txt
 heatmap -o out/train-reverse-align.png < out/train-reverse-align.txt
 echo "out/train-reverse-align.png: the cross-attention of reversing 3 1 4 1 5 9 2 6"
-train --pairs tests/golden/train/toy_train.tsv --dim 32 --heads 2 --layers 2 --ff 64 --eos --scale \
+train --pairs samples/en-fr-train.tsv --dim 32 --heads 2 --layers 2 --ff 64 --eos --scale \
 	--epochs 6 --batch-sentences 16 --schedule constant --lr 3e-3 --dropout 0 --log-every 1000 -o out/train-toy.npz
 echo "the big cat sat on the mat" | decode --generate --weights out/train-toy.npz

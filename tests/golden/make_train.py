@@ -146,6 +146,78 @@ for _ in range(10):
     sched.step()
 kernels["noam.rates"] = np.array(rates)
 
+
+# ---- the recurrent seq2seq's backward passes (after every case above, so that their inputs stay the same) ----
+from torch import _VF  # noqa: E402  (the functions nn.GRU, nn.LSTM, nn.RNN and their cells call)
+
+RNN_FN = {"tanh": _VF.rnn_tanh, "gru": _VF.gru, "lstm": _VF.lstm}
+CELL_FN = {"tanh": _VF.rnn_tanh_cell, "gru": _VF.gru_cell, "lstm": _VF.lstm_cell}
+GATES = {"tanh": 1, "gru": 3, "lstm": 4}
+
+
+def rnn_case(name, kind, T, I, H, L, bi):
+    """torch.nn.RNN / GRU / LSTM (batch_first, zero initial state) over x[T,I]: out [T, D*H]"""
+    D, G = (2 if bi else 1), GATES[kind]
+    inputs, order = {"x": torch.randn(T, I)}, []
+    for k in range(L):
+        for d in range(D):
+            sfx = "_l%d%s" % (k, "_reverse" if d else "")
+            width = I if k == 0 else D * H
+            for what, shape in (("weight_ih", (G * H, width)), ("weight_hh", (G * H, H)), ("bias_ih", (G * H,)),
+                                ("bias_hh", (G * H,))):
+                inputs[what + sfx] = torch.empty(shape).uniform_(-H ** -0.5, H ** -0.5)
+                order.append(what + sfx)
+
+    def f(x, **p):
+        h0 = torch.zeros(L * D, 1, H)
+        hx = (h0, h0) if kind == "lstm" else h0
+        return RNN_FN[kind](x[None], hx, [p[n] for n in order], True, L, 0.0, False, bi, True)[0][0]
+    case(name, inputs, f)
+
+
+def dec_case(name, kind, score, T, S, E, Dm, H, Hd):
+    """the attention decoder of docs/rnn-seq2seq.md (the loop of make_rnn.py) over y[T,E], memory[S,Dm], from s0[H]"""
+    G = GATES[kind]
+    inputs = {"y": torch.randn(T, E), "memory": torch.randn(S, Dm), "s0": torch.randn(H)}
+    if score == "general":
+        inputs["attn.W"] = torch.randn(H, Dm) * 0.4
+    elif score == "additive":
+        inputs.update({"attn.W1": torch.randn(Hd, H) * 0.4, "attn.W2": torch.randn(Hd, Dm) * 0.4,
+                       "attn.v": torch.randn(Hd)})
+    b = H ** -0.5
+    inputs.update({"cell.weight_ih": torch.empty(G * H, E + Dm).uniform_(-b, b),
+                   "cell.weight_hh": torch.empty(G * H, H).uniform_(-b, b),
+                   "cell.bias_ih": torch.empty(G * H).uniform_(-b, b), "cell.bias_hh": torch.empty(G * H).uniform_(-b, b),
+                   "out.weight": torch.randn(H, H + Dm) * 0.3, "out.bias": torch.randn(H) * 0.3})
+
+    def f(y, memory, s0, **p):
+        s, c, outs = s0[None], torch.zeros(1, H), []
+        for t in range(T):
+            if score == "dot":
+                e = memory @ s[0]
+            elif score == "general":
+                e = memory @ (p["attn.W"].t() @ s[0])
+            else:
+                e = torch.tanh(s[0] @ p["attn.W1"].t() + memory @ p["attn.W2"].t()) @ p["attn.v"]
+            ctx = torch.softmax(e, dim=0) @ memory
+            inp = torch.cat([y[t], ctx])[None]
+            cw = (p["cell.weight_ih"], p["cell.weight_hh"], p["cell.bias_ih"], p["cell.bias_hh"])
+            if kind == "lstm":
+                s, c = CELL_FN[kind](inp, (s, c), *cw)
+            else:
+                s = CELL_FN[kind](inp, s, *cw)
+            outs.append(torch.tanh(Fn.linear(torch.cat([s[0], ctx]), p["out.weight"], p["out.bias"])))
+        return torch.stack(outs)
+    case(name, inputs, f)
+
+
+rnn_case("rnn_tanh", "tanh", 4, 3, 4, 2, False)
+rnn_case("rnn_gru", "gru", 4, 3, 4, 2, True)
+rnn_case("rnn_lstm", "lstm", 4, 3, 4, 1, True)
+dec_case("dec_gru_additive", "gru", "additive", 4, 5, 3, 6, 4, 5)
+dec_case("dec_lstm_general", "lstm", "general", 4, 5, 3, 6, 4, 0)
+dec_case("dec_rnn_dot", "tanh", "dot", 4, 5, 3, 4, 4, 0)
+
 np.savez(os.path.join(OUT, "kernels.npz"), **{k: np.asarray(v, dtype=np.float32) for k, v in kernels.items()})
 print("kernels.npz: %d cases" % len({k.split(".")[0] for k in kernels}))
 
@@ -182,6 +254,20 @@ def text(s):
     return np.frombuffer(s.encode(), dtype=np.uint8)
 
 
+def padded_batch():
+    """the three pairs as one padded batch: src [3,S] ids + </s>, tgt [3,T] <s> ids </s>"""
+    S = max(len(s) for s, _ in pairs) + 1
+    T = max(len(t) for _, t in pairs) + 2
+    src = torch.full((3, S), si["<pad>"])
+    tgt = torch.full((3, T), ti["<pad>"])
+    for b, (s, t) in enumerate(pairs):
+        ids = [si[w] for w in s] + [si["</s>"]]
+        src[b, :len(ids)] = torch.tensor(ids)
+        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
+        tgt[b, :len(ids)] = torch.tensor(ids)
+    return src, tgt, S, T
+
+
 def whole_model(name, norm_first, activation, tie, scale, smoothing):
     E, H, F, N = 8, 2, 16, 2
     torch.manual_seed(len(name))
@@ -208,15 +294,7 @@ def whole_model(name, norm_first, activation, tie, scale, smoothing):
                   tgt_vocab=text("\n".join(tgt_vocab) + "\n"))
     np.savez(os.path.join(OUT, name + "_init.npz"), **arrays)
 
-    S = max(len(s) for s, _ in pairs) + 1
-    T = max(len(t) for _, t in pairs) + 2
-    src = torch.full((3, S), si["<pad>"])
-    tgt = torch.full((3, T), ti["<pad>"])
-    for b, (s, t) in enumerate(pairs):
-        ids = [si[w] for w in s] + [si["</s>"]]
-        src[b, :len(ids)] = torch.tensor(ids)
-        ids = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
-        tgt[b, :len(ids)] = torch.tensor(ids)
+    src, tgt, S, T = padded_batch()
     inp, gold = tgt[:, :-1], tgt[:, 1:]
     factor = math.sqrt(E) if scale else 1.0
     PE = sinusoid(64, E)
@@ -258,3 +336,93 @@ for name, n in (("toy_train.tsv", 600), ("toy_test.tsv", 20)):
             seen.add(" ".join(s))
             f.write(" ".join(s) + "\t" + " ".join(t) + "\n")
             k += 1
+
+
+# ---- the recurrent seq2seq (docs/rnn-seq2seq.md), the same three pairs padded into one batch ----
+"""
+  rnn_<name>_init.npz, _grads.npz, _loss.txt, _after5.npz  as the Transformer's above (Adam eps 1e-9 here)
+The encoder reads the padded source through pack_padded_sequence, the decoder's scores hide the source's
+<pad> and its s_0 is each pair's own last memory row: the batch computes what each pair alone would.
+"""
+
+
+def whole_rnn_model(name, arch, E, H, layers, bidir, score, Hd, tie, smoothing):
+    D = 2 if bidir else 1
+    Dm = Hdec = D * H
+    torch.manual_seed(len(name) + 100)
+    rnn_cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[arch]
+    cell_cls = {"gru": nn.GRUCell, "lstm": nn.LSTMCell, "rnn": nn.RNNCell}[arch]
+    encoder = rnn_cls(E, H, num_layers=layers, bidirectional=bidir, batch_first=True)
+    cell, out_layer = cell_cls(E + Dm, Hdec), nn.Linear(Hdec + Dm, Hdec)
+    src_embed, tgt_embed = nn.Embedding(len(src_vocab), E), nn.Embedding(len(tgt_vocab), E)
+    gen = nn.Linear(Hdec, len(tgt_vocab))
+    attn = {}
+    if score == "general":
+        attn["W"] = nn.Parameter(torch.randn(Hdec, Dm) * 0.3)
+    elif score == "additive":
+        attn.update(W1=nn.Parameter(torch.randn(Hd, Hdec) * 0.3), W2=nn.Parameter(torch.randn(Hd, Dm) * 0.3),
+                    v=nn.Parameter(torch.randn(Hd) * 0.3))
+    named = [("encoder." + k, v) for k, v in encoder.named_parameters()]
+    named += [("decoder.attn." + k, v) for k, v in attn.items()]
+    named += [("decoder.cell." + k, v) for k, v in cell.named_parameters()]
+    named += [("decoder.out." + k, v) for k, v in out_layer.named_parameters()]
+    named += [("src_embed.weight", src_embed.weight), ("tgt_embed.weight", tgt_embed.weight)]
+    if not tie:
+        named.append(("generator.weight", gen.weight))
+    named.append(("generator.bias", gen.bias))
+    config = ("arch %s\nhidden %d\nencoder_layers %d\nbidirectional %d\ndecoder_hidden %d\nscore %s\n"
+              "attn_hidden %d\ninit last\nbos 0\neos 1\nchars 0\ntie %d\n"
+              % (arch, H, layers, bidir, Hdec, score, Hd if score == "additive" else Hdec, tie))
+    arrays = {k: v.detach().numpy().copy() for k, v in named}
+    arrays.update(config=text(config), src_vocab=text("\n".join(src_vocab) + "\n"),
+                  tgt_vocab=text("\n".join(tgt_vocab) + "\n"))
+    np.savez(os.path.join(OUT, "rnn_" + name + "_init.npz"), **arrays)
+
+    lengths = torch.tensor([len(s) + 1 for s, _ in pairs])
+    src, tgt, S, T = padded_batch()
+    inp, gold = tgt[:, :-1], tgt[:, 1:]
+    pad = src == si["<pad>"]
+
+    def loss_of_batch():
+        packed = nn.utils.rnn.pack_padded_sequence(src_embed(src), lengths, batch_first=True, enforce_sorted=False)
+        memory = nn.utils.rnn.pad_packed_sequence(encoder(packed)[0], batch_first=True, total_length=S)[0]
+        s = memory[torch.arange(3), lengths - 1]          # s_0: each pair's last memory row
+        c, logits = torch.zeros(3, Hdec), []
+        for t in range(T - 1):
+            if score == "dot":
+                e = torch.einsum("bsd,bd->bs", memory, s)
+            elif score == "general":
+                e = torch.einsum("bsd,bd->bs", memory, s @ attn["W"])
+            else:
+                e = torch.tanh((s @ attn["W1"].t())[:, None] + memory @ attn["W2"].t()) @ attn["v"]
+            a = torch.softmax(e.masked_fill(pad, float("-inf")), dim=-1)
+            ctx = torch.einsum("bs,bsd->bd", a, memory)
+            x = torch.cat([tgt_embed(inp[:, t]), ctx], dim=-1)
+            if arch == "lstm":
+                s, c = cell(x, (s, c))
+            else:
+                s = cell(x, s)
+            o = torch.tanh(out_layer(torch.cat([s, ctx], dim=-1)))
+            logits.append(o @ tgt_embed.weight.t() + gen.bias if tie else gen(o))
+        logits = torch.stack(logits, dim=1)
+        return Fn.cross_entropy(logits.reshape(-1, len(tgt_vocab)), gold.reshape(-1), ignore_index=ti["<pad>"],
+                                label_smoothing=smoothing)
+
+    opt = torch.optim.Adam([v for _, v in named], lr=1e-3, betas=(0.9, 0.98), eps=1e-9)
+    losses = []
+    for step in range(5):
+        loss = loss_of_batch()
+        opt.zero_grad()
+        loss.backward()
+        if step == 0:
+            np.savez(os.path.join(OUT, "rnn_" + name + "_grads.npz"), **{k: v.grad.numpy() for k, v in named})
+        losses.append(loss.item())
+        opt.step()
+    np.savez(os.path.join(OUT, "rnn_" + name + "_after5.npz"), **{k: v.detach().numpy() for k, v in named})
+    with open(os.path.join(OUT, "rnn_" + name + "_loss.txt"), "w") as f:
+        f.write("".join("%.9g\n" % x for x in losses))
+    print("rnn_%s: losses %s" % (name, " ".join("%.6f" % x for x in losses)))
+
+
+whole_rnn_model("gru_additive", "gru", 8, 8, 1, True, "additive", 6, False, 0.1)
+whole_rnn_model("lstm_general", "lstm", 8, 8, 2, False, "general", 0, True, 0.0)

@@ -25,10 +25,11 @@
 #include "npz.h"
 #include "params.h"
 #include "rng.h"
+#include "rnn.h"
 #include "softmax.h"
 #include "vocab.h"
 
-enum { MAX_BUFS = 8 };
+enum { MAX_BUFS = 24 };
 
 typedef struct {
 	const char *name;   /* torch's name in the golden archive: "<case>.<name>", "<case>.grad.<name>" */
@@ -54,10 +55,14 @@ struct Case {
 	Params params, grads;
 	MhaWeights mw, mg;
 	Activation act;
+	RnnWeights rw, rg;                 /* the recurrent stack's weights and gradients */
+	AttnDecoderWeights dw, dg;         /* the attention decoder's */
+	RnnTrace trace;
+	AttnDecoderRecord rec;
 };
 
 /* every buffer the cases use, freed together when main returns (so LeakSanitizer in `make check` stays quiet) */
-static float *allocated[256];
+static float *allocated[512];
 static size_t n_allocated;
 
 static float *alloc(size_t n)
@@ -73,8 +78,10 @@ static void free_cases(Case *cases, size_t n)
 {
 	for (size_t i = 0; i < n_allocated; i++)
 		free(allocated[i]);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		params_free(&cases[i].params), params_free(&cases[i].grads);
+		rnn_free(&cases[i].rw), rnn_free(&cases[i].rg);
+	}
 }
 
 static void add_buf(Case *c, const char *name, float *x, float *g, size_t n)
@@ -206,6 +213,71 @@ static void ffn_bwd(Case *c)
 			      c->F);
 }
 
+/* rnn: out[T,D*H] = the recurrent stack over x[T,I] (I = E, H, L = layers in F, D = 2 when causal) */
+static void rnn_fwd(Case *c)
+{
+	rnn_forward_train(c->out, &c->trace, c->work, &c->rw, c->in[0].x, c->T);
+}
+static void rnn_bwd(Case *c)
+{
+	rnn_backward(c->in[0].g, &c->rg, c->work2, c->d_out, &c->trace, &c->rw, c->in[0].x, c->T);
+}
+
+/* decoder: out[T,H] = the attention decoder over y[T,E], memory[S,Dm] from s0[H] */
+static void dec_fwd(Case *c)
+{
+	attn_decoder_forward(c->out, NULL, &c->rec, c->work, &c->dw, c->in[0].x, c->in[1].x, c->in[2].x, c->T, c->S);
+}
+static void dec_bwd(Case *c)
+{
+	attn_decoder_backward(c->in[0].g, c->in[1].g, c->in[2].g, &c->dg, c->work2, c->d_out, c->out, &c->rec, &c->dw,
+			      c->in[0].x, c->in[1].x, c->T, c->S);
+}
+
+/* every parameter of c->params as an input, its gradient the same entry of c->grads */
+static void param_bufs(Case *c)
+{
+	Params *p = &c->params, *g = &c->grads;
+
+	params_zero(p);
+	params_zero(g);
+	for (size_t i = 0; i < p->count; i++)
+		add_buf(c, p->items[i].name, p->items[i].tensor->data, g->items[i].tensor->data,
+			p->items[i].tensor->size);
+}
+
+/* a recurrent stack of kind, T steps of I inputs, H states, L layers, bidirectional or not */
+static void rnn_case(Case *c, const char *name, RnnKind kind, size_t T, size_t I, size_t H, size_t L, bool bi)
+{
+	*c = (Case){ .name = name, .T = T, .E = I, .H = H, .forward = rnn_fwd, .backward = rnn_bwd };
+	new_buf(c, "x", T * I);
+	rnn_declare(&c->params, &c->rw, "", kind, I, H, L, bi);
+	rnn_declare(&c->grads, &c->rg, "", kind, I, H, L, bi);
+	param_bufs(c);
+	set_out(c, T * (bi ? 2 : 1) * H);
+	c->work = alloc(rnn_work_size(&c->rw, T));
+	c->work2 = alloc(rnn_backward_work_size(&c->rw, T));
+	rnn_trace_parts(&c->trace, alloc(rnn_trace_size(&c->rw, T)), &c->rw, T);
+}
+
+/* an attention decoder of kind and score: T steps, y [T,E], memory [S,Dm], states H, additive width Hd */
+static void dec_case(Case *c, const char *name, RnnKind kind, ScoreKind score, size_t T, size_t S, size_t E,
+		     size_t Dm, size_t H, size_t Hd)
+{
+	const size_t G = rnn_gates(kind);
+
+	*c = (Case){ .name = name, .T = T, .S = S, .forward = dec_fwd, .backward = dec_bwd };
+	new_buf(c, "y", T * E), new_buf(c, "memory", S * Dm), new_buf(c, "s0", H);
+	attn_decoder_declare(&c->params, &c->dw, "", kind, score, E, Dm, H, Hd);
+	attn_decoder_declare(&c->grads, &c->dg, "", kind, score, E, Dm, H, Hd);
+	param_bufs(c);
+	set_out(c, T * H);
+	c->work = alloc(attn_decoder_forward_work_size(&c->dw, S));
+	c->work2 = alloc(attn_decoder_backward_work_size(&c->dw, S));
+	c->rec = (AttnDecoderRecord){ alloc(T * H), alloc(T * S), alloc(T * Dm), alloc(T * S), alloc(T * H),
+				      alloc(T * 2 * G * H), alloc(T * H) };
+}
+
 /* MHA parameters as buffers: the weights in c->params, the gradients in c->grads, by torch's names */
 static void mha_case(Case *c, size_t E, size_t H)
 {
@@ -306,6 +378,13 @@ static size_t make_cases(Case *cases)
 	c->saved = alloc(18), c->saved2 = alloc(18), c->work = alloc(18), c->work2 = alloc(18);
 	for (size_t i = 0; i < 18; i++) /* the dropout mask of p = 0.5: every third value dropped */
 		c->work2[i] = i % 3 == 1 ? 0.0f : 2.0f;
+
+	rnn_case(&cases[n++], "rnn_tanh", RNN_TANH, 4, 3, 4, 2, false);
+	rnn_case(&cases[n++], "rnn_gru", RNN_GRU, 4, 3, 4, 2, true);
+	rnn_case(&cases[n++], "rnn_lstm", RNN_LSTM, 4, 3, 4, 1, true);
+	dec_case(&cases[n++], "dec_gru_additive", RNN_GRU, SCORE_ADDITIVE, 4, 5, 3, 6, 4, 5);
+	dec_case(&cases[n++], "dec_lstm_general", RNN_LSTM, SCORE_GENERAL, 4, 5, 3, 6, 4, 0);
+	dec_case(&cases[n++], "dec_rnn_dot", RNN_TANH, SCORE_DOT, 4, 5, 3, 4, 4, 0);
 	return n;
 }
 
@@ -439,7 +518,7 @@ static int check_optim(Npz *z)
 
 int main(int argc, char **argv)
 {
-	Case cases[16];
+	Case cases[24];
 	size_t n = make_cases(cases);
 	int failed = 0;
 	Rng rng;

@@ -79,7 +79,7 @@ static int decoder(RnnKind kind, ScoreKind score, const float *memory, const flo
 	const bool lstm = kind == RNN_LSTM;
 	float out[T * H], align[T * S], prev[T * H], scores[T * S], contexts[T * H];
 	float s[H], c[H], s_new[H], c_new[H] = { 0 }, o[H], e[S], a[S], ctx[H], by_hand[T * H], align_hand[T * S];
-	AttnDecoderRecord rec = { prev, scores, contexts };
+	AttnDecoderRecord rec = { .prev = prev, .scores = scores, .contexts = contexts };
 	float *work, *step_work;
 	double worst_sum = 0.0;
 	int failed = 0;
