@@ -343,7 +343,7 @@ reverse_rows() {
 	run attend --score bogus "$X"
 	assert_fails 2 "attend: --score: 'bogus' is not one of dot, scaled, cosine, general, additive"
 	run attend --temperature 0 "$X"
-	assert_fails 2 "attend: --temperature: 0 is out of range"
+	assert_fails 2 "attend: --temperature: 0: every score is divided by it"
 	run attend --keys "$MEM" "$X"
 	assert_fails 2 "attend: --keys and --values go together"
 	run attend --dk 4 "$X"
