@@ -15,7 +15,8 @@
 
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
-	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
+	"           [--no-bias] [--add-bias-kv] [--add-zero-attn] [--causal] [--mask FILE]\n"
+	"           [--additive-mask FILE] [--no-pad-mask]\n"
 	"           [--rope [--rope-base B] [--offset N]] [--normalize softmax|sigmoid|relu|sparsemax|none]\n"
 	"           [--incremental] [--attn FILE [--average]]\n"
 	"           [--explain] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
@@ -32,6 +33,10 @@ static const char usage_text[] =
 	"      --kdim N            width of the keys when not E (k_proj_weight is E x N)\n"
 	"      --vdim N            width of the values when not E (v_proj_weight is E x N)\n"
 	"      --no-bias           no in_proj_bias, no out_proj.bias\n"
+	"      --add-bias-kv       one more key and value, the parameters bias_k and bias_v (1 x 1 x E each),\n"
+	"                          after the projections (PyTorch's add_bias_kv=True)\n"
+	"      --add-zero-attn     one more key and value of zeros in every head (add_zero_attn=True)\n"
+	"                          (both: every query sees them, whatever the masks; the weights get a column each)\n"
 	"      --causal            query t attends to keys 0 .. t only\n"
 	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked; H x T x S: one per head\n"
 	"      --additive-mask FILE  PyTorch's float attn_mask, added to the scores: -inf = blocked\n"
@@ -45,7 +50,8 @@ static const char usage_text[] =
 	"                          sigmoid, relu, sparsemax or none (see attend); blocked keys weigh 0\n"
 	"      --incremental       compute as a decoder does, one query at a time through a KV cache\n"
 	"                          (self-attention: with --causal); the same numbers\n"
-	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
+	"      --attn FILE         write each head's weights, one H x T x S tensor per input (S + 1 or S + 2\n"
+	"                          columns with --add-bias-kv, --add-zero-attn)\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder.layers.0.self_attn.\n"
@@ -63,6 +69,8 @@ enum {
 	OPT_EXPLAIN,
 	OPT_INCREMENTAL,
 	OPT_PREFIX,
+	OPT_ADD_BIAS_KV,
+	OPT_ADD_ZERO_ATTN,
 };
 
 static const struct option long_options[] = {
@@ -72,6 +80,8 @@ static const struct option long_options[] = {
 	{ "kdim", required_argument, NULL, OPT_KDIM },
 	{ "vdim", required_argument, NULL, OPT_VDIM },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
+	{ "add-bias-kv", no_argument, NULL, OPT_ADD_BIAS_KV },
+	{ "add-zero-attn", no_argument, NULL, OPT_ADD_ZERO_ATTN },
 	SIDE_LONG_OPTIONS,
 	MASK_LONG_OPTIONS,
 	{ "average", no_argument, NULL, OPT_AVERAGE },
@@ -85,7 +95,7 @@ static CommonOptions common;
 static MaskSource masks;
 static Sides sides;
 static size_t heads, kdim, vdim;
-static bool no_bias, average, explain, incremental;
+static bool no_bias, average, explain, incremental, add_bias_kv, add_zero_attn;
 
 /* rows x width with width = want (a 1-D tensor is one row); otherwise die naming both */
 static void require_width(const Tensor *t, size_t want, const char *where, const char *what)
@@ -107,7 +117,8 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 		       StreamWriter *attn_out, const char *x_path, const char *k_path, const char *v_path)
 {
 	size_t T = tensor_rows(x), S = tensor_rows(k), E = w->E, H = w->H;
-	size_t TS = xmul(T, S, "attention");
+	size_t S2 = S + mha_extra_keys(w); /* the weights' columns: the keys and the extra ones */
+	size_t TS = xmul(T, S2, "attention");
 	Tensor *y = tensor_new2(T, E);
 	Mask mask = { .heads = 1 };
 	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
@@ -148,14 +159,17 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	}
 	stream_write(stdout, y, &common.out);
 	if (attn_out) {
-		size_t shape[3] = { H, T, S };
-		Tensor *a = average ? tensor_new2(T, S) : tensor_new(3, shape);
+		size_t shape[3] = { H, T, S2 };
+		Tensor *a = average ? tensor_new2(T, S2) : tensor_new(3, shape);
+		char **col_labels = mha_key_labels(key_labels, w, S);
 		if (average)
-			mha_average_heads(a->data, attn, H, T, S);
+			mha_average_heads(a->data, attn, H, T, S2);
 		else
 			memcpy(a->data, attn, xmul(H, TS, "attention") * sizeof(float));
 		tensor_keep_rows(a, x);
-		tensor_set_col_labels(a, key_labels);
+		tensor_set_col_labels(a, col_labels);
+		if (col_labels != key_labels)
+			free(col_labels);
 		if (sides.normalize != NORMALIZE_SOFTMAX)
 			tensor_set_name(a, sides_attn_name(&sides));
 		writer_put(attn_out, a);
@@ -206,6 +220,12 @@ int main(int argc, char **argv)
 		case OPT_INCREMENTAL:
 			incremental = true;
 			break;
+		case OPT_ADD_BIAS_KV:
+			add_bias_kv = true;
+			break;
+		case OPT_ADD_ZERO_ATTN:
+			add_zero_attn = true;
+			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
 			common.params.allow_extra = 1; /* one sublayer of a larger model */
@@ -234,6 +254,9 @@ int main(int argc, char **argv)
 		if (stream_count(in) == 1) {
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
 			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
+			if (add_bias_kv)
+				mha_declare_bias_kv(&params, &w, "");
+			w.add_zero_attn = add_zero_attn;
 			params_fill(&params, &common.params);
 			if (sides.rope && (w.E / w.H) % 2)
 				usage_error("--rope turns pairs of columns in each head: E / H = %zu / %zu = %zu is odd",

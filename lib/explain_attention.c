@@ -2,6 +2,7 @@
 #include "explain_attention.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "explain.h"
 
@@ -83,6 +84,7 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 	const Tensor *x = query, *k = key ? key : query;
 	size_t E = w->E, H = w->H, Dh = E / H, T = tensor_rows(x), S = tensor_rows(k);
 	char **qrows = x->ndim >= 2 ? x->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
+	char **extended = NULL; /* krows and the extra keys' labels */
 
 	explain_step("multi-head attention: H = %zu heads of Dh = E / H = %zu columns, E = %zu (Vaswani et al. "
 		     "2017, section 3.2.2)",
@@ -112,9 +114,21 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 	if (H > 1)
 		explain_matrix("q of head 1", p->qh + T * Dh, T, Dh, qrows, NULL);
 
+	if (mha_extra_keys(w))
+		explain_step("extra keys, after the projection (PyTorch's%s%s): %zu more that every query sees",
+			     w->add_bias_kv ? " add_bias_kv: bias_k and bias_v" : "",
+			     w->add_zero_attn ? (w->add_bias_kv ? ", add_zero_attn: zeros" : " add_zero_attn: zeros") : "",
+			     mha_extra_keys(w));
 	explain_step("attention in each head, independently: %s(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights",
-		     normalize_names[w->normalize], Dh, T, S);
+		     normalize_names[w->normalize], Dh, T, S + mha_extra_keys(w));
 	explain_any_mask(mask, causal, T, S, qrows, krows);
+	/* from here on the keys are S + the extra ones, with labels of their own */
+	extended = mha_key_labels(krows, w, S);
+	if (extended == krows)
+		extended = NULL; /* no extra keys, or no labels: nothing new to free */
+	else
+		krows = extended;
+	S += mha_extra_keys(w);
 	for (size_t h = 0; h < H; h++) {
 		char title[96], line[512];
 		const float *a_h = attn + h * T * S;
@@ -143,6 +157,7 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 		     "(%zux%zu)^T",
 		     T, E, T, E, E, E);
 	explain_matrix("out", out, T, E, qrows, NULL);
+	free(extended);
 }
 
 /* ---- decode --arch rnn|gru|lstm: the attention decoder (Bahdanau et al. 2015) --------------------- */

@@ -497,3 +497,63 @@ golden_mask() {
 	cmp "$BATS_TEST_TMPDIR/o1.txt" "$BATS_TEST_TMPDIR/o2.txt"
 	cmp "$BATS_TEST_TMPDIR/a1.txt" "$BATS_TEST_TMPDIR/a2.txt"
 }
+
+# ---- add_bias_kv and add_zero_attn (make_mha.py mask_case) ----
+
+@test "mha: --add-bias-kv equals torch's add_bias_kv=True, with an additive mask and <pad> keys" {
+	golden_mask biaskv --heads 2 --memory "$GOLDEN/mha-biaskv-k.txt" --additive-mask "$GOLDEN/mha-biaskv-add.txt" \
+		--add-bias-kv
+}
+
+@test "mha: --add-zero-attn equals torch's add_zero_attn=True, causal" {
+	golden_mask zeroattn --heads 3 --causal --add-zero-attn
+}
+
+@test "mha: both extra keys with a per-head mask and <pad> equal torch's, a fully masked row included" {
+	golden_mask kvzero --heads 2 --memory "$GOLDEN/mha-kvzero-k.txt" --mask "$GOLDEN/mha-kvzero-mask.txt" \
+		--add-bias-kv --add-zero-attn
+}
+
+@test "mha: --incremental computes the extra keys as the whole attention does" {
+	golden_mask biaskv --heads 2 --memory "$GOLDEN/mha-biaskv-k.txt" --additive-mask "$GOLDEN/mha-biaskv-add.txt" \
+		--add-bias-kv --incremental
+	golden_mask zeroattn --heads 3 --causal --add-zero-attn --incremental
+	golden_mask kvzero --heads 2 --memory "$GOLDEN/mha-kvzero-k.txt" --mask "$GOLDEN/mha-kvzero-mask.txt" \
+		--add-bias-kv --add-zero-attn --incremental
+}
+
+@test "mha: --attn labels the extra keys' columns <bias_k> and <zero>, and --average keeps them" {
+	mha --heads 2 --weights "$GOLDEN/mha-kvzero.npz" --memory "$GOLDEN/mha-kvzero-k.txt" --add-bias-kv \
+		--add-zero-attn --attn "$BATS_TEST_TMPDIR/a.txt" --average "$GOLDEN/mha-kvzero-q.txt" > /dev/null
+	run tensor info "$BATS_TEST_TMPDIR/a.txt"
+	[[ "$output" == *"3x7"* ]]
+	[[ "$output" == *"cols: k0 k1 <pad> k3 k4 <bias_k> <zero>"* ]]
+}
+
+@test "mha: --add-bias-kv saves bias_k and bias_v of shape 1x1xE, drawn by --seed, and loads them back" {
+	mha --heads 2 --seed 3 --add-bias-kv --save-weights "$BATS_TEST_TMPDIR/w.npz" "$GOLDEN/mha-self-q.txt" \
+		> "$BATS_TEST_TMPDIR/seeded.txt"
+	unzip -p "$BATS_TEST_TMPDIR/w.npz" bias_k.npy | tensor info > "$BATS_TEST_TMPDIR/info.txt"
+	grep -q "1x1x8" "$BATS_TEST_TMPDIR/info.txt"
+	unzip -p "$BATS_TEST_TMPDIR/w.npz" bias_v.npy | tensor info | grep -q "1x1x8"
+	mha --heads 2 --add-bias-kv --weights "$BATS_TEST_TMPDIR/w.npz" "$GOLDEN/mha-self-q.txt" > "$BATS_TEST_TMPDIR/loaded.txt"
+	assert_close "$BATS_TEST_TMPDIR/loaded.txt" "$BATS_TEST_TMPDIR/seeded.txt" 0
+	mha --heads 2 --seed 3 "$GOLDEN/mha-self-q.txt" > "$BATS_TEST_TMPDIR/plain.txt"
+	run cmp -s "$BATS_TEST_TMPDIR/plain.txt" "$BATS_TEST_TMPDIR/seeded.txt"
+	[ "$status" -ne 0 ]
+}
+
+@test "mha: --add-bias-kv with weights that lack bias_k, or bias_k without the option, is an error" {
+	run mha --heads 2 --add-bias-kv --weights "$GOLDEN/mha-self.npz" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "mha-self.npz: missing parameter bias_k \(shape 1x1x8\)"
+	run mha --heads 2 --weights "$GOLDEN/mha-biaskv.npz" --memory "$GOLDEN/mha-biaskv-k.txt" "$GOLDEN/mha-biaskv-q.txt"
+	assert_fails 1 "unused parameter bias_k"
+}
+
+@test "mha: --explain shows the extra keys" {
+	run mha --heads 2 --weights "$GOLDEN/mha-kvzero.npz" --memory "$GOLDEN/mha-kvzero-k.txt" --add-bias-kv \
+		--add-zero-attn --explain "$GOLDEN/mha-kvzero-q.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"extra keys, after the projection (PyTorch's add_bias_kv: bias_k and bias_v, add_zero_attn: zeros)"* ]]
+	[[ "$output" == *"<bias_k>"* ]]
+}

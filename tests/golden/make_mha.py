@@ -244,6 +244,15 @@ def main():
     heads_allowed[:, :, 0] = 1  # every row sees a key
     mask_case("heads-mask", E=6, H=2, T=4, allowed=heads_allowed, per_head=True, seed=12)
     stream_case("stream", E=4, H=2, lengths=[3, 5], seed=13)
+    # add_bias_kv and add_zero_attn, with the masks PyTorch pads with a column for each extra key
+    kv_bias = rng.normal(0.0, 1.0, size=(3, 4)).astype(np.float32)
+    kv_bias[1, 0] = -np.inf
+    mask_case("biaskv", E=4, H=2, T=3, S=4, cross=True, pad={3}, additive=kv_bias, bias_kv=True, seed=14)
+    mask_case("zeroattn", E=6, H=3, T=4, causal=True, zero_attn=True, seed=15)
+    both_allowed = (rng.uniform(size=(2, 3, 5)) < 0.6).astype(np.float32)
+    both_allowed[0, 1, :] = 0  # a row with every key blocked: the extra keys still take its weight
+    mask_case("kvzero", E=4, H=2, T=3, S=5, cross=True, pad={2}, allowed=both_allowed, per_head=True,
+              bias_kv=True, zero_attn=True, seed=16)
 
     rope_case("rope", E=8, H=2, T=5, offset=0, base=10000.0, seed=10)
     rope_case("rope-offset", E=8, H=2, T=5, offset=3, base=100.0, seed=10)
