@@ -236,8 +236,11 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		rope_apply(q, sides.rope_base, sides.rope_offset, T, Dq, Dq);
 		rope_apply(k, sides.rope_base, sides.rope_offset, S, Dk, Dk);
 	}
-	if (mask_has_file(&masks) || (masks.pad && has_pad_key(keys)))
+	if (mask_has_file(&masks) || (masks.pad && has_pad_key(keys))) {
 		mask_build(&mask, &masks, index, keys->ndim >= 2 ? keys->row_labels : NULL, 1, T, S);
+		mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, keys->ndim >= 2 ? keys->row_labels : NULL,
+				  T, S);
+	}
 
 	out = tensor_new2(T, Dv);
 	tensor_keep_rows(out, x);

@@ -134,6 +134,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
 	blocked = mask_build(&mask, &masks, index, key_labels, H, T, S);
+	mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, key_labels, T, S);
 	if (incremental) {
 		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */
 		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");

@@ -76,6 +76,16 @@ void mask_release(Mask *out);
 
 /* After n_inputs input tensors: die when a mask stream holds more tensors than there were inputs. */
 void mask_end(MaskSource *m, size_t n_inputs);
+
+/*
+ * The labels of the file masks of the current input (after its mask_build) against the queries' and keys'
+ * row labels: where a mask labels its rows (or columns) and the queries (keys) label theirs, label i must
+ * be the same on both sides. A graph's adjacency (tensor adjacency, labelled with the node names) lines
+ * up with the node features only when both list the nodes in one order; a mismatch dies naming the first
+ * difference. NULL labels on either side, or a mask that is not T x S (mask_build says so), are not
+ * checked here.
+ */
+void mask_check_labels(const MaskSource *m, char *const *query_labels, char *const *key_labels, size_t T, size_t S);
 void mask_free(MaskSource *m);
 
 #endif
