@@ -556,6 +556,7 @@ golden_mask() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"extra keys, after the projection (PyTorch's add_bias_kv: bias_k and bias_v, add_zero_attn: zeros)"* ]]
 	[[ "$output" == *"<bias_k>"* ]]
+}
 
 @test "mha: a mask labelled with other nodes than the queries' rows is an error" {
 	printf '#tensor 2 2\n#rows a b\n1 1\n1 1\n' >"$BATS_TEST_TMPDIR/m.txt"
