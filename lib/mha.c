@@ -59,8 +59,8 @@ void mha_declare_bias_kv(Params *p, MhaWeights *w, const char *prefix)
 	char full[256];
 
 	w->add_bias_kv = true;
-	if ((size_t)snprintf(full, sizeof(full), "%sbias_k", prefix) >= sizeof(full))
-		die("parameter name too long: %sbias_k", prefix);
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", prefix, "bias_k") >= sizeof(full))
+		die("parameter name too long: %s%s", prefix, "bias_k");
 	params_add(p, &w->bias_k, full, INIT_NORMAL, std, 3, shape);
 	snprintf(full, sizeof(full), "%sbias_v", prefix);
 	params_add(p, &w->bias_v, full, INIT_NORMAL, std, 3, shape);
