@@ -33,8 +33,10 @@ static const char usage_text[] =
 	"hidden state (T x D*H) as torch.nn.RNN / GRU / LSTM with N layers (default 1).\n"
 	"\n"
 	TRANSFORMER_USAGE
-	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool)\n"
-	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
+	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool,\n"
+	"                          negated); H x T x T: one per head\n"
+	"      --additive-mask FILE  PyTorch's float mask, added to the scores: -inf = blocked\n"
+	"                          (mask files: one tensor for all inputs, or one per input tensor)\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	RNN_ENCODE_USAGE
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
@@ -85,7 +87,7 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	Transformer m;
 	Tensor *x;
 	float *work = NULL, *attn = NULL;
-	unsigned char *allowed = NULL;
+	Mask mask = { .heads = 1 };
 	size_t have_T = 0;
 	TraceSink *sink = NULL;
 
@@ -101,12 +103,12 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 		if (T > have_T) { /* buffers grow to the longest sequence, then serve every later one */
 			have_T = T;
 			work = xrealloc(work, xmul(encoder_work_size(&m, T), sizeof(float), "work"));
-			allowed = xrealloc(allowed, xmul(T, T, "mask"));
 			if (attn_out || sink) /* the trace shows the weights when they are kept */
 				attn = xrealloc(attn, xmul(xmul(cfg.N * H, xmul(T, T, "attn"), "attn"), sizeof(float), "attn"));
 		}
-		bool masked = mask_build(allowed, &masks, x->ndim >= 2 ? x->row_labels : NULL, T, T);
-		size_t empty = encoder_forward(x->data, attn, work, &m, masked ? allowed : NULL, T);
+		bool masked = mask_build(&mask, &masks, stream_count(in) - 1, x->ndim >= 2 ? x->row_labels : NULL, H, T,
+					 T);
+		size_t empty = encoder_forward(x->data, attn, work, &m, masked ? &mask : NULL, T);
 		if (empty)
 			warning("%s: tensor #%zu: %zu rows had every key blocked (all <pad>?): their attention is 0",
 				stream_path(in), stream_count(in) - 1, empty / H);
@@ -127,7 +129,8 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	trace_sink_free(sink, &m);
 	free(work);
 	free(attn);
-	free(allowed);
+	mask_release(&mask);
+	mask_end(&masks, stream_count(in));
 	transformer_free(&m);
 	params_free(&params);
 }

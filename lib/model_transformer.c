@@ -189,7 +189,7 @@ void transformer_run_step(TransformerRun *r, float *logprobs, size_t k, const si
 	r->prefix[0] = m->tok.bos;
 	memcpy(r->prefix + 1, tokens, len * sizeof(size_t));
 	transformer_model_embed(r->y, r->scratch, m, m->io.tgt_embed, r->prefix, 0, len + 1);
-	decoder_forward(r->y, NULL, NULL, r->dec_work, dec, r->memory, NULL, NULL, len + 1, r->S);
+	decoder_forward(r->y, NULL, NULL, r->dec_work, dec, r->memory, NULL, NULL, true, len + 1, r->S);
 	model_project(logprobs, m, r->y + len * E);
 }
 
@@ -238,7 +238,7 @@ void transformer_run_rescore(TransformerRun *r, float *align, float *scores, con
 	r->prefix[0] = m->tok.bos;
 	memcpy(r->prefix + 1, out, (L ? L - 1 : 0) * sizeof(size_t));
 	transformer_model_embed(r->y, r->scratch, m, m->io.tgt_embed, r->prefix, 0, L);
-	decoder_forward(r->y, NULL, align ? r->cross : NULL, r->dec_work, dec, r->memory, NULL, NULL, L, S);
+	decoder_forward(r->y, NULL, align ? r->cross : NULL, r->dec_work, dec, r->memory, NULL, NULL, true, L, S);
 	for (size_t t = 0; t < L && scores; t++)
 		model_project(scores + t * m->tok.Vt, m, r->y + t * m->E);
 	if (align)

@@ -182,8 +182,7 @@ size_t encoder_work_size(const Transformer *m, size_t T)
 	return layer_work(m, T, m->cfg.N ? mha_work_size(&m->layer[0].self_attn, T, T) : 0);
 }
 
-size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
-		       size_t T)
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const Mask *mask, size_t T)
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
@@ -196,7 +195,7 @@ size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m,
 		float *attn_i = attn ? attn + i * H * T * T : NULL;
 		/* sublayer 1: multi-head self-attention, every position sees every unpadded position */
 		in = sublayer_input(p.norm, x, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(p.sublayer, attn_i, p.mha, &L->self_attn, in, in, in, allowed, false, T, T);
+		blocked += mha_forward(p.sublayer, attn_i, p.mha, &L->self_attn, in, in, in, mask, false, T, T);
 		trace_attention(m, i, false, p.mha, attn_i, p.sublayer, T, T);
 		sublayer_output(x, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: the position-wise feed-forward network */
@@ -224,8 +223,8 @@ size_t decoder_work_size(const Transformer *m, size_t T, size_t S)
 }
 
 size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
-		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
-		       size_t T, size_t S)
+		       const float *memory, const Mask *self_mask, const Mask *cross_mask, bool causal, size_t T,
+		       size_t S)
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
@@ -238,14 +237,14 @@ size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *wor
 		const float *in;
 		float *self_i = self_attn ? self_attn + i * H * T * T : NULL;
 		float *cross_i = cross_attn ? cross_attn + i * H * T * S : NULL;
-		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only */
+		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only (causal) */
 		in = sublayer_input(p.norm, y, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(p.sublayer, self_i, p.mha, &L->self_attn, in, in, in, self_allowed, true, T, T);
+		blocked += mha_forward(p.sublayer, self_i, p.mha, &L->self_attn, in, in, in, self_mask, causal, T, T);
 		trace_attention(m, i, false, p.mha, self_i, p.sublayer, T, T);
 		sublayer_output(y, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: encoder-decoder attention: queries from the decoder, keys and values the memory */
 		in = sublayer_input(p.norm, y, L->norm2_weight, L->norm2_bias, m, i, 2, T);
-		blocked += mha_forward(p.sublayer, cross_i, p.mha, &L->cross_attn, in, memory, memory, cross_allowed, false, T,
+		blocked += mha_forward(p.sublayer, cross_i, p.mha, &L->cross_attn, in, memory, memory, cross_mask, false, T,
 				       S);
 		trace_attention(m, i, true, p.mha, cross_i, p.sublayer, T, S);
 		sublayer_output(y, p.sublayer, L->norm2_weight, L->norm2_bias, m, i, 2, T);

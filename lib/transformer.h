@@ -82,25 +82,25 @@ size_t encoder_work_size(const Transformer *m, size_t T);
 /*
  * x[T,E] = Encoder(x) in place: N times  x = LayerNorm(x + SelfAttention(x)); x = LayerNorm(x + FFN(x))
  * (section 3.1; pre-norm: x = x + SelfAttention(LayerNorm(x)); x = x + FFN(LayerNorm(x))), then the
- * final norm. allowed[T,T] (NULL = all) as attention_forward (the padding mask: 0 for keys that are <pad>).
+ * final norm. mask (NULL = none) as mha_forward (the padding mask: 0 for keys that are <pad>; --mask).
  * attn[N,H,T,T] (NULL = not wanted) receives every layer's and head's weights (m->trace sees them only then). Returns the number of
  * query rows that had every key blocked (their attention output is zero).
  */
-size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
-		       size_t T);
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const Mask *mask, size_t T);
 
 /* Floats of work space decoder_forward needs for T target and S memory positions. */
 size_t decoder_work_size(const Transformer *m, size_t T, size_t S);
 /*
  * y[T,E] = Decoder(y, memory[S,E]) in place: N times
  *   y = LayerNorm(y + MaskedSelfAttention(y)); y = LayerNorm(y + Attention(y, memory)); y = LayerNorm(y + FFN(y))
- * (section 3.1; pre-norm as in encoder_forward), then the final norm. Self-attention is causal (position t
- * sees positions 0..t); self_allowed[T,T] and cross_allowed[T,S] (NULL = all) add padding masks.
+ * (section 3.1; pre-norm as in encoder_forward), then the final norm. With causal (the paper's decoder,
+ * always when generating), self-attention is masked: position t sees positions 0..t. self_mask [T,T] and
+ * cross_mask [T,S] (NULL = none; as mha_forward) add padding masks and PyTorch's tgt_mask and memory_mask.
  * self_attn[N,H,T,T] and cross_attn[N,H,T,S] (NULL = not wanted) receive the weights.
  */
 size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
-		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
-		       size_t T, size_t S);
+		       const float *memory, const Mask *self_mask, const Mask *cross_mask, bool causal, size_t T,
+		       size_t S);
 
 /*
  * The decoder's caches for generation, one position at a time. The keys and values of the positions

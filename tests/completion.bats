@@ -40,8 +40,8 @@ all_options() {
 	done
 }
 
-@test "completion: a long-option prefix completes to the one option (mha --add)" {
-	[ "$(offers mha --add)" = "--additive-mask" ]
+@test "completion: a long-option prefix completes to the one option (mha --addi)" {
+	[ "$(offers mha --addi)" = "--additive-mask" ]
 }
 
 @test "completion: a shorter prefix offers every option it begins (attend --s)" {
@@ -136,7 +136,7 @@ all_options() {
 			words=("$@") COMP_WORDS=("$@")
 			compgen -F _pipeformer_complete -- "${@[-1]}" | grep -- "^${@[-1]}" | sort | tr "\n" " "
 		}
-		print -r -- "$(offers mha --add)|$(offers attend --score "")|$(offers tensor rand --d)"' zsh "$BATS_FILE_TMPDIR/_pipeformer"
+		print -r -- "$(offers mha --addi)|$(offers attend --score "")|$(offers tensor rand --d)"' zsh "$BATS_FILE_TMPDIR/_pipeformer"
 	[ "$status" -eq 0 ]
 	[ "$output" = "--additive-mask |additive cosine dot general scaled |--digits --dist " ]
 }
