@@ -132,6 +132,19 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	params_free(&params);
 }
 
+/* The sizes --weights holds, for what the options left unset: --hidden (weight_hh_l0 [G*H, H]), --layers
+ * (weight_ih_lK) and --bidirectional (weight_ih_l0_reverse). */
+static void rnn_from_weights(RnnEncodeOptions *o, bool layers_given)
+{
+	size_t n = params_source_count(&common.params, "weight_ih_l%zu");
+
+	params_size(&common.params, "weight_hh_l0", 1, &o->hidden, "--hidden");
+	if (!layers_given && n > 0)
+		o->layers = n;
+	if (params_source_has(&common.params, "weight_ih_l0_reverse"))
+		o->bidirectional = true;
+}
+
 /* The combinations --arch rnn|gru|lstm refuses, as a usage message (NULL when o is valid); with_attn: --attn given. */
 static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
 {
@@ -283,6 +296,8 @@ int main(int argc, char **argv)
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
 		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
+	if (recurrent)
+		rnn_from_weights(&rnn, cfg.layers_given);
 	if (recurrent && rnn_invalid(&rnn, attn_path != NULL))
 		usage_error("%s", rnn_invalid(&rnn, attn_path != NULL));
 

@@ -226,6 +226,7 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 		return 1;
 	case TRANSFORMER_OPT_LAYERS:
 		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
+		cfg->layers_given = true;
 		given(settings, "encoder_layers", arg, "--layers");
 		given(settings, "decoder_layers", arg, "--layers");
 		return 1;

@@ -412,7 +412,13 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 		return;
 	}
 	/* d_model comes from the first tensor; the parameters' shapes follow from it */
+	params_size(source, "layers.0.linear1.weight", 1, &E, "d_model (the input's width)");
 	cfg->E = E;
+	if (!cfg->layers_given && params_source_count(source, "layers.%zu.linear1.weight") > 0)
+		cfg->N = params_source_count(source, "layers.%zu.linear1.weight");
+	params_size(source, "layers.0.linear1.weight", 0, &cfg->F, "--ff");
+	if (params_source_has(source, "norm.weight"))
+		cfg->final_norm = true;
 	if (cfg->F == 0)
 		cfg->F = xmul(4, E, "--ff");
 	transformer_declare(p, m, cfg, decoder, "");

@@ -85,3 +85,91 @@ embed_all_ids() {
 		--max-norm 1 > "$T/out.txt"
 	assert_close "$T/out.txt" "$P/embed-exact-max-norm-1.txt" 0
 }
+
+# ---- shapes from the weights: what the archive says needs no option ----
+
+@test "parity: embed --weights takes d_model from the table (nn.Embedding(12, 10): no --dim)" {
+	echo "a c h" | embed --vocab "$P/vocab12.txt" --weights "$P/embed-12x10.npz" > "$T/out.txt"
+	assert_close "$T/out.txt" "$P/embed-12x10-a-c-h.txt" 0
+}
+
+@test "parity: embed --dim that disagrees with --weights stays an error, naming both" {
+	run embed --vocab "$P/vocab12.txt" --weights "$P/embed-12x10.npz" --dim 16 <<< "a"
+	assert_fails 1 "embed: .*embed-12x10.npz: --dim 16, but weight is 12x10 \(10 on axis 1\)"
+}
+
+@test "parity: posenc --learned --weights takes max_len from the table (no --max-len)" {
+	printf '#tensor 3 4\n0 0 0 0\n0 0 0 0\n0 0 0 0\n' | posenc --learned --weights "$P/posenc-learned-20x4.npz" > "$T/out.txt"
+	assert_close "$T/out.txt" "$P/posenc-learned-20x4-first3.txt" 0
+	run posenc --learned --max-len 512 --weights "$P/posenc-learned-20x4.npz" "$T/out.txt"
+	assert_fails 1 "posenc: .*: --max-len 512, but weight is 20x4 \(20 on axis 0\)"
+}
+
+@test "parity: mha --weights takes kdim and vdim from k_proj_weight and v_proj_weight (no --kdim, --vdim)" {
+	mha --heads 2 --keys "$GOLDEN/mha-kvdim-k.txt" --values "$GOLDEN/mha-kvdim-v.txt" \
+		--weights "$GOLDEN/mha-kvdim.npz" "$GOLDEN/mha-kvdim-q.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/mha-kvdim-out.txt"
+	run mha --heads 2 --keys "$GOLDEN/mha-kvdim-k.txt" --values "$GOLDEN/mha-kvdim-v.txt" --kdim 4 \
+		--weights "$GOLDEN/mha-kvdim.npz" "$GOLDEN/mha-kvdim-q.txt"
+	assert_fails 1 "mha: .*mha-kvdim.npz: --kdim 4, but k_proj_weight is 6x5 \(5 on axis 1\)"
+}
+
+@test "parity: mha --weights of nn.MultiheadAttention(bias=False) needs no --no-bias" {
+	mha --heads 2 --weights "$GOLDEN/mha-nobias.npz" "$GOLDEN/mha-nobias-q.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/mha-nobias-out.txt"
+}
+
+@test "parity: mha queries narrower than the weights' d_model: an error naming both" {
+	run mha --heads 2 --weights "$GOLDEN/mha-kvdim.npz" "$GOLDEN/mha-kvdim-k.txt"
+	assert_fails 1 "mha: .*: d_model \(the queries' width\) 5, but out_proj.weight is 6x6"
+}
+
+@test "parity: encode --weights takes the layers, d_ff and the final norm from the archive" {
+	G="$GOLDEN/transformer"
+	encode --heads 2 --weights "$G/enc_post_relu.npz" "$G/enc_x.txt" > "$T/y.txt"
+	assert_close "$T/y.txt" "$G/enc_post_relu.txt"
+	encode --heads 2 --norm-first --weights "$G/enc_pre_relu.npz" "$G/enc_x.txt" > "$T/y.txt"
+	assert_close "$T/y.txt" "$G/enc_pre_relu.txt"
+}
+
+@test "parity: encode --ff that disagrees with --weights, or an input of another width, is an error" {
+	G="$GOLDEN/transformer"
+	run encode --heads 2 --ff 32 --weights "$G/enc_post_relu.npz" "$G/enc_x.txt"
+	assert_fails 1 "encode: .*: --ff 32, but layers.0.linear1.weight is 16x8 \(16 on axis 0\)"
+	run encode --heads 2 --prefix encoder. --weights "$G/model.npz" "$G/enc_x.txt"
+	assert_fails 1 "encode: .*: d_model \(the input's width\) 8, but encoder.layers.0.linear1.weight is 32x16"
+}
+
+@test "parity: decode --weights takes the layers and d_ff from the archive" {
+	G="$GOLDEN/transformer"
+	decode --heads 2 --memory "$G/dec_mem.txt" --weights "$G/dec_post_relu.npz" "$G/dec_y.txt" > "$T/y.txt"
+	assert_close "$T/y.txt" "$G/dec_post_relu.txt"
+}
+
+@test "parity: encode --arch lstm --weights takes --hidden, --layers and --bidirectional from the archive" {
+	R="$GOLDEN/rnn"
+	encode --arch lstm --weights "$R/lstm-l2-bi.npz" "$R/x.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$R/lstm-l2-bi.out.txt"
+	run encode --arch lstm --hidden 4 --weights "$R/lstm-l2-bi.npz" "$R/x.txt"
+	assert_fails 1 "encode: .*: --hidden 4, but weight_hh_l0 is 12x3 \(3 on axis 1\)"
+}
+
+@test "parity: linear takes the output width and the bias from --weights; an --out that disagrees is an error" {
+	linear --weights "$GOLDEN/attend_project.npz" --prefix v_proj. "$GOLDEN/attend_x.txt" > "$T/a.txt"
+	linear --out 3 --weights "$GOLDEN/attend_project.npz" --prefix v_proj. "$GOLDEN/attend_x.txt" > "$T/b.txt"
+	assert_close "$T/a.txt" "$T/b.txt" 0
+	run linear --out 4 --weights "$GOLDEN/attend_project.npz" --prefix v_proj. "$GOLDEN/attend_x.txt"
+	assert_fails 1 "linear: .*: --out 4, but v_proj.weight is 3x8 \(3 on axis 0\)"
+}
+
+@test "parity: attend --project takes --dk, --dv and --bias from --weights, --score additive its --hidden" {
+	attend --project --weights "$GOLDEN/attend_project.npz" --memory "$GOLDEN/attend_memory.txt" \
+		"$GOLDEN/attend_x.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_project.txt"
+	attend --score additive --weights "$GOLDEN/attend_additive.npz" --memory "$GOLDEN/attend_memory.txt" \
+		"$GOLDEN/attend_xq6.txt" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_additive.txt"
+	run attend --score additive --hidden 4 --weights "$GOLDEN/attend_additive.npz" \
+		--memory "$GOLDEN/attend_memory.txt" "$GOLDEN/attend_xq6.txt"
+	assert_fails 1 "attend: .*: --hidden 4, but W1 is 5x6 \(5 on axis 0\)"
+}

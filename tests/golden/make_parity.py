@@ -80,11 +80,27 @@ def embedding():
     write("embed-padding-rows.txt", (drawn != 0).astype(np.float32))
 
 
+def shapes():
+    # embed --weights without --dim: nn.Embedding(12, 10), its table saved by state_dict() name
+    vocab = ["<pad>", "<unk>", "<s>", "</s>", "a", "b", "c", "d", "e", "f", "g", "h"]
+    emb = torch.nn.Embedding(12, 10)
+    np.savez(os.path.join(OUT, "embed-12x10.npz"), **{k: v.numpy() for k, v in emb.state_dict().items()})
+    with open(os.path.join(OUT, "vocab12.txt"), "w") as f:
+        f.write("".join(t + "\n" for t in vocab))
+    with torch.no_grad():
+        write("embed-12x10-a-c-h.txt", emb(torch.tensor([4, 6, 11])).numpy(), rows=["a", "c", "h"])
+    # posenc --learned --weights without --max-len: an nn.Embedding(20, 4) of positions
+    pos = torch.nn.Embedding(20, 4)
+    np.savez(os.path.join(OUT, "posenc-learned-20x4.npz"), weight=pos.weight.detach().numpy())
+    write("posenc-learned-20x4-first3.txt", pos.weight.detach().numpy()[:3])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(15)
     temperature()
     embedding()
+    shapes()
 
 
 if __name__ == "__main__":
