@@ -229,7 +229,8 @@ int main(int argc, char **argv)
 	/* kdim and vdim from separate projections in --weights; no in_proj_bias: bias=False */
 	params_size(&common.params, "k_proj_weight", 1, &kdim, "--kdim");
 	params_size(&common.params, "v_proj_weight", 1, &vdim, "--vdim");
-	if (common.params.weights && !params_source_has(&common.params, "out_proj.bias"))
+	if (common.params.weights && !params_source_has(&common.params, "out_proj.bias") &&
+	    !params_source_has(&common.params, "in_proj_bias"))
 		no_bias = true;
 
 	in = stream_open(input);
