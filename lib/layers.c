@@ -41,6 +41,28 @@ void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const floa
 	}
 }
 
+void layer_norm_annotated(float *out, const float *x, const float *gamma, const float *beta, float eps, size_t T,
+			  size_t E)
+{
+#pragma omp parallel for if (T > 1 && T * E >= PARALLEL_MIN_WORK)
+	for (size_t t = 0; t < T; t++) {
+		const float *x_t = x + t * E;
+		float *out_t = out + t * E;
+		double mean = 0.0, ss = 0.0, inv;
+		/* pass 1: the mean; pass 2: the sum of squares around it, over E - 1 (unbiased, as torch.std) */
+		for (size_t e = 0; e < E; e++)
+			mean += x_t[e];
+		mean /= (double)E;
+		for (size_t e = 0; e < E; e++)
+			ss += ((double)x_t[e] - mean) * ((double)x_t[e] - mean);
+		/* eps outside the square root: 1 / (std + eps), not 1 / sqrt(var + eps) */
+		inv = 1.0 / ((E > 1 ? sqrt(ss / (double)(E - 1)) : 0.0) + (double)eps);
+		/* pass 3: normalise, then scale and shift (x_t may be out_t) */
+		for (size_t e = 0; e < E; e++)
+			out_t[e] = (float)((double)gamma[e] * ((double)x_t[e] - mean) * inv + beta[e]);
+	}
+}
+
 void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float *d_y, const float *x,
 			 const float *mean, const float *rstd, const float *gamma, size_t T, size_t E)
 {

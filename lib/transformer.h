@@ -20,6 +20,8 @@ typedef struct {
 	bool final_norm;  /* one more LayerNorm after the last layer: "norm.weight", "norm.bias" */
 	float eps;        /* LayerNorm's epsilon (torch: 1e-5) */
 	bool layers_given; /* N came from --layers (else transformer_for_input may take it from --weights) */
+	bool annotated_norm; /* the Annotated Transformer's LayerNorm (layer_norm_annotated), not torch's */
+	float final_eps;  /* the final norm's epsilon; 0: eps (torchmultimodal: 1e-12 in the layers, 1e-5 at the end) */
 } TransformerConfig;
 
 /* One layer's parameters, by torch.nn.TransformerEncoderLayer / TransformerDecoderLayer's names. */

@@ -173,3 +173,85 @@ embed_all_ids() {
 		--memory "$GOLDEN/attend_memory.txt" "$GOLDEN/attend_xq6.txt"
 	assert_fails 1 "attend: .*: --hidden 4, but W1 is 5x6 \(5 on axis 0\)"
 }
+
+# ---- the Annotated Transformer's checkpoints (tests/golden/make_annotated.py) ----
+
+# annotated_model: the checkpoint converted into $T/model.npz
+annotated_model() {
+	tensor annotated "$GOLDEN/annotated/model.npz" "$T/model.npz"
+}
+
+@test "parity: tensor annotated + encode --norm annotated gives the Annotated Transformer's encoder output" {
+	A="$GOLDEN/annotated"
+	annotated_model
+	echo "a b c d" | embed --vocab "$A/vocab.txt" --prefix src_embed. --weights "$T/model.npz" --scale | posenc |
+		encode --norm annotated --norm-first --eps 1e-6 --heads 2 --prefix encoder. --weights "$T/model.npz" > "$T/mem.txt"
+	assert_close "$T/mem.txt" "$A/memory.txt"
+}
+
+@test "parity: decode --norm annotated, teacher-forced, gives its model.decode" {
+	A="$GOLDEN/annotated"
+	annotated_model
+	echo "<s> e f" | embed --vocab "$A/vocab.txt" --prefix tgt_embed. --weights "$T/model.npz" --scale | posenc |
+		decode --memory "$A/memory.txt" --norm annotated --norm-first --eps 1e-6 --heads 2 --prefix decoder. \
+			--weights "$T/model.npz" > "$T/y.txt"
+	assert_close "$T/y.txt" "$A/decoder.txt"
+}
+
+@test "parity: decode --generate on the converted checkpoint gives its greedy_decode" {
+	A="$GOLDEN/annotated"
+	annotated_model
+	echo "a b c d" | decode --generate --heads 2 --max-len 7 --weights "$T/model.npz" --src-vocab "$A/vocab.txt" \
+		--tgt-vocab "$A/vocab.txt" > "$T/out.txt"
+	diff "$T/out.txt" "$A/greedy.txt"
+}
+
+@test "parity: with torch's LayerNorm the converted checkpoint gives other numbers (the norm matters)" {
+	A="$GOLDEN/annotated"
+	annotated_model
+	echo "a b c d" | embed --vocab "$A/vocab.txt" --prefix src_embed. --weights "$T/model.npz" --scale | posenc |
+		encode --norm torch --norm-first --eps 1e-6 --heads 2 --prefix encoder. --weights "$T/model.npz" > "$T/mem.txt"
+	run tensor diff "$T/mem.txt" "$A/memory.txt"
+	[ "$status" -eq 1 ]
+}
+
+@test "parity: tensor annotated refuses an entry it does not know, and writes nothing" {
+	tensor rand --shape 2x2 > "$T/r.txt"
+	tensor pack "$T/other.npz" x="$T/r.txt"
+	run tensor annotated "$T/other.npz" "$T/out.npz"
+	assert_fails 1 "tensor: .*other.npz: no encoder.layers.0 or decoder.layers.0"
+	[ ! -e "$T/out.npz" ]
+	run tensor annotated "$GOLDEN/annotated/model.npz"
+	assert_fails 2 "annotated takes two archives"
+}
+
+@test "parity: encode --norm with another name is a usage error" {
+	run encode --norm rms --heads 2 "$GOLDEN/transformer/enc_x.txt"
+	assert_fails 2 "encode: --norm: 'rms' is not torch or annotated"
+}
+
+# ---- smaller ones ----
+
+@test "parity: encode --final-eps gives the final LayerNorm its own epsilon (torchmultimodal: 1e-12 / 1e-5)" {
+	encode --heads 2 --eps 0.1 --final-eps 0.5 --weights "$P/final-eps.npz" "$P/final-eps-x.txt" > "$T/y.txt"
+	assert_close "$T/y.txt" "$P/final-eps-y.txt"
+	encode --heads 2 --eps 0.1 --weights "$P/final-eps.npz" "$P/final-eps-x.txt" > "$T/same.txt"
+	run tensor diff "$T/same.txt" "$P/final-eps-y.txt"
+	[ "$status" -eq 1 ]
+}
+
+@test "parity: encode --arch lstm --last --cell-state writes torch's c_n[-D:] beside h_n[-D:]" {
+	R="$GOLDEN/rnn"
+	encode --arch lstm --last --cell-state "$T/c.txt" --weights "$R/lstm-l2-bi.npz" "$R/x.txt" > "$T/h.txt"
+	assert_close "$T/c.txt" "$P/lstm-l2-bi-c_n.txt"
+	assert_close "$T/h.txt" "$P/lstm-l2-bi-h_n.txt"
+}
+
+@test "parity: --cell-state without --arch lstm --last is a usage error" {
+	run encode --arch gru --last --cell-state "$T/c.txt" --seed 1 "$GOLDEN/rnn/x.txt"
+	assert_fails 2 "encode: --cell-state is the LSTM's final cell c_n: it goes with --arch lstm --last"
+	run encode --arch lstm --cell-state "$T/c.txt" --seed 1 "$GOLDEN/rnn/x.txt"
+	assert_fails 2 "it goes with --arch lstm --last"
+	run encode --cell-state "$T/c.txt" --heads 2 "$GOLDEN/transformer/enc_x.txt"
+	assert_fails 2 "encode: --cell-state is an option of --arch rnn, gru or lstm"
+}
