@@ -47,6 +47,18 @@ static void rename_entry(Conversion *c, const char *from, const char *to, int nd
 	tensor_free(t);
 }
 
+/* Entry from + from_name to entry to + to_name (ndim dimensions). */
+static void rename_under(Conversion *c, const char *from, const char *from_name, const char *to, const char *to_name,
+			 int ndim)
+{
+	char name[1024], out[1024];
+
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", from, from_name) >= sizeof(name) ||
+	    (size_t)snprintf(out, sizeof(out), "%s%s", to, to_name) >= sizeof(out))
+		die("%s: parameter name too long: %s%s", npz_path(c->z), from, from_name);
+	rename_entry(c, name, out, ndim);
+}
+
 /* One MultiHeadedAttention: linears.0..2 stacked into in_proj_*, linears.3 to out_proj.* */
 static void attention(Conversion *c, const char *from, const char *to)
 {
@@ -76,25 +88,15 @@ static void attention(Conversion *c, const char *from, const char *to)
 	npz_add(c->w, out, b);
 	tensor_free(w);
 	tensor_free(b);
-	snprintf(name, sizeof(name), "%slinears.3.weight", from);
-	snprintf(out, sizeof(out), "%sout_proj.weight", to);
-	rename_entry(c, name, out, 2);
-	snprintf(name, sizeof(name), "%slinears.3.bias", from);
-	snprintf(out, sizeof(out), "%sout_proj.bias", to);
-	rename_entry(c, name, out, 1);
+	rename_under(c, from, "linears.3.weight", to, "out_proj.weight", 2);
+	rename_under(c, from, "linears.3.bias", to, "out_proj.bias", 1);
 }
 
 /* One LayerNorm: a_2, b_2 to weight, bias */
 static void layer_norm(Conversion *c, const char *from, const char *to)
 {
-	char name[512], out[512];
-
-	snprintf(name, sizeof(name), "%sa_2", from);
-	snprintf(out, sizeof(out), "%sweight", to);
-	rename_entry(c, name, out, 1);
-	snprintf(name, sizeof(name), "%sb_2", from);
-	snprintf(out, sizeof(out), "%sbias", to);
-	rename_entry(c, name, out, 1);
+	rename_under(c, from, "a_2", to, "weight", 1);
+	rename_under(c, from, "b_2", to, "bias", 1);
 }
 
 /* Layers of stack ("encoder" / "decoder") in the checkpoint: how many layers.{i} it holds. */
