@@ -215,6 +215,15 @@ annotated_model() {
 	[ "$status" -eq 1 ]
 }
 
+@test "parity: norm --annotated is its LayerNorm alone (unbiased std, eps outside the square root)" {
+	A="$GOLDEN/annotated"
+	annotated_model
+	norm --annotated --eps 1e-6 --prefix encoder.norm. --weights "$T/model.npz" "$A/norm-x.txt" > "$T/y.txt"
+	assert_close "$T/y.txt" "$A/norm-y.txt"
+	run norm --annotated --rms "$A/norm-x.txt"
+	assert_fails 2 "norm: --annotated is one LayerNorm: not with --rms"
+}
+
 @test "parity: tensor annotated refuses an entry it does not know, and writes nothing" {
 	tensor rand --shape 2x2 > "$T/r.txt"
 	tensor pack "$T/other.npz" x="$T/r.txt"

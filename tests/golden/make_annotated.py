@@ -249,6 +249,11 @@ def main():
     with open(os.path.join(OUT, "greedy.txt"), "w") as f:
         f.write(" ".join(tokens) + "\n")
     print("greedy:", [vocab[i] for i in ys])
+    # norm --annotated: the encoder's final LayerNorm (a_2, b_2) alone, on rows of another scale
+    x = 3.0 * torch.randn(3, 16) + 1.0
+    write("norm-x.txt", x.numpy())
+    with torch.no_grad():
+        write("norm-y.txt", model.encoder.norm(x).numpy())
 
 
 if __name__ == "__main__":
