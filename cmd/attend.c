@@ -245,6 +245,8 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	}
 	if (masks.mask || masks.additive || (masks.pad && has_pad_key(keys))) {
 		allowed = xmalloc(xmul(T, S, "mask"));
+		mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, keys->ndim >= 2 ? keys->row_labels : NULL,
+				  T, S);
 		if (!mask_build(allowed, &masks, keys->ndim >= 2 ? keys->row_labels : NULL, T, S))
 			free(allowed), allowed = NULL;
 	}
