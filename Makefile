@@ -97,10 +97,12 @@ exhaustive: $(BUILD)/unit/floatfmt_test
 	$(BUILD)/unit/floatfmt_test --exhaustive
 
 # Every command on every page runs in make test (tests/docs.bats); make docs writes their real outputs back
-# into the pages where they differ (tools/doccheck, docs/README.md).
+# into the pages where they differ (tools/doccheck, docs/README.md), and the index of every error message
+# into docs/errors.md (tools/errors-index).
 DOC_PAGES = README.md $(wildcard docs/*.md docs/course/*.md) $(MANPAGES)
 docs: all
 	tools/doccheck --update --bin $(BIN) $(DOC_PAGES)
+	tools/errors-index
 
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
