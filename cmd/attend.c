@@ -127,6 +127,14 @@ static void add_linear(float **w, float **b, const char *name, size_t out, size_
 static void declare_params(size_t q_in, size_t k_in, size_t v_in)
 {
 	Dq_in = q_in, Dk_in = k_in, Dv_in = v_in;
+	/* the sizes --weights holds: --dk, --dv of the projections, --hidden of the additive score */
+	if (project) {
+		params_size(&common.params, "k_proj.weight", 0, &dk_opt, "--dk");
+		params_size(&common.params, "v_proj.weight", 0, &dv_opt, "--dv");
+		bias = bias || params_source_has(&common.params, "q_proj.bias");
+	}
+	if (scorer.kind == SCORE_ADDITIVE)
+		params_size(&common.params, "W1", 0, &hidden_opt, "--hidden");
 	Dq = Dq_in, Dk = Dk_in, Dv = Dv_in;
 	if (project) {
 		Dq = Dk = dk_opt ? dk_opt : Dq_in;

@@ -18,9 +18,9 @@
 
 static const char usage_text[] =
 	"usage: decode [--arch transformer] --memory FILE [--layers N] [--heads H] [--ff F]\n"
-	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--no-causal]\n"
-	"              [--tgt-mask FILE | --tgt-additive-mask FILE] [--memory-mask FILE |\n"
-	"              --memory-additive-mask FILE] [--no-pad-mask]\n"
+	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--final-eps X]\n"
+	"              [--norm torch|annotated] [--no-causal] [--tgt-mask FILE | --tgt-additive-mask FILE]\n"
+	"              [--memory-mask FILE | --memory-additive-mask FILE] [--no-pad-mask]\n"
 	"              [--attn FILE] [--self-attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"

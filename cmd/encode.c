@@ -16,11 +16,13 @@
 
 static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
-	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
+	"              [--norm-first] [--final-norm] [--eps X] [--final-eps X]\n"
+	"              [--norm torch|annotated] [--mask FILE] [--additive-mask FILE]\n"
 	"              [--no-pad-mask] [--attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
-	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
+	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last]\n"
+	"              [--cell-state FILE] [--over-time]\n"
 	"              [--attn FILE] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
 	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
@@ -39,6 +41,7 @@ static const char usage_text[] =
 	"                          (mask files: one tensor for all inputs, or one per input tensor)\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	RNN_ENCODE_USAGE
+	"      --cell-state FILE   --arch lstm --last: also write the final cells c_n there (1 x D*H each)\n"
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
 	"      --explain[=N]       every step of every layer, its shape and the first N rows (default 2) of\n"
 	"                          what it computed, for the first input, on stderr\n"
@@ -55,6 +58,7 @@ enum {
 	OPT_PREFIX,
 	OPT_EXPLAIN,
 	OPT_DUMP,
+	OPT_CELL_STATE,
 };
 
 static const struct option long_options[] = {
@@ -67,13 +71,14 @@ static const struct option long_options[] = {
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "cell-state", required_argument, NULL, OPT_CELL_STATE },
 	{ NULL, 0, NULL, 0 },
 };
 
 static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg;
-static const char *attn_path, *dump_dir;
+static const char *attn_path, *dump_dir, *cell_path;
 static size_t explain_rows;
 /* --arch rnn|gru|lstm (lib/seq2seq), and an option given that belongs to the other kind of encoder */
 static bool recurrent;
@@ -135,6 +140,19 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	params_free(&params);
 }
 
+/* The sizes --weights holds, for what the options left unset: --hidden (weight_hh_l0 [G*H, H]), --layers
+ * (weight_ih_lK) and --bidirectional (weight_ih_l0_reverse). */
+static void rnn_from_weights(RnnEncodeOptions *o, bool layers_given)
+{
+	size_t n = params_source_count(&common.params, "weight_ih_l%zu");
+
+	params_size(&common.params, "weight_hh_l0", 1, &o->hidden, "--hidden");
+	if (!layers_given && n > 0)
+		o->layers = n;
+	if (params_source_has(&common.params, "weight_ih_l0_reverse"))
+		o->bidirectional = true;
+}
+
 /* The combinations --arch rnn|gru|lstm refuses, as a usage message (NULL when o is valid); with_attn: --attn given. */
 static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
 {
@@ -145,8 +163,9 @@ static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
 	return NULL;
 }
 
-/* One sequence through the encoder, written as the options ask. */
-static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions *o, const RnnWeights *w,
+/* One sequence through the encoder, written as the options ask; cell (NULL = not wanted): --last's c_n. */
+static void encode_rnn_one(FILE *out, StreamWriter *attn, StreamWriter *cell, const RnnEncodeOptions *o,
+			   const RnnWeights *w,
 		       const float *over_time_weight, const float *over_time_bias, const Tensor *x,
 		       const WriteOptions *wo)
 {
@@ -158,12 +177,21 @@ static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions
 	if (o->last) {
 		/* the top layer's final states, forward then backward: torch's h_n[-D:] */
 		float *h_n = xmalloc(xmul(xmul(w->L, DH, "h_n"), sizeof(float), "h_n"));
-		rnn_forward(states, h_n, NULL, work, w, x->data, T);
+		float *c_n = cell ? xmalloc(xmul(xmul(w->L, DH, "c_n"), sizeof(float), "c_n")) : NULL;
+		rnn_forward(states, h_n, c_n, work, w, x->data, T);
 		y = tensor_new2(1, DH);
 		memcpy(y->data, h_n + (w->L - 1) * DH, DH * sizeof(float));
 		tensor_set_name(y, x->name);
 		if (x->ndim >= 2 && x->row_labels && w->D == 1) /* the state after the last token */
 			tensor_set_row_labels(y, x->row_labels + T - 1);
+		if (cell) { /* torch's c_n[-D:], labelled as h */
+			Tensor *c = tensor_clone(y);
+			memcpy(c->data, c_n + (w->L - 1) * DH, DH * sizeof(float));
+			tensor_require_finite(c, "cell state");
+			writer_put(cell, c);
+			tensor_free(c);
+		}
+		free(c_n);
 		free(h_n);
 	} else if (o->over_time) {
 		Tensor *a = tensor_new2(T, DH);
@@ -193,7 +221,7 @@ static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions
  * (and T for --over-time); one T x D*H tensor of states each (rows labelled as x); attn (NULL = not wanted)
  * the --over-time weights.
  */
-static void encode_rnn(StreamReader *in, StreamWriter *attn, const RnnEncodeOptions *o)
+static void encode_rnn(StreamReader *in, StreamWriter *attn, StreamWriter *cell, const RnnEncodeOptions *o)
 {
 	Params params = { 0 };
 	RnnWeights w = { 0 };
@@ -225,7 +253,7 @@ static void encode_rnn(StreamReader *in, StreamWriter *attn, const RnnEncodeOpti
 		if (o->over_time && T != T_fixed)
 			die("%s: tensor #%zu has %zu positions; --over-time was built for %zu (over_time.weight)",
 			    stream_path(in), index, T, T_fixed);
-		encode_rnn_one(stdout, attn, o, &w, over_time_weight, over_time_bias, x, &common.out);
+		encode_rnn_one(stdout, attn, cell, o, &w, over_time_weight, over_time_bias, x, &common.out);
 		tensor_free(x);
 	}
 	rnn_free(&w);
@@ -236,7 +264,7 @@ int main(int argc, char **argv)
 {
 	const char *input = "-";
 	StreamReader *in;
-	StreamWriter *attn_out = NULL;
+	StreamWriter *attn_out = NULL, *cell_out = NULL;
 	int c, index = 0;
 
 	set_progname(argv[0]);
@@ -270,6 +298,10 @@ int main(int argc, char **argv)
 			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
 			transformer_only = "explain";
 			break;
+		case OPT_CELL_STATE:
+			cell_path = optarg;
+			rnn_only = "cell-state";
+			break;
 		case OPT_DUMP:
 			dump_dir = optarg;
 			transformer_only = "dump";
@@ -286,18 +318,26 @@ int main(int argc, char **argv)
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
 		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
+	if (recurrent)
+		rnn_from_weights(&rnn, cfg.layers_given);
+	if (cell_path && (rnn.kind != RNN_LSTM || !rnn.last))
+		usage_error("--cell-state is the LSTM's final cell c_n: it goes with --arch lstm --last");
 	if (recurrent && rnn_invalid(&rnn, attn_path != NULL))
 		usage_error("%s", rnn_invalid(&rnn, attn_path != NULL));
 
 	in = stream_open(input);
 	if (attn_path)
 		attn_out = writer_open(attn_path, &common.out);
+	if (cell_path)
+		cell_out = writer_open(cell_path, &common.out);
 	if (recurrent)
-		encode_rnn(in, attn_out, &rnn);
+		encode_rnn(in, attn_out, cell_out, &rnn);
 	else
 		encode_transformer(in, attn_out);
 	if (attn_out)
 		writer_close(attn_out);
+	if (cell_out)
+		writer_close(cell_out);
 	stream_close(in);
 	mask_free(&masks);
 	close_stdout();

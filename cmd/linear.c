@@ -100,6 +100,10 @@ int main(int argc, char **argv)
 		usage_error("--out M is required (or --weights, whose weight gives it)");
 	if (M == 0)
 		M = out_from_archive(common.params.weights, common.params.prefix);
+	else
+		params_size(&common.params, "weight", 0, &M, "--out");
+	if (common.params.weights && !params_source_has(&common.params, "bias"))
+		no_bias = true; /* nn.Linear(bias=False)'s state_dict */
 	if (vocab_path) {
 		Vocab *v = vocab_load(vocab_path);
 		if (v->count != M)

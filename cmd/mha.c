@@ -248,13 +248,21 @@ int main(int argc, char **argv)
 		usage_error("--incremental self-attention is a decoder's: it needs --causal");
 	if (average && !sides.attn_path)
 		usage_error("--average needs --attn FILE");
+	/* kdim and vdim from separate projections in --weights; no in_proj_bias: bias=False */
+	params_size(&common.params, "k_proj_weight", 1, &kdim, "--kdim");
+	params_size(&common.params, "v_proj_weight", 1, &vdim, "--vdim");
+	if (common.params.weights && !params_source_has(&common.params, "out_proj.bias") &&
+	    !params_source_has(&common.params, "in_proj_bias"))
+		no_bias = true;
 
 	in = stream_open(input);
 	sides_open(&sides, &common.out);
 	while (stream_read(in, &x)) {
 		if (stream_count(in) == 1) {
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
-			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
+			size_t E = tensor_cols(x);
+			params_size(&common.params, "out_proj.weight", 1, &E, "d_model (the queries' width)");
+			mha_declare(&params, &w, "", E, heads, kdim, vdim, !no_bias);
 			if (add_bias_kv)
 				mha_declare_bias_kv(&params, &w, "");
 			w.add_zero_attn = add_zero_attn;

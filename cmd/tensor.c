@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "annotated.h"
 #include "err.h"
 #include "graph.h"
 #include "npz.h"
@@ -26,6 +27,7 @@ static const char usage_text[] =
 	"       tensor get [-b | --npy] archive.npz [name ...]\n"
 	"       tensor pack archive.npz name=file ...\n"
 	"       tensor adjacency [--directed] [--self-loops] [-b | --npy] edges.txt\n"
+	"       tensor annotated CHECKPOINT.npz MODEL.npz\n"
 	"       tensor add [--explain[=N]] A B\n"
 	"       tensor scale --by X [file ...]\n"
 	"       tensor matmul A B\n"
@@ -54,6 +56,8 @@ static const char usage_text[] =
 	"  adjacency  a graph's edge list (one edge 'a b' a line) as the N x N 0/1 mask of attend --mask,\n"
 	"         rows and columns labelled with the node names (undirected unless --directed)\n"
 	"  pack   write an .npz archive (as np.savez) whose entry NAME holds the one tensor in FILE\n"
+	"  annotated  the Annotated Transformer's state_dict() (linears.0..3, sublayer.N.norm.a_2, ...) as\n"
+	"         the whole model decode --generate reads (PyTorch's names, a config with its LayerNorm)\n"
 	"\n"
 	"The matrix tools: each reads streams (\"-\" = standard input) and keeps names and labels.\n"
 	"  add        A + B, tensor by tensor (the residual connection); B of one tensor serves every one of\n"
@@ -590,7 +594,7 @@ static void stack_one(const char *path, size_t index, const Tensor *t)
 	stacked[n_stacked++] = tensor_clone(t);
 }
 
-static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "adjacency", "add", "scale", "matmul",
+static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "adjacency", "annotated", "add", "scale", "matmul",
 					"transpose", "softmax", "sigmoid", "relu", "sparsemax", "argmax", "topk", "slice", "pick", "permute",
 					"split", "concat", "stack", "unstack", NULL };
 
@@ -819,6 +823,10 @@ int main(int argc, char **argv)
 		if (argc < 2)
 			usage_error("pack needs an archive and at least one NAME=FILE");
 		pack(argv[0], argv + 1, argc - 1);
+	} else if (is(command, "annotated")) {
+		if (argc != 2)
+			usage_error("annotated takes two archives: tensor annotated CHECKPOINT.npz MODEL.npz");
+		annotated_convert(argv[0], argv[1]);
 	} else {
 		each_tensor(argv, argc, false, cat_one);
 	}

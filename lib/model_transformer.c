@@ -43,6 +43,10 @@ void transformer_model_declare(Model *m, ModelConfig *c)
 	tc.norm_first = config_bool(c, "norm_first", false);
 	tc.final_norm = config_bool(c, "final_norm", true); /* nn.Transformer has both final norms */
 	tc.eps = (float)config_double(c, "eps", 1e-5, 1e-12, 1.0);
+	tc.final_eps = (float)config_double(c, "final_eps", tc.eps, 1e-12, 1.0);
+	if ((s = config_get(c, "norm")) && strcmp(s, "torch") != 0 && strcmp(s, "annotated") != 0)
+		die("%s: norm '%s' is not torch or annotated", config_where(c, "norm"), s);
+	tc.annotated_norm = s && strcmp(s, "annotated") == 0;
 	if (E % tc.H)
 		die("%s: d_model %zu is not divisible by heads %zu", path, E, tc.H);
 	enc = dec = tc;

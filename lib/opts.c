@@ -317,6 +317,7 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 		return 1;
 	case TRANSFORMER_OPT_LAYERS:
 		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
+		cfg->layers_given = true;
 		given(settings, "encoder_layers", arg, "--layers");
 		given(settings, "decoder_layers", arg, "--layers");
 		return 1;
@@ -344,6 +345,16 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 	case TRANSFORMER_OPT_EPS:
 		cfg->eps = (float)parse_double(arg, "--eps", 1e-12, 1.0);
 		given(settings, "eps", arg, "--eps");
+		return 1;
+	case TRANSFORMER_OPT_FINAL_EPS:
+		cfg->final_eps = (float)parse_double(arg, "--final-eps", 1e-12, 1.0);
+		given(settings, "final_eps", arg, "--final-eps");
+		return 1;
+	case TRANSFORMER_OPT_NORM:
+		if (strcmp(arg, "torch") != 0 && strcmp(arg, "annotated") != 0)
+			usage_error("--norm: '%s' is not torch or annotated", arg);
+		cfg->annotated_norm = strcmp(arg, "annotated") == 0;
+		given(settings, "norm", arg, "--norm");
 		return 1;
 	default:
 		return 0;

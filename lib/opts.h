@@ -147,7 +147,7 @@ int side_option(Sides *s, int c, const char *arg);
 /* ---- the options encode and decode share ------------------------------------------------------ */
 
 /*
- * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
+ * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps, --final-eps, --norm: for a program's
  * getopt_long table (TRANSFORMER_LONG_OPTIONS), its usage text (TRANSFORMER_USAGE) and its option loop
  * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own.
  */
@@ -160,6 +160,8 @@ enum {
 	TRANSFORMER_OPT_NORM_FIRST,
 	TRANSFORMER_OPT_FINAL_NORM,
 	TRANSFORMER_OPT_EPS,
+	TRANSFORMER_OPT_NORM,
+	TRANSFORMER_OPT_FINAL_EPS,
 };
 
 #define TRANSFORMER_LONG_OPTIONS                                                                        \
@@ -168,7 +170,9 @@ enum {
 		{ "activation", required_argument, NULL, TRANSFORMER_OPT_ACTIVATION },                           \
 		{ "norm-first", no_argument, NULL, TRANSFORMER_OPT_NORM_FIRST },                                 \
 		{ "final-norm", no_argument, NULL, TRANSFORMER_OPT_FINAL_NORM },                                 \
-		{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS }
+		{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS },                                         \
+		{ "norm", required_argument, NULL, TRANSFORMER_OPT_NORM },                                       \
+		{ "final-eps", required_argument, NULL, TRANSFORMER_OPT_FINAL_EPS }
 
 #define TRANSFORMER_USAGE                                                                                   \
 	"      --arch A            transformer (the default), rnn, gru or lstm (docs/rnn-seq2seq.md)\n"     \
@@ -178,7 +182,10 @@ enum {
 	"      --activation A      relu (the paper's, default) or gelu\n"                                         \
 	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n" \
 	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"        \
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
+	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"                                          \
+	"      --final-eps X       the final norm's epsilon (default: --eps)\n"                                  \
+	"      --norm N            torch (nn.LayerNorm, default) or annotated (the Annotated Transformer's:\n"    \
+	"                          (x - mean) / (unbiased std + eps), eps outside the square root)\n"
 
 /*
  * Handle one shared option into cfg; when settings is not NULL, also record it there as given on the

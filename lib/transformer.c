@@ -89,6 +89,16 @@ static const char *norm_name(int k)
 	return names[k - 1];
 }
 
+/* out[T,E] = the stack's LayerNorm of x: torch's, or the Annotated Transformer's (cfg->annotated_norm) */
+static void stack_norm(float *out, const float *x, const float *gamma, const float *beta, const TransformerConfig *cfg,
+		       float eps, size_t T)
+{
+	if (cfg->annotated_norm)
+		layer_norm_annotated(out, x, gamma, beta, eps, T, cfg->E);
+	else
+		layer_norm(out, x, gamma, beta, eps, T, cfg->E);
+}
+
 /* What sublayer k of layer i reads: x itself (post-norm), or LayerNorm(x) in tmp[T,E] (pre-norm). */
 static const float *sublayer_input(float *tmp, const float *x, const float *gamma, const float *beta,
 				   const Transformer *m, size_t i, int k, size_t T)
@@ -97,7 +107,7 @@ static const float *sublayer_input(float *tmp, const float *x, const float *gamm
 
 	if (!cfg->norm_first)
 		return x;
-	layer_norm(tmp, x, gamma, beta, cfg->eps, T, cfg->E);
+	stack_norm(tmp, x, gamma, beta, cfg, cfg->eps, T);
 	trace(m, i, norm_name(k), tmp, 1, T, cfg->E);
 	return tmp;
 }
@@ -112,7 +122,7 @@ static void sublayer_output(float *x, const float *a, const float *gamma, const 
 	residual_add(x, a, T * cfg->E);
 	trace(m, i, adds[k - 1], x, 1, T, cfg->E);
 	if (!cfg->norm_first) {
-		layer_norm(x, x, gamma, beta, cfg->eps, T, cfg->E);
+		stack_norm(x, x, gamma, beta, cfg, cfg->eps, T);
 		trace(m, i, norm_name(k), x, 1, T, cfg->E);
 	}
 }
@@ -120,7 +130,8 @@ static void sublayer_output(float *x, const float *a, const float *gamma, const 
 static void final_norm(float *x, const Transformer *m, size_t T)
 {
 	if (m->cfg.final_norm) {
-		layer_norm(x, x, m->norm_weight, m->norm_bias, m->cfg.eps, T, m->cfg.E);
+		float eps = m->cfg.final_eps > 0.0f ? m->cfg.final_eps : m->cfg.eps;
+		stack_norm(x, x, m->norm_weight, m->norm_bias, &m->cfg, eps, T);
 		trace(m, m->cfg.N, "norm", x, 1, T, m->cfg.E);
 	}
 }
@@ -411,7 +422,13 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 		return;
 	}
 	/* d_model comes from the first tensor; the parameters' shapes follow from it */
+	params_size(source, "layers.0.linear1.weight", 1, &E, "d_model (the input's width)");
 	cfg->E = E;
+	if (!cfg->layers_given && params_source_count(source, "layers.%zu.linear1.weight") > 0)
+		cfg->N = params_source_count(source, "layers.%zu.linear1.weight");
+	params_size(source, "layers.0.linear1.weight", 0, &cfg->F, "--ff");
+	if (params_source_has(source, "norm.weight"))
+		cfg->final_norm = true;
 	if (cfg->F == 0)
 		cfg->F = xmul(4, E, "--ff");
 	transformer_declare(p, m, cfg, decoder, "");

@@ -19,6 +19,9 @@ typedef struct {
 	bool norm_first;  /* pre-norm x + Sublayer(LayerNorm(x)); false: the paper's LayerNorm(x + Sublayer(x)) */
 	bool final_norm;  /* one more LayerNorm after the last layer: "norm.weight", "norm.bias" */
 	float eps;        /* LayerNorm's epsilon (torch: 1e-5) */
+	bool layers_given; /* N came from --layers (else transformer_for_input may take it from --weights) */
+	bool annotated_norm; /* the Annotated Transformer's LayerNorm (layer_norm_annotated), not torch's */
+	float final_eps;  /* the final norm's epsilon; 0: eps (torchmultimodal: 1e-12 in the layers, 1e-5 at the end) */
 } TransformerConfig;
 
 /* One layer's parameters, by torch.nn.TransformerEncoderLayer / TransformerDecoderLayer's names. */
@@ -144,8 +147,9 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 
 /*
  * encode's and decode's first step for tensor number index of the input at path: it must be a matrix
- * T x E; at the first (index 0) d_model = E, d_ff defaults to 4 E, and the stack's parameters are
- * declared and filled from source; every later tensor must be E wide too. Dies naming the tensor.
+ * T x E; at the first (index 0) d_model = E, and the stack's parameters are declared and filled from
+ * source. With source->weights, what the options left unset comes from the archive: N (the layers.K it
+ * holds), d_ff (layers.0.linear1.weight) and the final norm (norm.weight); else d_ff is 4 E; every later tensor must be E wide too. Dies naming the tensor.
  */
 void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bool decoder,
 			   const ParamSource *source, const Tensor *x, const char *path, size_t index);

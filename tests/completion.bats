@@ -81,7 +81,7 @@ all_options() {
 @test "completion: tensor's sub-commands, and each sub-command's own options" {
 	[ "$(offers tensor ra)" = "rand" ]
 	[ "$(offers tensor adjacency --s)" = "--self-loops" ]
-	[ "$(offers tensor '' | tr '\n' ' ')" = "add adjacency argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
+	[ "$(offers tensor '' | tr '\n' ' ')" = "add adjacency annotated argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
 	[ "$(offers tensor rand --d | tr '\n' ' ')" = "--digits --dist " ]
 	[ "$(offers tensor rand --dist '' | tr '\n' ' ')" = "normal uniform " ]
 	[ "$(offers tensor diff --a)" = "--atol" ]

@@ -29,6 +29,7 @@ check_page() {
 @test "docs: docs/heatmap.md" { check_page docs/heatmap.md; }
 @test "docs: docs/mha.md" { check_page docs/mha.md; }
 @test "docs: docs/posenc.md" { check_page docs/posenc.md; }
+@test "docs: docs/pytorch.md" { check_page docs/pytorch.md; }
 @test "docs: docs/README.md" { check_page docs/README.md; }
 @test "docs: docs/rnn-seq2seq.md" { check_page docs/rnn-seq2seq.md; }
 @test "docs: docs/stages.md" { check_page docs/stages.md; }

@@ -119,7 +119,7 @@ encode_case() {
 @test "encode --arch rnn|gru|lstm: weights of the wrong shape are refused by name" {
 	run encode --arch gru --hidden 4 --weights "$R/gru-l1.npz" "$R/x.txt"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"weight_ih_l0"* ]]
+	[[ "$output" == *"weight_hh_l0"* ]]
 }
 
 @test "encode --arch rnn|gru|lstm: a 3-D tensor is not a sequence" {
