@@ -232,6 +232,13 @@ rnn_golden() {
 	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
 }
 
+@test "train: the shipped GRU reverse model (samples/train-reverse.sh) reverses sequences with decode --generate" {
+	printf '3 1 4 1 5 9 2 6\n2 7 1 8 2 8\n9 9 0 1 2 3 4 5 6 7\n' > "$BATS_TEST_TMPDIR/seq.txt"
+	awk '{ s = $NF; for (i = NF - 1; i >= 1; i--) s = s " " $i; print s }' "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/want.txt"
+	decode --generate --weights "$SAMPLES/models/reverse-gru.npz" "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/got.txt"
+	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
+}
+
 @test "train: --chars splits the source into characters (<sp> between words) and keeps the target in words" {
 	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
 	train --pairs "$T/batch.tsv" --chars --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
