@@ -92,6 +92,12 @@ units: $(UNITS)
 exhaustive: $(BUILD)/unit/floatfmt_test
 	$(BUILD)/unit/floatfmt_test --exhaustive
 
+# Every command on every page runs in make test (tests/docs.bats); make docs writes their real outputs back
+# into the pages where they differ (tools/doccheck, docs/README.md).
+DOC_PAGES = README.md $(wildcard docs/*.md docs/course/*.md) $(MANPAGES)
+docs: all
+	tools/doccheck --update --bin $(BIN) $(DOC_PAGES)
+
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh
 
@@ -144,7 +150,7 @@ deb:
 clean:
 	rm -rf build bin out pipeformer_*.deb
 
-.PHONY: all units test check demo bench install uninstall deb clean exhaustive
+.PHONY: all units test check docs demo bench install uninstall deb clean exhaustive
 .SECONDARY: $(LIB_OBJ)
 
 # libFuzzer runs (clang; not part of CI) of the stream reader, the .npz reader, vocabularies and

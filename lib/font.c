@@ -11,6 +11,7 @@
 #include FT_FREETYPE_H
 
 #include "err.h"
+#include "utf8.h"
 
 /* Faces loaded at most: the main one and the fallbacks met so far (a CJK font, a symbol font, ...). */
 #define MAX_FACES 8
@@ -46,51 +47,20 @@ struct Font {
 size_t text_next(const char **p, uint32_t cp[4], bool ascii_only)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)*p;
-	uint32_t c = s[0];
-	size_t len = 1;
+	unsigned char c = (unsigned char)**p;
+	uint32_t v;
+	size_t n = utf8_decode(*p, &v);
 
 	if (c == 0)
 		return 0;
-	if (c >= 0x80 && !ascii_only) {
-		/* a valid UTF-8 sequence: the lead byte gives the length; no overlong forms, no surrogates */
-		size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-		uint32_t v = n == 4 ? c & 0x07 : n == 3 ? c & 0x0f : c & 0x1f;
-		size_t i;
-		for (i = 1; i < n && (s[i] & 0xc0) == 0x80; i++)
-			v = v << 6 | (s[i] & 0x3f);
-		if (n && i == n && !(n == 3 && v < 0x800) && !(n == 4 && (v < 0x10000 || v > 0x10ffff)) &&
-		    !(v >= 0xd800 && v <= 0xdfff) && !(v >= 0x80 && v < 0xa0)) {
-			*p += n;
-			cp[0] = v;
-			return 1;
-		}
-	}
-	*p += len;
-	if (c >= 0x20 && c < 0x7f && c != '\\') {
-		cp[0] = c;
+	/* a valid printable UTF-8 character is itself (lib/utf8); the backslash and any other byte are \xHH */
+	if (n > 0 && !utf8_is_control(v) && v != '\\' && !(ascii_only && v >= 0x80)) {
+		*p += n;
+		cp[0] = v;
 		return 1;
 	}
+	*p += 1;
 	cp[0] = '\\', cp[1] = 'x', cp[2] = (uint32_t)hex[c >> 4], cp[3] = (uint32_t)hex[c & 15];
-	return 4;
-}
-
-size_t utf8_encode(char out[4], uint32_t c)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12), out[1] = (char)(0x80 | (c >> 6 & 0x3f)), out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18), out[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (c >> 6 & 0x3f)), out[3] = (char)(0x80 | (c & 0x3f));
 	return 4;
 }
 

@@ -68,7 +68,5 @@ void font_draw(Image *im, Font *f, TextRole role, long x, long y, const char *s,
  * at *p, advances *p past it, fills cp and returns the count (1 or 4); 0 at the end of s.
  */
 size_t text_next(const char **p, uint32_t cp[4], bool ascii_only);
-/* Character c (below U+110000) as UTF-8 into out; the number of bytes, 1 to 4. */
-size_t utf8_encode(char out[4], uint32_t c);
 
 #endif

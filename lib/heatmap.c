@@ -9,6 +9,7 @@
 #include "err.h"
 #include "font.h"
 #include "stream.h"
+#include "utf8.h"
 
 /* T = query positions (rows), S = key positions (columns), H = heads, L = layers */
 
@@ -417,13 +418,38 @@ static void ansi_cells(FILE *f, Rgb c, const char *text)
 	fprintf(f, "\033[48;2;%d;%d;%dm\033[38;2;%d;%d;%dm%s", c.r, c.g, c.b, ink.r, ink.g, ink.b, text);
 }
 
-static size_t escaped_len(const char *s)
-{
-	char *e = label_escape_str(s, NULL);
-	size_t n = strlen(e);
+/*
+ * A label as the terminal shows it: escaped as in the text stream (UTF-8 stays), its characters (each a
+ * UTF-8 sequence) and its width in columns.
+ */
+typedef struct {
+	char *text;
+	size_t chars, width;
+} TermLabel;
 
-	free(e);
-	return n;
+static TermLabel term_label(const char *s)
+{
+	TermLabel l = { label_escape_str(s, NULL), 0, 0 };
+	uint32_t c;
+
+	for (size_t n, i = 0; (n = utf8_decode(l.text + i, &c)) > 0; i += n)
+		l.chars++, l.width += utf8_width(c);
+	return l;
+}
+
+/* Write character k of l (nothing past its end) padded on the left to w columns. */
+static void term_char(FILE *f, const TermLabel *l, size_t k, size_t w)
+{
+	const char *p = l->text;
+	uint32_t c = ' ';
+	size_t n = 1, cw;
+
+	for (; k > 0 && (n = utf8_decode(p, &c)) > 0; k--)
+		p += n;
+	n = *p ? utf8_decode(p, &c) : 0;
+	cw = n ? utf8_width(c) : 0;
+	fprintf(f, "%*s", (int)(w > cw ? w - cw : 0), "");
+	fwrite(p, 1, n, f);
 }
 
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *st)
@@ -438,13 +464,14 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 	for (size_t i = 0; i < count; i++) {
 		const Panel *p = &panels[i];
 		size_t label_w = 0, col_len = 0;
+		TermLabel *rl = xcalloc(p->rows, sizeof(*rl)), *cl = xcalloc(p->cols, sizeof(*cl));
 		for (size_t r = 0; r < p->rows; r++) {
-			size_t n = escaped_len(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)));
-			label_w = n > label_w ? n : label_w;
+			rl[r] = term_label(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)));
+			label_w = rl[r].width > label_w ? rl[r].width : label_w;
 		}
 		for (size_t c = 0; c < p->cols; c++) {
-			size_t n = escaped_len(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)));
-			col_len = n > col_len ? n : col_len;
+			cl[c] = term_label(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)));
+			col_len = cl[c].chars > col_len ? cl[c].chars : col_len;
 		}
 		if (p->title[0]) {
 			fputs_printable(p->title, f);
@@ -453,18 +480,13 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 		/* column labels written downward, one character per line */
 		for (size_t k = 0; k < col_len; k++) {
 			fprintf(f, "%*s ", (int)label_w, "");
-			for (size_t c = 0; c < p->cols; c++) {
-				char *e = label_escape_str(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)), NULL);
-				fprintf(f, "%*s%c", (int)(w - 1), "", k < strlen(e) ? e[k] : ' ');
-				free(e);
-			}
+			for (size_t c = 0; c < p->cols; c++)
+				term_char(f, &cl[c], k, w);
 			fputc('\n', f);
 		}
 		for (size_t r = 0; r < p->rows; r++) {
 			const float *row = p->data + r * p->stride;
-			char *e = label_escape_str(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)), NULL);
-			fprintf(f, "%*s ", (int)label_w, e);
-			free(e);
+			fprintf(f, "%*s%s ", (int)(label_w - rl[r].width), "", rl[r].text);
 			for (size_t c = 0; c < p->cols; c++) {
 				/* with --annotate a space and six characters: 2 decimals, else none, else a power of ten */
 				if (!st->annotate)
@@ -477,6 +499,12 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 			fputs("\033[0m\n", f);
 		}
 		fputc('\n', f);
+		for (size_t r = 0; r < p->rows; r++)
+			free(rl[r].text);
+		for (size_t c = 0; c < p->cols; c++)
+			free(cl[c].text);
+		free(rl);
+		free(cl);
 	}
 	/* the colour bar: 32 steps from vmin to vmax */
 	fprintf(f, "%.4g ", st->vmin);

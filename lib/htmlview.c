@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "font.h"
+#include "utf8.h"
 
 /* T = query positions (rows), S = key positions (columns), H = heads, L = layers */
 

@@ -320,7 +320,7 @@ void npy_write_text(FILE *f, const char *text)
 static void append_labels(char **buf, size_t *len, const char *key, char *const *labels, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *e = label_escape_str(labels[i], LABEL_EXTRA);
+		char *e = label_escape_ascii_str(labels[i], LABEL_EXTRA);
 		size_t need = strlen(key) + strlen(e) + 4;
 		*buf = xrealloc(*buf, *len + need);
 		*len += (size_t)sprintf(*buf + *len, "%s%s", i ? "," : key, e);

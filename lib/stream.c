@@ -14,6 +14,7 @@
 #include "floatfmt.h"
 #include "npy.h"
 #include "outfile.h"
+#include "utf8.h"
 
 struct StreamReader {
 	FILE *f;
@@ -29,34 +30,55 @@ struct StreamReader {
 
 /* ---- labels ---------------------------------------------------------------------------- */
 
-static bool needs_escape(unsigned char c, const char *extra)
+/*
+ * label as its escaped text into out (room for 4 bytes per byte of label and a NUL): a valid UTF-8
+ * character above the space is itself (with ascii, only printable ASCII is), except the backslash and the
+ * bytes of extra; every other byte (space, control bytes, C1 controls, invalid UTF-8) is \xHH.
+ */
+static void escape_into(char *out, const char *label, const char *extra, bool ascii)
 {
-	return c <= 0x20 || c >= 0x7f || c == '\\' || (extra && strchr(extra, c));
+	char *o = out;
+
+	for (const char *p = label; *p;) {
+		uint32_t c;
+		size_t n = utf8_decode(p, &c);
+		if (n > 0 && c > 0x20 && !utf8_is_control(c) && c != '\\' && !(ascii && c >= 0x80) &&
+		    !(extra && c < 0x80 && strchr(extra, (int)c))) {
+			memcpy(o, p, n);
+			o += n, p += n;
+		} else {
+			o += sprintf(o, "\\x%02x", (unsigned char)*p++);
+		}
+	}
+	*o = '\0';
+}
+
+static char *escape_str(const char *label, const char *extra, bool ascii)
+{
+	char *out = xmalloc(xmul(strlen(label), 4, "label") + 1);
+
+	escape_into(out, label, extra, ascii);
+	return out;
 }
 
 void label_escape(FILE *f, const char *label, const char *extra)
 {
-	for (const unsigned char *p = (const unsigned char *)label; *p; p++) {
-		if (needs_escape(*p, extra))
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
+	char small[256], *e = strlen(label) < sizeof(small) / 4 ? small : xmalloc(xmul(strlen(label), 4, "label") + 1);
+
+	escape_into(e, label, extra, false);
+	fputs(e, f);
+	if (e != small)
+		free(e);
 }
 
 char *label_escape_str(const char *label, const char *extra)
 {
-	char *out = xmalloc(xmul(strlen(label), 4, "label") + 1);
-	char *o = out;
+	return escape_str(label, extra, false);
+}
 
-	for (const unsigned char *p = (const unsigned char *)label; *p; p++) {
-		if (needs_escape(*p, extra))
-			o += sprintf(o, "\\x%02x", *p);
-		else
-			*o++ = (char)*p;
-	}
-	*o = '\0';
-	return out;
+char *label_escape_ascii_str(const char *label, const char *extra)
+{
+	return escape_str(label, extra, true);
 }
 
 static int hexval(int c)

@@ -63,11 +63,14 @@ void writer_close(StreamWriter *w);
 int format_float(char *buf, float v, int digits);
 
 /*
- * Labels in text: bytes outside printable ASCII, the backslash and any byte in extra
- * are written as \xHH. label_unescape undoes it in place.
+ * Labels in text are UTF-8 as they are; what would break the grammar is written as \xHH: the space, the
+ * backslash, control bytes (C0, DEL, C1), bytes that are not valid UTF-8, and any ASCII byte in extra.
+ * label_escape_ascii_str escapes every byte above 0x7e too (the .npy header). label_unescape undoes
+ * either in place.
  */
 void label_escape(FILE *f, const char *label, const char *extra);
 char *label_escape_str(const char *label, const char *extra);
+char *label_escape_ascii_str(const char *label, const char *extra);
 void label_unescape(char *s);
 /* Split list at any byte of seps into exactly n labels (\xHH undone when escaped); dies "where: what: ..." otherwise. */
 char **labels_split(const char *list, const char *seps, bool escaped, size_t n, const char *where,

@@ -10,19 +10,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
 
-# softmax_rows T S LABELS: read a text stream of numbers, write a T x S tensor whose rows are
-# softmax(2 x) of the rows read (rows of attention weights: positive, summing to 1), labelled LABELS.
-softmax_rows() {
-	awk -v labels="$3" -v T="$1" -v S="$2" '
-		BEGIN { print "#tensor", T, S; print "#rows", labels; print "#cols", labels }
-		/^#/ || NF == 0 { next }
-		{
-			m = -1e30; for (i = 1; i <= NF; i++) if (2 * $i > m) m = 2 * $i
-			z = 0; for (i = 1; i <= NF; i++) { e[i] = exp(2 * $i - m); z += e[i] }
-			for (i = 1; i <= NF; i++) printf " %.6f", e[i] / z; print ""
-		}'
-}
-
 # 1. The sinusoidal positional encoding (section 3.5): posenc when built, else the same formula in awk.
 if command -v posenc > /dev/null; then
 	posenc --only --len 50 --dim 64 > "$tmp/pe.txt"
@@ -39,36 +26,36 @@ else
 fi
 heatmap --cell 8 --title "positional encoding, 50 x 64" -o "$out/heatmap-posenc.png" "$tmp/pe.txt"
 
-# 2. One head's weights for one sentence, values written in the cells.
+# 2. One head's weights for one sentence, values written in the cells (the commands of docs/heatmap.md).
 words="the cat sat on the mat"
-tensor rand --shape 6x6 --seed 7 | softmax_rows 6 6 "$words" > "$tmp/head.txt"
+echo "$words" | embed --dim 8 --seed 7 | attend --attn "$tmp/head.txt" > /dev/null
 heatmap --cell 36 --annotate --title "one head" -o "$out/heatmap-head.png" "$tmp/head.txt"
 
 # 3. Four heads of the same sentence: a 4 x 6 x 6 tensor gives a grid of panels.
-tensor rand --shape 24x6 --seed 8 | softmax_rows 24 6 "$words" |
-	sed 's/^#tensor 24 6$/#tensor 4 6 6/' > "$tmp/heads.txt"
+echo "$words" | embed --dim 16 --seed 8 | mha --heads 4 --attn "$tmp/heads.txt" > /dev/null
 heatmap --cell 20 --title "four heads" -o "$out/heatmap-heads.png" "$tmp/heads.txt"
 
-# 4. A corner of a long sequence (512 x 512 values, squared so that they are >= 0), cropped.
-tensor rand --shape 512x512 --seed 9 | awk '/^#/ || NF == 0 { print; next } { for (i = 1; i <= NF; i++) $i = $i * $i; print }' \
-	> "$tmp/big.txt"
+# 4. A corner of a long sequence: the self-attention of 512 random vectors, cropped.
+tensor rand --shape 512x64 --seed 9 | attend --attn "$tmp/big.txt" > /dev/null
 heatmap --cmap magma --rows :48 --cols :48 --cell 8 --title "512 x 512 cut to --rows :48 --cols :48" \
 	-o "$out/heatmap-crop.png" "$tmp/big.txt"
 
 # 5. docs/stages.md: intermediates of the Transformer run stage by stage, with the toy model of
-# tests/golden/make_transformer.py: one encoder layer's self-attention, and the generator's next-token
+# samples/models/en-fr.npz (tests/golden/make_transformer.py): one encoder layer's self-attention, and the generator's next-token
 # distribution at every position of a teacher-forced translation, flattened by a temperature of 5.
-M=tests/golden/transformer
+M=samples/models/en-fr.npz
+unzip -p $M src_vocab.npy | sed 1d > "$tmp/src_vocab.txt"
+unzip -p $M tgt_vocab.npy | sed 1d > "$tmp/tgt_vocab.txt"
 echo "the big cat sat on the mat" |
-	embed --vocab $M/src_vocab.txt --eos --scale --dim 16 --weights $M/model.npz --prefix src_embed. |
+	embed --vocab "$tmp/src_vocab.txt" --eos --scale --dim 16 --weights $M --prefix src_embed. |
 	posenc > "$tmp/x.txt"
-mha --heads 2 --weights $M/model.npz --prefix encoder.layers.0.self_attn. --attn "$tmp/attn.txt" "$tmp/x.txt" > /dev/null
+mha --heads 2 --weights $M --prefix encoder.layers.0.self_attn. --attn "$tmp/attn.txt" "$tmp/x.txt" > /dev/null
 heatmap --title "encoder layer 0: mha --attn" -o "$out/stages-attn.png" "$tmp/attn.txt"
-encode --layers 2 --heads 2 --ff 32 --final-norm --weights $M/model.npz --prefix encoder. "$tmp/x.txt" > "$tmp/memory.txt"
+encode --layers 2 --heads 2 --ff 32 --final-norm --weights $M --prefix encoder. "$tmp/x.txt" > "$tmp/memory.txt"
 echo "<s> le chat grand assis sur le tapis" |
-	embed --vocab $M/tgt_vocab.txt --scale --dim 16 --weights $M/model.npz --prefix tgt_embed. | posenc |
-	decode --layers 2 --heads 2 --ff 32 --final-norm --weights $M/model.npz --prefix decoder. --memory "$tmp/memory.txt" |
-	linear --weights $M/model.npz --prefix generator. --vocab $M/tgt_vocab.txt |
+	embed --vocab "$tmp/tgt_vocab.txt" --scale --dim 16 --weights $M --prefix tgt_embed. | posenc |
+	decode --layers 2 --heads 2 --ff 32 --final-norm --weights $M --prefix decoder. --memory "$tmp/memory.txt" |
+	linear --weights $M --prefix generator. --vocab "$tmp/tgt_vocab.txt" |
 	tensor softmax --temperature 5 > "$tmp/next.txt"
 heatmap --title "next token: tensor softmax --temperature 5" -o "$out/stages-next-token.png" "$tmp/next.txt"
 
@@ -77,10 +64,10 @@ echo "我 爱 自然 语言 处理" | embed --dim 8 --seed 1 | attend --attn "$t
 heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.png" "$tmp/zh.txt"
 heatmap --cell 40 --annotate --title "Aufmerksamkeit für Übersetzung" -o "$out/heatmap-zh.svg" "$tmp/zh.txt"
 
-# 7. The interactive page of a translation's cross-attention (the toy model of tests/golden), and a
+# 7. The interactive page of a translation's cross-attention (the toy model samples/models/en-fr.npz), and a
 # screenshot of its head view, hovering "chat", when chromium is installed.
 echo "the big cat sat on the mat" > "$tmp/en.txt"
-decode --generate --weights tests/golden/transformer/model.npz --attn "$tmp/align.txt" "$tmp/en.txt" > /dev/null
+decode --generate --weights $M --attn "$tmp/align.txt" "$tmp/en.txt" > /dev/null
 heatmap --title "cross-attention" --html "$out/heatmap-align.html" "$tmp/align.txt"
 heatmap --title "cross-attention" -o "$out/heatmap-align.png" "$tmp/align.txt"
 heatmap --title "cross-attention" -o "$out/heatmap-align.svg" "$tmp/align.txt"

@@ -39,10 +39,37 @@ labelled() {
 	grep -qx '#rows the cat' "$BATS_TEST_TMPDIR/out.txt"
 }
 
-@test "format: labels with spaces and non-ASCII bytes are written escaped as \\xHH" {
+@test "format: a space inside a label is written as \\x20" {
 	run sh -c "$(declare -f labelled); labelled | tensor"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'#cols a b\x20c \xe4\xb8\xad'* ]]
+	[[ "$output" == *'#cols a b\x20c '* ]]
+}
+
+@test "format: UTF-8 labels and names are written as they are" {
+	printf '#tensor 1 3\n#name Übersetzung\n#cols mèo ngồi 中\n1 2 3\n' > "$BATS_TEST_TMPDIR/u.txt"
+	run tensor "$BATS_TEST_TMPDIR/u.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'#name Übersetzung\n#cols mèo ngồi 中\n'* ]]
+}
+
+@test "format: an old stream's \\xHH escapes of UTF-8 read back as the characters" {
+	run sh -c "$(declare -f labelled); labelled | tensor"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'#cols a b\x20c 中'* ]]
+}
+
+@test "format: the backslash, control bytes, C1 controls and invalid UTF-8 stay escaped" {
+	# \x5c backslash, \x01 control, \x7f DEL, \xc2\x85 (U+0085, C1), \xff and a lone \xe4 (not UTF-8)
+	printf '#tensor 1 6\n#cols a\\x5cb \\x01 \\x7f \\xc2\\x85 \\xff \\xe4x\n1 2 3 4 5 6\n' > "$BATS_TEST_TMPDIR/e.txt"
+	run tensor "$BATS_TEST_TMPDIR/e.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'#cols a\x5cb \x01 \x7f \xc2\x85 \xff \xe4x'* ]]
+}
+
+@test "format: the .npy label comment keeps UTF-8 labels as ASCII escapes" {
+	printf '#tensor 1 2\n#cols mèo a\n1 2\n' | tensor --npy > "$BATS_TEST_TMPDIR/u.npy"
+	head -c 200 "$BATS_TEST_TMPDIR/u.npy" | grep -aq 'cols=m\\xc3\\xa8o,a'
+	tensor "$BATS_TEST_TMPDIR/u.npy" | grep -qx '#cols mèo a'
 }
 
 @test "format: numbers are the shortest decimal that reads back to the same float32" {

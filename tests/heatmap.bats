@@ -297,6 +297,25 @@ heads() {
 	[[ "${lines[-1]}" == "0 "*" 1" ]]                        # the colour bar's ends
 }
 
+@test "heatmap: --ansi writes UTF-8 row labels as they are, right-aligned by their width on screen" {
+	{ echo '#tensor 3 2'; echo '#rows mèo 中文 x'; echo '#cols a b'; echo '1 0'; echo '0 1'; echo '1 1'; } > "$T/u.txt"
+	run heatmap --ansi "$T/u.txt"
+	[ "$status" -eq 0 ]
+	plain=$(printf '%s\n' "$output" | sed 's/\x1b\[[0-9;]*m//g')
+	[[ "$plain" == *$'\n mèo '* ]]       # 3 columns wide: one space of padding
+	[[ "$plain" == *$'\n中文 '* ]]       # 4 columns wide (two wide characters): none
+	[[ "$plain" == *$'\n   x '* ]]
+}
+
+@test "heatmap: --ansi writes UTF-8 column labels downward, one character per line" {
+	{ echo '#tensor 1 2'; echo '#rows q'; echo '#cols mèo 中'; echo '1 0'; } > "$T/u.txt"
+	run heatmap --ansi "$T/u.txt"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "   m中" ]
+	[ "${lines[1]}" = "   è  " ]
+	[ "${lines[2]}" = "   o  " ]
+}
+
 @test "heatmap: 512 x 512 fits in a few thousand pixels by default" {
 	tensor rand --shape 512x512 --dist uniform | heatmap -o "$T/a.png"
 	read -r w h < <(png "$T/a.png" size)
