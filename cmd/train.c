@@ -23,11 +23,13 @@ static const char usage_text[] =
 	"             [--eps X] [--hidden H] [--bidirectional] [--score additive|general|dot]\n"
 	"             [--attn-hidden Hd]\n"
 	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
-	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
+	"             [--init MODEL.npz | --resume MODEL.npz | --seed N] [--steps N | --epochs N]\n"
+	"             [--batch-sentences N]\n"
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
-	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
+	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--weights-only]\n"
+	"             [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
 	"embeddings and a generator), or the RNN-attention seq2seq (docs/rnn-seq2seq.md), on sentence\n"
@@ -62,8 +64,9 @@ static const char usage_text[] =
 	"      --src-vocab FILE    the source vocabulary (default: built from the training source as embed does)\n"
 	"      --tgt-vocab FILE    the target vocabulary (default: built from the training target)\n"
 	"      --init MODEL.npz    start from this model's parameters, settings and vocabularies\n"
+	"      --resume MODEL.npz  the same, and continue its run: Adam's moments and step count too\n"
 	"      --seed N            random initial parameters by PyTorch's rules, and dropout masks (default 1)\n"
-	"      --steps N           stop after N optimiser steps\n"
+	"      --steps N           stop after N optimiser steps (counted from the first run's start)\n"
 	"      --epochs N          stop after N passes over the pairs (default 10 when --steps is not given)\n"
 	"      --batch-sentences N pairs per step (default 32)\n"
 	"      --batch-tokens N    instead: pairs per step until their source and target tokens reach N\n"
@@ -84,6 +87,7 @@ static const char usage_text[] =
 	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
 	"      --log-every N       a progress line every N steps (default 10)\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
+	"      --weights-only      leave Adam's state out of MODEL.npz (a third of the size; no --resume then)\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
 	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	HELP_USAGE("       ");
@@ -127,6 +131,8 @@ enum {
 	OPT_BIDIRECTIONAL,
 	OPT_SCORE,
 	OPT_ATTN_HIDDEN,
+	OPT_RESUME,
+	OPT_WEIGHTS_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -180,6 +186,8 @@ static const struct option long_options[] = {
 	{ "bidirectional", no_argument, NULL, OPT_BIDIRECTIONAL },
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "weights-only", no_argument, NULL, OPT_WEIGHTS_ONLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -200,8 +208,9 @@ static const char *const rnn_keys[] = { "hidden", "bidirectional", "score", "att
 
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
 static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
+static const char *resume_path;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
-static bool shuffle = true, noam = true, schedule_given, lr_given;
+static bool shuffle = true, noam = true, schedule_given, lr_given, weights_only;
 static double lr = 1e-3, lr_scale = 1.0, clip;
 static Adam adam = { .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-9 };
 static TrainOptions train_opts = { .dropout = 0.1f, .smoothing = 0.1f };
@@ -496,6 +505,8 @@ int main(int argc, char **argv)
 		case OPT_SRC_VOCAB: src_vocab_path = optarg; break;
 		case OPT_TGT_VOCAB: tgt_vocab_path = optarg; break;
 		case OPT_INIT: init_path = optarg; break;
+		case OPT_RESUME: resume_path = optarg; break;
+		case OPT_WEIGHTS_ONLY: weights_only = true; break;
 		case OPT_STEPS: steps = parse_long(optarg, "--steps", 1, 1L << 40); break;
 		case OPT_EPOCHS: epochs = parse_long(optarg, "--epochs", 1, 1L << 30); break;
 		case OPT_BATCH_SENTENCES: batch_sentences = parse_long(optarg, "--batch-sentences", 1, 1L << 30); break;
@@ -542,6 +553,10 @@ int main(int argc, char **argv)
 		noam = false;
 	if (!steps && !epochs)
 		epochs = 10;
+	if (resume_path && init_path)
+		usage_error("--resume continues a run, --init starts one from given weights: not both");
+	if (resume_path)
+		init_path = resume_path; /* the settings, vocabularies and parameters as --init, then the state */
 
 	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
 	if (init_path) {
@@ -595,6 +610,12 @@ int main(int argc, char **argv)
 		model_free(init);
 	}
 	seq2seq_ready(&model);
+	if (resume_path) {
+		seq2seq_load_state(&model, resume_path);
+		if (steps && model.step >= steps)
+			die("%s: its run has taken %ld steps already, --steps %ld (steps count from the first run's start)",
+			    resume_path, model.step, steps);
+	}
 	rng_seed(&train_opts.rng, seed ^ 0x5eedd20b0u);
 	trainer = trainer_new(&model);
 
@@ -631,7 +652,7 @@ int main(int argc, char **argv)
 			stop = interrupted || (steps && model.step >= steps);
 			if (checkpoint_every && step % checkpoint_every == 0) {
 				text = config_text(&settings);
-				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 				free(text);
 			}
 			if (logged || stop || tty) {
@@ -661,7 +682,7 @@ int main(int argc, char **argv)
 	if (grads_path && !steps && !interrupted)
 		params_save(&model.grads, grads_path); /* --epochs: the last step's */
 	text = config_text(&settings);
-	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 	fprintf(stderr, "%s: %ld steps, final loss %.4f%s\n", out_path, model.step, last_loss,
 		interrupted ? " (interrupted)" : "");
 	log_flush(log, &row);

@@ -3,7 +3,8 @@
 # Train two models to reverse digit sequences of length 5 to 12 ("3 1 4" -> "4 1 3"): a Transformer
 # (2 + 2 layers, d_model 64, 4 heads) into out/reverse-transformer.npz and a GRU seq2seq with additive
 # attention (bidirectional encoder) into out/reverse-gru.npz; score each on 500 held-out sequences with
-# decode --generate and draw its attention of one of them. A few minutes on two cores. Run from anywhere
+# decode --generate and draw its attention of one of them (--weights-only: models to ship, without
+# Adam's state). A few minutes on two cores. Run from anywhere
 # after `make`:
 #     sh samples/train-reverse.sh            (ONLY=transformer or ONLY=gru trains one of them)
 set -eu
@@ -29,13 +30,13 @@ if [ "${ONLY:-transformer}" = transformer ]; then
 	train --pairs out/tasks/reverse-train.tsv --valid-pairs out/tasks/reverse-valid.tsv \
 		--dim 64 --heads 4 --layers 2 --ff 256 --eos --scale \
 		--epochs "${EPOCHS:-5}" --batch-sentences 32 --warmup 400 --lr-scale 0.16 --dropout 0 --clip 1 \
-		--log-every 100 --log out/reverse-transformer.tsv -o out/reverse-transformer.npz
+		--log-every 100 --log out/reverse-transformer.tsv --weights-only -o out/reverse-transformer.npz
 	score transformer
 fi
 if [ "${ONLY:-gru}" = gru ]; then
 	train --arch gru --bidirectional --dim 32 --hidden 48 --score additive \
 		--pairs out/tasks/reverse-train.tsv --valid-pairs out/tasks/reverse-valid.tsv --eos \
 		--epochs "${GRU_EPOCHS:-1}" --batch-sentences 32 --schedule constant --lr 3e-3 --dropout 0 --clip 1 \
-		--log-every 100 --log out/reverse-gru.tsv -o out/reverse-gru.npz
+		--log-every 100 --log out/reverse-gru.tsv --weights-only -o out/reverse-gru.npz
 	score gru
 fi

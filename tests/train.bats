@@ -284,3 +284,72 @@ rnn_golden() {
 	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
 	[ "$status" -eq 0 ]
 }
+
+# resume_run ARGS...: the three pairs as one batch, dropout 0, constant lr: every step sees the same batch
+resume_run() {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --batch-sentences 3 --no-shuffle \
+		--dropout 0 --schedule constant --lr 1e-2 "$@" 2>/dev/null
+}
+
+@test "train: --resume continues a run: 2 steps, then 2 more, equal 4 steps at once (parameters and moments)" {
+	resume_run --steps 4 -o "$BATS_TEST_TMPDIR/full.npz"
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/half.npz"
+	resume_run --resume "$BATS_TEST_TMPDIR/half.npz" --steps 4 -o "$BATS_TEST_TMPDIR/resumed.npz"
+	assert_close <(tensor get "$BATS_TEST_TMPDIR/full.npz") <(tensor get "$BATS_TEST_TMPDIR/resumed.npz") 0
+}
+
+@test "train: --resume continues the step count (the log's first step is the archive's next)" {
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/half.npz"
+	resume_run --resume "$BATS_TEST_TMPDIR/half.npz" --steps 4 --log "$BATS_TEST_TMPDIR/log.tsv" --log-every 1 \
+		-o "$BATS_TEST_TMPDIR/resumed.npz"
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/log.tsv" | tail -n +2 | tr '\n' ' ')" = "3 4 " ]
+}
+
+@test "train: the archive keeps Adam's state as adam.m.<name>, adam.v.<name> and adam.step, and decode reads it" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/m.npz"
+	[ "$(unzip -p "$BATS_TEST_TMPDIR/m.npz" adam.step.npy | tail -c 2 | head -c 1)" = 2 ]
+	tensor get "$BATS_TEST_TMPDIR/m.npz" adam.m.generator.bias adam.v.encoder.layers.0.linear1.weight > /dev/null
+	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: --weights-only leaves Adam's state out of the archive" {
+	resume_run --steps 2 --weights-only -o "$BATS_TEST_TMPDIR/m.npz"
+	run tensor get "$BATS_TEST_TMPDIR/m.npz" adam.m.generator.bias
+	[ "$status" -ne 0 ]
+	tensor get "$BATS_TEST_TMPDIR/m.npz" generator.bias > /dev/null
+}
+
+@test "train: --resume of an archive without Adam's state is an error that says so" {
+	resume_run --steps 2 --weights-only -o "$BATS_TEST_TMPDIR/m.npz"
+	run train --resume "$BATS_TEST_TMPDIR/m.npz" --pairs "$T/batch.tsv" --steps 4 -o "$BATS_TEST_TMPDIR/r.npz"
+	assert_fails 1 "m.npz: no adam.m..*: the archive has no Adam state to resume"
+	[ ! -e "$BATS_TEST_TMPDIR/r.npz" ]
+}
+
+@test "train: --resume and --init together are a usage error" {
+	run train --resume "$T/post_relu_init.npz" --init "$T/post_relu_init.npz" --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --resume continues a run, --init starts one from given weights: not both"
+}
+
+@test "train: --resume past --steps is an error (steps count from the first run's start)" {
+	resume_run --steps 3 -o "$BATS_TEST_TMPDIR/m.npz"
+	run train --resume "$BATS_TEST_TMPDIR/m.npz" --pairs "$T/batch.tsv" --steps 2 -o "$BATS_TEST_TMPDIR/r.npz"
+	assert_fails 1 "m.npz: its run has taken 3 steps already, --steps 2"
+}
+
+@test "train: --checkpoint-every N writes the model (with its step) every N steps while training" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	# a run stopped by SIGKILL (no final write): what is there is a checkpoint, at a multiple of 3 steps
+	train --pairs "$T/toy_train.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1000000 --batch-sentences 1 \
+		--checkpoint-every 3 -o "$BATS_TEST_TMPDIR/k.npz" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/k.npz" ] && break; sleep 0.1; done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	step=$(unzip -p "$BATS_TEST_TMPDIR/k.npz" adam.step.npy | tail -n 1 | tr -dc 0-9)
+	echo "checkpoint at step $step"
+	[ "$step" -gt 0 ]
+	[ $((step % 3)) -eq 0 ]
+}
