@@ -14,6 +14,7 @@
 #include "model.h"
 #include "npz.h"
 #include "opts.h"
+#include "plot.h"
 #include "train.h"
 #include "transformer.h"
 
@@ -28,7 +29,7 @@ static const char usage_text[] =
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
-	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--weights-only]\n"
+	"             [--log FILE] [--log-every N] [--plot FILE.png] [--checkpoint-every N] [--weights-only]\n"
 	"             [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
@@ -86,6 +87,7 @@ static const char usage_text[] =
 	"      --valid-src FILE, --valid-tgt FILE  the same as two files\n"
 	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
 	"      --log-every N       a progress line every N steps (default 10)\n"
+	"      --plot FILE.png     the loss curves at the end: each step's training loss, the validation loss\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
 	"      --weights-only      leave Adam's state out of MODEL.npz (a third of the size; no --resume then)\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
@@ -133,6 +135,7 @@ enum {
 	OPT_ATTN_HIDDEN,
 	OPT_RESUME,
 	OPT_WEIGHTS_ONLY,
+	OPT_PLOT,
 };
 
 static const struct option long_options[] = {
@@ -188,6 +191,7 @@ static const struct option long_options[] = {
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "weights-only", no_argument, NULL, OPT_WEIGHTS_ONLY },
+	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -208,7 +212,7 @@ static const char *const rnn_keys[] = { "hidden", "bidirectional", "score", "att
 
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
 static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
-static const char *resume_path;
+static const char *resume_path, *plot_path;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
 static bool shuffle = true, noam = true, schedule_given, lr_given, weights_only;
 static double lr = 1e-3, lr_scale = 1.0, clip;
@@ -428,6 +432,38 @@ static void log_flush(FILE *log, LogRow *r)
 	r->step = 0;
 }
 
+/* The points of one curve of --plot, growing as training goes */
+typedef struct {
+	double *x, *y;
+	size_t n, cap;
+} Curve;
+
+static void curve_add(Curve *c, double x, double y)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->x = xrealloc(c->x, xmul(c->cap, sizeof(double), "plot"));
+		c->y = xrealloc(c->y, xmul(c->cap, sizeof(double), "plot"));
+	}
+	c->x[c->n] = x, c->y[c->n] = y, c->n++;
+}
+
+/* --plot: the training loss of every step and the validation loss after each epoch, against the step */
+static void plot_write(const char *path, Curve *train_loss, Curve *valid_loss)
+{
+	const PlotSeries series[2] = {
+		{ "train", train_loss->x, train_loss->y, train_loss->n, { 31, 119, 180 }, false },
+		{ "valid", valid_loss->x, valid_loss->y, valid_loss->n, { 255, 127, 14 }, true },
+	};
+	Font *font = font_open(NULL, FONT_DEFAULT_PX, 1.0);
+	Image *im = plot_lines(series, valid_loss->n ? 2 : 1, "loss", "step", "loss", font, 640, 400);
+
+	image_write_png(im, path);
+	image_free(im);
+	font_free(font);
+	free(train_loss->x), free(train_loss->y), free(valid_loss->x), free(valid_loss->y);
+}
+
 static void check_file_write(FILE *f, const char *path)
 {
 	if (ferror(f) | fclose(f))
@@ -451,6 +487,7 @@ int main(int argc, char **argv)
 	FILE *log = NULL;
 	bool tty = isatty(STDERR_FILENO), stop = false, recurrent;
 	LogRow row = { 0 };
+	Curve train_curve = { 0 }, valid_curve = { 0 };
 	double started = now(), last_loss = 0.0, last_rate = 0.0, valid_loss = NAN, valid_exact = NAN;
 	size_t tokens_seen = 0;
 	int c;
@@ -507,6 +544,7 @@ int main(int argc, char **argv)
 		case OPT_INIT: init_path = optarg; break;
 		case OPT_RESUME: resume_path = optarg; break;
 		case OPT_WEIGHTS_ONLY: weights_only = true; break;
+		case OPT_PLOT: plot_path = optarg; break;
 		case OPT_STEPS: steps = parse_long(optarg, "--steps", 1, 1L << 40); break;
 		case OPT_EPOCHS: epochs = parse_long(optarg, "--epochs", 1, 1L << 30); break;
 		case OPT_BATCH_SENTENCES: batch_sentences = parse_long(optarg, "--batch-sentences", 1, 1L << 30); break;
@@ -649,6 +687,7 @@ int main(int argc, char **argv)
 			adam.lr = last_rate = rate;
 			seq2seq_adam(&model, &adam);
 			tokens_seen += tokens;
+			curve_add(&train_curve, (double)model.step, last_loss);
 			stop = interrupted || (steps && model.step >= steps);
 			if (checkpoint_every && step % checkpoint_every == 0) {
 				text = config_text(&settings);
@@ -675,6 +714,7 @@ int main(int argc, char **argv)
 						0.0, 0.0, false };
 			}
 			row.valid_loss = valid_loss, row.valid_exact = valid_exact, row.validated = true;
+			curve_add(&valid_curve, (double)model.step, valid_loss);
 		}
 	}
 	if (tty)
@@ -688,6 +728,8 @@ int main(int argc, char **argv)
 	log_flush(log, &row);
 	if (log)
 		check_file_write(log, log_path);
+	if (plot_path)
+		plot_write(plot_path, &train_curve, &valid_curve);
 	free(text), free(order), free(batch);
 	trainer_free(trainer);
 	seq2seq_free(&model);

@@ -30,13 +30,13 @@ if [ "${ONLY:-transformer}" = transformer ]; then
 	train --pairs out/tasks/reverse-train.tsv --valid-pairs out/tasks/reverse-valid.tsv \
 		--dim 64 --heads 4 --layers 2 --ff 256 --eos --scale \
 		--epochs "${EPOCHS:-5}" --batch-sentences 32 --warmup 400 --lr-scale 0.16 --dropout 0 --clip 1 \
-		--log-every 100 --log out/reverse-transformer.tsv --weights-only -o out/reverse-transformer.npz
+		--log-every 100 --log out/reverse-transformer.tsv --plot out/reverse-transformer-loss.png --weights-only -o out/reverse-transformer.npz
 	score transformer
 fi
 if [ "${ONLY:-gru}" = gru ]; then
 	train --arch gru --bidirectional --dim 32 --hidden 48 --score additive \
 		--pairs out/tasks/reverse-train.tsv --valid-pairs out/tasks/reverse-valid.tsv --eos \
 		--epochs "${GRU_EPOCHS:-1}" --batch-sentences 32 --schedule constant --lr 3e-3 --dropout 0 --clip 1 \
-		--log-every 100 --log out/reverse-gru.tsv --weights-only -o out/reverse-gru.npz
+		--log-every 100 --log out/reverse-gru.tsv --plot out/reverse-gru-loss.png --weights-only -o out/reverse-gru.npz
 	score gru
 fi

@@ -353,3 +353,43 @@ resume_run() {
 	[ "$step" -gt 0 ]
 	[ $((step % 3)) -eq 0 ]
 }
+
+# plot_run ARGS...: a few epochs of the toy translation with --plot
+plot_run() {
+	train --pairs "$T/toy_train.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --eos --epochs 3 --batch-sentences 32 \
+		--schedule constant --lr 3e-3 --dropout 0 --plot "$BATS_TEST_TMPDIR/loss.png" \
+		-o "$BATS_TEST_TMPDIR/m.npz" "$@" 2>/dev/null
+}
+png() {
+	local py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	"$py" "$BATS_TEST_DIRNAME/pngread.py" "$@"
+}
+
+@test "train: --plot draws a sound 640 x 400 PNG" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" check)" = "ok 640 400" ]
+}
+
+@test "train: --plot draws the training loss in blue, falling from left to right" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 31 119 180)" -gt 300 ]
+	# the highest blue pixel near the start is above the highest one near the end (PNG rows go down)
+	read -r _ y_start <<< "$(png "$BATS_TEST_TMPDIR/loss.png" find 31 119 180 100 40 130 360)"
+	read -r _ y_end <<< "$(png "$BATS_TEST_TMPDIR/loss.png" find 31 119 180 590 40 620 360)"
+	echo "start $y_start end $y_end"
+	[ "$y_start" -lt "$y_end" ]
+}
+
+@test "train: --plot draws the validation loss in orange only when there are validation pairs" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 255 127 14)" -eq 0 ]
+	plot_run --valid-pairs "$T/toy_test.tsv"
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 255 127 14)" -gt 100 ]
+}
+
+@test "train: --plot into a folder that does not exist is an error naming the file" {
+	run train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 --plot /nonexistent/loss.png \
+		-o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "/nonexistent/loss.png"
+}
