@@ -89,6 +89,10 @@ units: $(UNITS)
 
 # Every float32 bit pattern through lib/floatfmt against the snprintf + strtof reference (about an hour of
 # one core; not part of make test, which checks a few million).
+# An .npz entry over 4 GiB read whole (8 GiB of memory, about a minute; not part of `make test`).
+test-large: all
+	sh tests/large.sh
+
 exhaustive: $(BUILD)/unit/floatfmt_test
 	$(BUILD)/unit/floatfmt_test --exhaustive
 
@@ -150,7 +154,7 @@ deb:
 clean:
 	rm -rf build bin out pipeformer_*.deb
 
-.PHONY: all units test check docs demo bench install uninstall deb clean exhaustive
+.PHONY: all units test check docs demo bench install uninstall deb clean exhaustive test-large
 .SECONDARY: $(LIB_OBJ)
 
 # libFuzzer runs (clang; not part of CI) of the stream reader, the .npz reader, vocabularies and

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* attend: one attention layer: queries from stdin, keys and values from the same stream or another. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static const char usage_text[] =
 	"                           cosine    q.k / (|q| |k|)\n"
 	"                           general   q^T W k           (Luong; parameter W [d_q, d_k])\n"
 	"                           additive  v^T tanh(W1 q + W2 k)  (Bahdanau; W1 [N, d_q], W2 [N, d_k], v [N])\n"
-	"      --temperature X    divide every score by X (default 1)\n"
+	"      --temperature X    divide every score by X (any non-zero number; negative reverses; default 1)\n"
 	"      --hidden N         additive: the width N of tanh's layer (default d_k)\n"
 	"      --normalize N      how scores become weights: softmax (the default; eq. 1), sigmoid or relu\n"
 	"                         (each score on its own), sparsemax (rows sum to 1, many weights exactly 0),\n"
@@ -236,6 +237,8 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	}
 	if (masks.mask || masks.additive || (masks.pad && has_pad_key(keys))) {
 		allowed = xmalloc(xmul(T, S, "mask"));
+		mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, keys->ndim >= 2 ? keys->row_labels : NULL,
+				  T, S);
 		if (!mask_build(allowed, &masks, keys->ndim >= 2 ? keys->row_labels : NULL, T, S))
 			free(allowed), allowed = NULL;
 	}
@@ -326,7 +329,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_TEMPERATURE:
-			scorer.temperature = (float)parse_double(optarg, "--temperature", 1e-6, 1e6);
+			/* any finite non-zero number, negative too (Keras learns its scale 1/X freely) */
+			scorer.temperature = (float)parse_double(optarg, "--temperature", -FLT_MAX, FLT_MAX);
+			if (!isnormal(scorer.temperature) || !isfinite(1.0f / scorer.temperature))
+				usage_error("--temperature: %s: every score is divided by it; 0 (or so near it) "
+					    "cannot be", optarg);
 			break;
 		case OPT_HIDDEN:
 			hidden_opt = (size_t)parse_long(optarg, "--hidden", 1, 1 << 20);

@@ -16,8 +16,9 @@
 
 static const char usage_text[] =
 	"usage: embed [--vocab FILE] [--save-vocab FILE] [--chars | --ids] [--bos] [--eos] [--pad-to N]\n"
-	"             [--dim E | --one-hot] [--scale] [--show-ids] [--prefix P] [--weights FILE | --seed N]\n"
-	"             [--save-weights FILE] [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
+	"             [--dim E | --one-hot] [--scale] [--show-ids] [--padding-idx N] [--max-norm X]\n"
+	"             [--norm-type P] [--prefix P] [--weights FILE | --seed N] [--save-weights FILE]\n"
+	"             [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       embed --image FILE.png [--patch P] [--crop] [--cls] [--mean M[,M...]] [--std S[,S...]]\n"
 	"             [--dim E] [--prefix P] [--weights FILE | --seed N] [--save-weights FILE]\n"
 	"             [-b | --npy] [--digits N] [--threads N]\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"      --one-hot            write one-hot rows of width V instead (no parameters)\n"
 	"      --scale              multiply by sqrt(d_model), as the paper does (section 3.4)\n"
 	"      --show-ids           label rows token:id instead of token\n"
+	"      --padding-idx N      row N (negative: from the end) is drawn as zeros (nn.Embedding's padding_idx)\n"
+	"      --max-norm X         rows with a norm above X are scaled to X at lookup (nn.Embedding's max_norm)\n"
+	"      --norm-type P        the p of that p-norm (default 2)\n"
 	"      --prefix P           read the parameter as P<name>, e.g. tgt_embed. in a whole-model archive\n"
 	"      --weights FILE       parameter weight [V, E] from an .npz\n"
 	"      --seed N             else weight ~ normal(0, 1) from seed N (default 1)\n"
@@ -55,7 +59,7 @@ static const char usage_text[] =
 
 enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
        OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX, OPT_IMAGE, OPT_PATCH, OPT_CROP, OPT_CLS, OPT_MEAN,
-       OPT_STD };
+       OPT_STD, OPT_PADDING_IDX, OPT_MAX_NORM, OPT_NORM_TYPE };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -78,6 +82,9 @@ static const struct option long_options[] = {
 	{ "cls", no_argument, NULL, OPT_CLS },
 	{ "mean", required_argument, NULL, OPT_MEAN },
 	{ "std", required_argument, NULL, OPT_STD },
+	{ "padding-idx", required_argument, NULL, OPT_PADDING_IDX },
+	{ "max-norm", required_argument, NULL, OPT_MAX_NORM },
+	{ "norm-type", required_argument, NULL, OPT_NORM_TYPE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -88,6 +95,10 @@ static TokenizeOptions tok;
 static const char *vocab_path, *save_vocab_path;
 static size_t dim = DEFAULT_DIM;
 static int dim_given, one_hot_rows, scale, show_ids;
+/* nn.Embedding's padding_idx (given: padding_given), max_norm (0 = none) and norm_type */
+static long padding_idx;
+static int padding_given;
+static double max_norm, norm_type = 2.0;
 
 /* --image: the pictures, their patches and normalisation */
 static const char **images;
@@ -97,6 +108,15 @@ static double mean[4], std_dev[4];
 
 static Vocab *vocab;
 static float *weight; /* [V, E], PyTorch's name "weight" */
+
+/* --padding-idx as a row of the [V, E] table: -V .. V-1, as nn.Embedding takes it */
+static size_t padding_row(size_t V)
+{
+	if (padding_idx >= (long)V || padding_idx < -(long)V)
+		die("--padding-idx %ld: the vocabulary has %zu tokens (ids 0 to %zu, or -%zu to -1)", padding_idx, V,
+		    V - 1, V);
+	return padding_idx < 0 ? (size_t)((long)V + padding_idx) : (size_t)padding_idx;
+}
 
 /* A line of input and where it came from ("path: line N"), kept while a vocabulary is built. */
 typedef struct {
@@ -121,6 +141,8 @@ static void embed_line(const char *text, const char *where)
 	Tensor *x;
 
 	sequence_encode(&s, vocab, text, &tok, where);
+	if (max_norm > 0.0)
+		embedding_renorm(weight, s.ids, max_norm, norm_type, s.len, dim);
 	x = sequence_tensor(&s, vocab, one_hot_rows ? NULL : weight, dim, scale ? embedding_scale(dim) : 1.0f,
 			    show_ids);
 	if (common.out.format == FORMAT_TEXT) {
@@ -277,6 +299,16 @@ int main(int argc, char **argv)
 		case OPT_SHOW_IDS:
 			show_ids = 1;
 			break;
+		case OPT_PADDING_IDX:
+			padding_idx = parse_long(optarg, "--padding-idx", -1000000000L, 1000000000L);
+			padding_given = 1;
+			break;
+		case OPT_MAX_NORM:
+			max_norm = parse_double(optarg, "--max-norm", 1e-30, 1e30);
+			break;
+		case OPT_NORM_TYPE:
+			norm_type = parse_double(optarg, "--norm-type", 1e-3, 1e3);
+			break;
 		case OPT_IMAGE:
 			images = xrealloc(images, xmul(nimages + 1, sizeof(*images), "--image"));
 			images[nimages++] = optarg;
@@ -302,6 +334,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (nimages == 0 && (patch || crop || cls || nmean || nstd))
 		usage_error("--patch, --crop, --cls, --mean and --std go with --image");
+	if (nimages > 0 && (padding_given || max_norm > 0.0))
+		usage_error("--padding-idx and --max-norm are nn.Embedding's: not with --image");
 	if (nimages > 0) {
 		if (argc > 0 || vocab_path || save_vocab_path || tok.chars || tok.ids || tok.bos || tok.eos ||
 		    tok.pad_to || one_hot_rows || scale || show_ids)
@@ -315,9 +349,12 @@ int main(int argc, char **argv)
 		usage_error("--chars and --ids do not go together: ids are already tokens");
 	if (tok.ids && vocab_path == NULL)
 		usage_error("--ids needs --vocab: the vocabulary sets the table's size and the row labels");
-	if (one_hot_rows && (dim_given || scale || common.params.weights || common.params.save_weights))
+	if (one_hot_rows && (dim_given || scale || common.params.weights || common.params.save_weights ||
+			     padding_given || max_norm > 0.0))
 		usage_error("--one-hot has no parameters: its width is the vocabulary size (no --dim, --scale, "
-			    "--weights, --save-weights)");
+			    "--weights, --save-weights, --padding-idx, --max-norm)");
+	if (norm_type != 2.0 && max_norm == 0.0)
+		usage_error("--norm-type is the norm of --max-norm: give --max-norm too");
 
 	if (vocab_path) {
 		vocab = vocab_load(vocab_path);
@@ -330,6 +367,8 @@ int main(int argc, char **argv)
 	if (!one_hot_rows) {
 		size_t shape[2] = { vocab->count, dim };
 		params_add(&params, &weight, "weight", INIT_NORMAL, 1.0, 2, shape); /* nn.Embedding: N(0, 1) */
+		if (padding_given) /* as nn.Embedding: -V .. V-1, a negative index counts from the end */
+			params_zero_row(&params, padding_row(vocab->count));
 		params_fill(&params, &common.params);
 	}
 

@@ -16,6 +16,8 @@
 #include "image.h"
 #include "opts.h"
 #include "outfile.h"
+#include "overlay.h"
+#include "picture.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -24,6 +26,9 @@ static const char usage_text[] =
 	"               [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y] [--title TEXT] [--cell N]\n"
 	"               [--annotate] [--font FILE|builtin] [--font-size PX] [--scale K] [--layer L]\n"
 	"               [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
+	"       heatmap --overlay FILE.png [--query N|LABEL] [--alpha A] [-o FILE.png] [--cmap NAME]\n"
+	"               [--vmin X] [--vmax Y] [--scale K] [--font FILE|builtin] [--font-size PX]\n"
+	"               [--layer L] [--head H] [FILE]\n"
 	"\n"
 	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
 	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"
@@ -52,10 +57,16 @@ static const char usage_text[] =
 	"      --head H       only head H of a 3-D or 4-D tensor\n"
 	"      --rows A:B     only query rows A to B-1 (A: or :B leave an end open)\n"
 	"      --cols A:B     only key columns A to B-1\n"
+	"      --overlay FILE.png  paint one query's weights over the patches of the picture that\n"
+	"                     embed --image read (columns labelled p<row>_<column>): the picture at\n"
+	"                     --scale times its size, one panel per head with titles\n"
+	"      --query N      the query row to show: its number or its label, e.g. cls (default 0)\n"
+	"      --alpha A      the tint of the strongest weight, 0 to 1 (default 0.6)\n"
 	HELP_USAGE("  ");
 
 enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
-       OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE, OPT_HTML };
+       OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE, OPT_HTML, OPT_OVERLAY,
+       OPT_QUERY, OPT_ALPHA };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -75,6 +86,9 @@ static const struct option long_options[] = {
 	{ "font", required_argument, NULL, OPT_FONT },
 	{ "font-size", required_argument, NULL, OPT_FONT_SIZE },
 	{ "scale", required_argument, NULL, OPT_SCALE },
+	{ "overlay", required_argument, NULL, OPT_OVERLAY },
+	{ "query", required_argument, NULL, OPT_QUERY },
+	{ "alpha", required_argument, NULL, OPT_ALPHA },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +103,9 @@ static const char *format, *font_file;
 static double font_size = FONT_DEFAULT_PX, scale = 1;
 static Font *font;
 static PanelSelect sel = { -1, -1, 0, SIZE_MAX, 0, SIZE_MAX };
+static const char *overlay_path, *query = "0";
+static Image *picture;          /* --overlay: the picture, as RGB */
+static double alpha = 0.6;
 
 /* "A:B", "A:", ":B" or "A" (one position) into [*begin, *end). */
 static void parse_range(const char *s, const char *option, size_t *begin, size_t *end)
@@ -147,6 +164,47 @@ static bool has_suffix(const char *s, const char *suffix)
 	size_t n = strlen(s), k = strlen(suffix);
 
 	return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* --overlay: one query's weights painted over the picture's patches (lib/overlay), a PNG. */
+static void draw_overlay(const Tensor *t, const char *where, size_t k)
+{
+	size_t count, grid_cols, R, G, *cells, P;
+	Panel *panels;
+	OverlayStyle style = { 0 };
+	double lo = INFINITY, hi = -INFINITY;
+	Colormap map;
+	Image *im;
+	char *name;
+
+	if (t->ndim < 2)
+		die("%s: --overlay needs 2-D, 3-D or 4-D attention weights, not a 1-D tensor", where);
+	sel.row_begin = overlay_query_row(t, query, where);
+	sel.row_end = sel.row_begin + 1;
+	panels = heatmap_panels(t, &sel, where, &count, &grid_cols);
+	cells = overlay_grid(t->col_labels, tensor_cols(t), &R, &G, where);
+	P = overlay_patch_side(picture->width, picture->height, R, G, overlay_path, where);
+	for (size_t n = 0; n < count; n++) /* the scale of the weights shown: the patches' */
+		for (size_t c = 0; c < R * G; c++)
+			lo = fmin(lo, panels[n].data[cells[c]]), hi = fmax(hi, panels[n].data[cells[c]]);
+	heatmap_default_scale(lo, hi, &style.vmin, &style.vmax);
+	style.vmin = vmin_set ? vmin : style.vmin;
+	style.vmax = vmax_set ? vmax : style.vmax;
+	if (style.vmin >= style.vmax)
+		die("%s: the scale is empty: --vmin %g is not below --vmax %g (the weights are %g to %g)", where,
+		    style.vmin, style.vmax, lo, hi);
+	colormap_init(&map, cmap_name ? cmap_name : "viridis");
+	style.map = &map;
+	style.alpha = alpha;
+	style.scale = scale;
+	style.font = font;
+	im = overlay_image(picture, panels, count, grid_cols, cells, R, G, P, &style);
+	name = output_name(output, k);
+	image_write_png(im, name);
+	free(name);
+	image_free(im);
+	free(cells);
+	free(panels);
 }
 
 static void draw(const Tensor *t, const char *where, size_t k)
@@ -279,6 +337,15 @@ int main(int argc, char **argv)
 		case OPT_SCALE:
 			scale = parse_double(optarg, "--scale", 0.25, 16);
 			break;
+		case OPT_OVERLAY:
+			overlay_path = optarg;
+			break;
+		case OPT_QUERY:
+			query = optarg;
+			break;
+		case OPT_ALPHA:
+			alpha = parse_double(optarg, "--alpha", 0, 1);
+			break;
 		}
 	}
 	if (optind < argc)
@@ -303,9 +370,21 @@ int main(int argc, char **argv)
 		format = has_suffix(output ? output : "", ".svg")    ? "svg"
 			 : has_suffix(output ? output : "", ".html") ? "html"
 								     : "png";
+	if (overlay_path && (ansi || html || (format && strcmp(format, "png") != 0) || title || annotate || cell ||
+			     sel.row_begin != 0 || sel.row_end != SIZE_MAX || sel.col_begin != 0 ||
+			     sel.col_end != SIZE_MAX))
+		usage_error("--overlay draws one query's row over the picture as a PNG: no --ansi, --html, --format "
+			    "svg, --title, --annotate, --cell, --rows or --cols");
+	if (overlay_path == NULL && (strcmp(query, "0") != 0 || alpha != 0.6))
+		usage_error("--query and --alpha go with --overlay");
 	if (!ansi && strcmp(format, "html") != 0) /* the page's text is the browser's */
 		font = font_open(font_file, font_size, scale);
 
+	if (overlay_path) {
+		Picture *pic = picture_read_png(overlay_path);
+		picture = picture_to_image(pic);
+		picture_free(pic);
+	}
 	r = stream_open(path);
 	if (!stream_read(r, &t))
 		die("%s: empty stream: no tensor", path);
@@ -319,11 +398,15 @@ int main(int argc, char **argv)
 			sprintf(where, "%s #%zu", path, k);
 		else
 			strcpy(where, path);
-		draw(t, where, k);
+		if (overlay_path)
+			draw_overlay(t, where, k);
+		else
+			draw(t, where, k);
 		free(where);
 		tensor_free(t);
 	}
 	stream_close(r);
+	image_free(picture);
 	font_free(font);
 	close_stdout();
 	return 0;

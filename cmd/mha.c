@@ -121,6 +121,7 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	require_width(v, w->vdim, v_path, "values");
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
+	mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, key_labels, T, S);
 	blocked = mask_build(allowed, &masks, key_labels, T, S);
 	if (incremental) {
 		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "graph.h"
 #include "npz.h"
 #include "opts.h"
 #include "rng.h"
@@ -23,6 +24,7 @@ static const char usage_text[] =
 	"       tensor diff [--atol X] [--rtol Y] A B\n"
 	"       tensor get [-b | --npy] archive.npz [name ...]\n"
 	"       tensor pack archive.npz name=file ...\n"
+	"       tensor adjacency [--directed] [--self-loops] [-b | --npy] edges.txt\n"
 	"       tensor add [--explain[=N]] A B\n"
 	"       tensor scale --by X [file ...]\n"
 	"       tensor matmul A B\n"
@@ -48,6 +50,8 @@ static const char usage_text[] =
 	"  diff   largest absolute and relative difference of two streams; exit 0 when every value\n"
 	"         satisfies |a-b| <= atol + rtol*|b| (as numpy.allclose), 1 when not, 2 on error\n"
 	"  get    entries of an .npz archive by name (all of them, in archive order, when none is named)\n"
+	"  adjacency  a graph's edge list (one edge 'a b' a line) as the N x N 0/1 mask of attend --mask,\n"
+	"         rows and columns labelled with the node names (undirected unless --directed)\n"
 	"  pack   write an .npz archive (as np.savez) whose entry NAME holds the one tensor in FILE\n"
 	"\n"
 	"The matrix tools: each reads streams (\"-\" = standard input) and keeps names and labels.\n"
@@ -94,10 +98,12 @@ static const char usage_text[] =
 	"      --layers I   axis 4 from the end (encode --attn's N x H x T x T)\n"
 	"      --axes A,..  permute: the new order of the axes, 0 first\n"
 	"      --along rows|cols  concat: join the files one under the other, or side by side (default)\n"
+	"      --directed   adjacency: an edge 'a b' goes from a to b only (default: both ways)\n"
+	"      --self-loops adjacency: every node is its own neighbour too (the diagonal is 1)\n"
 	HELP_USAGE("");
 
 enum { OPT_SHAPE = OPT_PROGRAM, OPT_DIST, OPT_COUNT, OPT_ATOL, OPT_RTOL, OPT_BY, OPT_TEMPERATURE, OPT_VOCAB,
-       OPT_IDS, OPT_ROWS, OPT_COLS, OPT_HEADS, OPT_LAYERS, OPT_AXES, OPT_ALONG };
+       OPT_IDS, OPT_ROWS, OPT_COLS, OPT_HEADS, OPT_LAYERS, OPT_AXES, OPT_ALONG, OPT_DIRECTED, OPT_SELF_LOOPS };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -118,6 +124,8 @@ static const struct option long_options[] = {
 	{ "layers", required_argument, NULL, OPT_LAYERS },
 	{ "axes", required_argument, NULL, OPT_AXES },
 	{ "along", required_argument, NULL, OPT_ALONG },
+	{ "directed", no_argument, NULL, OPT_DIRECTED },
+	{ "self-loops", no_argument, NULL, OPT_SELF_LOOPS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -127,6 +135,7 @@ static int ndim;
 static int uniform;
 static long count = 1;
 static double abs_tol = 1e-5, rel_tol = 0.0;
+static bool directed, self_loops; /* adjacency */
 /* the matrix tools' options */
 static size_t explain_rows, top_k = 5;
 static double scale_by = 1.0, temperature = 1.0;
@@ -527,7 +536,7 @@ static void stack_one(const char *path, size_t index, const Tensor *t)
 	stacked[n_stacked++] = tensor_clone(t);
 }
 
-static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "add", "scale", "matmul",
+static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "adjacency", "add", "scale", "matmul",
 					"transpose", "softmax", "sigmoid", "relu", "sparsemax", "argmax", "topk", "slice", "pick", "permute",
 					"split", "concat", "stack", "unstack", NULL };
 
@@ -599,6 +608,7 @@ static void check_owner(const char *command, int c, int index)
 		{ OPT_IDS, " argmax topk " }, { 'k', " topk " }, { OPT_ROWS, " slice pick permute " },
 		{ OPT_COLS, " slice pick permute " }, { OPT_HEADS, " slice pick split concat " },
 		{ OPT_LAYERS, " slice pick " }, { OPT_AXES, " permute " }, { OPT_ALONG, " concat " },
+		{ OPT_DIRECTED, " adjacency " }, { OPT_SELF_LOOPS, " adjacency " },
 	};
 	char word[32], list[64];
 
@@ -714,6 +724,12 @@ int main(int argc, char **argv)
 		case OPT_RTOL:
 			rel_tol = parse_double(optarg, "--rtol", 0, INFINITY);
 			break;
+		case OPT_DIRECTED:
+			directed = true;
+			break;
+		case OPT_SELF_LOOPS:
+			self_loops = true;
+			break;
 		default:
 			tool_option(c, optarg);
 		}
@@ -737,6 +753,10 @@ int main(int argc, char **argv)
 		if (argc < 1)
 			usage_error("get needs an archive: tensor get ARCHIVE.npz [NAME ...]");
 		get(argv[0], argv + 1, argc - 1);
+	} else if (is(command, "adjacency")) {
+		if (argc != 1)
+			usage_error("adjacency reads one edge list: tensor adjacency EDGES (\"-\" = standard input)");
+		put(graph_adjacency(argv[0], directed, self_loops));
 	} else if (is(command, "pack")) {
 		if (argc < 2)
 			usage_error("pack needs an archive and at least one NAME=FILE");

@@ -98,11 +98,20 @@ static inline uint64_t div_pow10(uint64_t x, int j)
    exp10 >= p, else the plain one; trailing zeros of the fraction dropped */
 static int format_g(char *buf, bool negative, uint64_t digits, int p, int exp10)
 {
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				       "8081828384858687888990919293949596979899";
 	char d[10], *o = buf;
-	int n = p;
+	int n = p, at = p - 1;
+	uint32_t left = (uint32_t)digits; /* p <= 9 digits: below 2^32 */
 
-	for (int i = p - 1; i >= 0; i--, digits /= 10)
-		d[i] = (char)('0' + digits % 10);
+	for (; at >= 1; at -= 2, left /= 100) { /* two digits per division */
+		const uint32_t r = left % 100;
+		d[at - 1] = pairs[2 * r];
+		d[at] = pairs[2 * r + 1];
+	}
+	if (at == 0)
+		d[0] = (char)('0' + left);
 	while (n > 1 && d[n - 1] == '0')
 		n--;
 	if (negative)
@@ -154,28 +163,43 @@ static int format_g(char *buf, bool negative, uint64_t digits, int p, int exp10)
 #define EPS ((i128)1 << 26)
 
 /*
+ * Whether P is x itself (10^k is an exact 64-bit mantissa for 0 <= k <= 27, 5^27 < 2^64): then ties are
+ * decided exactly, as printf and strtof decide them, instead of handed to the reference; and whether v's
+ * significand is even (strtof's choice on a tie).
+ */
+typedef struct {
+	bool exact, even;
+} Exactness;
+
+/*
  * *digits = x rounded to p significant digits (x = x_int + F / 2^s, nine digits before the point);
  * returns 1 when strtof reads them back as v (always, for p = 9), 0 when not, -1 when too close to call.
  */
 static int try_digits(uint64_t *digits, uint64_t x_int, u128 F, u128 P, int s, int p, u128 half_gap_up,
-		      u128 half_gap_down)
+		      u128 half_gap_down, const Exactness *x)
 {
 	const uint64_t u = ten[9 - p];
 	uint64_t q = div_pow10(x_int, 9 - p);
 	i128 rest = (i128)((((u128)(x_int - q * u)) << s) | F), half = (i128)((u128)u << (s - 1)), dist, bound;
 
-	/* 1. round x to p digits, as printf does */
-	if (rest - half <= EPS && half - rest <= EPS)
+	/* 1. round x to p digits, as printf does (an exact tie: to the even digit) */
+	if (x->exact && rest == half)
+		q += q & 1;
+	else if (!x->exact && rest - half <= EPS && half - rest <= EPS)
 		return -1;
-	q += rest > half;
+	else
+		q += rest > half;
 	*digits = q;
 	if (p == 9)
 		return 1;
-	/* 2. does strtof read q * u back as v, i.e. is it within v's rounding interval? */
+	/* 2. does strtof read q * u back as v, i.e. is it within v's rounding interval? (exactly on its edge:
+	 * strtof rounds to the float with the even significand) */
 	dist = (i128)((u128)(q * u) << s) - (i128)P;
 	bound = (i128)(dist >= 0 ? half_gap_up : half_gap_down);
 	if (dist < 0)
 		dist = -dist;
+	if (x->exact)
+		return dist < bound || (dist == bound && x->even);
 	if (dist - bound <= EPS && bound - dist <= EPS)
 		return -1;
 	return dist < bound;
@@ -189,6 +213,7 @@ int float_format_shortest_p(char *buf, float v, int *precision)
 	uint64_t m, frac, x_int = 0, d = 0;
 	u128 P = 0, F = 0, half_gap_up, half_gap_down;
 	bool negative, lopsided;
+	Exactness exactness;
 
 	*precision = 0;
 	memcpy(&bits, &v, 4);
@@ -227,6 +252,8 @@ int float_format_shortest_p(char *buf, float v, int *precision)
 	/* half the gap to the next float above, in the units of P; below a power of two, half that */
 	half_gap_up = ((u128)pow10_mant[k - POW10_MIN] << (gap_exp - e)) >> 1;
 	lopsided = frac == 0 && expfield > 1;
+	exactness.exact = k >= 0 && k <= 27;
+	exactness.even = (bits & 1) == 0;
 	half_gap_down = lopsided ? half_gap_up >> 1 : half_gap_up;
 	/*
 	 * Which p. Where v's rounding interval is symmetric, a p-digit rounding is never farther from v than
@@ -236,15 +263,15 @@ int float_format_shortest_p(char *buf, float v, int *precision)
 	 */
 	if (lopsided) {
 		for (p = 1; p <= 9; p++)
-			if ((r = try_digits(&d, x_int, F, P, s, p, half_gap_up, half_gap_down)) != 0)
+			if ((r = try_digits(&d, x_int, F, P, s, p, half_gap_up, half_gap_down, &exactness)) != 0)
 				break;
-	} else if ((r = try_digits(&d, x_int, F, P, s, 8, half_gap_up, half_gap_down)) == 0) {
+	} else if ((r = try_digits(&d, x_int, F, P, s, 8, half_gap_up, half_gap_down, &exactness)) == 0) {
 		p = 9;
-		r = try_digits(&d, x_int, F, P, s, 9, half_gap_up, half_gap_down);
+		r = try_digits(&d, x_int, F, P, s, 9, half_gap_up, half_gap_down, &exactness);
 	} else {
 		for (p = 8; r == 1 && p > 1; p--) {
 			uint64_t shorter;
-			r = try_digits(&shorter, x_int, F, P, s, p - 1, half_gap_up, half_gap_down);
+			r = try_digits(&shorter, x_int, F, P, s, p - 1, half_gap_up, half_gap_down, &exactness);
 			if (r == 1)
 				d = shorter;
 		}

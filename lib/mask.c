@@ -102,6 +102,30 @@ bool mask_build(unsigned char *allowed, const MaskSource *m, char *const *key_la
 	return blocked;
 }
 
+/* labels[n] of a mask's axis (what: "row", "column") against the features' (theirs: "query", "key") */
+static void check_axis(const char *path, char *const *labels, char *const *features, size_t n, const char *what,
+		       const char *theirs)
+{
+	for (size_t i = 0; labels && features && i < n; i++)
+		if (strcmp(labels[i], features[i]) != 0)
+			die("%s: the mask's %s %zu is labelled '%s' but %s %zu is '%s': the mask and the features must "
+			    "list the nodes in one order",
+			    path, what, i, labels[i], theirs, i, features[i]);
+}
+
+void mask_check_labels(const MaskSource *m, char *const *query_labels, char *const *key_labels, size_t T, size_t S)
+{
+	const Tensor *masks[2] = { m->mask, m->additive };
+	const char *paths[2] = { m->mask_path, m->additive_path };
+
+	for (int i = 0; i < 2; i++) {
+		if (!masks[i] || masks[i]->ndim != 2 || tensor_rows(masks[i]) != T || tensor_cols(masks[i]) != S)
+			continue;
+		check_axis(paths[i], masks[i]->row_labels, query_labels, T, "row", "query");
+		check_axis(paths[i], masks[i]->col_labels, key_labels, S, "column", "key");
+	}
+}
+
 void mask_free(MaskSource *m)
 {
 	tensor_free(m->mask);

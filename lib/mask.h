@@ -55,6 +55,15 @@ void mask_load_additive(MaskSource *m, const char *path);
  */
 bool mask_build(unsigned char *allowed, const MaskSource *m, char *const *key_labels, size_t T, size_t S);
 
+/*
+ * The labels of the file masks against the queries' and keys' row labels: where a mask labels its rows
+ * (or columns) and the queries (keys) label theirs, label i must be the same on both sides. A graph's
+ * adjacency (tensor adjacency, labelled with the node names) lines up with the node features only when
+ * both list the nodes in one order; a mismatch dies naming the first difference. NULL labels on either
+ * side, or a mask that is not T x S (mask_build says so), are not checked here.
+ */
+void mask_check_labels(const MaskSource *m, char *const *query_labels, char *const *key_labels, size_t T, size_t S);
+
 void mask_free(MaskSource *m);
 
 #endif

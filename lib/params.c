@@ -72,8 +72,20 @@ void params_init(Params *p, uint64_t seed)
 				     fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0);
 			break;
 		}
+		if (q->zero_row) /* nn.Embedding: normal_, then the padding_idx row filled with 0 */
+			memset(t->data + q->padding_row * q->shape[1], 0, q->shape[1] * sizeof(float));
 		adopt(q, t);
 	}
+}
+
+void params_zero_row(Params *p, size_t row)
+{
+	Param *q = &p->items[p->count - 1];
+
+	if (q->ndim != 2 || row >= q->shape[0])
+		die("parameter %s: no row %zu to zero", q->name, row);
+	q->zero_row = true;
+	q->padding_row = row;
 }
 
 void params_read(Params *p, Npz *z, const char *prefix, int allow_extra)

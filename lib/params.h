@@ -3,6 +3,7 @@
 #ifndef PF_PARAMS_H
 #define PF_PARAMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "npz.h"
@@ -25,6 +26,8 @@ typedef struct {
 	InitRule init;
 	double arg;
 	float **slot;        /* where the data pointer is stored for the program's struct */
+	bool zero_row;       /* params_init sets row padding_row of this [V, E] table to 0 (nn.Embedding's padding_idx) */
+	size_t padding_row;
 	Tensor *tensor;      /* owns the data once filled */
 } Param;
 
@@ -45,6 +48,9 @@ typedef struct {
 /* Declare a parameter; shape has ndim entries. The name is copied. Saving writes names without prefix. */
 void params_add(Params *p, float **slot, const char *name, InitRule init, double arg, int ndim,
 		const size_t *shape);
+/* The parameter declared last, a table [V, E], gets row `row` (< V) zeroed when it is drawn at random, as
+ * nn.Embedding(padding_idx=row) does in reset_parameters; loaded weights are kept as the file has them. */
+void params_zero_row(Params *p, size_t row);
 /* Load (source->weights) or initialise (source->seed) every parameter, in declaration order; then save if asked. */
 void params_fill(Params *p, const ParamSource *source);
 void params_load(Params *p, const char *path, const char *prefix, int allow_extra);

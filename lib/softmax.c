@@ -14,27 +14,37 @@ static bool blocked(const unsigned char *allowed_row, size_t visible, size_t s)
 	return s >= visible || (allowed_row && !allowed_row[s]);
 }
 
-bool softmax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S)
+PF_CLONES bool softmax_row(float *w, const float *x, const unsigned char *allowed_row, size_t visible, size_t S)
 {
 	float max = -INFINITY;
 	double sum = 0.0;
 
+	if (visible > S)
+		visible = S;
 	/* pass 1: the maximum over the visible keys; subtracting it keeps exp() from overflowing and changes
 	 * nothing else (it cancels in the division) */
-	for (size_t s = 0; s < S; s++)
-		if (!blocked(allowed_row, visible, s) && x[s] > max)
-			max = x[s];
+	if (allowed_row == NULL)
+		max = vec_max(x, visible);
+	if (allowed_row || max != max) { /* a mask, or a NaN the vector maximum may have kept: one at a time */
+		max = -INFINITY;
+		for (size_t s = 0; s < visible; s++)
+			if (!blocked(allowed_row, visible, s) && x[s] > max)
+				max = x[s];
+	}
 	if (max == -INFINITY) { /* every key blocked: zero weights, never 0/0 */
 		memset(w, 0, S * sizeof(float));
 		return false;
 	}
-	/* pass 2: exp(x - max), 0 where blocked, and their sum in double */
-	for (size_t s = 0; s < S; s++) {
+	/* pass 2: exp(x - max), 0 where blocked, and their sum in double, in order (the keys after `visible`
+	 * add nothing) */
+	for (size_t s = 0; s < visible; s++) {
 		w[s] = blocked(allowed_row, visible, s) ? 0.0f : expf(x[s] - max);
 		sum += w[s];
 	}
+	memset(w + visible, 0, (S - visible) * sizeof(float));
 	/* pass 3: divide by the sum so that the row sums to 1 */
-	for (size_t s = 0; s < S; s++)
+#pragma omp simd
+	for (size_t s = 0; s < visible; s++)
 		w[s] = (float)(w[s] / sum);
 	return true;
 }

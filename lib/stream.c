@@ -846,8 +846,21 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 		write_label_line(f, "#rows", t->row_labels, rows);
 	if (t->col_labels)
 		write_label_line(f, "#cols", t->col_labels, cols);
+	size_t col = 0; /* the column of the next number */
 	for (size_t i0 = 0; i0 < t->size; i0 += chunk) {
 		size_t n = t->size - i0 < chunk ? t->size - i0 : chunk;
+		if (t->size > ALIGN_LIMIT && t->ndim < 3) {
+			/* no alignment and no slice headers: each number straight into the buffer */
+			for (size_t j = 0; j < n; j++) {
+				if (OUT_BUF - used < NUM_MAX + 1) {
+					fwrite(out, 1, used, f);
+					used = 0;
+				}
+				used += (size_t)format_float(out + used, t->data[i0 + j], digits);
+				out[used++] = ++col == cols ? (col = 0, '\n') : ' ';
+			}
+			continue;
+		}
 		/* pass 1: format the chunk; a tensor of at most ALIGN_LIMIT numbers (one chunk) is aligned */
 		for (size_t j = 0; j < n; j++)
 			len[j] = (unsigned char)format_float(cache + j * NUM_MAX, t->data[i0 + j], digits);
@@ -877,7 +890,7 @@ static void write_text(FILE *f, const Tensor *t, int digits)
 				out[used++] = ' ';
 			memcpy(out + used, cache + j * NUM_MAX, len[j]);
 			used += len[j];
-			out[used++] = (i + 1) % cols == 0 ? '\n' : ' ';
+			out[used++] = ++col == cols ? (col = 0, '\n') : ' ';
 		}
 	}
 	fwrite(out, 1, used, f);

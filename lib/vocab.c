@@ -374,6 +374,23 @@ void embedding_forward(float *out, const float *weight, const size_t *ids, float
 	}
 }
 
+/* r *= max_norm / (||r||_p + 1e-7) for each looked-up row r over max_norm (torch.embedding_renorm_) */
+void embedding_renorm(float *weight, const size_t *ids, double max_norm, double p, size_t T, size_t E)
+{
+	for (size_t t = 0; t < T; t++) {
+		float *r = weight + ids[t] * E;
+		double sum = 0.0, norm;
+		for (size_t e = 0; e < E; e++)
+			sum += p == 2.0 ? (double)r[e] * r[e] : pow(fabs((double)r[e]), p);
+		norm = p == 2.0 ? sqrt(sum) : pow(sum, 1.0 / p);
+		if (norm > max_norm) { /* a row seen twice is under max_norm the second time: left alone */
+			float scale = (float)(max_norm / (norm + 1e-7));
+			for (size_t e = 0; e < E; e++)
+				r[e] *= scale;
+		}
+	}
+}
+
 void embedding_backward(float *d_weight, const float *d_out, const size_t *ids, float scale, size_t T, size_t E)
 {
 	for (size_t t = 0; t < T; t++) {

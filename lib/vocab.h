@@ -97,6 +97,13 @@ void sequence_free(Sequence *s);
 void embedding_forward(float *out, const float *weight, const size_t *ids, float scale, size_t T, size_t E);
 /* Its backward: d_weight[ids[t], :] += scale * d_out[t, :] (a word seen twice gets both gradients). */
 void embedding_backward(float *d_weight, const float *d_out, const size_t *ids, float scale, size_t T, size_t E);
+/*
+ * nn.Embedding's max_norm, as torch.embedding_renorm_ does it before each lookup, in place: for every row
+ * r = weight[ids[t], :] (weight[V,E]) whose norm ||r||_p = (sum_e |r_e|^p)^(1/p) exceeds max_norm,
+ *   r *= max_norm / (||r||_p + 1e-7)
+ * (the 1e-7 keeps the result just under max_norm). p is PyTorch's norm_type (default 2). Every ids[t] < V.
+ */
+void embedding_renorm(float *weight, const size_t *ids, double max_norm, double p, size_t T, size_t E);
 /* sqrt(E), the factor of --scale (section 3.4), rounded to float once. */
 float embedding_scale(size_t E);
 /* out[T,V] = one-hot rows: out[t, ids[t]] = 1, else 0. */

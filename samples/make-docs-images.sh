@@ -79,4 +79,9 @@ if command -v chromium > /dev/null; then
 		--screenshot="$out/heatmap-align-html.png" "file://$tmp/hover.html" 2> /dev/null
 fi
 
+# 8. Attention beyond sentences (docs/graph.md, docs/audio.md): the samples' own pictures, made in a copy.
+cp -r samples "$tmp/samples"
+(cd "$tmp" && sh samples/graph-attention.sh > /dev/null)
+cp "$tmp/out/graph-attention.png" "$out/graph-attention.png"
+
 ls -l "$out"

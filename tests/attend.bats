@@ -304,7 +304,7 @@ reverse_rows() {
 	run attend --score bogus "$X"
 	assert_fails 2 "attend: --score: 'bogus' is not one of dot, scaled, cosine, general, additive"
 	run attend --temperature 0 "$X"
-	assert_fails 2 "attend: --temperature: 0 is out of range"
+	assert_fails 2 "attend: --temperature: 0: every score is divided by it"
 	run attend --keys "$MEM" "$X"
 	assert_fails 2 "attend: --keys and --values go together"
 	run attend --dk 4 "$X"
@@ -420,4 +420,30 @@ normalize_golden() {
 @test "attend: --normalize with an unknown name is a usage error" {
 	run attend --normalize tanh "$X"
 	assert_fails 2 "--normalize: 'tanh' is not one of softmax, sigmoid, relu, sparsemax, none"
+}
+
+# ---- graphs: the adjacency as the mask (tensor adjacency, samples/graph-attention.sh) -------------------
+
+@test "attend: a graph's adjacency mask lets each node attend to its neighbours only" {
+	tensor adjacency --self-loops "$GOLDEN/graph/edges.txt" >"$T/adj.txt"
+	tensor rand --shape 6x4 --seed 2 | tensor cat >"$T/r.txt"
+	awk '/^#tensor/ { print; print "#rows hub b c d tail lonely"; next } { print }' "$T/r.txt" >"$T/x.txt"
+	attend --mask "$T/adj.txt" --attn "$T/w.txt" "$T/x.txt" >/dev/null
+	# zero exactly where the adjacency is 0
+	[ "$(grep -v '^#' "$T/adj.txt" | tr -s ' ' '\n' | sed '/^$/d' | awk '{ print ($1 != 0) }' | tr -d '\n')" = \
+	  "$(grep -v '^#' "$T/w.txt" | tr -s ' ' '\n' | sed '/^$/d' | awk '{ print ($1 != 0) }' | tr -d '\n')" ]
+}
+
+@test "attend: a mask labelled with other nodes than the features' rows is an error naming both" {
+	tensor adjacency --self-loops "$GOLDEN/graph/edges.txt" >"$T/adj.txt"
+	printf '#tensor 6 2\n#rows hub b d c tail lonely\n1 0\n0 1\n1 1\n0 0\n1 2\n2 1\n' >"$T/x.txt"
+	run attend --mask "$T/adj.txt" "$T/x.txt"
+	assert_fails 1 "adj.txt: the mask's row 2 is labelled 'c' but query 2 is 'd': the mask and the features must list the nodes in one order"
+}
+
+@test "attend: a mask's column labels are checked against the keys' labels" {
+	printf '#tensor 2 2\n#cols x y\n1 1\n1 1\n' >"$T/m.txt"
+	printf '#tensor 2 2\n#rows x z\n1 0\n0 1\n' >"$T/x.txt"
+	run attend --mask "$T/m.txt" "$T/x.txt"
+	assert_fails 1 "the mask's column 1 is labelled 'y' but key 1 is 'z'"
 }

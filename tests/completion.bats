@@ -80,7 +80,8 @@ all_options() {
 
 @test "completion: tensor's sub-commands, and each sub-command's own options" {
 	[ "$(offers tensor ra)" = "rand" ]
-	[ "$(offers tensor '' | tr '\n' ' ')" = "add argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
+	[ "$(offers tensor adjacency --s)" = "--self-loops" ]
+	[ "$(offers tensor '' | tr '\n' ' ')" = "add adjacency argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
 	[ "$(offers tensor rand --d | tr '\n' ' ')" = "--digits --dist " ]
 	[ "$(offers tensor rand --dist '' | tr '\n' ' ')" = "normal uniform " ]
 	[ "$(offers tensor diff --a)" = "--atol" ]

@@ -24,6 +24,7 @@ check_page() {
 @test "docs: docs/embed.md" { check_page docs/embed.md; }
 @test "docs: docs/errors.md" { check_page docs/errors.md; }
 @test "docs: docs/format.md" { check_page docs/format.md; }
+@test "docs: docs/graph.md" { check_page docs/graph.md; }
 @test "docs: docs/heatmap.md" { check_page docs/heatmap.md; }
 @test "docs: docs/mha.md" { check_page docs/mha.md; }
 @test "docs: docs/posenc.md" { check_page docs/posenc.md; }
@@ -33,6 +34,14 @@ check_page() {
 @test "docs: docs/tensor.md" { check_page docs/tensor.md; }
 @test "docs: docs/train.md" { check_page docs/train.md; }
 @test "docs: docs/transformer.md" { check_page docs/transformer.md; }
+@test "docs: docs/course/01-seq2seq-and-attention.md" { check_page docs/course/01-seq2seq-and-attention.md; }
+@test "docs: docs/course/02-attention-layer.md" { check_page docs/course/02-attention-layer.md; }
+@test "docs: docs/course/03-self-attention.md" { check_page docs/course/03-self-attention.md; }
+@test "docs: docs/course/04-multi-head.md" { check_page docs/course/04-multi-head.md; }
+@test "docs: docs/course/05-transformer.md" { check_page docs/course/05-transformer.md; }
+@test "docs: docs/course/06-training.md" { check_page docs/course/06-training.md; }
+@test "docs: docs/course/07-beyond-text.md" { check_page docs/course/07-beyond-text.md; }
+@test "docs: docs/course/README.md" { check_page docs/course/README.md; }
 @test "docs: cmd/attend.1" { check_page cmd/attend.1; }
 @test "docs: cmd/decode.1" { check_page cmd/decode.1; }
 @test "docs: cmd/embed.1" { check_page cmd/embed.1; }

@@ -4,11 +4,6 @@
 # (Python's standard library only). Colours expected below are matplotlib's, rounded as to_hex does.
 load helpers
 
-# Debian's python3 when there is one: a version manager's python3 shim costs a second a call.
-PYTHON=python3
-[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
-png() { "$PYTHON" "$BATS_TEST_DIRNAME/pngread.py" "$@"; }
-
 setup() {
 	T="$BATS_TEST_TMPDIR"
 	# 6 x 8 cells from 0 to 1, no labels

@@ -27,3 +27,9 @@ assert_close() {
 		return 1
 	fi
 }
+
+# png FILE ...: tests/pngread.py (decode a PNG with Python's standard library: size, pixel, digest...),
+# with Debian's python3 when there is one (a version manager's python3 shim costs a second a call)
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+png() { "$PYTHON" "$BATS_TEST_DIRNAME/pngread.py" "$@"; }

@@ -437,3 +437,10 @@ golden() {
 	cmp "$BATS_TEST_TMPDIR/o1.txt" "$BATS_TEST_TMPDIR/o2.txt"
 	cmp "$BATS_TEST_TMPDIR/a1.txt" "$BATS_TEST_TMPDIR/a2.txt"
 }
+
+@test "mha: a mask labelled with other nodes than the queries' rows is an error" {
+	printf '#tensor 2 2\n#rows a b\n1 1\n1 1\n' >"$BATS_TEST_TMPDIR/m.txt"
+	printf '#tensor 2 4\n#rows b a\n1 0 0 1\n0 1 1 0\n' >"$BATS_TEST_TMPDIR/x.txt"
+	run mha --heads 2 --mask "$BATS_TEST_TMPDIR/m.txt" "$BATS_TEST_TMPDIR/x.txt"
+	assert_fails 1 "the mask's row 0 is labelled 'a' but query 0 is 'b'"
+}

@@ -120,3 +120,17 @@ SENT="the cat sat on the mat"
 	assert_close "$d/a.txt" "$d/b.txt" 1e-6
 	grep -q "^#rows sat the cat mat on" "$d/a.txt"
 }
+
+# ---- attention beyond sentences: graphs (samples/graph-attention.sh) --------------------------------------
+
+@test "pipelines: samples/graph-attention.sh attends along the molecule's bonds only, and draws it" {
+	cd "$BATS_TEST_TMPDIR"
+	cp -r "$SAMPLES" samples
+	run sh samples/graph-attention.sh
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"every atom attends to its neighbours only"* ]]
+	[ -s out/graph-attention.png ]
+	grep -qx '#rows C1 C2 C3 C4 C5 C6 O1 N1 C7 O2 C8' out/graph-weights.txt
+	# C4 (row 4) sees C3, C5, N1 and itself, nothing else
+	[ "$(grep -v '^#' out/graph-weights.txt | sed -n 4p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) printf "%d ", i }')" = "3 4 5 8 " ]
+}

@@ -268,6 +268,42 @@ ST="$GOLDEN/stages"
 	assert_fails 2 "--temperature is for tensor softmax, not tensor relu"
 }
 
+@test "tensor adjacency: an edge list as an undirected 0/1 mask labelled with the nodes (tests/golden/make_graph.py)" {
+	tensor adjacency "$GOLDEN/graph/edges.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	cmp "$BATS_TEST_TMPDIR/a.txt" "$GOLDEN/graph/adjacency.txt"
+}
+
+@test "tensor adjacency: --directed keeps each edge one way" {
+	tensor adjacency --directed "$GOLDEN/graph/edges.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	cmp "$BATS_TEST_TMPDIR/a.txt" "$GOLDEN/graph/directed.txt"
+}
+
+@test "tensor adjacency: --self-loops puts 1 on the diagonal, lone nodes included" {
+	tensor adjacency --self-loops "$GOLDEN/graph/edges.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	cmp "$BATS_TEST_TMPDIR/a.txt" "$GOLDEN/graph/self-loops.txt"
+	tensor adjacency --directed --self-loops - <"$GOLDEN/graph/edges.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	cmp "$BATS_TEST_TMPDIR/b.txt" "$GOLDEN/graph/directed-self-loops.txt"
+}
+
+@test "tensor adjacency: a line of three names is an error naming the line" {
+	run sh -c "printf 'a b\na b c\n' | tensor adjacency -"
+	assert_fails 1 "tensor: standard input: line 2: 3 names: an edge is two node names"
+}
+
+@test "tensor adjacency: an edge list without a node is an error" {
+	run sh -c "printf '# nothing\n\n' | tensor adjacency -"
+	assert_fails 1 "tensor: standard input: no node"
+}
+
+@test "tensor adjacency: a missing file is an error, no file a usage error" {
+	run tensor adjacency "$BATS_TEST_TMPDIR/none.txt"
+	assert_fails 1 "none.txt: No such file or directory"
+	run tensor adjacency
+	assert_fails 2 "adjacency reads one edge list"
+	run tensor adjacency --directed --by 2 "$GOLDEN/graph/edges.txt"
+	assert_fails 2 "--by is for tensor scale, not tensor adjacency"
+}
+
 @test "tensor argmax: ties go to the lowest id, as torch.argmax" {
 	run tensor argmax --ids "$ST/ties.txt"
 	[ "$output" = "$(cat "$ST/argmax.txt")" ]

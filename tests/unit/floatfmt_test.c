@@ -121,6 +121,17 @@ static bool check_fast(float v, uint64_t *fallbacks)
 	return parse_agrees(fast);
 }
 
+/* counts v in *fallbacks when float_format_shortest left it to the reference loop; always true */
+static bool count_fallback(float v, size_t *fallbacks)
+{
+	char buf[32];
+	int p;
+
+	float_format_shortest_p(buf, v, &p);
+	*fallbacks += p == 0;
+	return true;
+}
+
 static int exhaustive(uint64_t first, uint64_t last)
 {
 	volatile int failed = 0;
@@ -145,7 +156,7 @@ static int exhaustive(uint64_t first, uint64_t last)
 int main(int argc, char **argv)
 {
 	Rng rng;
-	size_t edge = 0, random = 0;
+	size_t edge = 0, random = 0, exact = 0, exact_fallbacks = 0;
 	static const char *strings[] = { "0", "-0", "1", "-1.5", "0.1", "1e-45", "1.4e-45", "7e-46", "1e-50", "3.4028235e38",
 					 "3.4028236e38", "1e39", "inf", "-inf", "nan", "0x1p3", "+2", ".5", "5.",
 					 "1e", "1e+", "--1", "1.5.2", "12345678901234567890", "0.000000000000000000001",
@@ -188,7 +199,21 @@ int main(int argc, char **argv)
 	for (uint64_t fallbacks = 0; random < 2150000; random++)
 		if (!check_fast(from_bits((uint32_t)(rng_next(&rng) >> 32)), &fallbacks))
 			return 1;
-	printf("floatfmt: %zu edge values and %zu random bit patterns equal the snprintf + strtof reference\n", edge,
-	       random);
+	/* exact decimals: multiples of 1/8 up to 25000 and every 997th float from 1 to 1e9, where x 10^k is
+	   computed exactly and printf's and strtof's ties are common; the fast path decides all but a few of
+	   them itself, as printf and strtof do (the reference loop once answered one in eight here) */
+	for (uint32_t n = 1; n <= 200000; n++, exact++)
+		if (!check_full((float)n / 8.0f) || !count_fallback((float)n / 8.0f, &exact_fallbacks))
+			return 1;
+	for (uint32_t b = 0x3f800000; b <= 0x4e6e6b28; b += 997, exact++)
+		if (!check_full(from_bits(b)) || !count_fallback(from_bits(b), &exact_fallbacks))
+			return 1;
+	if (exact_fallbacks * 200 > exact) {
+		printf("floatfmt: %zu of %zu exact decimals fell back on the snprintf + strtof loop (at most 0.5%%)\n",
+		       exact_fallbacks, exact);
+		return 1;
+	}
+	printf("floatfmt: %zu edge values, %zu random bit patterns and %zu exact decimals (%zu by the reference loop) "
+	       "equal the snprintf + strtof reference\n", edge, random, exact, exact_fallbacks);
 	return 0;
 }
