@@ -393,3 +393,17 @@ png() {
 		-o "$BATS_TEST_TMPDIR/m.npz"
 	assert_fails 1 "/nonexistent/loss.png"
 }
+
+@test "train: <pad>'s embedding rows get no gradient (nn.Embedding's padding_idx: every pair runs unpadded)" {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 --save-grads "$BATS_TEST_TMPDIR/g.npz" \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	train --arch gru --pairs "$T/batch.tsv" --dim 8 --steps 1 --save-grads "$BATS_TEST_TMPDIR/r.npz" \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	for f in g r; do
+		for table in src_embed.weight tgt_embed.weight; do
+			# row 0 (<pad>) is all zeros; row 4 (a word) is not
+			tensor get "$BATS_TEST_TMPDIR/$f.npz" "$table" | grep -v '^#' | sed -n 1p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) exit 1 }'
+			tensor get "$BATS_TEST_TMPDIR/$f.npz" "$table" | grep -v '^#' | sed -n 5p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) exit 0; exit 1 }'
+		done
+	done
+}
