@@ -111,6 +111,18 @@ rnn_golden() {
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+@test "train: --bidirectional gives the encoder a reverse direction and the decoder states of 2 H" {
+	train --arch gru --bidirectional --dim 8 --hidden 5 --pairs "$T/batch.tsv" --eos --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	tensor get "$BATS_TEST_TMPDIR/m.npz" encoder.weight_hh_l0_reverse | grep -q '^#tensor 15 5$'
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.cell.weight_hh | grep -q '^#tensor 30 10$'
+}
+
+@test "train: --attn-hidden sets the additive score's width" {
+	train --arch lstm --dim 8 --hidden 6 --attn-hidden 3 --pairs "$T/batch.tsv" --eos --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.attn.W1 | grep -q '^#tensor 3 6$'
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.attn.v | grep -q '^#tensor 3$'
+}
+
 @test "train: the GRU seq2seq learns the toy translation and decode --generate translates held-out sentences" {
 	train --arch gru --bidirectional --dim 32 --hidden 32 --pairs "$T/toy_train.tsv" --valid-pairs "$T/toy_test.tsv" \
 		--eos --epochs 3 --batch-sentences 16 --schedule constant --lr 1e-2 --dropout 0 --label-smoothing 0 \
