@@ -449,7 +449,7 @@ static void curve_add(Curve *c, double x, double y)
 }
 
 /* --plot: the training loss of every step and the validation loss after each epoch, against the step */
-static void plot_write(const char *path, Curve *train_loss, Curve *valid_loss)
+static void plot_write(const char *path, const Curve *train_loss, const Curve *valid_loss)
 {
 	const PlotSeries series[2] = {
 		{ "train", train_loss->x, train_loss->y, train_loss->n, { 31, 119, 180 }, false },
@@ -461,7 +461,6 @@ static void plot_write(const char *path, Curve *train_loss, Curve *valid_loss)
 	image_write_png(im, path);
 	image_free(im);
 	font_free(font);
-	free(train_loss->x), free(train_loss->y), free(valid_loss->x), free(valid_loss->y);
 }
 
 static void check_file_write(FILE *f, const char *path)
@@ -730,6 +729,7 @@ int main(int argc, char **argv)
 		check_file_write(log, log_path);
 	if (plot_path)
 		plot_write(plot_path, &train_curve, &valid_curve);
+	free(train_curve.x), free(train_curve.y), free(valid_curve.x), free(valid_curve.y);
 	free(text), free(order), free(batch);
 	trainer_free(trainer);
 	seq2seq_free(&model);
