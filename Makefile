@@ -15,8 +15,8 @@ CFLAGS  ?= -O2 -g
 override CFLAGS += -ffp-contract=off
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -DPIPEFORMER_VERSION='"$(VERSION)"' -Ilib \
-            $(shell pkg-config --cflags libpng libzip freetype2 fontconfig)
-LDLIBS  += $(shell pkg-config --libs libpng libzip freetype2 fontconfig) -lm
+            $(shell pkg-config --cflags libpng libzip freetype2 fontconfig sndfile fftw3)
+LDLIBS  += $(shell pkg-config --libs libpng libzip freetype2 fontconfig sndfile fftw3) -lm
 # The BLAS and the font backend that --version names, read off the libraries the programs link.
 BLAS_NAME  = $(or $(patsubst -l%,%,$(firstword $(filter -lopenblas -lblis -lcblas -lblas -lmkl_rt,$(LDLIBS)))),none)
 FONTS_NAME = $(if $(filter -lfreetype,$(LDLIBS)),FreeType$(if $(filter -lfontconfig,$(LDLIBS)), and fontconfig),none (the built-in bitmap font))
@@ -97,10 +97,12 @@ exhaustive: $(BUILD)/unit/floatfmt_test
 	$(BUILD)/unit/floatfmt_test --exhaustive
 
 # Every command on every page runs in make test (tests/docs.bats); make docs writes their real outputs back
-# into the pages where they differ (tools/doccheck, docs/README.md).
+# into the pages where they differ (tools/doccheck, docs/README.md), and the index of every error message
+# into docs/errors.md (tools/errors-index).
 DOC_PAGES = README.md $(wildcard docs/*.md docs/course/*.md) $(MANPAGES)
 docs: all
 	tools/doccheck --update --bin $(BIN) $(DOC_PAGES)
+	tools/errors-index
 
 demo: all
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh samples/demo.sh

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio.h"
 #include "err.h"
 #include "outfile.h"
 #include "opts.h"
@@ -21,6 +22,8 @@ static const char usage_text[] =
 	"             [-b | --npy] [--digits N] [--threads N] [FILE ...]\n"
 	"       embed --image FILE.png [--patch P] [--crop] [--cls] [--mean M[,M...]] [--std S[,S...]]\n"
 	"             [--dim E] [--prefix P] [--weights FILE | --seed N] [--save-weights FILE]\n"
+	"             [-b | --npy] [--digits N] [--threads N]\n"
+	"       embed --audio FILE.wav [--frame-ms MS] [--hop-ms MS] [--n-fft N] [--mels M]\n"
 	"             [-b | --npy] [--digits N] [--threads N]\n"
 	"\n"
 	"Each input line (from FILEs or stdin) becomes one tensor of T rows, one per token, labelled\n"
@@ -55,11 +58,21 @@ static const char usage_text[] =
 	"      --mean M[,M...]      subtract M from each channel's values in [0,1] (one, or one per channel)\n"
 	"      --std S[,S...]       then divide by S (torchvision's Normalize)\n"
 	"      parameters           proj.weight [E,C,P,P] and proj.bias [E] (Conv2d's init), cls_token\n"
+	"\n"
+	"With --audio, each sound file (WAV; channels averaged) becomes one tensor of its frames, one\n"
+	"row of M log-mel energies per frame, rows labelled by their start (t0.000, t0.010, ...):\n"
+	"ln(max(mel filters . |FFT(Hann window . frame)|^2, 1e-10)); no parameters (linear projects them).\n"
+	"      --audio FILE.wav     the sound (again for more sounds)\n"
+	"      --frame-ms MS        frame length (default 25); only frames wholly inside the sound\n"
+	"      --hop-ms MS          from one frame's start to the next's (default 10)\n"
+	"      --n-fft N            FFT points, the frame zero-padded (default: the frame's samples)\n"
+	"      --mels M             triangular filters on the HTK mel scale, 0 Hz to rate / 2 (default 40)\n"
 	COMMON_USAGE("        ");
 
 enum { OPT_VOCAB = OPT_PROGRAM, OPT_SAVE_VOCAB, OPT_CHARS, OPT_IDS, OPT_BOS, OPT_EOS, OPT_PAD_TO, OPT_DIM,
        OPT_ONE_HOT, OPT_SCALE, OPT_SHOW_IDS, OPT_PREFIX, OPT_IMAGE, OPT_PATCH, OPT_CROP, OPT_CLS, OPT_MEAN,
-       OPT_STD, OPT_PADDING_IDX, OPT_MAX_NORM, OPT_NORM_TYPE };
+       OPT_STD, OPT_PADDING_IDX, OPT_MAX_NORM, OPT_NORM_TYPE, OPT_AUDIO, OPT_FRAME_MS, OPT_HOP_MS, OPT_N_FFT,
+       OPT_MELS };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
@@ -82,6 +95,11 @@ static const struct option long_options[] = {
 	{ "cls", no_argument, NULL, OPT_CLS },
 	{ "mean", required_argument, NULL, OPT_MEAN },
 	{ "std", required_argument, NULL, OPT_STD },
+	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "frame-ms", required_argument, NULL, OPT_FRAME_MS },
+	{ "hop-ms", required_argument, NULL, OPT_HOP_MS },
+	{ "n-fft", required_argument, NULL, OPT_N_FFT },
+	{ "mels", required_argument, NULL, OPT_MELS },
 	{ "padding-idx", required_argument, NULL, OPT_PADDING_IDX },
 	{ "max-norm", required_argument, NULL, OPT_MAX_NORM },
 	{ "norm-type", required_argument, NULL, OPT_NORM_TYPE },
@@ -103,6 +121,12 @@ static double max_norm, norm_type = 2.0;
 /* --image: the pictures, their patches and normalisation */
 static const char **images;
 static size_t nimages, patch, nmean, nstd;
+
+/* --audio: the sounds, and how they are cut into frames (lib/audio) */
+static const char **sounds;
+static size_t nsounds;
+static int audio_options_given;
+static AudioOptions audio = { .frame_ms = 25.0, .hop_ms = 10.0, .n_fft = 0, .mels = 40 };
 static int crop, cls;
 static double mean[4], std_dev[4];
 
@@ -328,6 +352,26 @@ int main(int argc, char **argv)
 		case OPT_STD:
 			nstd = parse_doubles(optarg, "--std", 1e-6, 1e6, std_dev, 4);
 			break;
+		case OPT_AUDIO:
+			sounds = xrealloc(sounds, xmul(nsounds + 1, sizeof(*sounds), "--audio"));
+			sounds[nsounds++] = optarg;
+			break;
+		case OPT_FRAME_MS:
+			audio.frame_ms = parse_double(optarg, "--frame-ms", 0.01, 60000.0);
+			audio_options_given = 1;
+			break;
+		case OPT_HOP_MS:
+			audio.hop_ms = parse_double(optarg, "--hop-ms", 0.01, 60000.0);
+			audio_options_given = 1;
+			break;
+		case OPT_N_FFT:
+			audio.n_fft = (size_t)parse_long(optarg, "--n-fft", 1, 1L << 24);
+			audio_options_given = 1;
+			break;
+		case OPT_MELS:
+			audio.mels = (size_t)parse_long(optarg, "--mels", 1, 4096);
+			audio_options_given = 1;
+			break;
 		}
 	}
 	argc -= optind;
@@ -336,6 +380,23 @@ int main(int argc, char **argv)
 		usage_error("--patch, --crop, --cls, --mean and --std go with --image");
 	if (nimages > 0 && (padding_given || max_norm > 0.0))
 		usage_error("--padding-idx and --max-norm are nn.Embedding's: not with --image");
+	if (nsounds == 0 && audio_options_given)
+		usage_error("--frame-ms, --hop-ms, --n-fft and --mels go with --audio");
+	if (nsounds > 0) {
+		if (argc > 0 || nimages || vocab_path || save_vocab_path || tok.chars || tok.ids || tok.bos || tok.eos ||
+		    tok.pad_to || one_hot_rows || scale || show_ids || dim_given || padding_given || max_norm > 0.0 ||
+		    common.params.weights || common.params.save_weights)
+			usage_error("--audio reads sounds and has no parameters: no text FILEs, --image, text or "
+				    "embedding options (project the frames with linear)");
+		for (size_t k = 0; k < nsounds; k++) {
+			Tensor *x = audio_logmel_tensor(sounds[k], &audio);
+			stream_write(stdout, x, &common.out);
+			tensor_free(x);
+		}
+		free(sounds);
+		close_stdout();
+		return 0;
+	}
 	if (nimages > 0) {
 		if (argc > 0 || vocab_path || save_vocab_path || tok.chars || tok.ids || tok.bos || tok.eos ||
 		    tok.pad_to || one_hot_rows || scale || show_ids)

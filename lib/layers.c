@@ -6,6 +6,7 @@
 
 #include "linalg.h"
 #include "threads.h"
+#include "vecmath.h"
 
 /* T = positions (rows), E = d_model, F = d_ff */
 
@@ -13,6 +14,15 @@ void layer_norm(float *out, const float *x, const float *gamma, const float *bet
 		size_t E)
 {
 	layer_norm_forward(out, NULL, NULL, x, gamma, beta, eps, T, E);
+}
+
+/* out[E] = ((x - mean) inv_std) gamma + beta, elementwise: vectorised, the same bits in every clone */
+PF_CLONES static void normalize_row(float *out, const float *x, const float *gamma, const float *beta, double mean,
+				    double inv_std, size_t E)
+{
+#pragma omp simd
+	for (size_t e = 0; e < E; e++)
+		out[e] = (float)(((double)x[e] - mean) * inv_std) * gamma[e] + beta[e];
 }
 
 void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const float *x, const float *gamma,
@@ -36,8 +46,7 @@ void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const floa
 		if (rstd_out)
 			rstd_out[t] = (float)inv_std;
 		/* pass 3: normalise, then scale and shift (x_t may be out_t: each element is read before it is written) */
-		for (size_t e = 0; e < E; e++)
-			out_t[e] = (float)(((double)x_t[e] - mean) * inv_std) * gamma[e] + beta[e];
+		normalize_row(out_t, x_t, gamma, beta, mean, inv_std, E);
 	}
 }
 
@@ -104,6 +113,10 @@ const char *activation_name(Activation act)
 
 void activate(float *x, Activation act, size_t n)
 {
+	if (act == ACT_RELU) {
+		vec_relu(x, n);
+		return;
+	}
 #pragma omp parallel for if (act == ACT_GELU && n >= PARALLEL_MIN_WORK)
 	for (size_t i = 0; i < n; i++) {
 		if (act == ACT_RELU)
@@ -135,8 +148,7 @@ void feed_forward(float *out, float *hidden, const float *x, const float *w1, co
 
 void residual_add(float *x, const float *y, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		x[i] += y[i];
+	vec_add(x, y, n);
 }
 
 void feed_forward_train(float *out, float *pre, float *hidden, const float *x, const float *w1, const float *b1,

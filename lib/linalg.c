@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "linalg.h"
 #include "threads.h"
+#include "vecmath.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -31,11 +32,8 @@ static void matmul_loops(float *out, const float *a, const float *b, size_t N, s
 #pragma omp parallel for if (N > 1 && N * K * M >= PARALLEL_MIN_WORK)
 	for (size_t n = 0; n < N; n++) {
 		float *out_n = out + n * M;
-		for (size_t k = 0; k < K; k++) {
-			const float a_nk = a[n * K + k], *b_k = b + k * M;
-			for (size_t m = 0; m < M; m++)
-				out_n[m] += a_nk * b_k[m];
-		}
+		for (size_t k = 0; k < K; k++)
+			vec_axpy(out_n, a[n * K + k], b + k * M, M); /* out_n += a[n,k] b_k */
 	}
 }
 
@@ -62,7 +60,7 @@ void linear_naive(float *out, const float *x, const float *w, const float *bias,
 enum { LANES = 8, ROWS = 4 };
 
 /* acc[r] = x_r . w_m for ROWS rows x_r = x + r * K (only the first `rows` are used) */
-static void dot_rows(float *acc, const float *x, const float *w_m, size_t rows, size_t K)
+PF_CLONES static void dot_rows(float *acc, const float *x, const float *w_m, size_t rows, size_t K)
 {
 	float lane[ROWS][LANES] = { { 0 } };
 	size_t k = 0;

@@ -97,3 +97,17 @@ PF_CLONES void vec_add(float *y, const float *x, size_t n)
 	for (size_t j = 0; j < n; j++)
 		y[j] += x[j];
 }
+
+PF_CLONES void vec_axpy(float *y, float a, const float *x, size_t n)
+{
+#pragma omp simd
+	for (size_t j = 0; j < n; j++)
+		y[j] += a * x[j];
+}
+
+PF_CLONES void vec_relu(float *x, size_t n)
+{
+#pragma omp simd
+	for (size_t j = 0; j < n; j++)
+		x[j] = x[j] > 0.0f ? x[j] : 0.0f;
+}

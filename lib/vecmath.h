@@ -33,5 +33,9 @@ double vec_exp_shifted_sum(float *x, size_t n, float shift);
 void vec_scale(float *x, size_t n, float a);
 /* y[n] += x[n] */
 void vec_add(float *y, const float *x, size_t n);
+/* y[n] += a x[n]   (a product, then a sum: two roundings, as everywhere without fmaf) */
+void vec_axpy(float *y, float a, const float *x, size_t n);
+/* x[n] = x > 0 ? x : 0 in place (ReLU) */
+void vec_relu(float *x, size_t n);
 
 #endif

@@ -83,5 +83,7 @@ fi
 cp -r samples "$tmp/samples"
 (cd "$tmp" && sh samples/graph-attention.sh > /dev/null)
 cp "$tmp/out/graph-attention.png" "$out/graph-attention.png"
+(cd "$tmp" && sh samples/audio-attention.sh > /dev/null)
+cp "$tmp/out/audio-attention.png" "$out/audio-attention.png"
 
 ls -l "$out"

@@ -20,6 +20,7 @@ check_page() {
 
 @test "docs: README.md" { check_page README.md; }
 @test "docs: docs/architecture.md" { check_page docs/architecture.md; }
+@test "docs: docs/audio.md" { check_page docs/audio.md; }
 @test "docs: docs/attend.md" { check_page docs/attend.md; }
 @test "docs: docs/embed.md" { check_page docs/embed.md; }
 @test "docs: docs/errors.md" { check_page docs/errors.md; }

@@ -260,3 +260,91 @@ setup() {
 	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix src_embed. >"$BATS_TEST_TMPDIR/c.txt"
 	! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
 }
+
+# ---- --audio: sound as frames (tests/golden/make_audio.py: NumPy's window, FFT, filterbank and log) --------
+
+# audio_golden NAME: embed --audio audio/NAME.wav equals audio/NAME.txt to 1e-4
+audio_golden() {
+	embed --audio "$GOLDEN/audio/$1.wav" >"$BATS_TEST_TMPDIR/x.txt"
+	assert_close "$BATS_TEST_TMPDIR/x.txt" "$GOLDEN/audio/$1.txt" 1e-4
+}
+
+@test "embed --audio: a mono WAV at 16000 Hz equals NumPy's log-mel frames" {
+	audio_golden mono-16000
+}
+
+@test "embed --audio: a stereo WAV at 16000 Hz averages its channels" {
+	audio_golden stereo-16000
+}
+
+@test "embed --audio: a mono WAV at 22050 Hz (551-sample frames, an odd FFT) equals NumPy's" {
+	audio_golden mono-22050
+}
+
+@test "embed --audio: a stereo WAV at 22050 Hz equals NumPy's" {
+	audio_golden stereo-22050
+}
+
+@test "embed --audio: --frame-ms, --hop-ms, --n-fft (zero-padded) and --mels equal NumPy's" {
+	embed --audio "$GOLDEN/audio/mono-16000.wav" --frame-ms 20 --hop-ms 15 --n-fft 512 --mels 20 \
+		>"$BATS_TEST_TMPDIR/x.txt"
+	assert_close "$BATS_TEST_TMPDIR/x.txt" "$GOLDEN/audio/mono-16000-nfft512.txt" 1e-4
+}
+
+@test "embed --audio: rows are the frames' start times, columns the filters, silence is ln(1e-10)" {
+	run embed --audio "$GOLDEN/audio/mono-16000.wav"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "#tensor 14 40" ]
+	[ "${lines[2]}" = "#rows t0.000 t0.010 t0.020 t0.030 t0.040 t0.050 t0.060 t0.070 t0.080 t0.090 t0.100 t0.110 t0.120 t0.130" ]
+	[[ "${lines[3]}" == "#cols mel0 mel1 "*" mel39" ]]
+	# frame 7 (t0.070) lies wholly in the silence from 0.060 s to 0.100 s
+	[ "$(echo "${lines[11]}" | tr -s ' ' '\n' | sed '/^$/d' | sort -u)" = "-23.02585" ]
+}
+
+@test "embed --audio: only frames wholly inside the sound, none past its end" {
+	# 0.16 s = 2560 samples: 1 + (2560 - 400) / 160 = 14 frames at 16000 Hz; 1 + (3528 - 551) / 220 = 14 at 22050
+	run sh -c "embed --audio '$GOLDEN/audio/mono-22050.wav' | head -1"
+	[ "$output" = "#tensor 14 40" ]
+}
+
+@test "embed --audio: a WAV with no sample is an error" {
+	run embed --audio "$GOLDEN/audio/empty.wav"
+	assert_fails 1 "empty.wav: no sound in it \(0 samples\)"
+}
+
+@test "embed --audio: a sound shorter than one frame is an error, not an empty tensor" {
+	run embed --audio "$GOLDEN/audio/short.wav"
+	assert_fails 1 "short.wav: 0.006 s of sound is shorter than one frame \(25 ms = 400 samples\): no frame"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "embed --audio: a truncated WAV is an error saying so" {
+	head -c 3000 "$GOLDEN/audio/mono-16000.wav" >"$BATS_TEST_TMPDIR/cut.wav"
+	run embed --audio "$BATS_TEST_TMPDIR/cut.wav"
+	assert_fails 1 "cut.wav: truncated: its header promises 5164 bytes, the file has 3000"
+	head -c 30 "$GOLDEN/audio/mono-16000.wav" >"$BATS_TEST_TMPDIR/head.wav"
+	run embed --audio "$BATS_TEST_TMPDIR/head.wav"
+	assert_fails 1 "head.wav: truncated"
+}
+
+@test "embed --audio: a file that is not sound is an error naming it" {
+	echo "the cat sat" >"$BATS_TEST_TMPDIR/text.wav"
+	run embed --audio "$BATS_TEST_TMPDIR/text.wav"
+	assert_fails 1 "text.wav: not a sound file libsndfile can read"
+	run embed --audio "$BATS_TEST_TMPDIR/missing.wav"
+	assert_fails 1 "missing.wav: No such file or directory"
+}
+
+@test "embed --audio: --n-fft shorter than a frame is an error" {
+	run embed --audio "$GOLDEN/audio/mono-16000.wav" --n-fft 100
+	assert_fails 1 "--n-fft 100 is shorter than a frame \(25 ms = 400 samples at 16000 per second\)"
+}
+
+@test "embed --audio: the frame options without --audio, and text options with it, are usage errors" {
+	run embed --mels 20
+	assert_fails 2 "--frame-ms, --hop-ms, --n-fft and --mels go with --audio"
+	run embed --audio "$GOLDEN/audio/mono-16000.wav" --dim 8
+	assert_fails 2 "--audio reads sounds and has no parameters"
+	run embed --audio "$GOLDEN/audio/mono-16000.wav" --mels 0
+	assert_fails 2 "--mels: 0 is out of range"
+}

@@ -134,3 +134,17 @@ SENT="the cat sat on the mat"
 	# C4 (row 4) sees C3, C5, N1 and itself, nothing else
 	[ "$(grep -v '^#' out/graph-weights.txt | sed -n 4p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) printf "%d ", i }')" = "3 4 5 8 " ]
 }
+
+@test "pipelines: samples/audio-attention.sh makes a WAV, and the second tone attends to the first" {
+	cd "$BATS_TEST_TMPDIR"
+	cp -r "$SAMPLES" samples
+	run sh samples/audio-attention.sh
+	[ "$status" -eq 0 ]
+	[ -s out/audio-attention.png ]
+	[[ "$output" == *"out/audio-frames.txt #0: 25x25 name logmel"* ]]
+	# the WAV the script wrote by hand reads back as 0.52 s at 8000 Hz: 4160 samples
+	[ "$(wc -c < out/audio-tones.wav)" -eq $((44 + 2 * 4160)) ]
+	# frame t0.420 (the second A, row 22) weighs frame t0.020 (the first A) as much as itself, B's t0.240 less
+	row=$(grep -v '^#' out/audio-weights.txt | sed -n 22p)
+	echo "$row" | awk '{ if ($2 < 0.9 * $22 || $13 > 0.5 * $2) exit 1 }'
+}

@@ -112,7 +112,16 @@ int main(int argc, char **argv)
 			ref[j] = y[j] + x[j];
 		vec_add(y, x, n);
 		ok &= memcmp(y, ref, n * sizeof(float)) == 0;
-		snprintf(what, sizeof(what), "n=%zu: vec_max, vec_exp_shifted_sum, vec_scale, vec_add equal the plain loops", n);
+		for (size_t j = 0; j < n; j++)
+			ref[j] = y[j] + -1.7f * x[j];
+		vec_axpy(y, -1.7f, x, n);
+		ok &= memcmp(y, ref, n * sizeof(float)) == 0;
+		for (size_t j = 0; j < n; j++)
+			ref[j] = y[j] > 0.0f ? y[j] : 0.0f;
+		vec_relu(y, n);
+		ok &= memcmp(y, ref, n * sizeof(float)) == 0;
+		snprintf(what, sizeof(what), "n=%zu: vec_max, vec_exp_shifted_sum, vec_scale, vec_add, vec_axpy, vec_relu "
+			 "equal the plain loops", n);
 		check(ok, what);
 		free(x), free(y), free(ref);
 	}
