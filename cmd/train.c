@@ -15,6 +15,7 @@
 #include "npz.h"
 #include "opts.h"
 #include "softmax.h"
+#include "plot.h"
 #include "train.h"
 #include "patch.h"
 #include "picture.h"
@@ -27,11 +28,13 @@ static const char usage_text[] =
 	"             [--eps X] [--hidden H] [--bidirectional] [--score additive|general|dot]\n"
 	"             [--attn-hidden Hd] [--normalize softmax]\n"
 	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
-	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
+	"             [--init MODEL.npz | --resume MODEL.npz | --seed N] [--steps N | --epochs N]\n"
+	"             [--batch-sentences N]\n"
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
-	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
+	"             [--log FILE] [--log-every N] [--plot FILE.png] [--checkpoint-every N] [--weights-only]\n"
+	"             [--save-grads FILE.npz] [--threads N]\n"
 	"       train --images LIST --patch P -o MODEL.npz [--valid-images LIST] [--dim E] [--heads H]\n"
 	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N] [--no-shuffle]\n"
 	"             [--lr X] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--log-every N]\n"
@@ -72,8 +75,9 @@ static const char usage_text[] =
 	"      --src-vocab FILE    the source vocabulary (default: built from the training source as embed does)\n"
 	"      --tgt-vocab FILE    the target vocabulary (default: built from the training target)\n"
 	"      --init MODEL.npz    start from this model's parameters, settings and vocabularies\n"
+	"      --resume MODEL.npz  the same, and continue its run: Adam's moments and step count too\n"
 	"      --seed N            random initial parameters by PyTorch's rules, and dropout masks (default 1)\n"
-	"      --steps N           stop after N optimiser steps\n"
+	"      --steps N           stop after N optimiser steps (counted from the first run's start)\n"
 	"      --epochs N          stop after N passes over the pairs (default 10 when --steps is not given)\n"
 	"      --batch-sentences N pairs per step (default 32)\n"
 	"      --batch-tokens N    instead: pairs per step until their source and target tokens reach N\n"
@@ -93,7 +97,9 @@ static const char usage_text[] =
 	"      --valid-src FILE, --valid-tgt FILE  the same as two files\n"
 	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
 	"      --log-every N       a progress line every N steps (default 10)\n"
+	"      --plot FILE.png     the loss curves at the end: each step's training loss, the validation loss\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
+	"      --weights-only      leave Adam's state out of MODEL.npz (a third of the size; no --resume then)\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
 	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
 	"\n"
@@ -149,6 +155,9 @@ enum {
 	OPT_IMAGES,
 	OPT_PATCH,
 	OPT_VALID_IMAGES,
+	OPT_RESUME,
+	OPT_WEIGHTS_ONLY,
+	OPT_PLOT,
 };
 
 static const struct option long_options[] = {
@@ -206,6 +215,9 @@ static const struct option long_options[] = {
 	{ "images", required_argument, NULL, OPT_IMAGES },
 	{ "patch", required_argument, NULL, OPT_PATCH },
 	{ "valid-images", required_argument, NULL, OPT_VALID_IMAGES },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "weights-only", no_argument, NULL, OPT_WEIGHTS_ONLY },
+	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -228,8 +240,9 @@ static const char *images_path, *valid_images; /* --images: train the picture cl
 static size_t image_patch;
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
 static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
+static const char *resume_path, *plot_path;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
-static bool shuffle = true, noam = true, schedule_given, lr_given;
+static bool shuffle = true, noam = true, schedule_given, lr_given, weights_only;
 static double lr = 1e-3, lr_scale = 1.0, clip;
 static Adam adam = { .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-9 };
 static TrainOptions train_opts = { .dropout = 0.1f, .smoothing = 0.1f };
@@ -445,6 +458,37 @@ static void log_flush(FILE *log, LogRow *r)
 		fputc('\t', log);
 	fprintf(log, "\t%.0f\n", r->tokens_per_s);
 	r->step = 0;
+}
+
+/* The points of one curve of --plot, growing as training goes */
+typedef struct {
+	double *x, *y;
+	size_t n, cap;
+} Curve;
+
+static void curve_add(Curve *c, double x, double y)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->x = xrealloc(c->x, xmul(c->cap, sizeof(double), "plot"));
+		c->y = xrealloc(c->y, xmul(c->cap, sizeof(double), "plot"));
+	}
+	c->x[c->n] = x, c->y[c->n] = y, c->n++;
+}
+
+/* --plot: the training loss of every step and the validation loss after each epoch, against the step */
+static void plot_write(const char *path, const Curve *train_loss, const Curve *valid_loss)
+{
+	const PlotSeries series[2] = {
+		{ "train", train_loss->x, train_loss->y, train_loss->n, { 31, 119, 180 }, false },
+		{ "valid", valid_loss->x, valid_loss->y, valid_loss->n, { 255, 127, 14 }, true },
+	};
+	Font *font = font_open(NULL, FONT_DEFAULT_PX, 1.0);
+	Image *im = plot_lines(series, valid_loss->n ? 2 : 1, "loss", "step", "loss", font, 640, 400);
+
+	image_write_png(im, path);
+	image_free(im);
+	font_free(font);
 }
 
 static void check_file_write(FILE *f, const char *path)
@@ -670,6 +714,7 @@ int main(int argc, char **argv)
 	FILE *log = NULL;
 	bool tty = isatty(STDERR_FILENO), stop = false, recurrent;
 	LogRow row = { 0 };
+	Curve train_curve = { 0 }, valid_curve = { 0 };
 	double started = now(), last_loss = 0.0, last_rate = 0.0, valid_loss = NAN, valid_exact = NAN;
 	size_t tokens_seen = 0;
 	int c;
@@ -731,6 +776,9 @@ int main(int argc, char **argv)
 		case OPT_SRC_VOCAB: src_vocab_path = optarg; break;
 		case OPT_TGT_VOCAB: tgt_vocab_path = optarg; break;
 		case OPT_INIT: init_path = optarg; break;
+		case OPT_RESUME: resume_path = optarg; break;
+		case OPT_WEIGHTS_ONLY: weights_only = true; break;
+		case OPT_PLOT: plot_path = optarg; break;
 		case OPT_STEPS: steps = parse_long(optarg, "--steps", 1, 1L << 40); break;
 		case OPT_EPOCHS: epochs = parse_long(optarg, "--epochs", 1, 1L << 30); break;
 		case OPT_BATCH_SENTENCES: batch_sentences = parse_long(optarg, "--batch-sentences", 1, 1L << 30); break;
@@ -800,6 +848,10 @@ int main(int argc, char **argv)
 		noam = false;
 	if (!steps && !epochs)
 		epochs = 10;
+	if (resume_path && init_path)
+		usage_error("--resume continues a run, --init starts one from given weights: not both");
+	if (resume_path)
+		init_path = resume_path; /* the settings, vocabularies and parameters as --init, then the state */
 
 	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
 	if (init_path) {
@@ -853,6 +905,12 @@ int main(int argc, char **argv)
 		model_free(init);
 	}
 	seq2seq_ready(&model);
+	if (resume_path) {
+		seq2seq_load_state(&model, resume_path);
+		if (steps && model.step >= steps)
+			die("%s: its run has taken %ld steps already, --steps %ld (steps count from the first run's start)",
+			    resume_path, model.step, steps);
+	}
 	rng_seed(&train_opts.rng, seed ^ 0x5eedd20b0u);
 	trainer = trainer_new(&model);
 
@@ -886,10 +944,11 @@ int main(int argc, char **argv)
 			adam.lr = last_rate = rate;
 			seq2seq_adam(&model, &adam);
 			tokens_seen += tokens;
+			curve_add(&train_curve, (double)model.step, last_loss);
 			stop = interrupted || (steps && model.step >= steps);
 			if (checkpoint_every && step % checkpoint_every == 0) {
 				text = config_text(&settings);
-				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 				free(text);
 			}
 			if (logged || stop || tty) {
@@ -912,6 +971,7 @@ int main(int argc, char **argv)
 						0.0, 0.0, false };
 			}
 			row.valid_loss = valid_loss, row.valid_exact = valid_exact, row.validated = true;
+			curve_add(&valid_curve, (double)model.step, valid_loss);
 		}
 	}
 	if (tty)
@@ -919,12 +979,15 @@ int main(int argc, char **argv)
 	if (grads_path && !steps && !interrupted)
 		params_save(&model.grads, grads_path); /* --epochs: the last step's */
 	text = config_text(&settings);
-	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 	fprintf(stderr, "%s: %ld steps, final loss %.4f%s\n", out_path, model.step, last_loss,
 		interrupted ? " (interrupted)" : "");
 	log_flush(log, &row);
 	if (log)
 		check_file_write(log, log_path);
+	if (plot_path)
+		plot_write(plot_path, &train_curve, &valid_curve);
+	free(train_curve.x), free(train_curve.y), free(valid_curve.x), free(valid_curve.y);
 	free(text), free(order), free(batch);
 	trainer_free(trainer);
 	seq2seq_free(&model);

@@ -118,8 +118,9 @@ static void check_entries(Npz *z, const Params *p)
 	/* every other entry must be ours: a stray one means the settings describe another model */
 	for (size_t k = 0; k < npz_count(z); k++) {
 		const char *name = npz_name(z, k);
+		/* adam.*: the optimiser's state train --resume continues from (docs/train.md), not the model's */
 		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
-			     strcmp(name, "tgt_vocab") == 0;
+			     strcmp(name, "tgt_vocab") == 0 || strncmp(name, "adam.", 5) == 0;
 		for (size_t i = 0; i < p->count && !known; i++)
 			known = strcmp(p->items[i].name, name) == 0;
 		if (!known)
