@@ -103,6 +103,38 @@ def row(case, ours, ref, gflop=None, threads="", blas="", note=""):
     rows.append((case, "%.4f s" % ours, "%.4f s" % ref if ref else "-", ratio, gfs, threads, blas, note))
 
 
+def train_rows(tmp, threads, ours_blas, t_blas):
+    """6. training speed, in target tokens per second: the two models of samples/train-reverse.sh for
+    STEPS steps of 32 pairs each, ours (train's own count, from its start: reading, initialising and the
+    first step included) beside bench/train_torch.py's (the same model, pairs, batches and recipe in
+    PyTorch, its first step not timed), both at `threads` threads. ratio = torch's rate / ours (time per token)."""
+    steps = int(os.environ.get("BENCH_TRAIN_STEPS", "30"))
+    data = os.path.join(tmp, "tasks")
+    subprocess.run(["sh", "samples/tasks/make-tasks.sh", "-n", str(32 * (steps + 1)), data], check=True,
+                   stdout=subprocess.DEVNULL)
+    pairs = os.path.join(data, "reverse-train.tsv")
+    models = {
+        "transformer": ["--dim", "64", "--heads", "4", "--layers", "2", "--ff", "256", "--eos", "--scale",
+                        "--dropout", "0.1", "--lr", "1e-3"],
+        "gru": ["--arch", "gru", "--bidirectional", "--dim", "32", "--hidden", "48", "--score", "additive", "--eos",
+                "--dropout", "0", "--lr", "3e-3", "--clip", "1"],
+    }
+    env = dict(os.environ, PIPEFORMER_THREADS=str(threads))
+    for name, args in models.items():
+        log = os.path.join(tmp, "train-%s.tsv" % name)
+        subprocess.run([prog("train"), "--pairs", pairs, "--steps", str(steps), "--batch-sentences", "32",
+                        "--no-shuffle", "--log", log, "--log-every", str(steps), "-o", os.path.join(tmp, "m.npz")]
+                       + args, check=True, env=env, stderr=subprocess.DEVNULL)
+        ours = float(open(log).read().split("\n")[1].split("\t")[5])
+        ref = None
+        if torch:
+            ref = float(subprocess.run(["/usr/bin/python3", "bench/train_torch.py", name, pairs, str(steps),
+                                        str(threads)], capture_output=True, text=True, check=True).stdout)
+        rows.append(("train --arch %s, reverse task, batch 32" % name, "%.0f tok/s" % ours,
+                     "%.0f tok/s" % ref if ref else "-", "%.2f" % (ref / ours) if ref else "-", "-",
+                     "%d / %d" % (threads, threads), "%s / %s" % (ours_blas, t_blas), "target tokens per second"))
+
+
 def main():
     ours_blas = our_blas()
     t_blas = torch_blas() if torch else "-"
@@ -213,6 +245,8 @@ def main():
                  env_threads, "-", "parse (target 200 MB/s)"))
     rows.append(("tensor -b: binary -> binary, 64 MB", "%.4f s" % t_copy, "-", "-",
                  "%.2f GB/s" % (mb_huge / t_copy / 1e3), env_threads, "-", "copy (target 1.5 GB/s)"))
+
+    train_rows(tmp, THREADS, ours_blas, t_blas)
 
     head = ("case", "ours", "reference", "ratio", "GFLOP/s|MB/s", "threads ours/ref", "BLAS ours/ref", "note")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]

@@ -53,7 +53,8 @@ static const char usage_text[] =
 	"      --mask FILE        a T x S tensor: 1 = may attend, 0 = blocked (as the attn_mask of\n"
 	"                         F.scaled_dot_product_attention, the OPPOSITE of a bool attn_mask\n"
 	"                         or key_padding_mask of nn.MultiheadAttention, where True = blocked)\n"
-	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf = blocked\n"
+	"      --additive-mask FILE  PyTorch's float attn_mask, added to the scores: -inf = blocked\n"
+	"                         (mask files: one tensor for all query tensors, or one per tensor)\n"
 	"      --no-pad-mask      let queries attend to keys labelled <pad> (blocked by default)\n"
 	"      --rope             rotate queries and keys by their positions (RoPE, RoFormer)\n"
 	"      --rope-base B      RoPE's base (default 10000)\n"
@@ -126,6 +127,14 @@ static void add_linear(float **w, float **b, const char *name, size_t out, size_
 static void declare_params(size_t q_in, size_t k_in, size_t v_in)
 {
 	Dq_in = q_in, Dk_in = k_in, Dv_in = v_in;
+	/* the sizes --weights holds: --dk, --dv of the projections, --hidden of the additive score */
+	if (project) {
+		params_size(&common.params, "k_proj.weight", 0, &dk_opt, "--dk");
+		params_size(&common.params, "v_proj.weight", 0, &dv_opt, "--dv");
+		bias = bias || params_source_has(&common.params, "q_proj.bias");
+	}
+	if (scorer.kind == SCORE_ADDITIVE)
+		params_size(&common.params, "W1", 0, &hidden_opt, "--hidden");
 	Dq = Dq_in, Dk = Dk_in, Dv = Dv_in;
 	if (project) {
 		Dq = Dk = dk_opt ? dk_opt : Dq_in;
@@ -171,18 +180,18 @@ static bool has_pad_key(const Tensor *keys)
 
 /*
  * The buffers of the plain attention (lib/attention) for T queries and S keys, in one allocation; raw
- * and masked only when --explain reads them.
+ * only when --explain reads it, masked then and when the mask adds a bias (attention() sums there).
  */
-static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain)
+static void parts_new(AttentionParts *p, size_t T, size_t S, bool for_explain, bool biased)
 {
-	const size_t TS = xmul(T, S, "attention"), n = for_explain ? 4 : 2;
+	const size_t TS = xmul(T, S, "attention"), n = 2 + for_explain + (for_explain || biased);
 	float *buf = xmalloc(xmul(xmul(n, TS, "attention") + attention_scores_scratch(&scorer, S, Dk), sizeof(float),
 				  "attention"));
 
 	p->scores = buf;
 	p->weights = p->scores + TS;
 	p->raw = for_explain ? p->weights + TS : NULL;
-	p->masked = for_explain ? p->raw + TS : NULL;
+	p->masked = for_explain || biased ? p->weights + (1 + for_explain) * TS : NULL;
 	p->scratch = buf + n * TS;
 }
 
@@ -201,7 +210,7 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	const size_t T = tensor_rows(x), S = tensor_rows(keys);
 	char qs[TENSOR_SHAPE_STR], ks[TENSOR_SHAPE_STR], vs[TENSOR_SHAPE_STR];
 	float *q, *k, *v;
-	unsigned char *allowed = NULL;
+	Mask mask = { .heads = 1 };       /* blocked pairs and the additive mask's bias (lib/mask) */
 	const bool explaining = explain && index == 0;
 	AttentionParts p = { 0 };         /* the plain attention's intermediates */
 	float *first = NULL;              /* --explain after the tiled path: the plain output of the first rows */
@@ -235,12 +244,10 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		rope_apply(q, sides.rope_base, sides.rope_offset, T, Dq, Dq);
 		rope_apply(k, sides.rope_base, sides.rope_offset, S, Dk, Dk);
 	}
-	if (masks.mask || masks.additive || (masks.pad && has_pad_key(keys))) {
-		allowed = xmalloc(xmul(T, S, "mask"));
+	if (mask_has_file(&masks) || (masks.pad && has_pad_key(keys))) {
+		mask_build(&mask, &masks, index, keys->ndim >= 2 ? keys->row_labels : NULL, 1, T, S);
 		mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, keys->ndim >= 2 ? keys->row_labels : NULL,
 				  T, S);
-		if (!mask_build(allowed, &masks, keys->ndim >= 2 ? keys->row_labels : NULL, T, S))
-			free(allowed), allowed = NULL;
 	}
 
 	out = tensor_new2(T, Dv);
@@ -250,8 +257,9 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	if (attn || scores_out || plain || scorer.normalize != NORMALIZE_SOFTMAX) {
 		/* the plain attention (the tiled path knows only the softmax): the whole T x S matrix, every intermediate kept (--explain reads them) */
 		Tensor *w = tensor_new2(T, S);
-		parts_new(&p, T, S, explaining);
-		blocked = attention(out->data, &p, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
+		parts_new(&p, T, S, explaining, mask.bias != NULL);
+		blocked = attention(out->data, &p, &scorer, q, k, v, mask.allowed, mask.bias, sides.causal, T, S, Dq, Dk,
+				    Dv);
 		explained = out->data;
 		tensor_set_row_labels(w, x->ndim >= 2 ? x->row_labels : NULL);
 		tensor_set_col_labels(w, keys->ndim >= 2 ? keys->row_labels : NULL);
@@ -269,15 +277,16 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 		tensor_free(w);
 	} else {
 		float *work = xmalloc(xmul(attention_tiled_work_size(&scorer, Dk, Dv), sizeof(float), "work"));
-		blocked = attention_tiled(out->data, work, &scorer, q, k, v, allowed, sides.causal, T, S, Dq, Dk, Dv);
+		blocked = attention_tiled(out->data, work, &scorer, q, k, v, mask.allowed, mask.bias, sides.causal, T, S,
+					  Dq, Dk, Dv);
 		free(work);
 		if (explaining) {
 			/* the tiled path holds no weights: the walkthrough follows the plain attention of the first
 			 * queries, the rows it shows */
 			const size_t n = T < EXPLAIN_MAX_ROWS ? T : EXPLAIN_MAX_ROWS;
 			first = xmalloc(xmul(xmul(n, Dv, "explain"), sizeof(float), "explain"));
-			parts_new(&p, n, S, true);
-			attention(first, &p, &scorer, q, k, v, allowed, sides.causal, n, S, Dq, Dk, Dv);
+			parts_new(&p, n, S, true, true);
+			attention(first, &p, &scorer, q, k, v, mask.allowed, mask.bias, sides.causal, n, S, Dq, Dk, Dv);
 			explained = first;
 		}
 	}
@@ -287,13 +296,13 @@ static void attend(const Tensor *x, const Tensor *keys, const Tensor *values, si
 	if (explaining)
 		explain_attention(&(AttendInputs){ .x = x, .keys = keys, .values = values, .q = q, .k = k, .v = v, .Dq = Dq,
 					   .Dk = Dk, .Dv = Dv, .projected = project, .rope = sides.rope },
-				  &scorer, &p, explained, allowed, sides.causal);
+				  &scorer, &p, explained, &mask, sides.causal);
 	free(p.scores);
 	free(first);
 	tensor_require_finite(out, "output");
 	stream_write(stdout, out, &common.out);
 	tensor_free(out);
-	free(allowed);
+	mask_release(&mask);
 	if (q != x->data)
 		free(q);
 	if (k != keys->data)
@@ -314,7 +323,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	sides_init(&sides);
 	mask_init(&masks);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
 		    mask_option(&masks, c, optarg) || stage_option(&common, NULL, c, optarg))
 			continue;
@@ -400,6 +409,7 @@ int main(int argc, char **argv)
 		tensor_free(x);
 	}
 	sides_close(&sides, stream_count(in));
+	mask_end(&masks, stream_count(in));
 	if (scores_out)
 		writer_close(scores_out);
 	stream_close(in);

@@ -18,7 +18,9 @@
 
 static const char usage_text[] =
 	"usage: decode [--arch transformer] --memory FILE [--layers N] [--heads H] [--ff F]\n"
-	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--no-pad-mask]\n"
+	"              [--activation relu|gelu] [--norm-first] [--final-norm] [--eps X] [--final-eps X]\n"
+	"              [--norm torch|annotated] [--no-causal] [--tgt-mask FILE | --tgt-additive-mask FILE]\n"
+	"              [--memory-mask FILE | --memory-additive-mask FILE] [--no-pad-mask]\n"
 	"              [--attn FILE] [--self-attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
@@ -35,7 +37,8 @@ static const char usage_text[] =
 	"embeddings in FILE (default: standard input) and the S x E encoder output of --memory, N layers of\n"
 	"masked self-attention, encoder-decoder attention and feed-forward, each with a residual connection\n"
 	"and LayerNorm. Writes T x E, row labels kept. The same numbers and parameter names as PyTorch's\n"
-	"nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, F, batch_first=True), N) with the causal mask.\n"
+	"nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, F, batch_first=True), N) with the causal mask\n"
+	"as tgt_mask (--no-causal: without; --tgt-mask and --memory-mask: PyTorch's tgt_mask and memory_mask).\n"
 	"\n"
 	"With --generate: translation. Reads source text, one sentence per line; embeds and encodes each, then\n"
 	"from <s> predicts one token at a time (greedy, or beam search) until </s> or --max-len; writes the\n"
@@ -50,6 +53,13 @@ static const char usage_text[] =
 	TRANSFORMER_USAGE
 	RNN_DECODE_USAGE
 	"      --memory FILE       the encoder output: one S x E tensor per target tensor, or one for all\n"
+	"      --no-causal         self-attention sees every target position (no tgt_mask, as PyTorch's default)\n"
+	"      --tgt-mask FILE     self-attention mask, T x T (or H x T x T): 1 = may attend, 0 = blocked; with\n"
+	"                          the causal mask unless --no-causal (the OPPOSITE of PyTorch's bool tgt_mask)\n"
+	"      --tgt-additive-mask FILE  PyTorch's float tgt_mask: added to the scores, -inf = blocked\n"
+	"      --memory-mask FILE  encoder-decoder attention mask, T x S (or H x T x S), 1 = may attend\n"
+	"      --memory-additive-mask FILE  PyTorch's float memory_mask: added to the scores, -inf = blocked\n"
+	"                          (mask files: one tensor for all inputs, or one per input tensor)\n"
 	"      --no-pad-mask       attend to positions labelled <pad> too (blocked by default)\n"
 	"      --attn FILE         write the encoder-decoder attention, one N x H x T x S tensor per input;\n"
 	"                          generating: one L x S tensor per line (output tokens x source tokens)\n"
@@ -80,6 +90,11 @@ static const char usage_text[] =
 
 enum {
 	OPT_MEMORY = OPT_PROGRAM,
+	OPT_NO_CAUSAL,
+	OPT_TGT_MASK,
+	OPT_TGT_ADDITIVE,
+	OPT_MEMORY_MASK,
+	OPT_MEMORY_ADDITIVE,
 	OPT_ATTN,
 	OPT_SELF_ATTN,
 	OPT_DUMP,
@@ -109,7 +124,13 @@ static const struct option long_options[] = {
 	TRANSFORMER_LONG_OPTIONS,
 	RNN_DECODE_LONG_OPTIONS,
 	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD }, /* of MASK_LONG_OPTIONS: one file mask fits only one of the two attentions */
+	/* not MASK_LONG_OPTIONS: a file mask fits only one of the two attentions */
+	{ "no-causal", no_argument, NULL, OPT_NO_CAUSAL },
+	{ "tgt-mask", required_argument, NULL, OPT_TGT_MASK },
+	{ "tgt-additive-mask", required_argument, NULL, OPT_TGT_ADDITIVE },
+	{ "memory-mask", required_argument, NULL, OPT_MEMORY_MASK },
+	{ "memory-additive-mask", required_argument, NULL, OPT_MEMORY_ADDITIVE },
+	{ "no-pad-mask", no_argument, NULL, MASK_OPT_NO_PAD },
 	{ "attn", required_argument, NULL, OPT_ATTN },
 	{ "self-attn", required_argument, NULL, OPT_SELF_ATTN },
 	{ "dump", required_argument, NULL, OPT_DUMP },
@@ -135,7 +156,8 @@ static const struct option long_options[] = {
 };
 
 static CommonOptions common;
-static MaskSource masks;
+static MaskSource tgt_masks, memory_masks; /* self-attention's (tgt_mask) and cross-attention's (memory_mask) */
+static bool causal = true;
 static TransformerConfig cfg;
 static const char *memory_path, *attn_path, *self_attn_path, *dump_dir;
 /* generation: the model's settings as given on the command line (checked against the archive's) */
@@ -180,7 +202,7 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	Transformer m;
 	Tensor *y, *mem = NULL;
 	float *work = NULL, *cross = NULL, *self = NULL;
-	unsigned char *self_allowed = NULL, *cross_allowed = NULL;
+	Mask self_mask = { .heads = 1 }, cross_mask = { .heads = 1 };
 	TraceSink *sink = NULL;
 
 	while (stream_read(in, &y)) {
@@ -199,18 +221,16 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 			trace_sink_begin(sink, stream_count(in) - 1, row_labels(y), row_labels(mem));
 		/* buffers sized for this pair (the work is O(T (T + S)) anyway) */
 		work = xrealloc(work, xmul(decoder_work_size(&m, T, S), sizeof(float), "work"));
-		self_allowed = xrealloc(self_allowed, xmul(T, T, "mask"));
-		cross_allowed = xrealloc(cross_allowed, xmul(T, S, "mask"));
 		if (attn_out || sink) /* the trace shows the weights when they are kept */
 			cross = xrealloc(cross, xmul(xmul(cfg.N * H, xmul(T, S, "attn"), "attn"), sizeof(float), "attn"));
 		if (self_out || sink)
 			self = xrealloc(self, xmul(xmul(cfg.N * H, xmul(T, T, "attn"), "attn"), sizeof(float), "attn"));
-		bool self_masked = mask_build(self_allowed, &masks, row_labels(y), T, T);
-		bool cross_masked = mask_build(cross_allowed, &masks, row_labels(mem), T, S);
-		size_t empty = decoder_forward(y->data, self, cross, work, &m, mem->data, self_masked ? self_allowed : NULL,
-					       cross_masked ? cross_allowed : NULL, T, S);
+		bool self_masked = mask_build(&self_mask, &tgt_masks, stream_count(in) - 1, row_labels(y), H, T, T);
+		bool cross_masked = mask_build(&cross_mask, &memory_masks, stream_count(in) - 1, row_labels(mem), H, T, S);
+		size_t empty = decoder_forward(y->data, self, cross, work, &m, mem->data, self_masked ? &self_mask : NULL,
+					       cross_masked ? &cross_mask : NULL, causal, T, S);
 		if (empty)
-			warning("%s: tensor #%zu: %zu rows had every key blocked (all <pad>?): their attention is 0",
+			warning("%s: tensor #%zu: %zu rows had every key blocked (all <pad>, or masked?): their attention is 0",
 				stream_path(in), stream_count(in) - 1, empty / H);
 		tensor_require_finite(y, "output");
 		stream_write(stdout, y, &common.out);
@@ -225,8 +245,10 @@ static void decode_transformer(StreamReader *in, StreamReader *mem_in, StreamWri
 	free(work);
 	free(cross);
 	free(self);
-	free(self_allowed);
-	free(cross_allowed);
+	mask_release(&self_mask);
+	mask_release(&cross_mask);
+	mask_end(&tgt_masks, stream_count(in));
+	mask_end(&memory_masks, stream_count(in));
 	transformer_free(&m);
 	params_free(&params);
 }
@@ -348,9 +370,10 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	mask_init(&masks);
+	mask_init(&tgt_masks);
+	mask_init(&memory_masks);
 	transformer_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind))) {
@@ -362,12 +385,32 @@ int main(int argc, char **argv)
 				rnn_only = long_options[index].name;
 			continue;
 		}
-		if (transformer_option(&cfg, &settings, c, optarg) || mask_option(&masks, c, optarg)) {
+		if (transformer_option(&cfg, &settings, c, optarg)) {
 			if (c != TRANSFORMER_OPT_ARCH)
 				transformer_only = long_options[index].name;
 			continue;
 		}
 		switch (c) {
+		case MASK_OPT_NO_PAD:
+			tgt_masks.pad = memory_masks.pad = false;
+			transformer_only = long_options[index].name;
+			break;
+		case OPT_NO_CAUSAL:
+			causal = false;
+			transformer_only = long_options[index].name;
+			break;
+		case OPT_TGT_MASK:
+		case OPT_TGT_ADDITIVE:
+		case OPT_MEMORY_MASK:
+		case OPT_MEMORY_ADDITIVE: {
+			MaskSource *to = c == OPT_TGT_MASK || c == OPT_TGT_ADDITIVE ? &tgt_masks : &memory_masks;
+			if (c == OPT_TGT_MASK || c == OPT_MEMORY_MASK)
+				mask_load(to, optarg);
+			else
+				mask_load_additive(to, optarg);
+			transformer_only = long_options[index].name;
+			break;
+		}
 		case OPT_MEMORY:
 			memory_path = optarg;
 			break;
@@ -475,6 +518,9 @@ int main(int argc, char **argv)
 	if (generating) {
 		if (memory_path || self_attn_path || common.params.save_weights || *common.params.prefix)
 			usage_error("--generate encodes its own source: no --memory, --self-attn, --save-weights or --prefix");
+		if (!causal || mask_has_file(&tgt_masks) || mask_has_file(&memory_masks))
+			usage_error("--generate predicts one token at a time, each seeing the ones before: no --no-causal "
+				    "or file masks");
 		if ((attn_layer >= 0 || attn_head >= 0) && !attn_path)
 			usage_error("--attn-layer and --attn-head choose what --attn FILE writes: give it");
 		if (attn_path)
@@ -515,7 +561,8 @@ int main(int argc, char **argv)
 		writer_close(scores_out);
 	model_free(model);
 	config_free(&settings);
-	mask_free(&masks);
+	mask_free(&tgt_masks);
+	mask_free(&memory_masks);
 	close_stdout();
 	return 0;
 }

@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		switch (c) {
@@ -426,7 +426,13 @@ int main(int argc, char **argv)
 	if (save_vocab_path)
 		vocab_save(vocab, save_vocab_path);
 	if (!one_hot_rows) {
-		size_t shape[2] = { vocab->count, dim };
+		size_t shape[2];
+		if (!dim_given) /* d_model from the table in --weights, else the default */
+			dim = 0;
+		params_size(&common.params, "weight", 1, &dim, "--dim");
+		if (dim == 0)
+			dim = DEFAULT_DIM;
+		shape[0] = vocab->count, shape[1] = dim;
 		params_add(&params, &weight, "weight", INIT_NORMAL, 1.0, 2, shape); /* nn.Embedding: N(0, 1) */
 		if (padding_given) /* as nn.Embedding: -V .. V-1, a negative index counts from the end */
 			params_zero_row(&params, padding_row(vocab->count));

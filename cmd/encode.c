@@ -16,11 +16,13 @@
 
 static const char usage_text[] =
 	"usage: encode [--arch transformer] [--layers N] [--heads H] [--ff F] [--activation relu|gelu]\n"
-	"              [--norm-first] [--final-norm] [--eps X] [--mask FILE] [--additive-mask FILE]\n"
+	"              [--norm-first] [--final-norm] [--eps X] [--final-eps X]\n"
+	"              [--norm torch|annotated] [--mask FILE] [--additive-mask FILE]\n"
 	"              [--no-pad-mask] [--attn FILE] [--explain[=N]] [--dump DIR] [--prefix P]\n"
 	"              [--weights FILE.npz | --seed N] [--save-weights FILE.npz] [-b | --npy] [--digits N]\n"
 	"              [FILE]\n"
-	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last] [--over-time]\n"
+	"       encode --arch rnn|gru|lstm [--hidden H] [--layers N] [--bidirectional] [--last]\n"
+	"              [--cell-state FILE] [--over-time]\n"
 	"              [--attn FILE] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
 	"              [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
@@ -33,10 +35,13 @@ static const char usage_text[] =
 	"hidden state (T x D*H) as torch.nn.RNN / GRU / LSTM with N layers (default 1).\n"
 	"\n"
 	TRANSFORMER_USAGE
-	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool)\n"
-	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
+	"      --mask FILE         T x T tensor: 1 = may attend, 0 = blocked (PyTorch's mask, as bool,\n"
+	"                          negated); H x T x T: one per head\n"
+	"      --additive-mask FILE  PyTorch's float mask, added to the scores: -inf = blocked\n"
+	"                          (mask files: one tensor for all inputs, or one per input tensor)\n"
 	"      --no-pad-mask       let positions attend to keys labelled <pad> (blocked by default)\n"
 	RNN_ENCODE_USAGE
+	"      --cell-state FILE   --arch lstm --last: also write the final cells c_n there (1 x D*H each)\n"
 	"      --attn FILE         write the attention weights, one N x H x T x T tensor per input\n"
 	"      --explain[=N]       every step of every layer, its shape and the first N rows (default 2) of\n"
 	"                          what it computed, for the first input, on stderr\n"
@@ -53,6 +58,7 @@ enum {
 	OPT_PREFIX,
 	OPT_EXPLAIN,
 	OPT_DUMP,
+	OPT_CELL_STATE,
 };
 
 static const struct option long_options[] = {
@@ -65,13 +71,14 @@ static const struct option long_options[] = {
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "cell-state", required_argument, NULL, OPT_CELL_STATE },
 	{ NULL, 0, NULL, 0 },
 };
 
 static CommonOptions common;
 static MaskSource masks;
 static TransformerConfig cfg;
-static const char *attn_path, *dump_dir;
+static const char *attn_path, *dump_dir, *cell_path;
 static size_t explain_rows;
 /* --arch rnn|gru|lstm (lib/seq2seq), and an option given that belongs to the other kind of encoder */
 static bool recurrent;
@@ -85,7 +92,7 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	Transformer m;
 	Tensor *x;
 	float *work = NULL, *attn = NULL;
-	unsigned char *allowed = NULL;
+	Mask mask = { .heads = 1 };
 	size_t have_T = 0;
 	TraceSink *sink = NULL;
 
@@ -101,12 +108,12 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 		if (T > have_T) { /* buffers grow to the longest sequence, then serve every later one */
 			have_T = T;
 			work = xrealloc(work, xmul(encoder_work_size(&m, T), sizeof(float), "work"));
-			allowed = xrealloc(allowed, xmul(T, T, "mask"));
 			if (attn_out || sink) /* the trace shows the weights when they are kept */
 				attn = xrealloc(attn, xmul(xmul(cfg.N * H, xmul(T, T, "attn"), "attn"), sizeof(float), "attn"));
 		}
-		bool masked = mask_build(allowed, &masks, x->ndim >= 2 ? x->row_labels : NULL, T, T);
-		size_t empty = encoder_forward(x->data, attn, work, &m, masked ? allowed : NULL, T);
+		bool masked = mask_build(&mask, &masks, stream_count(in) - 1, x->ndim >= 2 ? x->row_labels : NULL, H, T,
+					 T);
+		size_t empty = encoder_forward(x->data, attn, work, &m, masked ? &mask : NULL, T);
 		if (empty)
 			warning("%s: tensor #%zu: %zu rows had every key blocked (all <pad>?): their attention is 0",
 				stream_path(in), stream_count(in) - 1, empty / H);
@@ -127,9 +134,23 @@ static void encode_transformer(StreamReader *in, StreamWriter *attn_out)
 	trace_sink_free(sink, &m);
 	free(work);
 	free(attn);
-	free(allowed);
+	mask_release(&mask);
+	mask_end(&masks, stream_count(in));
 	transformer_free(&m);
 	params_free(&params);
+}
+
+/* The sizes --weights holds, for what the options left unset: --hidden (weight_hh_l0 [G*H, H]), --layers
+ * (weight_ih_lK) and --bidirectional (weight_ih_l0_reverse). */
+static void rnn_from_weights(RnnEncodeOptions *o, bool layers_given)
+{
+	size_t n = params_source_count(&common.params, "weight_ih_l%zu");
+
+	params_size(&common.params, "weight_hh_l0", 1, &o->hidden, "--hidden");
+	if (!layers_given && n > 0)
+		o->layers = n;
+	if (params_source_has(&common.params, "weight_ih_l0_reverse"))
+		o->bidirectional = true;
 }
 
 /* The combinations --arch rnn|gru|lstm refuses, as a usage message (NULL when o is valid); with_attn: --attn given. */
@@ -138,12 +159,13 @@ static const char *rnn_invalid(const RnnEncodeOptions *o, bool with_attn)
 	if (with_attn && !o->over_time)
 		return "--attn: the recurrent encoder writes attention weights only with --over-time";
 	if (o->over_time && (o->kind != RNN_LSTM || o->bidirectional || o->layers != 1 || o->last))
-		return "--over-time is the seeds' model: one unidirectional LSTM layer (--arch lstm), no --last";
+		return "--over-time goes with one unidirectional LSTM layer (--arch lstm) and without --last";
 	return NULL;
 }
 
-/* One sequence through the encoder, written as the options ask. */
-static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions *o, const RnnWeights *w,
+/* One sequence through the encoder, written as the options ask; cell (NULL = not wanted): --last's c_n. */
+static void encode_rnn_one(FILE *out, StreamWriter *attn, StreamWriter *cell, const RnnEncodeOptions *o,
+			   const RnnWeights *w,
 		       const float *over_time_weight, const float *over_time_bias, const Tensor *x,
 		       const WriteOptions *wo)
 {
@@ -155,12 +177,21 @@ static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions
 	if (o->last) {
 		/* the top layer's final states, forward then backward: torch's h_n[-D:] */
 		float *h_n = xmalloc(xmul(xmul(w->L, DH, "h_n"), sizeof(float), "h_n"));
-		rnn_forward(states, h_n, NULL, work, w, x->data, T);
+		float *c_n = cell ? xmalloc(xmul(xmul(w->L, DH, "c_n"), sizeof(float), "c_n")) : NULL;
+		rnn_forward(states, h_n, c_n, work, w, x->data, T);
 		y = tensor_new2(1, DH);
 		memcpy(y->data, h_n + (w->L - 1) * DH, DH * sizeof(float));
 		tensor_set_name(y, x->name);
 		if (x->ndim >= 2 && x->row_labels && w->D == 1) /* the state after the last token */
 			tensor_set_row_labels(y, x->row_labels + T - 1);
+		if (cell) { /* torch's c_n[-D:], labelled as h */
+			Tensor *c = tensor_clone(y);
+			memcpy(c->data, c_n + (w->L - 1) * DH, DH * sizeof(float));
+			tensor_require_finite(c, "cell state");
+			writer_put(cell, c);
+			tensor_free(c);
+		}
+		free(c_n);
 		free(h_n);
 	} else if (o->over_time) {
 		Tensor *a = tensor_new2(T, DH);
@@ -190,7 +221,7 @@ static void encode_rnn_one(FILE *out, StreamWriter *attn, const RnnEncodeOptions
  * (and T for --over-time); one T x D*H tensor of states each (rows labelled as x); attn (NULL = not wanted)
  * the --over-time weights.
  */
-static void encode_rnn(StreamReader *in, StreamWriter *attn, const RnnEncodeOptions *o)
+static void encode_rnn(StreamReader *in, StreamWriter *attn, StreamWriter *cell, const RnnEncodeOptions *o)
 {
 	Params params = { 0 };
 	RnnWeights w = { 0 };
@@ -222,7 +253,7 @@ static void encode_rnn(StreamReader *in, StreamWriter *attn, const RnnEncodeOpti
 		if (o->over_time && T != T_fixed)
 			die("%s: tensor #%zu has %zu positions; --over-time was built for %zu (over_time.weight)",
 			    stream_path(in), index, T, T_fixed);
-		encode_rnn_one(stdout, attn, o, &w, over_time_weight, over_time_bias, x, &common.out);
+		encode_rnn_one(stdout, attn, cell, o, &w, over_time_weight, over_time_bias, x, &common.out);
 		tensor_free(x);
 	}
 	rnn_free(&w);
@@ -233,14 +264,14 @@ int main(int argc, char **argv)
 {
 	const char *input = "-";
 	StreamReader *in;
-	StreamWriter *attn_out = NULL;
+	StreamWriter *attn_out = NULL, *cell_out = NULL;
 	int c, index = 0;
 
 	set_progname(argv[0]);
 	common_init(&common);
 	mask_init(&masks);
 	transformer_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, &index)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		if (c == TRANSFORMER_OPT_ARCH && (recurrent = rnn_kind_parse(optarg, &rnn.kind)))
@@ -267,6 +298,10 @@ int main(int argc, char **argv)
 			explain_rows = optarg ? (size_t)parse_long(optarg, "--explain", 1, 1000) : 2;
 			transformer_only = "explain";
 			break;
+		case OPT_CELL_STATE:
+			cell_path = optarg;
+			rnn_only = "cell-state";
+			break;
 		case OPT_DUMP:
 			dump_dir = optarg;
 			transformer_only = "dump";
@@ -283,18 +318,26 @@ int main(int argc, char **argv)
 			    rnn_kind_name(rnn.kind));
 	if (!recurrent && rnn_only)
 		usage_error("--%s is an option of --arch rnn, gru or lstm", rnn_only);
+	if (recurrent)
+		rnn_from_weights(&rnn, cfg.layers_given);
+	if (cell_path && (rnn.kind != RNN_LSTM || !rnn.last))
+		usage_error("--cell-state is the LSTM's final cell c_n: it goes with --arch lstm --last");
 	if (recurrent && rnn_invalid(&rnn, attn_path != NULL))
 		usage_error("%s", rnn_invalid(&rnn, attn_path != NULL));
 
 	in = stream_open(input);
 	if (attn_path)
 		attn_out = writer_open(attn_path, &common.out);
+	if (cell_path)
+		cell_out = writer_open(cell_path, &common.out);
 	if (recurrent)
-		encode_rnn(in, attn_out, &rnn);
+		encode_rnn(in, attn_out, cell_out, &rnn);
 	else
 		encode_transformer(in, attn_out);
 	if (attn_out)
 		writer_close(attn_out);
+	if (cell_out)
+		writer_close(cell_out);
 	stream_close(in);
 	mask_free(&masks);
 	close_stdout();

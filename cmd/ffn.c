@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
@@ -95,11 +95,7 @@ int main(int argc, char **argv)
 		}
 	}
 	input = stage_input(argc, argv, optind);
-	if (F == 0 && common.params.weights) {
-		size_t shape[TENSOR_MAX_DIMS];
-		if (params_peek_shape(common.params.weights, common.params.prefix, "linear1.weight", shape) == 2)
-			F = shape[0];
-	}
+	params_size(&common.params, "linear1.weight", 0, &F, "--ff");
 
 	in = stream_open(input);
 	while (stream_read(in, &x)) {

@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, "o:h", long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, "o:h", long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
 		switch (c) {

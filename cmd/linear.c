@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
@@ -100,6 +100,10 @@ int main(int argc, char **argv)
 		usage_error("--out M is required (or --weights, whose weight gives it)");
 	if (M == 0)
 		M = out_from_archive(common.params.weights, common.params.prefix);
+	else
+		params_size(&common.params, "weight", 0, &M, "--out");
+	if (common.params.weights && !params_source_has(&common.params, "bias"))
+		no_bias = true; /* nn.Linear(bias=False)'s state_dict */
 	if (vocab_path) {
 		Vocab *v = vocab_load(vocab_path);
 		if (v->count != M)

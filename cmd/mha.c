@@ -15,7 +15,8 @@
 
 static const char usage_text[] =
 	"usage: mha --heads H [--memory FILE | --keys FILE [--values FILE]] [--kdim N] [--vdim N]\n"
-	"           [--no-bias] [--causal] [--mask FILE] [--additive-mask FILE] [--no-pad-mask]\n"
+	"           [--no-bias] [--add-bias-kv] [--add-zero-attn] [--causal] [--mask FILE]\n"
+	"           [--additive-mask FILE] [--no-pad-mask]\n"
 	"           [--rope [--rope-base B] [--offset N]] [--normalize softmax|sigmoid|relu|sparsemax|none]\n"
 	"           [--incremental] [--attn FILE [--average]]\n"
 	"           [--explain] [--prefix P] [--weights FILE.npz | --seed N] [--save-weights FILE.npz]\n"
@@ -32,9 +33,14 @@ static const char usage_text[] =
 	"      --kdim N            width of the keys when not E (k_proj_weight is E x N)\n"
 	"      --vdim N            width of the values when not E (v_proj_weight is E x N)\n"
 	"      --no-bias           no in_proj_bias, no out_proj.bias\n"
+	"      --add-bias-kv       one more key and value, the parameters bias_k and bias_v (1 x 1 x E each),\n"
+	"                          after the projections (PyTorch's add_bias_kv=True)\n"
+	"      --add-zero-attn     one more key and value of zeros in every head (add_zero_attn=True)\n"
+	"                          (both: every query sees them, whatever the masks; the weights get a column each)\n"
 	"      --causal            query t attends to keys 0 .. t only\n"
-	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked\n"
-	"      --additive-mask FILE  PyTorch's float mask: 0 = attend, -inf (or <= -1e9) = blocked\n"
+	"      --mask FILE         T x S tensor: 1 = may attend, 0 = blocked; H x T x S: one per head\n"
+	"      --additive-mask FILE  PyTorch's float attn_mask, added to the scores: -inf = blocked\n"
+	"                          (mask files: one tensor for all query tensors, or one per tensor)\n"
 	"      --no-pad-mask       let queries attend to keys labelled <pad> (blocked by default)\n"
 	"      --rope              rotate each head's queries and keys by their positions (RoPE, RoFormer;\n"
 	"                          not part of PyTorch's module); E / H must be even\n"
@@ -44,7 +50,8 @@ static const char usage_text[] =
 	"                          sigmoid, relu, sparsemax or none (see attend); blocked keys weigh 0\n"
 	"      --incremental       compute as a decoder does, one query at a time through a KV cache\n"
 	"                          (self-attention: with --causal); the same numbers\n"
-	"      --attn FILE         write each head's weights, one H x T x S tensor per input\n"
+	"      --attn FILE         write each head's weights, one H x T x S tensor per input (S + 1 or S + 2\n"
+	"                          columns with --add-bias-kv, --add-zero-attn)\n"
 	"      --average           with --attn: their mean over heads, T x S (average_attn_weights)\n"
 	"      --explain           print the steps on standard error, with the actual numbers\n"
 	"      --prefix P          read parameters named P<name>, e.g. encoder.layers.0.self_attn.\n"
@@ -62,6 +69,8 @@ enum {
 	OPT_EXPLAIN,
 	OPT_INCREMENTAL,
 	OPT_PREFIX,
+	OPT_ADD_BIAS_KV,
+	OPT_ADD_ZERO_ATTN,
 };
 
 static const struct option long_options[] = {
@@ -71,6 +80,8 @@ static const struct option long_options[] = {
 	{ "kdim", required_argument, NULL, OPT_KDIM },
 	{ "vdim", required_argument, NULL, OPT_VDIM },
 	{ "no-bias", no_argument, NULL, OPT_NO_BIAS },
+	{ "add-bias-kv", no_argument, NULL, OPT_ADD_BIAS_KV },
+	{ "add-zero-attn", no_argument, NULL, OPT_ADD_ZERO_ATTN },
 	SIDE_LONG_OPTIONS,
 	MASK_LONG_OPTIONS,
 	{ "average", no_argument, NULL, OPT_AVERAGE },
@@ -84,7 +95,7 @@ static CommonOptions common;
 static MaskSource masks;
 static Sides sides;
 static size_t heads, kdim, vdim;
-static bool no_bias, average, explain, incremental;
+static bool no_bias, average, explain, incremental, add_bias_kv, add_zero_attn;
 
 /* rows x width with width = want (a 1-D tensor is one row); otherwise die naming both */
 static void require_width(const Tensor *t, size_t want, const char *where, const char *what)
@@ -102,13 +113,14 @@ static void require_width(const Tensor *t, size_t want, const char *where, const
 
 /* ---- one query tensor --------------------------------------------------------------------- */
 
-static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w,
+static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const MhaWeights *w, size_t index,
 		       StreamWriter *attn_out, const char *x_path, const char *k_path, const char *v_path)
 {
 	size_t T = tensor_rows(x), S = tensor_rows(k), E = w->E, H = w->H;
-	size_t TS = xmul(T, S, "attention");
+	size_t S2 = S + mha_extra_keys(w); /* the weights' columns: the keys and the extra ones */
+	size_t TS = xmul(T, S2, "attention");
 	Tensor *y = tensor_new2(T, E);
-	unsigned char *allowed = xmalloc(TS);
+	Mask mask = { .heads = 1 };
 	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
 	size_t work_size = incremental ? mha_incremental_work_size(w, S) : mha_work_size(w, T, S);
 	float *work = xmalloc(xmul(work_size, sizeof(float), "attention"));
@@ -121,18 +133,18 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	require_width(v, w->vdim, v_path, "values");
 	if (tensor_rows(v) != S)
 		die("%s: %zu values for %zu keys (%s)", v_path, tensor_rows(v), S, k_path);
+	blocked = mask_build(&mask, &masks, index, key_labels, H, T, S);
 	mask_check_labels(&masks, x->ndim >= 2 ? x->row_labels : NULL, key_labels, T, S);
-	blocked = mask_build(allowed, &masks, key_labels, T, S);
 	if (incremental) {
 		/* a decoder's way: one query at a time, keys and values projected once into the KV cache */
 		size_t bytes = xmul(xmul(S, E, "cache"), sizeof(float), "cache");
 		MhaCache cache = { .k = xmalloc(bytes), .v = xmalloc(bytes), .len = 0, .capacity = S };
 		empty = mha_forward_incremental(y->data, attn, work, w, &cache, x->data, k->data, v->data,
-						blocked ? allowed : NULL, sides.causal, T, S);
+						blocked ? &mask : NULL, sides.causal, T, S);
 		free(cache.k);
 		free(cache.v);
 	} else {
-		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? allowed : NULL,
+		empty = mha_forward(y->data, attn, work, w, x->data, k->data, v->data, blocked ? &mask : NULL,
 				    sides.causal, T, S);
 	}
 	if (empty)
@@ -143,26 +155,29 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	if (explain) {
 		MhaParts parts;
 		mha_work_parts(&parts, work, w, T, S);
-		explain_mha(w, &parts, attn, blocked ? allowed : NULL, sides.causal, x, k == x ? NULL : k, y->data,
+		explain_mha(w, &parts, attn, blocked ? &mask : NULL, sides.causal, x, k == x ? NULL : k, y->data,
 			    strcmp(x_path, "-") == 0 ? "standard input" : x_path, k_path);
 	}
 	stream_write(stdout, y, &common.out);
 	if (attn_out) {
-		size_t shape[3] = { H, T, S };
-		Tensor *a = average ? tensor_new2(T, S) : tensor_new(3, shape);
+		size_t shape[3] = { H, T, S2 };
+		Tensor *a = average ? tensor_new2(T, S2) : tensor_new(3, shape);
+		char **col_labels = mha_key_labels(key_labels, w, S);
 		if (average)
-			mha_average_heads(a->data, attn, H, T, S);
+			mha_average_heads(a->data, attn, H, T, S2);
 		else
 			memcpy(a->data, attn, xmul(H, TS, "attention") * sizeof(float));
 		tensor_keep_rows(a, x);
-		tensor_set_col_labels(a, key_labels);
+		tensor_set_col_labels(a, col_labels);
+		if (col_labels != key_labels)
+			free(col_labels);
 		if (sides.normalize != NORMALIZE_SOFTMAX)
 			tensor_set_name(a, sides_attn_name(&sides));
 		writer_put(attn_out, a);
 		tensor_free(a);
 	}
 	tensor_free(y);
-	free(allowed);
+	mask_release(&mask);
 	free(attn);
 	free(work);
 }
@@ -180,7 +195,7 @@ int main(int argc, char **argv)
 	common_init(&common);
 	sides_init(&sides);
 	mask_init(&masks);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || side_option(&sides, c, optarg) ||
 		    mask_option(&masks, c, optarg))
 			continue;
@@ -206,6 +221,12 @@ int main(int argc, char **argv)
 		case OPT_INCREMENTAL:
 			incremental = true;
 			break;
+		case OPT_ADD_BIAS_KV:
+			add_bias_kv = true;
+			break;
+		case OPT_ADD_ZERO_ATTN:
+			add_zero_attn = true;
+			break;
 		case OPT_PREFIX:
 			common.params.prefix = optarg;
 			common.params.allow_extra = 1; /* one sublayer of a larger model */
@@ -227,13 +248,24 @@ int main(int argc, char **argv)
 		usage_error("--incremental self-attention is a decoder's: it needs --causal");
 	if (average && !sides.attn_path)
 		usage_error("--average needs --attn FILE");
+	/* kdim and vdim from separate projections in --weights; no in_proj_bias: bias=False */
+	params_size(&common.params, "k_proj_weight", 1, &kdim, "--kdim");
+	params_size(&common.params, "v_proj_weight", 1, &vdim, "--vdim");
+	if (common.params.weights && !params_source_has(&common.params, "out_proj.bias") &&
+	    !params_source_has(&common.params, "in_proj_bias"))
+		no_bias = true;
 
 	in = stream_open(input);
 	sides_open(&sides, &common.out);
 	while (stream_read(in, &x)) {
 		if (stream_count(in) == 1) {
 			/* d_model comes from the first query tensor; the parameters' shapes follow from it */
-			mha_declare(&params, &w, "", tensor_cols(x), heads, kdim, vdim, !no_bias);
+			size_t E = tensor_cols(x);
+			params_size(&common.params, "out_proj.weight", 1, &E, "d_model (the queries' width)");
+			mha_declare(&params, &w, "", E, heads, kdim, vdim, !no_bias);
+			if (add_bias_kv)
+				mha_declare_bias_kv(&params, &w, "");
+			w.add_zero_attn = add_zero_attn;
 			params_fill(&params, &common.params);
 			if (sides.rope && (w.E / w.H) % 2)
 				usage_error("--rope turns pairs of columns in each head: E / H = %zu / %zu = %zu is odd",
@@ -243,11 +275,12 @@ int main(int argc, char **argv)
 			w.normalize = sides.normalize;
 		}
 		sides_read(&sides, stream_count(in) - 1);
-		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, sides.attn, input,
+		attend_one(x, sides_keys(&sides, x), sides_values(&sides, x), &w, stream_count(in) - 1, sides.attn, input,
 			   sides_keys_path(&sides, input), sides_values_path(&sides, input));
 		tensor_free(x);
 	}
 	sides_close(&sides, stream_count(in));
+	mask_end(&masks, stream_count(in));
 	stream_close(in);
 	params_free(&params);
 	mask_free(&masks);

@@ -14,7 +14,7 @@
 #include "tensor_ops.h"
 
 static const char usage_text[] =
-	"usage: norm [--rms] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
+	"usage: norm [--rms | --annotated] [--eps X] [--explain[=N]] [--prefix P] [--weights FILE.npz | --seed N]\n"
 	"            [--save-weights FILE.npz] [-b | --npy] [--digits N] [--threads N] [FILE]\n"
 	"\n"
 	"Layer normalisation of each row (the last axis, E wide) of each tensor in FILE (default: standard\n"
@@ -24,6 +24,8 @@ static const char usage_text[] =
 	"Labels are kept.\n"
 	"\n"
 	"      --rms               RMSNorm instead of LayerNorm: no mean subtracted, no bias\n"
+	"      --annotated         the Annotated Transformer's LayerNorm: (x - mean) / (std + eps) * weight + bias,\n"
+	"                          std unbiased (over E - 1), eps outside the square root (its eps: 1e-6)\n"
 	"      --eps X             added to the variance inside the square root (default 1e-5, torch's)\n"
 	"      --explain[=N]       print mean, variance, the normalised row, weight and bias of the first\n"
 	"                          N rows (default 2) on stderr\n"
@@ -33,19 +35,20 @@ static const char usage_text[] =
 	"      --save-weights FILE.npz  save the parameters used\n"
 	COMMON_USAGE("       ");
 
-enum { OPT_RMS = OPT_PROGRAM, OPT_EPS };
+enum { OPT_RMS = OPT_PROGRAM, OPT_EPS, OPT_ANNOTATED };
 
 static const struct option long_options[] = {
 	OUTPUT_LONG_OPTIONS,
 	PARAM_LONG_OPTIONS,
 	{ "rms", no_argument, NULL, OPT_RMS },
 	{ "eps", required_argument, NULL, OPT_EPS },
+	{ "annotated", no_argument, NULL, OPT_ANNOTATED },
 	STAGE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static CommonOptions common;
-static bool rms;
+static bool rms, annotated;
 static float eps = 1e-5f;
 static size_t explain_rows;
 
@@ -61,12 +64,15 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, &explain_rows, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_RMS:
 			rms = true;
+			break;
+		case OPT_ANNOTATED:
+			annotated = true;
 			break;
 		case OPT_EPS:
 			eps = (float)parse_double(optarg, "--eps", 0.0, 1.0);
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
 		}
 	}
 	input = stage_input(argc, argv, optind);
+	if (annotated && (rms || explain_rows))
+		usage_error("--annotated is one LayerNorm: not with --rms, and without --explain (which shows torch's)");
 
 	in = stream_open(input);
 	while (stream_read(in, &x)) {
@@ -95,6 +103,8 @@ int main(int argc, char **argv)
 		rstd = xrealloc(rstd, xmul(N ? N : 1, sizeof(float), "rows"));
 		if (rms)
 			rms_norm(y->data, rstd, x->data, gamma, eps, N, E);
+		else if (annotated)
+			layer_norm_annotated(y->data, x->data, gamma, beta, eps, N, E);
 		else
 			layer_norm_forward(y->data, mean, rstd, x->data, gamma, beta, eps, N, E);
 		tensor_require_finite(y, "output");

@@ -74,7 +74,7 @@ static double base = POSENC_DEFAULT_BASE;
 static size_t offset, max_len = DEFAULT_MAX_LEN, only_len, only_dim;
 static int explain, learned, only, sinusoid_option_given;
 /* --layout t2t: Tensor2Tensor's timing signal, its timescales; timescale_given: one of them was set */
-static int t2t, timescale_given, base_given;
+static int t2t, timescale_given, base_given, max_len_given;
 static double min_timescale = 1.0, max_timescale = 1.0e4;
 
 static Params params;
@@ -83,7 +83,14 @@ static float *learned_weight; /* [max_len, E], PyTorch's name "weight" (an nn.Em
 /* Declare and fill the learned table once E is known. */
 static void learned_init(size_t E)
 {
-	size_t shape[2] = { max_len, E };
+	size_t shape[2];
+
+	if (!max_len_given) /* the table's rows from --weights, else the default */
+		max_len = 0;
+	params_size(&common.params, "weight", 0, &max_len, "--max-len");
+	if (max_len == 0)
+		max_len = DEFAULT_MAX_LEN;
+	shape[0] = max_len, shape[1] = E;
 
 	params_add(&params, &learned_weight, "weight", INIT_NORMAL, 1.0, 2, shape); /* nn.Embedding: N(0, 1) */
 	params_fill(&params, &common.params);
@@ -201,7 +208,7 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (common_option(&common, c, optarg, usage_text) || stage_option(&common, NULL, c, optarg))
 			continue;
 		switch (c) {
@@ -236,6 +243,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_LEN:
 			max_len = (size_t)parse_long(optarg, "--max-len", 1, 1000000);
+			max_len_given = 1;
 			break;
 		case OPT_ONLY:
 			only = 1;
@@ -265,6 +273,13 @@ int main(int argc, char **argv)
 		usage_error("--only needs --len T and --dim E");
 	if (only && argc)
 		usage_error("--only reads no input");
+	/* with --only the command line alone sets the table: what cannot be is a usage error */
+	if (only && !learned && !t2t && only_dim % 2 != 0)
+		usage_error("--dim %zu is odd: the sinusoidal table pairs a sin with a cos, so d_model must be even "
+			    "(or use --learned)", only_dim);
+	if (only && learned && offset + only_len > max_len)
+		usage_error("--len %zu from --offset %zu does not fit the learned table of --max-len %zu positions",
+			    only_len, offset, max_len);
 
 	if (only) {
 		write_only();

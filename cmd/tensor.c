@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "annotated.h"
 #include "err.h"
 #include "graph.h"
 #include "npz.h"
@@ -25,6 +27,7 @@ static const char usage_text[] =
 	"       tensor get [-b | --npy] archive.npz [name ...]\n"
 	"       tensor pack archive.npz name=file ...\n"
 	"       tensor adjacency [--directed] [--self-loops] [-b | --npy] edges.txt\n"
+	"       tensor annotated CHECKPOINT.npz MODEL.npz\n"
 	"       tensor add [--explain[=N]] A B\n"
 	"       tensor scale --by X [file ...]\n"
 	"       tensor matmul A B\n"
@@ -53,6 +56,8 @@ static const char usage_text[] =
 	"  adjacency  a graph's edge list (one edge 'a b' a line) as the N x N 0/1 mask of attend --mask,\n"
 	"         rows and columns labelled with the node names (undirected unless --directed)\n"
 	"  pack   write an .npz archive (as np.savez) whose entry NAME holds the one tensor in FILE\n"
+	"  annotated  the Annotated Transformer's state_dict() (linears.0..3, sublayer.N.norm.a_2, ...) as\n"
+	"         the whole model decode --generate reads (PyTorch's names, a config with its LayerNorm)\n"
 	"\n"
 	"The matrix tools: each reads streams (\"-\" = standard input) and keeps names and labels.\n"
 	"  add        A + B, tensor by tensor (the residual connection); B of one tensor serves every one of\n"
@@ -236,13 +241,49 @@ static void rand_tensors(void)
 	}
 }
 
+/* A cell where two streams differ: where it is, as the student reads it, and both values. */
+typedef struct {
+	double d, a, b;
+	size_t tensor;
+	char where[TENSOR_SHAPE_STR + 160]; /* "[1,2] (cat, d2)" */
+} DiffCell;
+
+enum { WORST_SHOWN = 3 };
+
+/* Keep cell i of a and b, d apart, among the WORST_SHOWN largest differences (worst first). */
+static void keep_worst(DiffCell *worst, size_t *n, const Tensor *a, const Tensor *b, size_t i, double d,
+		       size_t tensor)
+{
+	size_t k = *n < WORST_SHOWN ? (*n)++ : WORST_SHOWN - 1, cols = tensor_cols(a);
+	char buf[TENSOR_SHAPE_STR];
+
+	if (k == WORST_SHOWN - 1 && *n == WORST_SHOWN && worst[k].d >= d)
+		return;
+	for (; k > 0 && worst[k - 1].d < d; k--)
+		worst[k] = worst[k - 1];
+	worst[k] = (DiffCell){ d, a->data[i], b->data[i], tensor, "" };
+	tensor_index_str(a, i, buf);
+	if ((a->row_labels && a->ndim >= 2) || a->col_labels) {
+		/* the labels of the cell's row (axis ndim-2) and column (last axis): "[1,2] (row cat, col d2)" */
+		char *r = a->row_labels && a->ndim >= 2 ? label_escape_str(a->row_labels[i / cols % tensor_rows(a)], NULL) : NULL;
+		char *c = a->col_labels ? label_escape_str(a->col_labels[i % cols], NULL) : NULL;
+		snprintf(worst[k].where, sizeof(worst[k].where), "%s (%s%.60s%s%s%.60s)", buf, r ? "row " : "", r ? r : "",
+			 r && c ? ", " : "", c ? "col " : "", c ? c : "");
+		free(r);
+		free(c);
+	} else {
+		snprintf(worst[k].where, sizeof(worst[k].where), "%s", buf);
+	}
+}
+
 /* Exit status 0 when every pair is within tolerance, 1 when not; errors exit 2. */
 static int diff(const char *path_a, const char *path_b)
 {
 	StreamReader *ra = stream_open(path_a), *rb = stream_open(path_b);
 	Tensor *a, *b;
 	double max_abs = 0.0, max_rel = 0.0;
-	size_t outside = 0, total = 0;
+	size_t outside = 0, total = 0, nworst = 0, tensors = 0;
+	DiffCell worst[WORST_SHOWN];
 
 	while (stream_read(ra, &a)) {
 		char sa[TENSOR_SHAPE_STR], sb[TENSOR_SHAPE_STR];
@@ -259,9 +300,13 @@ static int diff(const char *path_a, const char *path_b)
 				max_rel = fmax(max_rel, d / ref);
 			else if (d > 0)
 				max_rel = INFINITY;
-			outside += d > abs_tol + rel_tol * ref;
+			if (d > abs_tol + rel_tol * ref) {
+				outside++;
+				keep_worst(worst, &nworst, a, b, i, d, tensors);
+			}
 		}
 		total += a->size;
+		tensors++;
 		tensor_free(a);
 		tensor_free(b);
 	}
@@ -269,6 +314,19 @@ static int diff(const char *path_a, const char *path_b)
 		die("%s has more tensors than %s", path_b, path_a);
 	printf("max abs diff %.9g\nmax rel diff %.9g\n%zu of %zu values outside atol %g rtol %g\n", max_abs,
 	       max_rel, outside, total, abs_tol, rel_tol);
+	/* where to look: the cells furthest apart, by index and labels */
+	for (size_t k = 0; k < nworst; k++) {
+		char num[32];
+		if (k == 0)
+			printf("%s:\n", nworst == 1 ? "the value outside" : "the largest differences");
+		if (tensors > 1)
+			snprintf(num, sizeof(num), "tensor #%zu ", worst[k].tensor);
+		else
+			num[0] = '\0';
+		printf("  %s", num);
+		fputs_printable(worst[k].where, stdout);
+		printf(": %.9g in %s, %.9g in %s\n", worst[k].a, path_a, worst[k].b, path_b);
+	}
 	stream_close(ra);
 	stream_close(rb);
 	return outside ? 1 : 0;
@@ -536,7 +594,7 @@ static void stack_one(const char *path, size_t index, const Tensor *t)
 	stacked[n_stacked++] = tensor_clone(t);
 }
 
-static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "adjacency", "add", "scale", "matmul",
+static const char *const commands[] = { "cat", "info", "rand", "diff", "get", "pack", "adjacency", "annotated", "add", "scale", "matmul",
 					"transpose", "softmax", "sigmoid", "relu", "sparsemax", "argmax", "topk", "slice", "pick", "permute",
 					"split", "concat", "stack", "unstack", NULL };
 
@@ -700,9 +758,13 @@ int main(int argc, char **argv)
 			argv++, argc--;
 			break;
 		}
+	if (argc > 1 && is(command, "cat") && argv[1][0] != '-' && access(argv[1], F_OK) != 0 &&
+	    word_suggestion(argv[1], commands))
+		usage_error("%s: no such file, and no sub-command: did you mean tensor %s?", argv[1],
+			    word_suggestion(argv[1], commands));
 	if (is(command, "diff"))
 		die_status = 2; /* 1 means "differs" */
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS "k:", long_options, &index)) != -1) {
+	while ((c = options_next(argc, argv, OUTPUT_SHORT_OPTIONS "k:", long_options, &index)) != -1) {
 		check_owner(command, c, index);
 		if (common_option(&common, c, optarg, usage_text))
 			continue;
@@ -761,6 +823,10 @@ int main(int argc, char **argv)
 		if (argc < 2)
 			usage_error("pack needs an archive and at least one NAME=FILE");
 		pack(argv[0], argv + 1, argc - 1);
+	} else if (is(command, "annotated")) {
+		if (argc != 2)
+			usage_error("annotated takes two archives: tensor annotated CHECKPOINT.npz MODEL.npz");
+		annotated_convert(argv[0], argv[1]);
 	} else {
 		each_tensor(argv, argc, false, cat_one);
 	}

@@ -14,20 +14,31 @@
 #include "model.h"
 #include "npz.h"
 #include "opts.h"
+#include "softmax.h"
+#include "plot.h"
 #include "train.h"
+#include "patch.h"
+#include "picture.h"
 #include "transformer.h"
+#include "vit.h"
 
 static const char usage_text[] =
 	"usage: train (--pairs FILE | --src FILE --tgt FILE) -o MODEL.npz [--arch transformer|gru|lstm|rnn]\n"
 	"             [--layers N] [--dim E] [--heads H] [--ff F] [--activation relu|gelu] [--norm-first]\n"
 	"             [--eps X] [--hidden H] [--bidirectional] [--score additive|general|dot]\n"
-	"             [--attn-hidden Hd]\n"
+	"             [--attn-hidden Hd] [--normalize softmax]\n"
 	"             [--tie] [--scale] [--bos] [--eos] [--chars] [--src-vocab FILE] [--tgt-vocab FILE]\n"
-	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N]\n"
+	"             [--init MODEL.npz | --resume MODEL.npz | --seed N] [--steps N | --epochs N]\n"
+	"             [--batch-sentences N]\n"
 	"             [--batch-tokens N] [--no-shuffle] [--schedule noam|constant] [--lr X] [--lr-scale X]\n"
 	"             [--warmup N] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--label-smoothing X]\n"
 	"             [--dropout P] [--valid-pairs FILE | --valid-src FILE --valid-tgt FILE]\n"
-	"             [--log FILE] [--log-every N] [--checkpoint-every N] [--save-grads FILE.npz] [--threads N]\n"
+	"             [--log FILE] [--log-every N] [--plot FILE.png] [--checkpoint-every N] [--weights-only]\n"
+	"             [--save-grads FILE.npz] [--threads N]\n"
+	"       train --images LIST --patch P -o MODEL.npz [--valid-images LIST] [--dim E] [--heads H]\n"
+	"             [--init MODEL.npz | --seed N] [--steps N | --epochs N] [--batch-sentences N] [--no-shuffle]\n"
+	"             [--lr X] [--beta1 X] [--beta2 X] [--adam-eps X] [--clip X] [--log-every N]\n"
+	"             [--save-grads FILE.npz] [--threads N]\n"
 	"\n"
 	"Trains the encoder-decoder Transformer of \"Attention Is All You Need\" (nn.Transformer with\n"
 	"embeddings and a generator), or the RNN-attention seq2seq (docs/rnn-seq2seq.md), on sentence\n"
@@ -56,14 +67,17 @@ static const char usage_text[] =
 	"      --bidirectional     recurrent: the encoder reads both ways; each memory row is [forward; backward]\n"
 	"      --score F           recurrent: additive (Bahdanau, default), general or dot (Luong)\n"
 	"      --attn-hidden Hd    recurrent: the additive score's width (default: the decoder's state width)\n"
+	"      --normalize N       the attention's normalisation: softmax only, whose backward pass train has\n"
+	"                          (attend and mha also run sigmoid, relu, sparsemax and none, forward only)\n"
 	"      --bos, --eos        put <s> before, </s> after each source sentence\n"
 	"      --chars             split source sentences into characters, not words (as embed --chars;\n"
 	"                          the target stays words, as decode --generate writes them)\n"
 	"      --src-vocab FILE    the source vocabulary (default: built from the training source as embed does)\n"
 	"      --tgt-vocab FILE    the target vocabulary (default: built from the training target)\n"
 	"      --init MODEL.npz    start from this model's parameters, settings and vocabularies\n"
+	"      --resume MODEL.npz  the same, and continue its run: Adam's moments and step count too\n"
 	"      --seed N            random initial parameters by PyTorch's rules, and dropout masks (default 1)\n"
-	"      --steps N           stop after N optimiser steps\n"
+	"      --steps N           stop after N optimiser steps (counted from the first run's start)\n"
 	"      --epochs N          stop after N passes over the pairs (default 10 when --steps is not given)\n"
 	"      --batch-sentences N pairs per step (default 32)\n"
 	"      --batch-tokens N    instead: pairs per step until their source and target tokens reach N\n"
@@ -83,9 +97,19 @@ static const char usage_text[] =
 	"      --valid-src FILE, --valid-tgt FILE  the same as two files\n"
 	"      --log FILE          TSV: step, loss, lr, valid_loss, valid_acc, tokens_per_s\n"
 	"      --log-every N       a progress line every N steps (default 10)\n"
+	"      --plot FILE.png     the loss curves at the end: each step's training loss, the validation loss\n"
 	"      --checkpoint-every N  write MODEL.npz every N steps too\n"
+	"      --weights-only      leave Adam's state out of MODEL.npz (a third of the size; no --resume then)\n"
 	"      --save-grads FILE.npz  the gradients of the last step, one entry per parameter\n"
 	"      --threads N         threads to use (default: $PIPEFORMER_THREADS, else every online core)\n"
+	"\n"
+	"With --images, train a tiny Vision Transformer to tell pictures apart (docs/vision.md): patches\n"
+	"(embed --image), a class token, learned positions, one multi-head attention layer and a linear\n"
+	"head on the class token's row; Adam at the constant --lr (default 1e-3), --dim 16, --heads 2.\n"
+	"      --images LIST       the training pictures: one \"FILE.png CLASS\" a line, FILE relative to LIST\n"
+	"      --patch P           the patch side in pixels (the pictures' sides must be multiples of it)\n"
+	"      --valid-images LIST loss and accuracy on these pictures after each epoch\n"
+	"      --batch-sentences N pictures per step (default 32)\n"
 	HELP_USAGE("       ");
 
 enum {
@@ -127,6 +151,13 @@ enum {
 	OPT_BIDIRECTIONAL,
 	OPT_SCORE,
 	OPT_ATTN_HIDDEN,
+	OPT_NORMALIZE,
+	OPT_IMAGES,
+	OPT_PATCH,
+	OPT_VALID_IMAGES,
+	OPT_RESUME,
+	OPT_WEIGHTS_ONLY,
+	OPT_PLOT,
 };
 
 static const struct option long_options[] = {
@@ -180,6 +211,13 @@ static const struct option long_options[] = {
 	{ "bidirectional", no_argument, NULL, OPT_BIDIRECTIONAL },
 	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "attn-hidden", required_argument, NULL, OPT_ATTN_HIDDEN },
+	{ "normalize", required_argument, NULL, OPT_NORMALIZE },
+	{ "images", required_argument, NULL, OPT_IMAGES },
+	{ "patch", required_argument, NULL, OPT_PATCH },
+	{ "valid-images", required_argument, NULL, OPT_VALID_IMAGES },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "weights-only", no_argument, NULL, OPT_WEIGHTS_ONLY },
+	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -198,10 +236,13 @@ static const char *const rnn_defaults[][2] = {
 /* The options of one architecture only, by the setting each records: refused with the other */
 static const char *const rnn_keys[] = { "hidden", "bidirectional", "score", "attn_hidden" };
 
+static const char *images_path, *valid_images; /* --images: train the picture classifier instead (train_images) */
+static size_t image_patch;
 static const char *pairs_path, *src_path, *tgt_path, *out_path, *src_vocab_path, *tgt_vocab_path, *init_path;
 static const char *valid_pairs, *valid_src, *valid_tgt, *log_path, *grads_path, *dim_arg, *layers_arg;
+static const char *resume_path, *plot_path;
 static long steps, epochs, batch_sentences = 32, batch_tokens, warmup = 4000, log_every = 10, checkpoint_every;
-static bool shuffle = true, noam = true, schedule_given, lr_given;
+static bool shuffle = true, noam = true, schedule_given, lr_given, weights_only;
 static double lr = 1e-3, lr_scale = 1.0, clip;
 static Adam adam = { .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-9 };
 static TrainOptions train_opts = { .dropout = 0.1f, .smoothing = 0.1f };
@@ -419,10 +460,241 @@ static void log_flush(FILE *log, LogRow *r)
 	r->step = 0;
 }
 
+/* The points of one curve of --plot, growing as training goes */
+typedef struct {
+	double *x, *y;
+	size_t n, cap;
+} Curve;
+
+static void curve_add(Curve *c, double x, double y)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->x = xrealloc(c->x, xmul(c->cap, sizeof(double), "plot"));
+		c->y = xrealloc(c->y, xmul(c->cap, sizeof(double), "plot"));
+	}
+	c->x[c->n] = x, c->y[c->n] = y, c->n++;
+}
+
+/* --plot: the training loss of every step and the validation loss after each epoch, against the step */
+static void plot_write(const char *path, const Curve *train_loss, const Curve *valid_loss)
+{
+	const PlotSeries series[2] = {
+		{ "train", train_loss->x, train_loss->y, train_loss->n, { 31, 119, 180 }, false },
+		{ "valid", valid_loss->x, valid_loss->y, valid_loss->n, { 255, 127, 14 }, true },
+	};
+	Font *font = font_open(NULL, FONT_DEFAULT_PX, 1.0);
+	Image *im = plot_lines(series, valid_loss->n ? 2 : 1, "loss", "step", "loss", font, 640, 400);
+
+	image_write_png(im, path);
+	image_free(im);
+	font_free(font);
+}
+
 static void check_file_write(FILE *f, const char *path)
 {
 	if (ferror(f) | fclose(f))
 		die("%s: write error:", path);
+}
+
+/* ---- train --images: the picture classifier of docs/vision.md (lib/vit) ---------------------------- */
+
+/* The labelled pictures of a list: one "FILE CLASS" a line, FILE relative to the list's folder. */
+typedef struct {
+	size_t n, M;
+	Picture **pics;      /* [n] */
+	size_t *y;           /* [n] class ids */
+	char **classes;      /* [M] in the order they first appear */
+} PictureSet;
+
+/* With known (the training set's), every class must be one of its classes and the pictures of its size. */
+static void read_picture_set(PictureSet *s, const char *list, size_t P, const PictureSet *known)
+{
+	FILE *f = fopen(list, "r");
+	const char *slash = strrchr(list, '/');
+	size_t dir_len = slash ? (size_t)(slash - list) + 1 : 0, cap = 0, line_no = 0;
+	char *line = NULL;
+
+	memset(s, 0, sizeof(*s));
+	if (f == NULL)
+		die("%s:", list);
+	while (getline(&line, &cap, f) != -1) {
+		char *file = strtok(line, " \t\r\n"), *label = file ? strtok(NULL, " \t\r\n") : NULL, *path;
+		const Picture *first;
+		size_t k = 0;
+		line_no++;
+		if (file == NULL || *file == '#')
+			continue;
+		if (label == NULL || strtok(NULL, " \t\r\n"))
+			die("%s: line %zu: expected FILE CLASS", list, line_no);
+		path = xmalloc(dir_len + strlen(file) + 1);
+		sprintf(path, "%.*s%s", *file == '/' ? 0 : (int)dir_len, list, file);
+		s->pics = xrealloc(s->pics, xmul(s->n + 1, sizeof(*s->pics), "pictures"));
+		s->y = xrealloc(s->y, xmul(s->n + 1, sizeof(*s->y), "pictures"));
+		s->pics[s->n] = picture_read_png(path);
+		patch_grid_check(s->pics[s->n]->height, s->pics[s->n]->width, P, false, path);
+		first = known ? known->pics[0] : s->pics[0];
+		if (s->pics[s->n]->channels != first->channels || s->pics[s->n]->width != first->width ||
+		    s->pics[s->n]->height != first->height)
+			die("%s: %zu x %zu pixels of %zu channels, the first picture has %zu x %zu of %zu: one model "
+			    "takes one size", path, s->pics[s->n]->width, s->pics[s->n]->height, s->pics[s->n]->channels,
+			    first->width, first->height, first->channels);
+		if (known) {
+			while (k < known->M && strcmp(known->classes[k], label) != 0)
+				k++;
+			if (k == known->M)
+				die("%s: line %zu: class %s is not one of the training pictures'", list, line_no, label);
+		} else {
+			while (k < s->M && strcmp(s->classes[k], label) != 0)
+				k++;
+		}
+		if (!known && k == s->M) {
+			s->classes = xrealloc(s->classes, xmul(s->M + 1, sizeof(char *), "classes"));
+			s->classes[s->M++] = xstrdup(label);
+		}
+		s->y[s->n++] = k;
+		free(path);
+	}
+	if (ferror(f))
+		die("%s: read error:", list);
+	fclose(f);
+	free(line);
+	if (s->n == 0)
+		die("%s: no pictures (one \"FILE CLASS\" a line)", list);
+	if (!known && s->M < 2)
+		die("%s: every picture is of class %s: a classifier needs two classes at least", list, s->classes[0]);
+}
+
+static void picture_set_free(PictureSet *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		picture_free(s->pics[i]);
+	for (size_t k = 0; k < s->M; k++)
+		free(s->classes[k]);
+	free(s->pics), free(s->y), free(s->classes);
+}
+
+/* The model archive: the parameters, the settings ("config") and the class names ("classes", one a line). */
+static void save_vit(const Params *p, const Vit *m, const PictureSet *s, const char *path)
+{
+	NpzWriter *w = npz_create(path);
+	char config[256];
+	size_t n = 1;
+	char *classes;
+
+	for (size_t i = 0; i < p->count; i++)
+		npz_add(w, p->items[i].name, p->items[i].tensor);
+	snprintf(config, sizeof(config), "arch vit\npatch %zu\nchannels %zu\nd_model %zu\nheads %zu\nclasses %zu\n",
+		 m->embed.P, m->embed.C, m->E, m->H, m->M);
+	npz_add_text(w, "config", config);
+	for (size_t k = 0; k < s->M; k++)
+		n += strlen(s->classes[k]) + 1;
+	classes = xmalloc(n);
+	classes[0] = '\0';
+	for (size_t k = 0; k < s->M; k++)
+		strcat(strcat(classes, s->classes[k]), "\n");
+	npz_add_text(w, "classes", classes);
+	npz_commit(w);
+	free(classes);
+}
+
+/* Train the classifier of lib/vit on the pictures of images_path; the options as main() parsed them. */
+static int train_images(size_t E, size_t H)
+{
+	PictureSet set, valid = { 0 };
+	Params params = { 0 }, grads = { 0 }, adam_m = { 0 }, adam_v = { 0 };
+	Vit model, d_model, m1, m2;
+	VitRun *run;
+	Rng rng;
+	size_t *order, at, C, N, B = (size_t)batch_sentences;
+	const float **xs;
+	size_t *ys;
+	long step = 0;
+	bool stop = false;
+
+	signal(SIGINT, on_interrupt); /* Ctrl-C: stop after the current step and write the model */
+	read_picture_set(&set, images_path, image_patch, NULL);
+	if (valid_images)
+		read_picture_set(&valid, valid_images, image_patch, &set);
+	C = set.pics[0]->channels;
+	N = (set.pics[0]->height / image_patch) * (set.pics[0]->width / image_patch);
+	vit_declare(&params, &model, C, image_patch, N, E, H, set.M);
+	vit_declare(&grads, &d_model, C, image_patch, N, E, H, set.M);
+	vit_declare(&adam_m, &m1, C, image_patch, N, E, H, set.M);
+	vit_declare(&adam_v, &m2, C, image_patch, N, E, H, set.M);
+	if (init_path)
+		params_load(&params, init_path, "", 1);
+	else
+		params_init(&params, seed);
+	params_zero(&grads), params_zero(&adam_m), params_zero(&adam_v);
+	run = vit_run_new(&model, set.pics[0]->height, set.pics[0]->width);
+	order = xmalloc(xmul(set.n, sizeof(size_t), "pictures"));
+	xs = xmalloc(xmul(B, sizeof(*xs), "batch"));
+	ys = xmalloc(xmul(B, sizeof(*ys), "batch"));
+	for (size_t i = 0; i < set.n; i++)
+		order[i] = i;
+	rng_seed(&rng, seed);
+	fprintf(stderr, "train: %zu pictures of %zu classes, %zu patches of %zu x %zu pixels each; d_model %zu, %zu heads\n",
+		set.n, set.M, N, image_patch, image_patch, E, H);
+	for (long epoch = 1; !stop && (!epochs || epoch <= epochs); epoch++) {
+		double sum = 0.0;
+		size_t right = 0, seen = 0;
+		if (shuffle)
+			shuffle_order(order, set.n, &rng);
+		for (at = 0; at < set.n && !stop;) {
+			size_t b = 0, correct;
+			double loss, norm;
+			Adam a = adam;
+			for (; b < B && at < set.n; b++, at++) {
+				xs[b] = set.pics[order[at]]->data;
+				ys[b] = set.y[order[at]];
+			}
+			params_zero(&grads);
+			loss = vit_batch(run, &model, &d_model, xs, ys, b, &correct);
+			sum += loss * (double)b, right += correct, seen += b;
+			norm = 0.0;
+			for (size_t i = 0; i < grads.count; i++)
+				norm += grad_sum_squares(grads.items[i].tensor->data, grads.items[i].tensor->size);
+			norm = sqrt(norm);
+			if (clip > 0.0)
+				for (size_t i = 0; i < grads.count; i++)
+					grad_scale(grads.items[i].tensor->data, clip_factor(norm, clip), grads.items[i].tensor->size);
+			step++;
+			a.lr = lr;
+			for (size_t i = 0; i < params.count; i++)
+				adam_update(params.items[i].tensor->data, adam_m.items[i].tensor->data,
+					    adam_v.items[i].tensor->data, grads.items[i].tensor->data, &a, step,
+					    params.items[i].tensor->size);
+			if (step % log_every == 0)
+				fprintf(stderr, "step %ld  loss %.4f  grad norm %.3g\n", step, loss, norm);
+			stop = (steps && step == steps) || interrupted;
+		}
+		fprintf(stderr, "epoch %ld: loss %.4f, %zu of %zu pictures right while training", epoch,
+			sum / (double)seen, right, seen);
+		if (valid_images) {
+			size_t valid_right = 0;
+			double valid_loss = 0.0;
+			for (size_t i = 0; i < valid.n; i++) { /* one at a time: no gradients, nothing changes */
+				size_t correct;
+				const float *x = valid.pics[i]->data;
+				valid_loss += vit_batch(run, &model, NULL, &x, &valid.y[i], 1, &correct);
+				valid_right += correct;
+			}
+			fprintf(stderr, "; valid: loss %.4f, %zu of %zu right", valid_loss / (double)valid.n, valid_right,
+				valid.n);
+		}
+		fputc('\n', stderr);
+	}
+	if (grads_path)
+		params_save(&grads, grads_path);
+	save_vit(&params, &model, &set, out_path);
+	free(order), free(xs), free(ys);
+	vit_run_free(run);
+	params_free(&params), params_free(&grads), params_free(&adam_m), params_free(&adam_v);
+	picture_set_free(&set);
+	if (valid_images)
+		picture_set_free(&valid);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -442,6 +714,7 @@ int main(int argc, char **argv)
 	FILE *log = NULL;
 	bool tty = isatty(STDERR_FILENO), stop = false, recurrent;
 	LogRow row = { 0 };
+	Curve train_curve = { 0 }, valid_curve = { 0 };
 	double started = now(), last_loss = 0.0, last_rate = 0.0, valid_loss = NAN, valid_exact = NAN;
 	size_t tokens_seen = 0;
 	int c;
@@ -449,7 +722,7 @@ int main(int argc, char **argv)
 	set_progname(argv[0]);
 	common_init(&common);
 	transformer_defaults(&unused);
-	while ((c = getopt_long(argc, argv, "ho:", long_options, NULL)) != -1) {
+	while ((c = options_next(argc, argv, "ho:", long_options, NULL)) != -1) {
 		RnnKind kind;
 		ScoreKind score;
 		if (c != TRANSFORMER_OPT_ARCH && c != TRANSFORMER_OPT_LAYERS &&
@@ -480,6 +753,13 @@ int main(int argc, char **argv)
 			parse_long(optarg, "--attn-hidden", 1, 1 << 20);
 			config_set(&settings, "attn_hidden", optarg, "--attn-hidden");
 			break;
+		case OPT_NORMALIZE:
+			if (normalize_from_name(optarg) < 0)
+				usage_error("--normalize: '%s' is not one of softmax, sigmoid, relu, sparsemax, none", optarg);
+			if (normalize_from_name(optarg) != NORMALIZE_SOFTMAX)
+				usage_error("--normalize %s: train has the backward pass of the softmax only; %s attention "
+					    "runs forward in attend and mha, but cannot be trained", optarg, optarg);
+			break;
 		case 'o': out_path = optarg; break;
 		case OPT_PAIRS: pairs_path = optarg; break;
 		case OPT_SRC: src_path = optarg; break;
@@ -496,6 +776,9 @@ int main(int argc, char **argv)
 		case OPT_SRC_VOCAB: src_vocab_path = optarg; break;
 		case OPT_TGT_VOCAB: tgt_vocab_path = optarg; break;
 		case OPT_INIT: init_path = optarg; break;
+		case OPT_RESUME: resume_path = optarg; break;
+		case OPT_WEIGHTS_ONLY: weights_only = true; break;
+		case OPT_PLOT: plot_path = optarg; break;
 		case OPT_STEPS: steps = parse_long(optarg, "--steps", 1, 1L << 40); break;
 		case OPT_EPOCHS: epochs = parse_long(optarg, "--epochs", 1, 1L << 30); break;
 		case OPT_BATCH_SENTENCES: batch_sentences = parse_long(optarg, "--batch-sentences", 1, 1L << 30); break;
@@ -523,11 +806,34 @@ int main(int argc, char **argv)
 		case OPT_LOG_EVERY: log_every = parse_long(optarg, "--log-every", 1, 1L << 40); break;
 		case OPT_CHECKPOINT_EVERY: checkpoint_every = parse_long(optarg, "--checkpoint-every", 1, 1L << 40); break;
 		case OPT_SAVE_GRADS: grads_path = optarg; break;
+		case OPT_IMAGES: images_path = optarg; break;
+		case OPT_VALID_IMAGES: valid_images = optarg; break;
+		case OPT_PATCH: image_patch = (size_t)parse_long(optarg, "--patch", 1, 4096); break;
 		default:
 			usage_error("unknown option (see --help)");
 		}
 	}
 	seed = common.params.seed;
+	if (images_path || image_patch || valid_images) {
+		for (size_t i = 0; i < settings.count; i++)
+			if (strcmp(settings.keys[i], "heads") != 0)
+				usage_error("%s does not go with --images (the picture classifier of docs/vision.md)",
+					    settings.wheres[i]);
+		if (!images_path || !image_patch || !out_path)
+			usage_error("the picture classifier needs --images LIST, --patch P and -o MODEL.npz");
+		if (optind < argc || pairs_path || src_path || tgt_path || valid_pairs || valid_src || valid_tgt ||
+		    src_vocab_path || tgt_vocab_path || batch_tokens || checkpoint_every || log_path ||
+		    (schedule_given && noam) || lr_scale != 1.0 || warmup != 4000 || train_opts.dropout != 0.1f ||
+		    train_opts.smoothing != 0.1f)
+			usage_error("--images trains the picture classifier: no text data, vocabularies, --valid-*, "
+				    "--batch-tokens, --checkpoint-every, --log, noam, --lr-scale, --warmup, --dropout "
+				    "or --label-smoothing");
+		if (!steps && !epochs)
+			epochs = 10;
+		size_t heads = config_get(&settings, "heads") ? config_size(&settings, "heads", 2, 1, 65536) : 2;
+		config_free(&settings);
+		return train_images(dim_arg ? dim : 16, heads);
+	}
 	if (optind < argc)
 		usage_error("%s: unexpected argument (the data come with --pairs or --src and --tgt)", argv[optind]);
 	if (!out_path)
@@ -542,6 +848,10 @@ int main(int argc, char **argv)
 		noam = false;
 	if (!steps && !epochs)
 		epochs = 10;
+	if (resume_path && init_path)
+		usage_error("--resume continues a run, --init starts one from given weights: not both");
+	if (resume_path)
+		init_path = resume_path; /* the settings, vocabularies and parameters as --init, then the state */
 
 	/* the settings: the command line's, then the --init model's (a contradiction is an error), then defaults */
 	if (init_path) {
@@ -595,6 +905,12 @@ int main(int argc, char **argv)
 		model_free(init);
 	}
 	seq2seq_ready(&model);
+	if (resume_path) {
+		seq2seq_load_state(&model, resume_path);
+		if (steps && model.step >= steps)
+			die("%s: its run has taken %ld steps already, --steps %ld (steps count from the first run's start)",
+			    resume_path, model.step, steps);
+	}
 	rng_seed(&train_opts.rng, seed ^ 0x5eedd20b0u);
 	trainer = trainer_new(&model);
 
@@ -628,10 +944,11 @@ int main(int argc, char **argv)
 			adam.lr = last_rate = rate;
 			seq2seq_adam(&model, &adam);
 			tokens_seen += tokens;
+			curve_add(&train_curve, (double)model.step, last_loss);
 			stop = interrupted || (steps && model.step >= steps);
 			if (checkpoint_every && step % checkpoint_every == 0) {
 				text = config_text(&settings);
-				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+				seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 				free(text);
 			}
 			if (logged || stop || tty) {
@@ -654,6 +971,7 @@ int main(int argc, char **argv)
 						0.0, 0.0, false };
 			}
 			row.valid_loss = valid_loss, row.valid_exact = valid_exact, row.validated = true;
+			curve_add(&valid_curve, (double)model.step, valid_loss);
 		}
 	}
 	if (tty)
@@ -661,12 +979,15 @@ int main(int argc, char **argv)
 	if (grads_path && !steps && !interrupted)
 		params_save(&model.grads, grads_path); /* --epochs: the last step's */
 	text = config_text(&settings);
-	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab);
+	seq2seq_save(&model, out_path, text, src_vocab, tgt_vocab, !weights_only);
 	fprintf(stderr, "%s: %ld steps, final loss %.4f%s\n", out_path, model.step, last_loss,
 		interrupted ? " (interrupted)" : "");
 	log_flush(log, &row);
 	if (log)
 		check_file_write(log, log_path);
+	if (plot_path)
+		plot_write(plot_path, &train_curve, &valid_curve);
+	free(train_curve.x), free(train_curve.y), free(valid_curve.x), free(valid_curve.y);
 	free(text), free(order), free(batch);
 	trainer_free(trainer);
 	seq2seq_free(&model);

@@ -42,7 +42,8 @@ size_t attention_forward_scratch(size_t T, size_t S)
 }
 
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
-			 const float *v, const unsigned char *allowed, bool causal, float scale, Normalize how,
+			 const float *v, const unsigned char *allowed, const float *bias, bool causal, float scale,
+			 Normalize how,
 			 size_t T, size_t S, size_t Dk, size_t Dv)
 {
 	const size_t nt_max = T < ATTENTION_BLOCK_T ? T : ATTENTION_BLOCK_T;
@@ -58,11 +59,13 @@ size_t attention_forward(float *out, float *weights, float *scores, float *scrat
 		for (size_t i = 0; i < nt; i++) {
 			const size_t t = t0 + i;
 			float *w_row = block + i * S;
-			/* pass 2: scale */
+			/* pass 2: scale, then add the mask's bias (PyTorch's float attn_mask) */
 			for (size_t s = 0; s < S; s++) {
 				w_row[s] *= scale;
 				if (scores)
 					scores[t * S + s] = w_row[s];
+				if (bias)
+					w_row[s] += bias[t * S + s];
 			}
 			/* pass 3: the softmax (or how) over the keys row t may see (lib/softmax) */
 			blocked_rows += !normalize_row(w_row, w_row, allowed ? allowed + t * S : NULL,
@@ -324,18 +327,25 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
 }
 
 size_t attention(float *out, const AttentionParts *p, const Scorer *f, const float *q, const float *k,
-		 const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq, size_t Dk,
-		 size_t Dv)
+		 const float *v, const unsigned char *allowed, const float *bias, bool causal, size_t T, size_t S,
+		 size_t Dq, size_t Dk, size_t Dv)
 {
+	const float *logits = p->scores; /* what the softmax sees, before the blocked keys go to -inf */
 	size_t blocked_rows;
 
 	/* step 1: the scores f(q_t, k_s) (eq. 1: q_t . k_s / sqrt(Dk)) */
 	scores_and_raw(p->scores, p->raw, f, q, k, p->scratch, T, S, Dq, Dk);
-	/* step 2: the mask, as the softmax will see it (kept only when wanted) */
+	/* step 2: the mask, as the softmax will see it: its bias added (PyTorch's float attn_mask), its blocked
+	 * keys at -inf (kept only when wanted; with a bias, masked is where the sum lives) */
+	if (bias) {
+		for (size_t i = 0; i < T * S; i++)
+			p->masked[i] = p->scores[i] + bias[i];
+		logits = p->masked;
+	}
 	if (p->masked)
-		mask_scores(p->masked, p->scores, allowed, causal, T, S);
+		mask_scores(p->masked, logits, allowed, causal, T, S);
 	/* step 3: softmax (or f->normalize) over the visible keys, row by row */
-	blocked_rows = masked_normalize(p->weights, p->scores, allowed, causal, f->normalize, T, S);
+	blocked_rows = masked_normalize(p->weights, logits, allowed, causal, f->normalize, T, S);
 	/* step 4: the weighted sum of the values */
 	weighted_sum(out, p->weights, v, T, S, Dv);
 	return blocked_rows;
@@ -354,8 +364,8 @@ size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv)
 
 /* attention_tiled for the nt queries t0 .. t0 + nt - 1; returns how many of them saw no key */
 static size_t tiled_block(float *out, float *work, const Scorer *f, const float *q, const float *k, const float *v,
-			  const unsigned char *allowed, bool causal, size_t t0, size_t nt, size_t S, size_t Dq,
-			  size_t Dk, size_t Dv)
+			  const unsigned char *allowed, const float *bias, bool causal, size_t t0, size_t nt, size_t S,
+			  size_t Dq, size_t Dk, size_t Dv)
 {
 	float *block = work;                                  /* [nt, ns] scores, then exp(score - m) */
 	float *pv = block + ATTENTION_TILE_T * ATTENTION_TILE_S; /* [nt, Dv]: block times the values */
@@ -376,9 +386,11 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 			const size_t t = t0 + i;
 			float *score_i = block + i * ns, *out_t = out + t * Dv;
 			float rescale;
-			for (size_t j = 0; (allowed || (causal && s0 + ns > t + 1)) && j < ns; j++)
+			for (size_t j = 0; (allowed || bias || (causal && s0 + ns > t + 1)) && j < ns; j++)
 				if (is_blocked(allowed, causal, t, s0 + j, S))
 					score_i[j] = -INFINITY;
+				else if (bias)
+					score_i[j] += bias[t * S + s0 + j];
 			/* pass 2: p = exp(score - m) for this tile (the online softmax); what was summed with an older,
 			 * smaller m is rescaled by exp(m_old - m_new) */
 			if (!online_softmax_block(&row[i], score_i, ns, &rescale)) {
@@ -406,8 +418,8 @@ static size_t tiled_block(float *out, float *work, const Scorer *f, const float 
 }
 
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
-		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
-		       size_t Dk, size_t Dv)
+		       const float *v, const unsigned char *allowed, const float *bias, bool causal, size_t T, size_t S,
+		       size_t Dq, size_t Dk, size_t Dv)
 {
 	const size_t per_thread = tiled_work_per_thread(f, Dk, Dv), blocks = (T + ATTENTION_TILE_T - 1) / ATTENTION_TILE_T;
 	size_t blocked_rows = 0;
@@ -419,7 +431,7 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 	for (size_t b = 0; b < blocks; b++) {
 		const size_t t0 = b * ATTENTION_TILE_T, nt = T - t0 < ATTENTION_TILE_T ? T - t0 : ATTENTION_TILE_T;
 		blocked_rows += tiled_block(out, work + (size_t)thread_index() * per_thread, f, q, k, v, allowed,
-					    causal, t0, nt, S, Dq, Dk, Dv);
+					    bias, causal, t0, nt, S, Dq, Dk, Dv);
 	}
 	threads_blas_serial_end();
 	return blocked_rows;

@@ -20,9 +20,10 @@
  */
 
 /*
- * out[T,Dv] = softmax(q[T,Dk] k[S,Dk]^T * scale + blocked) v[S,Dv]   (eq. 1 with scale = 1/sqrt(Dk))
+ * out[T,Dv] = softmax(q[T,Dk] k[S,Dk]^T * scale + bias + blocked) v[S,Dv]   (eq. 1 with scale = 1/sqrt(Dk))
  *
  * allowed[T,S] (NULL = all) is 1 where query t may attend to key s; causal additionally blocks s > t.
+ * bias[T,S] (NULL = none, finite) is added to the scaled scores: PyTorch's float attn_mask (lib/mask).
  * A query row with every key blocked gets zero weights and a zero output (never NaN); the return
  * value counts such rows so that the caller can warn.
  * weights[T,S] (NULL = not wanted) receives the softmax weights; scores[T,S] (NULL = not wanted)
@@ -34,7 +35,8 @@
 #define ATTENTION_BLOCK_T 64
 size_t attention_forward_scratch(size_t T, size_t S);
 size_t attention_forward(float *out, float *weights, float *scores, float *scratch, const float *q, const float *k,
-			 const float *v, const unsigned char *allowed, bool causal, float scale, Normalize how,
+			 const float *v, const unsigned char *allowed, const float *bias, bool causal, float scale,
+			 Normalize how,
 			 size_t T, size_t S, size_t Dk, size_t Dv);
 
 /*
@@ -120,20 +122,22 @@ void weighted_sum(float *out, const float *weights, const float *v, size_t T, si
 typedef struct {
 	float *raw;      /* [T,S] q.k before the scale (dot and scaled scores only); NULL = not wanted */
 	float *scores;   /* [T,S] f(q, k), before the mask: what attend --scores writes */
-	float *masked;   /* [T,S] the scores with every blocked key at -inf, the softmax's input; NULL = not wanted */
+	float *masked;   /* [T,S] the scores plus the bias, every blocked key at -inf: the softmax's input; NULL = not
+			    wanted, unless attention() gets a bias (then required: the sum is made there) */
 	float *weights;  /* [T,S] the softmax (f->normalize) of each row: what --attn writes */
 	float *scratch;  /* attention_scores_scratch(f, S, Dk) floats */
 } AttentionParts;
 
 /*
  * The plain attention, every intermediate kept in p:
- *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax (f->normalize) over the visible keys;  out[T,Dv] = weights v[S,Dv]
- * Blocked keys as attention_forward (allowed[T,S], NULL = all; causal blocks s > t). Returns the number
- * of rows with every key blocked (zero weights, zero output).
+ *   scores = f(q[T,Dq], k[S,Dk]);  weights = softmax (f->normalize) of scores + bias over the visible keys;
+ *   out[T,Dv] = weights v[S,Dv]
+ * Blocked keys and bias as attention_forward (allowed[T,S], NULL = all; bias[T,S], NULL = none; causal
+ * blocks s > t). Returns the number of rows with every key blocked (zero weights, zero output).
  */
 size_t attention(float *out, const AttentionParts *p, const Scorer *f, const float *q, const float *k,
-		 const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq, size_t Dk,
-		 size_t Dv);
+		 const float *v, const unsigned char *allowed, const float *bias, bool causal, size_t T, size_t S,
+		 size_t Dq, size_t Dk, size_t Dv);
 
 /*
  * The tiled path: the same out[T,Dv] as attention() (the plain reference), without ever holding the
@@ -148,8 +152,8 @@ size_t attention(float *out, const AttentionParts *p, const Scorer *f, const flo
 #define ATTENTION_TILE_S 256
 size_t attention_tiled_work_size(const Scorer *f, size_t Dk, size_t Dv);
 size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q, const float *k,
-		       const float *v, const unsigned char *allowed, bool causal, size_t T, size_t S, size_t Dq,
-		       size_t Dk, size_t Dv);
+		       const float *v, const unsigned char *allowed, const float *bias, bool causal, size_t T, size_t S,
+		       size_t Dq, size_t Dk, size_t Dv);
 
 /*
  * Rotary position embedding (RoFormer, Su et al. 2021, section 3.4.2, eq. 34), in place: in row t of

@@ -2,16 +2,29 @@
 #include "explain_attention.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "explain.h"
 
 /* T = query positions, S = key positions, E = d_model, H = heads, Dh = E / H, Dq, Dk, Dv = query, key and
  * value widths, Dm = the RNN decoder's memory width */
 
+/* The mask's blocked pairs (of head 0 when each head has its own), and a word on its additive part. */
+static void explain_any_mask(const Mask *mask, bool causal, size_t T, size_t S, char *const *q_labels,
+			     char *const *k_labels)
+{
+	explain_mask(mask_head_allowed(mask, 0, T, S), causal, T, S, q_labels, k_labels);
+	if (mask && mask->heads > 1)
+		explain_note("(head 0's: the mask gives each of the %zu heads its own)", mask->heads);
+	if (mask && mask->bias)
+		explain_note("the additive mask's finite values are added to the scores before the softmax "
+			     "(PyTorch's float attn_mask: a bias, e.g. relative positions or ALiBi)");
+}
+
 /* ---- attend: one attention (eq. 1 and the other scores) ------------------------------------------ */
 
 void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionParts *p, const float *out,
-		       const unsigned char *allowed, bool causal)
+		       const Mask *mask, bool causal)
 {
 	const Tensor *x = in->x, *keys = in->keys, *values = in->values;
 	const float *q = in->q, *k = in->k, *v = in->v;
@@ -52,7 +65,7 @@ void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionP
 		       S, Dk, q_labels, k_labels);
 
 	explain_step("mask");
-	explain_mask(allowed, causal, n, S, q_labels, k_labels);
+	explain_any_mask(mask, causal, n, S, q_labels, k_labels);
 
 	explain_step("%s over the keys, row by row", normalize_names[scorer.normalize]);
 	explain_normalize(scorer.normalize, p->masked, p->weights, n, S, q_labels, k_labels);
@@ -65,12 +78,13 @@ void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionP
 
 /* ---- mha: multi-head attention (section 3.2.2) ----------------------------------------------------- */
 
-void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const unsigned char *allowed, bool causal,
+void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const Mask *mask, bool causal,
 		 const Tensor *query, const Tensor *key, const float *out, const char *query_from, const char *key_from)
 {
 	const Tensor *x = query, *k = key ? key : query;
 	size_t E = w->E, H = w->H, Dh = E / H, T = tensor_rows(x), S = tensor_rows(k);
 	char **qrows = x->ndim >= 2 ? x->row_labels : NULL, **krows = k->ndim >= 2 ? k->row_labels : NULL;
+	char **extended = NULL; /* krows and the extra keys' labels */
 
 	explain_step("multi-head attention: H = %zu heads of Dh = E / H = %zu columns, E = %zu (Vaswani et al. "
 		     "2017, section 3.2.2)",
@@ -100,9 +114,21 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 	if (H > 1)
 		explain_matrix("q of head 1", p->qh + T * Dh, T, Dh, qrows, NULL);
 
+	if (mha_extra_keys(w))
+		explain_step("extra keys, after the projection (PyTorch's%s%s): %zu more that every query sees",
+			     w->add_bias_kv ? " add_bias_kv: bias_k and bias_v" : "",
+			     w->add_zero_attn ? (w->add_bias_kv ? ", add_zero_attn: zeros" : " add_zero_attn: zeros") : "",
+			     mha_extra_keys(w));
 	explain_step("attention in each head, independently: %s(q_h k_h^T / sqrt(%zu)) v_h, %zux%zu weights",
-		     normalize_names[w->normalize], Dh, T, S);
-	explain_mask(allowed, causal, T, S, qrows, krows);
+		     normalize_names[w->normalize], Dh, T, S + mha_extra_keys(w));
+	explain_any_mask(mask, causal, T, S, qrows, krows);
+	/* from here on the keys are S + the extra ones, with labels of their own */
+	extended = mha_key_labels(krows, w, S);
+	if (extended == krows)
+		extended = NULL; /* no extra keys, or no labels: nothing new to free */
+	else
+		krows = extended;
+	S += mha_extra_keys(w);
 	for (size_t h = 0; h < H; h++) {
 		char title[96], line[512];
 		const float *a_h = attn + h * T * S;
@@ -131,6 +157,7 @@ void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, cons
 		     "(%zux%zu)^T",
 		     T, E, T, E, E, E);
 	explain_matrix("out", out, T, E, qrows, NULL);
+	free(extended);
 }
 
 /* ---- decode --arch rnn|gru|lstm: the attention decoder (Bahdanau et al. 2015) --------------------- */

@@ -30,16 +30,16 @@ typedef struct {
  * those rows (raw and masked filled); out[.,Dv] the output rows of p.
  */
 void explain_attention(const AttendInputs *in, const Scorer *f, const AttentionParts *p, const float *out,
-		       const unsigned char *allowed, bool causal);
+		       const Mask *mask, bool causal);
 
 /*
  * After mha_forward: the projections and their shapes, the split into heads, the mask, each head's
  * weights and the key each query attends to most, the concatenation and the output projection, on
- * stderr. p: mha_work_parts of the work space mha_forward used; attn[H,T,S]; allowed[T,S] (NULL = all)
+ * stderr. p: mha_work_parts of the work space mha_forward used; attn[H,T,S]; mask (NULL = none)
  * and causal as given to it; query[T,E]; key[S,kdim] (NULL = self-attention); out[T,E].
  * query_from and key_from say where the tensors came from ("standard input", a path).
  */
-void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const unsigned char *allowed, bool causal,
+void explain_mha(const MhaWeights *w, const MhaParts *p, const float *attn, const Mask *mask, bool causal,
 		 const Tensor *query, const Tensor *key, const float *out, const char *query_from, const char *key_from);
 
 /*

@@ -16,6 +16,20 @@ void layer_norm(float *out, const float *x, const float *gamma, const float *bet
 	layer_norm_forward(out, NULL, NULL, x, gamma, beta, eps, T, E);
 }
 
+/* The mean of x[E], into *mean, and the sum of squares around it (two passes: no cancellation of large sums). */
+static double row_moments(const float *x, size_t E, double *mean)
+{
+	double m = 0.0, ss = 0.0;
+
+	for (size_t e = 0; e < E; e++)
+		m += x[e];
+	m /= (double)E;
+	for (size_t e = 0; e < E; e++)
+		ss += ((double)x[e] - m) * ((double)x[e] - m);
+	*mean = m;
+	return ss;
+}
+
 /* out[E] = ((x - mean) inv_std) gamma + beta, elementwise: vectorised, the same bits in every clone */
 PF_CLONES static void layer_norm_row(float *out, const float *x, const float *gamma, const float *beta, double mean,
 				     double inv_std, size_t E)
@@ -32,14 +46,9 @@ void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const floa
 	for (size_t t = 0; t < T; t++) {
 		const float *x_t = x + t * E;
 		float *out_t = out + t * E;
-		double mean = 0.0, var = 0.0, inv_std;
-		/* pass 1: the mean; pass 2: the variance around it (two passes: no cancellation of large sums) */
-		for (size_t e = 0; e < E; e++)
-			mean += x_t[e];
-		mean /= (double)E;
-		for (size_t e = 0; e < E; e++)
-			var += ((double)x_t[e] - mean) * ((double)x_t[e] - mean);
-		var /= (double)E; /* biased, as torch: divide by E, not E - 1 */
+		double mean, var, inv_std;
+		/* passes 1 and 2: the mean, the variance around it */
+		var = row_moments(x_t, E, &mean) / (double)E; /* biased, as torch: divide by E, not E - 1 */
 		inv_std = 1.0 / sqrt(var + (double)eps);
 		if (mean_out)
 			mean_out[t] = (float)mean;
@@ -47,6 +56,24 @@ void layer_norm_forward(float *out, float *mean_out, float *rstd_out, const floa
 			rstd_out[t] = (float)inv_std;
 		/* pass 3: normalise, then scale and shift (x_t may be out_t: each element is read before it is written) */
 		layer_norm_row(out_t, x_t, gamma, beta, mean, inv_std, E);
+	}
+}
+
+void layer_norm_annotated(float *out, const float *x, const float *gamma, const float *beta, float eps, size_t T,
+			  size_t E)
+{
+#pragma omp parallel for if (T > 1 && T * E >= PARALLEL_MIN_WORK)
+	for (size_t t = 0; t < T; t++) {
+		const float *x_t = x + t * E;
+		float *out_t = out + t * E;
+		double mean, ss, inv;
+		/* passes 1 and 2: the mean, the sum of squares around it, taken over E - 1 (unbiased, as torch.std) */
+		ss = row_moments(x_t, E, &mean);
+		/* eps outside the square root: 1 / (std + eps), not 1 / sqrt(var + eps) */
+		inv = 1.0 / ((E > 1 ? sqrt(ss / (double)(E - 1)) : 0.0) + (double)eps);
+		/* pass 3: normalise, then scale and shift (x_t may be out_t) */
+		for (size_t e = 0; e < E; e++)
+			out_t[e] = (float)((double)gamma[e] * ((double)x_t[e] - mean) * inv + beta[e]);
 	}
 }
 

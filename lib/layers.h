@@ -28,6 +28,15 @@ void layer_norm_backward(float *d_x, float *d_gamma, float *d_beta, const float 
 			 const float *mean, const float *rstd, const float *gamma, size_t T, size_t E);
 
 /*
+ * out[T,E] = gamma * (x - mean) / (std + eps) + beta: the LayerNorm of the Annotated Transformer
+ * (harvardnlp; its a_2 = gamma, b_2 = beta, eps 1e-6), where std is the unbiased standard deviation of the row,
+ * sqrt(sum (x - mean)^2 / (E - 1)) as torch.std, and eps is added to it outside the square root. (E = 1:
+ * the unbiased std is undefined, torch gives NaN; here it is taken as 0.) out may equal x.
+ */
+void layer_norm_annotated(float *out, const float *x, const float *gamma, const float *beta, float eps, size_t T,
+			  size_t E);
+
+/*
  * out[T,E] = x / sqrt(mean(x^2) + eps) * gamma, the mean of squares over each row of x
  * (RMSNorm, Zhang and Sennrich 2019: LayerNorm without the mean subtracted and without beta;
  * torch.nn.RMSNorm(E, eps) from PyTorch 2.4: weight = gamma). out may equal x. rstd[T] (NULL = not

@@ -23,15 +23,15 @@ static const char *const config_keys[] = {
 	"arch", "encoder_layers", "bos", "eos", "chars", "tie",
 	/* the Transformer's (MODEL_TRANSFORMER_KEYS, in the order a recurrent model checks them) */
 	"d_model", "heads", "decoder_layers", "d_ff", "activation", "norm_first", "final_norm", "eps", "scale",
-	"posenc", "posenc_base", "posenc_layout",
+	"posenc", "posenc_base", "posenc_layout", "norm", "final_eps",
 	/* the recurrent seq2seq's */
 	"hidden", "bidirectional", "decoder_hidden", "score", "attn_hidden", "init",
 	NULL,
 };
 
-/* The Transformer's keys: config_keys from index 6 to 17. */
+/* The Transformer's keys: config_keys from index 6 to 19. */
 #define TRANSFORMER_KEYS_FIRST 6
-#define TRANSFORMER_KEYS_END 18
+#define TRANSFORMER_KEYS_END 20
 
 void model_refuse_transformer_keys(const ModelConfig *c, const char *arch)
 {
@@ -118,8 +118,9 @@ static void check_entries(Npz *z, const Params *p)
 	/* every other entry must be ours: a stray one means the settings describe another model */
 	for (size_t k = 0; k < npz_count(z); k++) {
 		const char *name = npz_name(z, k);
+		/* adam.*: the optimiser's state train --resume continues from (docs/train.md), not the model's */
 		bool known = strcmp(name, "config") == 0 || strcmp(name, "src_vocab") == 0 ||
-			     strcmp(name, "tgt_vocab") == 0;
+			     strcmp(name, "tgt_vocab") == 0 || strncmp(name, "adam.", 5) == 0;
 		for (size_t i = 0; i < p->count && !known; i++)
 			known = strcmp(p->items[i].name, name) == 0;
 		if (!known)

@@ -43,6 +43,10 @@ void transformer_model_declare(Model *m, ModelConfig *c)
 	tc.norm_first = config_bool(c, "norm_first", false);
 	tc.final_norm = config_bool(c, "final_norm", true); /* nn.Transformer has both final norms */
 	tc.eps = (float)config_double(c, "eps", 1e-5, 1e-12, 1.0);
+	tc.final_eps = (float)config_double(c, "final_eps", tc.eps, 1e-12, 1.0);
+	if ((s = config_get(c, "norm")) && strcmp(s, "torch") != 0 && strcmp(s, "annotated") != 0)
+		die("%s: norm '%s' is not torch or annotated", config_where(c, "norm"), s);
+	tc.annotated_norm = s && strcmp(s, "annotated") == 0;
 	if (E % tc.H)
 		die("%s: d_model %zu is not divisible by heads %zu", path, E, tc.H);
 	enc = dec = tc;
@@ -189,7 +193,7 @@ void transformer_run_step(TransformerRun *r, float *logprobs, size_t k, const si
 	r->prefix[0] = m->tok.bos;
 	memcpy(r->prefix + 1, tokens, len * sizeof(size_t));
 	transformer_model_embed(r->y, r->scratch, m, m->io.tgt_embed, r->prefix, 0, len + 1);
-	decoder_forward(r->y, NULL, NULL, r->dec_work, dec, r->memory, NULL, NULL, len + 1, r->S);
+	decoder_forward(r->y, NULL, NULL, r->dec_work, dec, r->memory, NULL, NULL, true, len + 1, r->S);
 	model_project(logprobs, m, r->y + len * E);
 }
 
@@ -238,7 +242,7 @@ void transformer_run_rescore(TransformerRun *r, float *align, float *scores, con
 	r->prefix[0] = m->tok.bos;
 	memcpy(r->prefix + 1, out, (L ? L - 1 : 0) * sizeof(size_t));
 	transformer_model_embed(r->y, r->scratch, m, m->io.tgt_embed, r->prefix, 0, L);
-	decoder_forward(r->y, NULL, align ? r->cross : NULL, r->dec_work, dec, r->memory, NULL, NULL, L, S);
+	decoder_forward(r->y, NULL, align ? r->cross : NULL, r->dec_work, dec, r->memory, NULL, NULL, true, L, S);
 	for (size_t t = 0; t < L && scores; t++)
 		model_project(scores + t * m->tok.Vt, m, r->y + t * m->E);
 	if (align)

@@ -62,6 +62,97 @@ int common_option(CommonOptions *o, int c, const char *arg, const char *usage_te
 	}
 }
 
+/*
+ * Edits that turn a into b: insertions, deletions, substitutions and swaps of two neighbours (the
+ * optimal string alignment distance; "casual" -> "causal" is one swap). Names of options are short:
+ * longer ones count as far.
+ */
+static size_t edit_distance(const char *a, size_t n, const char *b)
+{
+	enum { MAX = 32 };
+	size_t m = strlen(b), d[MAX + 1][MAX + 1];
+
+	if (n > MAX || m > MAX)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[n][m];
+}
+
+/* Keep name in *found when it is nearer to s[0..n) than *best edits; a name that s starts is nearest of all. */
+static void consider(const char *s, size_t n, const char *name, size_t *best, const char **found)
+{
+	size_t d = strncmp(name, s, n) == 0 ? 0 : edit_distance(s, n, name);
+
+	if (d < *best)
+		*best = d, *found = name;
+}
+
+/* one edit for short words, two from 5 letters on: further than that is another word */
+static const char *near_enough(size_t n, size_t best, const char *found)
+{
+	return found && best <= (n < 5 ? 1 : 2) ? found : NULL;
+}
+
+const char *option_suggestion(const char *arg, const struct option *longopts)
+{
+	size_t n, best = SIZE_MAX;
+	const char *found = NULL;
+
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return NULL;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (const struct option *o = longopts; o->name; o++) {
+		if (strncmp(o->name, arg, n) == 0) /* a start of some name: getopt said it was ambiguous */
+			return NULL;
+		consider(arg, n, o->name, &best, &found);
+	}
+	return near_enough(n, best, found);
+}
+
+const char *word_suggestion(const char *word, const char *const *words)
+{
+	size_t n = strlen(word), best = SIZE_MAX;
+	const char *found = NULL;
+
+	for (size_t i = 0; words[i]; i++) {
+		if (strcmp(words[i], word) == 0)
+			return NULL;
+		consider(word, n, words[i], &best, &found);
+	}
+	return near_enough(n, best, found);
+}
+
+int options_next(int argc, char **argv, const char *shortopts, const struct option *longopts, int *index)
+{
+	int c;
+
+	argv[0] = (char *)progname; /* getopt's own messages begin "attend:", as ours do, not "bin/attend:" */
+	c = getopt_long(argc, argv, shortopts, longopts, index);
+
+	/* an unknown long option: getopt has said so and stepped past it */
+	if (c == '?' && optopt == 0 && optind > 0 && optind <= argc) {
+		const char *s = option_suggestion(argv[optind - 1], longopts);
+		if (s)
+			fprintf(stderr, "%s: did you mean --%s?\n", progname, s);
+	}
+	return c;
+}
+
 long parse_long(const char *s, const char *option, long min, long max)
 {
 	char *end;
@@ -226,6 +317,7 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 		return 1;
 	case TRANSFORMER_OPT_LAYERS:
 		cfg->N = (size_t)parse_long(arg, "--layers", 1, 1000);
+		cfg->layers_given = true;
 		given(settings, "encoder_layers", arg, "--layers");
 		given(settings, "decoder_layers", arg, "--layers");
 		return 1;
@@ -253,6 +345,16 @@ int transformer_option(TransformerConfig *cfg, ModelConfig *settings, int c, con
 	case TRANSFORMER_OPT_EPS:
 		cfg->eps = (float)parse_double(arg, "--eps", 1e-12, 1.0);
 		given(settings, "eps", arg, "--eps");
+		return 1;
+	case TRANSFORMER_OPT_FINAL_EPS:
+		cfg->final_eps = (float)parse_double(arg, "--final-eps", 1e-12, 1.0);
+		given(settings, "final_eps", arg, "--final-eps");
+		return 1;
+	case TRANSFORMER_OPT_NORM:
+		if (strcmp(arg, "torch") != 0 && strcmp(arg, "annotated") != 0)
+			usage_error("--norm: '%s' is not torch or annotated", arg);
+		cfg->annotated_norm = strcmp(arg, "annotated") == 0;
+		given(settings, "norm", arg, "--norm");
 		return 1;
 	default:
 		return 0;

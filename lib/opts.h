@@ -79,6 +79,16 @@ void common_init(CommonOptions *o);
  */
 int common_option(CommonOptions *o, int c, const char *arg, const char *usage_text);
 
+/*
+ * getopt_long, and after an unknown long option ("--casual") a line "prog: did you mean --causal?"
+ * when one of longopts is an edit or two away. Every program's option loop calls it.
+ */
+int options_next(int argc, char **argv, const char *shortopts, const struct option *longopts, int *index);
+/* The name in longopts closest to arg ("--casual" -> "causal"), or NULL when none is near. */
+const char *option_suggestion(const char *arg, const struct option *longopts);
+/* The word of the NULL-terminated list words an edit or two from word (not equal to it), or NULL. */
+const char *word_suggestion(const char *word, const char *const *words);
+
 /* Numbers from the command line, range-checked: a bad one is a usage error naming the option. */
 long parse_long(const char *s, const char *option, long min, long max);
 double parse_double(const char *s, const char *option, double min, double max);
@@ -137,7 +147,7 @@ int side_option(Sides *s, int c, const char *arg);
 /* ---- the options encode and decode share ------------------------------------------------------ */
 
 /*
- * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps: for a program's
+ * --arch, --layers, --heads, --ff, --activation, --norm-first, --final-norm, --eps, --final-eps, --norm: for a program's
  * getopt_long table (TRANSFORMER_LONG_OPTIONS), its usage text (TRANSFORMER_USAGE) and its option loop
  * (transformer_option). Codes from OPT_PROGRAM + 100, above any program's own.
  */
@@ -150,6 +160,8 @@ enum {
 	TRANSFORMER_OPT_NORM_FIRST,
 	TRANSFORMER_OPT_FINAL_NORM,
 	TRANSFORMER_OPT_EPS,
+	TRANSFORMER_OPT_NORM,
+	TRANSFORMER_OPT_FINAL_EPS,
 };
 
 #define TRANSFORMER_LONG_OPTIONS                                                                        \
@@ -158,7 +170,9 @@ enum {
 		{ "activation", required_argument, NULL, TRANSFORMER_OPT_ACTIVATION },                           \
 		{ "norm-first", no_argument, NULL, TRANSFORMER_OPT_NORM_FIRST },                                 \
 		{ "final-norm", no_argument, NULL, TRANSFORMER_OPT_FINAL_NORM },                                 \
-		{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS }
+		{ "eps", required_argument, NULL, TRANSFORMER_OPT_EPS },                                         \
+		{ "norm", required_argument, NULL, TRANSFORMER_OPT_NORM },                                       \
+		{ "final-eps", required_argument, NULL, TRANSFORMER_OPT_FINAL_EPS }
 
 #define TRANSFORMER_USAGE                                                                                   \
 	"      --arch A            transformer (the default), rnn, gru or lstm (docs/rnn-seq2seq.md)\n"     \
@@ -168,7 +182,10 @@ enum {
 	"      --activation A      relu (the paper's, default) or gelu\n"                                         \
 	"      --norm-first        pre-norm: x + Sublayer(LayerNorm(x)); default post-norm LayerNorm(x + Sublayer(x))\n" \
 	"      --final-norm        a LayerNorm after the last layer (parameters norm.weight, norm.bias)\n"        \
-	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"
+	"      --eps X             LayerNorm's epsilon (default 1e-5)\n"                                          \
+	"      --final-eps X       the final norm's epsilon (default: --eps)\n"                                  \
+	"      --norm N            torch (nn.LayerNorm, default) or annotated (the Annotated Transformer's:\n"    \
+	"                          (x - mean) / (unbiased std + eps), eps outside the square root)\n"
 
 /*
  * Handle one shared option into cfg; when settings is not NULL, also record it there as given on the
@@ -185,7 +202,7 @@ typedef struct {
 	size_t layers;       /* L >= 1 */
 	bool bidirectional;  /* D = 2 */
 	bool last;           /* write the top layer's final state [h_T->; h_1<-] (1 x D*H) only */
-	bool over_time;      /* the seeds' LSTM + attention over time (one LSTM layer, one direction) */
+	bool over_time;      /* the LSTM + attention over time of a Keras recipe (one LSTM layer, one direction) */
 } RnnEncodeOptions;
 
 /* What decode --arch rnn|gru|lstm does with each sequence. */
@@ -231,8 +248,9 @@ enum {
 	"      --hidden H          rnn: the state width (default E)\n"                                           \
 	"      --bidirectional     rnn: a backward pass too; each row is [forward; backward] (D = 2)\n"          \
 	"      --last              rnn: only the final state [h_T->; h_1<-], the plain seq2seq's context vector\n" \
-	"      --over-time         rnn: the seeds' LSTM + softmax over time of a dense layer (over_time.weight);\n" \
-	"                          --attn FILE writes its weights (T x H)\n"
+	"      --over-time         rnn: attention over time (a Keras recipe): a softmax over the positions of a\n" \
+	"                          dense layer (over_time.weight), times the LSTM's outputs; --attn FILE\n" \
+	"                          writes its weights (T x H)\n"
 #define RNN_DECODE_USAGE                                                                                     \
 	"      --hidden H          rnn: the state width (default: the memory's width)\n"                         \
 	"      --score F           rnn: additive (Bahdanau, default), general or dot (Luong)\n"                  \

@@ -122,22 +122,24 @@ Image *overlay_image(const Image *pic, const Panel *panels, size_t count, size_t
 	size_t pw = (size_t)lround((double)pic->width * style->scale), ph = (size_t)lround((double)pic->height * style->scale);
 	size_t gap = (size_t)lround(OVERLAY_GAP * style->scale), rows = (count + grid_cols - 1) / grid_cols;
 	long title = count > 1 ? title_height(style) : 0;
+	size_t cw = pw; /* the width of a column of panels */
 	Image *im;
 
-	pw = pw ? pw : 1, ph = ph ? ph : 1;
+	pw = pw ? pw : 1, ph = ph ? ph : 1, cw = pw;
 	if (count == 1) {
 		im = image_new(pw, ph, (Rgb){ 255, 255, 255 });
 		paint(im, 0, 0, pw, ph, pic, &panels[0], cell, R, G, P, style);
 		return im;
 	}
-	im = image_new(gap + grid_cols * (pw + gap), gap + rows * ((size_t)title + ph + gap), (Rgb){ 255, 255, 255 });
+	for (size_t k = 0; k < count; k++) { /* a column as wide as the picture, or as its widest title */
+		long w = font_width(style->font, TEXT_LABEL, panels[k].title);
+		cw = (size_t)w > cw ? (size_t)w : cw;
+	}
+	im = image_new(gap + grid_cols * (cw + gap), gap + rows * ((size_t)title + ph + gap), (Rgb){ 255, 255, 255 });
 	for (size_t k = 0; k < count; k++) {
-		long x0 = (long)(gap + (k % grid_cols) * (pw + gap));
+		long x0 = (long)(gap + (k % grid_cols) * (cw + gap));
 		long y0 = (long)(gap + (k / grid_cols) * ((size_t)title + ph + gap));
-		char *fitted = font_fit(style->font, TEXT_LABEL, panels[k].title, (long)pw);
-		font_draw(im, style->font, TEXT_LABEL, x0, y0 + (title - title_height(style)) / 2 + 1, fitted,
-			  (Rgb){ 0, 0, 0 }, false);
-		free(fitted);
+		font_draw(im, style->font, TEXT_LABEL, x0, y0 + 1, panels[k].title, (Rgb){ 0, 0, 0 }, false);
 		paint(im, x0, y0 + title, pw, ph, pic, &panels[k], cell, R, G, P, style);
 	}
 	return im;

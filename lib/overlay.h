@@ -48,7 +48,8 @@ typedef struct {
  *   v = clamp((w - vmin) / (vmax - vmin), 0, 1),   out = (1 - alpha v) pixel + alpha v colour(v)
  * so that patches of weight vmin or less keep their pixels and the strongest take the most colour.
  * One panel: exactly round(K width) x round(K height) pixels. Several (heads): grid_cols per row, each
- * under its title ("head 2"), OVERLAY_GAP * K pixels apart and around.
+ * under its title ("head 2", a line of the font), in columns as wide as the picture or the widest title,
+ * OVERLAY_GAP * K pixels apart and around.
  */
 #define OVERLAY_GAP 8
 Image *overlay_image(const Image *pic, const Panel *panels, size_t count, size_t grid_cols, const size_t *cell,

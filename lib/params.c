@@ -192,3 +192,72 @@ int params_peek_shape(const char *path, const char *prefix, const char *name, si
 	npz_close(z);
 	return ndim;
 }
+
+int params_source_shape(const ParamSource *source, const char *name, size_t *shape)
+{
+	if (source->weights == NULL)
+		return 0;
+	return params_peek_shape(source->weights, source->prefix ? source->prefix : "", name, shape);
+}
+
+void params_size(const ParamSource *source, const char *name, int axis, size_t *size, const char *option)
+{
+	size_t shape[TENSOR_MAX_DIMS];
+	char got[TENSOR_SHAPE_STR];
+	int ndim = params_source_shape(source, name, shape);
+
+	if (ndim <= axis)
+		return;
+	if (*size == 0)
+		*size = shape[axis];
+	else if (*size != shape[axis])
+		die("%s: %s %zu, but %s%s is %s (%zu on axis %d)", source->weights, option, *size,
+		    source->prefix ? source->prefix : "", name, shape_str(ndim, shape, got), shape[axis], axis);
+}
+
+/* prefix + fmt % k, allocated */
+static char *indexed_name(const char *prefix, const char *fmt, size_t k)
+{
+	size_t n = strlen(prefix) + strlen(fmt) + 24;
+	char *name = xmalloc(n);
+
+	snprintf(name, n, "%s", prefix);
+	snprintf(name + strlen(prefix), n - strlen(prefix), fmt, k);
+	return name;
+}
+
+size_t params_source_count(const ParamSource *source, const char *fmt)
+{
+	Npz *z;
+	size_t k = 0;
+
+	if (source->weights == NULL)
+		return 0;
+	z = npz_open(source->weights);
+	for (;; k++) {
+		char *name = indexed_name(source->prefix ? source->prefix : "", fmt, k);
+		bool has = npz_has(z, name);
+		free(name);
+		if (!has)
+			break;
+	}
+	npz_close(z);
+	return k;
+}
+
+bool params_source_has(const ParamSource *source, const char *name)
+{
+	Npz *z;
+	char *full;
+	bool has;
+
+	if (source->weights == NULL)
+		return false;
+	z = npz_open(source->weights);
+	full = xmalloc(strlen(source->prefix ? source->prefix : "") + strlen(name) + 1);
+	sprintf(full, "%s%s", source->prefix ? source->prefix : "", name);
+	has = npz_has(z, full);
+	free(full);
+	npz_close(z);
+	return has;
+}

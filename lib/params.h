@@ -68,4 +68,21 @@ void params_free(Params *p);
  */
 int params_peek_shape(const char *path, const char *prefix, const char *name, size_t *shape);
 
+/*
+ * Shapes from the weights: what a program takes from --weights before it declares its parameters, so that
+ * `embed --weights w.npz` needs no --dim. Each looks at source->prefix + name in source->weights and does
+ * nothing without --weights or without that entry.
+ *
+ * params_source_shape: the entry's shape into shape; its ndim, or 0.
+ * params_size: *size from axis `axis` of the entry; when *size is already set (an option gave it, not 0) and
+ *   the archive disagrees, dies "FILE: --dim 16, but weight is 12x10 (10 on axis 1)" naming option.
+ * params_source_count: how many entries fmt % 0, fmt % 1, ... exist in a row (fmt has one %zu, e.g.
+ *   "layers.%zu.linear1.weight"): the number of layers.
+ * params_source_has: whether the entry exists.
+ */
+int params_source_shape(const ParamSource *source, const char *name, size_t *shape);
+void params_size(const ParamSource *source, const char *name, int axis, size_t *size, const char *option);
+size_t params_source_count(const ParamSource *source, const char *fmt);
+bool params_source_has(const ParamSource *source, const char *name);
+
 #endif

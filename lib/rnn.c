@@ -430,7 +430,7 @@ void attn_decoder_step(float *out, float *s, float *cell, float *scores, float *
 
 	/* 1: e_tj = score(s_{t-1}, h_j), a_t = softmax(e_t), c_t = sum_j a_tj h_j: one query of the attention core */
 	attention(context, &(AttentionParts){ .scores = scores, .weights = weights, .scratch = p.score_scratch }, &w->score,
-		  s_prev, memory, memory, NULL, false, 1, S, H, Dm, Dm);
+		  s_prev, memory, memory, NULL, NULL, false, 1, S, H, Dm, Dm);
 	/* 2: s_t = cell([y_{t-1}; c_t], s_{t-1}) */
 	memcpy(yc, y_prev, E * sizeof(float));
 	memcpy(yc + E, context, Dm * sizeof(float));

@@ -125,7 +125,7 @@ void rnn_backward(float *d_x, const RnnWeights *d_w, float *d_work, const float 
 		  const RnnWeights *w, const float *x, size_t T);
 
 /*
- * The "attention over time" of the LSTM + attention model of the seeds (a Keras recipe): a dense layer
+ * The "attention over time" of an LSTM + attention model (a common Keras recipe): a dense layer
  * with softmax applied along the time axis of the outputs, multiplied element-wise with them:
  *   a[:, d] = softmax_t(W x[:, d] + b)    out[t, d] = x[t, d] * a[t, d]
  * x[T, D] (e.g. the LSTM's outputs), W[T, T] and b[T] (torch.nn.Linear(T, T): "over_time.weight",

@@ -319,6 +319,9 @@ static Tensor *read_binary(StreamReader *r)
 	Tensor *t;
 
 	read_exact(r, head, 8, "header");
+	if (memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0)
+		die("%s: a PNG image, not a tensor stream: give the tensor the picture was drawn from (such as the "
+		    "weights of attend --attn w.txt)", r->path);
 	if (memcmp(head, BINARY_MAGIC, 4) != 0)
 		die("%s: bad magic: not a binary tensor", r->path);
 	if (head[4] != BINARY_VERSION)
@@ -481,6 +484,9 @@ static bool next_line(StreamReader *r)
 			die("%s: read error:", r->path);
 		return false;
 	}
+	if (r->line_no == 0 && n >= 4 && memcmp(r->line, "PK\x03\x04", 4) == 0)
+		die("%s: a .npz archive (a zip of arrays), not a tensor stream: tensor get %s NAME reads one of its "
+		    "entries", r->path, r->path);
 	if (memchr(r->line, '\0', (size_t)n))
 		die("%s: line %zu: NUL byte: binary data that is not a tensor stream?", r->path,
 		    r->line_no + 1);
@@ -531,8 +537,11 @@ static size_t count_tokens(const char *s)
 	return n;
 }
 
-/* Parse the numbers of one text line into out; returns how many (at most max + 1, to detect excess). */
-static size_t parse_numbers(StreamReader *r, const char *line, float *out, size_t max)
+/*
+ * Parse the numbers of one text line into out; returns how many (at most max + 1, to detect excess).
+ * first_bare: the line starts a bare block, where a sentence piped into a stage lands.
+ */
+static size_t parse_numbers(StreamReader *r, const char *line, float *out, size_t max, bool first_bare)
 {
 	size_t n = 0;
 	const char *p = line;
@@ -550,6 +559,10 @@ static size_t parse_numbers(StreamReader *r, const char *line, float *out, size_
 			const char *tok_end = p;
 			while (*tok_end && !is_space(*tok_end))
 				tok_end++;
+			/* a word where numbers begin: the student piped a sentence straight into a stage */
+			if (first_bare && (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80))
+				die("%s: line %zu: not a number: '%.*s' (words? turn them into vectors with embed first: "
+				    "echo 'the cat' | embed | attend)", r->path, r->line_no, (int)(tok_end - p), p);
 			die("%s: line %zu: not a number: '%.*s'", r->path, r->line_no, (int)(tok_end - p), p);
 		}
 		if (isnan(v) && !r->allow_nonfinite)
@@ -670,7 +683,7 @@ static Tensor *read_text_tensor(StreamReader *r)
 			cap = cap < filled + cols ? filled + cols : cap;
 			t->data = xrealloc(t->data, cap * sizeof(float));
 		}
-		parse_numbers(r, r->line, t->data + filled, cols);
+		parse_numbers(r, r->line, t->data + filled, cols, false);
 		filled += cols;
 	}
 	if (t->data == NULL)
@@ -700,7 +713,7 @@ static Tensor *read_bare_matrix(StreamReader *r)
 			cap = cap ? xmul(cap, 2, "matrix") : xmul(cols, 16, "matrix");
 			data = xrealloc(data, xmul(cap, sizeof(float), "matrix"));
 		}
-		size_t n = parse_numbers(r, r->line, data + rows * cols, cols);
+		size_t n = parse_numbers(r, r->line, data + rows * cols, cols, rows == 0);
 		if (n != cols)
 			die("%s: line %zu: ragged row: %zu numbers where line %zu has %zu", r->path, r->line_no, count_tokens(r->line),
 			    first_line, cols);

@@ -134,18 +134,63 @@ static char *vocab_text(const Vocab *v)
 }
 
 void seq2seq_save(const Seq2seq *m, const char *path, const char *config_text, const Vocab *src_vocab,
-		  const Vocab *tgt_vocab)
+		  const Vocab *tgt_vocab, bool with_state)
 {
 	NpzWriter *w = npz_create(path);
-	char *src = vocab_text(src_vocab), *tgt = vocab_text(tgt_vocab);
+	char *src = vocab_text(src_vocab), *tgt = vocab_text(tgt_vocab), name[512];
 
 	for (size_t i = 0; i < m->params.count; i++)
 		npz_add(w, m->params.items[i].name, m->params.items[i].tensor);
+	for (size_t i = 0; i < m->params.count && with_state; i++) {
+		snprintf(name, sizeof(name), "%s%s", ADAM_M_PREFIX, m->params.items[i].name);
+		npz_add(w, name, m->adam_m.items[i].tensor);
+		snprintf(name, sizeof(name), "%s%s", ADAM_V_PREFIX, m->params.items[i].name);
+		npz_add(w, name, m->adam_v.items[i].tensor);
+	}
+	if (with_state) {
+		snprintf(name, sizeof(name), "%ld\n", m->step);
+		npz_add_text(w, ADAM_STEP, name);
+	}
 	npz_add_text(w, "config", config_text);
 	npz_add_text(w, "src_vocab", src);
 	npz_add_text(w, "tgt_vocab", tgt);
 	npz_commit(w);
 	free(src), free(tgt);
+}
+
+/* dst[n] = the entry name of z, or die saying why a resumed run needs it */
+static void read_state(Npz *z, const char *name, float *dst, size_t n)
+{
+	Tensor *t = npz_read(z, name);
+
+	if (!t)
+		die("%s: no %s: the archive has no Adam state to resume (written with --weights-only, or not by train; "
+		    "--init starts from its weights with fresh moments)", npz_path(z), name);
+	if (t->size != n)
+		die("%s: %s has %zu values, its parameter %zu", npz_path(z), name, t->size, n);
+	memcpy(dst, t->data, n * sizeof(float));
+	tensor_free(t);
+}
+
+void seq2seq_load_state(Seq2seq *m, const char *path)
+{
+	Npz *z = npz_open(path);
+	char name[512], *text, *end;
+
+	for (size_t i = 0; i < m->params.count; i++) {
+		const Tensor *p = m->params.items[i].tensor;
+		snprintf(name, sizeof(name), "%s%s", ADAM_M_PREFIX, m->params.items[i].name);
+		read_state(z, name, m->adam_m.items[i].tensor->data, p->size);
+		snprintf(name, sizeof(name), "%s%s", ADAM_V_PREFIX, m->params.items[i].name);
+		read_state(z, name, m->adam_v.items[i].tensor->data, p->size);
+	}
+	if (!(text = npz_read_text(z, ADAM_STEP)))
+		die("%s: no %s: the archive has no Adam state to resume", path, ADAM_STEP);
+	m->step = strtol(text, &end, 10);
+	if (end == text || m->step < 1 || (*end && *end != '\n'))
+		die("%s: %s: '%s' is not a step count", path, ADAM_STEP, text);
+	free(text);
+	npz_close(z);
 }
 
 double seq2seq_grad_norm(const Seq2seq *m)

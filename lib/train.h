@@ -20,6 +20,11 @@
 
 /* S = source positions, T = target positions, E = d_model, F = d_ff, Vs, Vt = vocabularies */
 
+/* The names of Adam's state in a model archive (seq2seq_save with_state; lib/model passes over them) */
+#define ADAM_M_PREFIX "adam.m."
+#define ADAM_V_PREFIX "adam.v."
+#define ADAM_STEP "adam.step"
+
 /*
  * The recurrent seq2seq's shape (docs/rnn-seq2seq.md): embeddings of width E (source and target), the
  * "encoder." stack of L layers, D directions and H states, the attention decoder of Hdec states (the
@@ -100,11 +105,15 @@ double trainer_batch(Trainer *t, const PairIds *pairs, size_t n, TrainOptions *o
 		     size_t *correct);
 /*
  * Write the whole-model archive decode --generate reads (docs/transformer.md): every parameter, the
- * settings as the "config" entry (config_text: "key value" lines) and the two vocabularies. Atomic:
- * nothing appears at path unless all of it was written.
+ * settings as the "config" entry (config_text: "key value" lines) and the two vocabularies; with_state,
+ * also Adam's state, which train --resume continues from and decode passes over: "adam.m.<name>" and
+ * "adam.v.<name>", the two moments of each parameter <name>, and "adam.step", the steps taken (text).
+ * Atomic: nothing appears at path unless all of it was written.
  */
 void seq2seq_save(const Seq2seq *m, const char *path, const char *config_text, const Vocab *src_vocab,
-		  const Vocab *tgt_vocab);
+		  const Vocab *tgt_vocab, bool with_state);
+/* After seq2seq_ready: Adam's moments and step count from the archive at path (train --resume). */
+void seq2seq_load_state(Seq2seq *m, const char *path);
 
 /* The global norm of every gradient (for --clip and the progress line). */
 double seq2seq_grad_norm(const Seq2seq *m);

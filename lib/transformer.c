@@ -89,6 +89,16 @@ static const char *norm_name(int k)
 	return names[k - 1];
 }
 
+/* out[T,E] = the stack's LayerNorm of x: torch's, or the Annotated Transformer's (cfg->annotated_norm) */
+static void stack_norm(float *out, const float *x, const float *gamma, const float *beta, const TransformerConfig *cfg,
+		       float eps, size_t T)
+{
+	if (cfg->annotated_norm)
+		layer_norm_annotated(out, x, gamma, beta, eps, T, cfg->E);
+	else
+		layer_norm(out, x, gamma, beta, eps, T, cfg->E);
+}
+
 /* What sublayer k of layer i reads: x itself (post-norm), or LayerNorm(x) in tmp[T,E] (pre-norm). */
 static const float *sublayer_input(float *tmp, const float *x, const float *gamma, const float *beta,
 				   const Transformer *m, size_t i, int k, size_t T)
@@ -97,7 +107,7 @@ static const float *sublayer_input(float *tmp, const float *x, const float *gamm
 
 	if (!cfg->norm_first)
 		return x;
-	layer_norm(tmp, x, gamma, beta, cfg->eps, T, cfg->E);
+	stack_norm(tmp, x, gamma, beta, cfg, cfg->eps, T);
 	trace(m, i, norm_name(k), tmp, 1, T, cfg->E);
 	return tmp;
 }
@@ -112,7 +122,7 @@ static void sublayer_output(float *x, const float *a, const float *gamma, const 
 	residual_add(x, a, T * cfg->E);
 	trace(m, i, adds[k - 1], x, 1, T, cfg->E);
 	if (!cfg->norm_first) {
-		layer_norm(x, x, gamma, beta, cfg->eps, T, cfg->E);
+		stack_norm(x, x, gamma, beta, cfg, cfg->eps, T);
 		trace(m, i, norm_name(k), x, 1, T, cfg->E);
 	}
 }
@@ -120,7 +130,8 @@ static void sublayer_output(float *x, const float *a, const float *gamma, const 
 static void final_norm(float *x, const Transformer *m, size_t T)
 {
 	if (m->cfg.final_norm) {
-		layer_norm(x, x, m->norm_weight, m->norm_bias, m->cfg.eps, T, m->cfg.E);
+		float eps = m->cfg.final_eps > 0.0f ? m->cfg.final_eps : m->cfg.eps;
+		stack_norm(x, x, m->norm_weight, m->norm_bias, &m->cfg, eps, T);
 		trace(m, m->cfg.N, "norm", x, 1, T, m->cfg.E);
 	}
 }
@@ -182,8 +193,7 @@ size_t encoder_work_size(const Transformer *m, size_t T)
 	return layer_work(m, T, m->cfg.N ? mha_work_size(&m->layer[0].self_attn, T, T) : 0);
 }
 
-size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
-		       size_t T)
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const Mask *mask, size_t T)
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
@@ -196,7 +206,7 @@ size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m,
 		float *attn_i = attn ? attn + i * H * T * T : NULL;
 		/* sublayer 1: multi-head self-attention, every position sees every unpadded position */
 		in = sublayer_input(p.norm, x, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(p.sublayer, attn_i, p.mha, &L->self_attn, in, in, in, allowed, false, T, T);
+		blocked += mha_forward(p.sublayer, attn_i, p.mha, &L->self_attn, in, in, in, mask, false, T, T);
 		trace_attention(m, i, false, p.mha, attn_i, p.sublayer, T, T);
 		sublayer_output(x, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: the position-wise feed-forward network */
@@ -224,8 +234,8 @@ size_t decoder_work_size(const Transformer *m, size_t T, size_t S)
 }
 
 size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
-		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
-		       size_t T, size_t S)
+		       const float *memory, const Mask *self_mask, const Mask *cross_mask, bool causal, size_t T,
+		       size_t S)
 {
 	const TransformerConfig *cfg = &m->cfg;
 	size_t E = cfg->E, H = cfg->H, blocked = 0;
@@ -238,14 +248,14 @@ size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *wor
 		const float *in;
 		float *self_i = self_attn ? self_attn + i * H * T * T : NULL;
 		float *cross_i = cross_attn ? cross_attn + i * H * T * S : NULL;
-		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only */
+		/* sublayer 1: masked self-attention: position t sees the target positions 0..t only (causal) */
 		in = sublayer_input(p.norm, y, L->norm1_weight, L->norm1_bias, m, i, 1, T);
-		blocked += mha_forward(p.sublayer, self_i, p.mha, &L->self_attn, in, in, in, self_allowed, true, T, T);
+		blocked += mha_forward(p.sublayer, self_i, p.mha, &L->self_attn, in, in, in, self_mask, causal, T, T);
 		trace_attention(m, i, false, p.mha, self_i, p.sublayer, T, T);
 		sublayer_output(y, p.sublayer, L->norm1_weight, L->norm1_bias, m, i, 1, T);
 		/* sublayer 2: encoder-decoder attention: queries from the decoder, keys and values the memory */
 		in = sublayer_input(p.norm, y, L->norm2_weight, L->norm2_bias, m, i, 2, T);
-		blocked += mha_forward(p.sublayer, cross_i, p.mha, &L->cross_attn, in, memory, memory, cross_allowed, false, T,
+		blocked += mha_forward(p.sublayer, cross_i, p.mha, &L->cross_attn, in, memory, memory, cross_mask, false, T,
 				       S);
 		trace_attention(m, i, true, p.mha, cross_i, p.sublayer, T, S);
 		sublayer_output(y, p.sublayer, L->norm2_weight, L->norm2_bias, m, i, 2, T);
@@ -412,7 +422,13 @@ void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bo
 		return;
 	}
 	/* d_model comes from the first tensor; the parameters' shapes follow from it */
+	params_size(source, "layers.0.linear1.weight", 1, &E, "d_model (the input's width)");
 	cfg->E = E;
+	if (!cfg->layers_given && params_source_count(source, "layers.%zu.linear1.weight") > 0)
+		cfg->N = params_source_count(source, "layers.%zu.linear1.weight");
+	params_size(source, "layers.0.linear1.weight", 0, &cfg->F, "--ff");
+	if (params_source_has(source, "norm.weight"))
+		cfg->final_norm = true;
 	if (cfg->F == 0)
 		cfg->F = xmul(4, E, "--ff");
 	transformer_declare(p, m, cfg, decoder, "");

@@ -19,6 +19,9 @@ typedef struct {
 	bool norm_first;  /* pre-norm x + Sublayer(LayerNorm(x)); false: the paper's LayerNorm(x + Sublayer(x)) */
 	bool final_norm;  /* one more LayerNorm after the last layer: "norm.weight", "norm.bias" */
 	float eps;        /* LayerNorm's epsilon (torch: 1e-5) */
+	bool layers_given; /* N came from --layers (else transformer_for_input may take it from --weights) */
+	bool annotated_norm; /* the Annotated Transformer's LayerNorm (layer_norm_annotated), not torch's */
+	float final_eps;  /* the final norm's epsilon; 0: eps (torchmultimodal: 1e-12 in the layers, 1e-5 at the end) */
 } TransformerConfig;
 
 /* One layer's parameters, by torch.nn.TransformerEncoderLayer / TransformerDecoderLayer's names. */
@@ -82,25 +85,25 @@ size_t encoder_work_size(const Transformer *m, size_t T);
 /*
  * x[T,E] = Encoder(x) in place: N times  x = LayerNorm(x + SelfAttention(x)); x = LayerNorm(x + FFN(x))
  * (section 3.1; pre-norm: x = x + SelfAttention(LayerNorm(x)); x = x + FFN(LayerNorm(x))), then the
- * final norm. allowed[T,T] (NULL = all) as attention_forward (the padding mask: 0 for keys that are <pad>).
+ * final norm. mask (NULL = none) as mha_forward (the padding mask: 0 for keys that are <pad>; --mask).
  * attn[N,H,T,T] (NULL = not wanted) receives every layer's and head's weights (m->trace sees them only then). Returns the number of
  * query rows that had every key blocked (their attention output is zero).
  */
-size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const unsigned char *allowed,
-		       size_t T);
+size_t encoder_forward(float *x, float *attn, float *work, const Transformer *m, const Mask *mask, size_t T);
 
 /* Floats of work space decoder_forward needs for T target and S memory positions. */
 size_t decoder_work_size(const Transformer *m, size_t T, size_t S);
 /*
  * y[T,E] = Decoder(y, memory[S,E]) in place: N times
  *   y = LayerNorm(y + MaskedSelfAttention(y)); y = LayerNorm(y + Attention(y, memory)); y = LayerNorm(y + FFN(y))
- * (section 3.1; pre-norm as in encoder_forward), then the final norm. Self-attention is causal (position t
- * sees positions 0..t); self_allowed[T,T] and cross_allowed[T,S] (NULL = all) add padding masks.
+ * (section 3.1; pre-norm as in encoder_forward), then the final norm. With causal (the paper's decoder,
+ * always when generating), self-attention is masked: position t sees positions 0..t. self_mask [T,T] and
+ * cross_mask [T,S] (NULL = none; as mha_forward) add padding masks and PyTorch's tgt_mask and memory_mask.
  * self_attn[N,H,T,T] and cross_attn[N,H,T,S] (NULL = not wanted) receive the weights.
  */
 size_t decoder_forward(float *y, float *self_attn, float *cross_attn, float *work, const Transformer *m,
-		       const float *memory, const unsigned char *self_allowed, const unsigned char *cross_allowed,
-		       size_t T, size_t S);
+		       const float *memory, const Mask *self_mask, const Mask *cross_mask, bool causal, size_t T,
+		       size_t S);
 
 /*
  * The decoder's caches for generation, one position at a time. The keys and values of the positions
@@ -144,8 +147,9 @@ void decoder_step(float *y, float *work, const Transformer *m, KvCache *c, const
 
 /*
  * encode's and decode's first step for tensor number index of the input at path: it must be a matrix
- * T x E; at the first (index 0) d_model = E, d_ff defaults to 4 E, and the stack's parameters are
- * declared and filled from source; every later tensor must be E wide too. Dies naming the tensor.
+ * T x E; at the first (index 0) d_model = E, and the stack's parameters are declared and filled from
+ * source. With source->weights, what the options left unset comes from the archive: N (the layers.K it
+ * holds), d_ff (layers.0.linear1.weight) and the final norm (norm.weight); else d_ff is 4 E; every later tensor must be E wide too. Dies naming the tensor.
  */
 void transformer_for_input(Params *p, Transformer *m, TransformerConfig *cfg, bool decoder,
 			   const ParamSource *source, const Tensor *x, const char *path, size_t index);

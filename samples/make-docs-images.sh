@@ -87,3 +87,19 @@ cp "$tmp/out/graph-attention.png" "$out/graph-attention.png"
 cp "$tmp/out/audio-attention.png" "$out/audio-attention.png"
 
 ls -l "$out"
+
+# 8. docs/vision.md: the sample picture four times larger (a weight-free overlay: --alpha 0), and the class
+# token's attention over it, head by head, with the random weights of the page's commands.
+embed --image samples/shapes.png --patch 8 --cls --dim 16 --seed 1 | posenc --learned --max-len 37 --seed 2 |
+	mha --heads 4 --seed 3 --attn "$tmp/vit.txt" > /dev/null
+heatmap --overlay samples/shapes.png --head 0 --alpha 0 --scale 4 -o "$out/vision-shapes.png" "$tmp/vit.txt"
+heatmap --overlay samples/shapes.png --query cls --scale 4 -o "$out/vision-cls.png" "$tmp/vit.txt"
+# and the class token of the classifier trained on the page (train --images), over a test picture
+python3 samples/shapes.py --set "$tmp/train" --count 600 --size 32 --seed 1
+python3 samples/shapes.py --set "$tmp/test" --count 60 --size 32 --seed 2
+train --images "$tmp/train/labels.txt" --patch 8 --dim 32 --heads 4 --epochs 40 --batch-sentences 20 --lr 3e-3 \
+	--log-every 1000 -o "$tmp/vit.npz" 2> /dev/null
+embed --image "$tmp/test/002.png" --weights "$tmp/vit.npz" --prefix patch_embed. |
+	posenc --learned --max-len 17 --weights "$tmp/vit.npz" --prefix pos_embed. |
+	mha --heads 4 --weights "$tmp/vit.npz" --prefix attn. --attn "$tmp/trained.txt" > /dev/null
+heatmap --overlay "$tmp/test/002.png" --query cls --scale 6 -o "$out/vision-trained.png" "$tmp/trained.txt"

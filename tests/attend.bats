@@ -72,6 +72,45 @@ reverse_rows() {
 	assert_close "$T/out.txt" "$GOLDEN/attend_scaled_mask.txt"
 }
 
+@test "attend: an --additive-mask of any finite values is added to the scores, as torch's float attn_mask" {
+	attend --memory "$MEM" --additive-mask "$GOLDEN/attend_bias_mask.txt" --attn "$T/attn.txt" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_bias.txt"
+	assert_close "$T/attn.txt" "$GOLDEN/attend_bias_attn.txt"
+}
+
+@test "attend: the tiled path adds an additive mask's values as the plain path does" {
+	attend --memory "$MEM" --additive-mask "$GOLDEN/attend_bias_mask.txt" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_bias.txt"
+}
+
+@test "attend: --scores stays before the mask; --explain shows the bias added" {
+	attend --memory "$MEM" --additive-mask "$GOLDEN/attend_bias_mask.txt" --scores "$T/s1.txt" "$X" > /dev/null
+	attend --memory "$MEM" --scores "$T/s2.txt" "$X" > /dev/null
+	assert_close "$T/s1.txt" "$T/s2.txt" 0
+	run attend --memory "$MEM" --additive-mask "$GOLDEN/attend_bias_mask.txt" --explain "$X"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"finite values are added to the scores before the softmax"* ]]
+}
+
+@test "attend: a mask stream pairs its i-th mask with the i-th query tensor" {
+	cat "$X" "$X" > "$T/x2.txt"
+	printf '#tensor 5 6\n%s\n' "$(for i in 1 2 3 4 5; do echo 0 0 0 0 0 0; done)" > "$T/zero.txt"
+	cat "$T/zero.txt" "$GOLDEN/attend_bias_mask.txt" > "$T/m2.txt"
+	attend --memory "$MEM" --additive-mask "$T/m2.txt" "$T/x2.txt" > "$T/out.txt"
+	attend --memory "$MEM" "$X" > "$T/first.txt"
+	cat "$T/first.txt" "$GOLDEN/attend_bias.txt" > "$T/expected.txt"
+	assert_close "$T/out.txt" "$T/expected.txt"
+}
+
+@test "attend: a 3-D mask of one head is accepted, of two heads is an error" {
+	{ echo '#tensor 1 5 6'; grep -v '^#' "$GOLDEN/attend_bias_mask.txt"; } > "$T/m1.txt"
+	attend --memory "$MEM" --additive-mask "$T/m1.txt" "$X" > "$T/out.txt"
+	assert_close "$T/out.txt" "$GOLDEN/attend_bias.txt"
+	{ echo '#tensor 2 5 6'; grep -v '^#' "$GOLDEN/attend_bias_mask.txt"; grep -v '^#' "$GOLDEN/attend_bias_mask.txt"; } > "$T/m2.txt"
+	run attend --memory "$MEM" --additive-mask "$T/m2.txt" "$X"
+	assert_fails 1 "m2.txt: mask is 2x5x6: a 3-D mask gives each head its own \(heads x queries x keys\), and the attention has 1 head"
+}
+
 @test "attend: --score dot equals softmax(q.k) v in float64" {
 	attend --score dot --memory "$MEM" "$X" > "$T/out.txt"
 	assert_close "$T/out.txt" "$GOLDEN/attend_dot.txt"
@@ -420,6 +459,23 @@ normalize_golden() {
 @test "attend: --normalize with an unknown name is a usage error" {
 	run attend --normalize tanh "$X"
 	assert_fails 2 "--normalize: 'tanh' is not one of softmax, sigmoid, relu, sparsemax, none"
+}
+
+@test "attend: a mistyped long option suggests the nearest one (--casual: did you mean --causal?)" {
+	run attend --casual
+	assert_fails 2 "attend: unrecognized option '--casual'"
+	[[ "$output" == *"attend: did you mean --causal?"* ]]
+}
+
+@test "attend: an unknown option far from every name gets no suggestion" {
+	run attend --xyzzy
+	[ "$status" -eq 2 ]
+	[[ "$output" != *"did you mean"* ]]
+}
+
+@test "attend: words on standard input point at embed" {
+	run sh -c 'echo "the cat" | attend'
+	assert_fails 1 "^attend: -: line 1: not a number: 'the' \(words\? turn them into vectors with embed first"
 }
 
 # ---- graphs: the adjacency as the mask (tensor adjacency, samples/graph-attention.sh) -------------------

@@ -5,11 +5,11 @@
 # on every tail of their blocks (tests/unit/attention_fast_test.c).
 load helpers
 
-@test "attention lib: fused, plain and tiled attention equal softmax(q k^T scale, masked) v on every mask and remainder" {
+@test "attention lib: fused, plain and tiled attention equal softmax(q k^T scale + bias, masked) v on every mask and remainder" {
 	run "$PF_UNIT/attention_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 33 ]
+	[ "${#lines[@]}" -eq 42 ]
 }
 
 @test "attention lib: blocked, tiled and plain paths equal softmax(q k^T / sqrt(d)) v on every tail of the blocks" {

@@ -40,8 +40,8 @@ all_options() {
 	done
 }
 
-@test "completion: a long-option prefix completes to the one option (mha --add)" {
-	[ "$(offers mha --add)" = "--additive-mask" ]
+@test "completion: a long-option prefix completes to the one option (mha --addi)" {
+	[ "$(offers mha --addi)" = "--additive-mask" ]
 }
 
 @test "completion: a shorter prefix offers every option it begins (attend --s)" {
@@ -81,7 +81,7 @@ all_options() {
 @test "completion: tensor's sub-commands, and each sub-command's own options" {
 	[ "$(offers tensor ra)" = "rand" ]
 	[ "$(offers tensor adjacency --s)" = "--self-loops" ]
-	[ "$(offers tensor '' | tr '\n' ' ')" = "add adjacency argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
+	[ "$(offers tensor '' | tr '\n' ' ')" = "add adjacency annotated argmax cat concat diff get info matmul pack permute pick rand relu scale sigmoid slice softmax sparsemax split stack topk transpose unstack " ]
 	[ "$(offers tensor rand --d | tr '\n' ' ')" = "--digits --dist " ]
 	[ "$(offers tensor rand --dist '' | tr '\n' ' ')" = "normal uniform " ]
 	[ "$(offers tensor diff --a)" = "--atol" ]
@@ -136,7 +136,7 @@ all_options() {
 			words=("$@") COMP_WORDS=("$@")
 			compgen -F _pipeformer_complete -- "${@[-1]}" | grep -- "^${@[-1]}" | sort | tr "\n" " "
 		}
-		print -r -- "$(offers mha --add)|$(offers attend --score "")|$(offers tensor rand --d)"' zsh "$BATS_FILE_TMPDIR/_pipeformer"
+		print -r -- "$(offers mha --addi)|$(offers attend --score "")|$(offers tensor rand --d)"' zsh "$BATS_FILE_TMPDIR/_pipeformer"
 	[ "$status" -eq 0 ]
 	[ "$output" = "--additive-mask |additive cosine dot general scaled |--digits --dist " ]
 }

@@ -335,3 +335,73 @@ DEC="--layers 2 --heads 2 --ff 16"
 	run decode --generate --weights "$G/model.npz" --dump "$BATS_TEST_TMPDIR/d" "$G/model_src.txt"
 	assert_fails 2 "not with --generate"
 }
+
+# ---- masks (tests/golden/make_decoder_masks.py) ----
+
+@test "decode: --no-causal equals torch's decoder called without tgt_mask" {
+	decode $DEC --no-causal --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --no-pad-mask \
+		"$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/decmask_nocausal.txt" 1e-4
+}
+
+@test "decode: float --tgt-additive-mask and --memory-additive-mask are added as torch's tgt_mask and memory_mask" {
+	decode $DEC --no-causal --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --no-pad-mask \
+		--tgt-additive-mask "$G/decmask_tgt_add.txt" --memory-additive-mask "$G/decmask_mem_add.txt" \
+		"$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/decmask_additive.txt" 1e-4
+}
+
+@test "decode: a per-head --tgt-mask with the causal mask, a --memory-mask and <pad> equal torch's bool masks" {
+	decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --tgt-mask "$G/decmask_tgt_mask.txt" \
+		--memory-mask "$G/decmask_mem_mask.txt" "$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/y.txt"
+	assert_close "$BATS_TEST_TMPDIR/y.txt" "$G/decmask_bool.txt" 1e-4
+}
+
+@test "decode: the causal mask still applies with a --tgt-mask (the mask adds to it)" {
+	decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --tgt-mask "$G/decmask_tgt_mask.txt" \
+		--self-attn "$BATS_TEST_TMPDIR/w.txt" "$G/decmask_y.txt" > /dev/null
+	# the upper triangle of every layer's and head's weights is 0
+	grep -v '^#' "$BATS_TEST_TMPDIR/w.txt" | awk 'NF == 4 { n++; for (i = r + 2; i <= 4; i++) if ($i != 0) bad = 1; r = (r + 1) % 4 }
+		END { exit bad + (n != 16) }'
+}
+
+@test "decode: a mask stream pairs its i-th mask with the i-th target tensor" {
+	cat "$G/decmask_y.txt" "$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/y2.txt"
+	printf '#tensor 4 5\n%s\n' "$(for i in 1 2 3 4; do echo 1 1 1 1 1; done)" > "$BATS_TEST_TMPDIR/open.txt"
+	cat "$BATS_TEST_TMPDIR/open.txt" "$G/decmask_mem_mask.txt" > "$BATS_TEST_TMPDIR/m2.txt"
+	decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --no-pad-mask \
+		--memory-mask "$BATS_TEST_TMPDIR/m2.txt" "$BATS_TEST_TMPDIR/y2.txt" > "$BATS_TEST_TMPDIR/both.txt"
+	decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --no-pad-mask \
+		"$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/first.txt"
+	decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" --no-pad-mask \
+		--memory-mask "$G/decmask_mem_mask.txt" "$G/decmask_y.txt" > "$BATS_TEST_TMPDIR/second.txt"
+	cat "$BATS_TEST_TMPDIR/first.txt" "$BATS_TEST_TMPDIR/second.txt" > "$BATS_TEST_TMPDIR/expected.txt"
+	assert_close "$BATS_TEST_TMPDIR/both.txt" "$BATS_TEST_TMPDIR/expected.txt" 0
+	run cmp -s "$BATS_TEST_TMPDIR/first.txt" "$BATS_TEST_TMPDIR/second.txt"
+	[ "$status" -ne 0 ]
+}
+
+@test "decode: a --tgt-mask of the wrong shape names both shapes" {
+	run decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" \
+		--tgt-mask "$G/decmask_mem_mask.txt" "$G/decmask_y.txt"
+	assert_fails 1 "decmask_mem_mask.txt: mask is 4x5, the attention is 4x4 \(queries x keys\)"
+}
+
+@test "decode: a --memory-additive-mask with NaN is an error" {
+	printf '#tensor 4 5\n0 0 0 0 0\n0 nan 0 0 0\n0 0 0 0 0\n0 0 0 0 0\n' > "$BATS_TEST_TMPDIR/m.txt"
+	run decode $DEC --weights "$G/decmask.npz" --memory "$G/decmask_mem.txt" \
+		--memory-additive-mask "$BATS_TEST_TMPDIR/m.txt" "$G/decmask_y.txt"
+	assert_fails 1 "m.txt: additive mask value nan at \[1,1\]"
+}
+
+@test "decode: file masks and --no-causal are options of the Transformer decoder, not of --arch gru" {
+	for opt in "--no-causal" "--tgt-mask $G/decmask_tgt_mask.txt" "--memory-mask $G/decmask_mem_mask.txt"; do
+		run decode --arch gru $opt --memory "$G/decmask_mem.txt" "$G/decmask_y.txt"
+		assert_fails 2 "is an option of the Transformer, not of --arch gru"
+	done
+}
+
+@test "decode: --generate refuses --no-causal and file masks" {
+	run decode --generate --weights "$G/model.npz" --no-causal < /dev/null
+	assert_fails 2 "--generate predicts one token at a time"
+}

@@ -29,12 +29,14 @@ check_page() {
 @test "docs: docs/heatmap.md" { check_page docs/heatmap.md; }
 @test "docs: docs/mha.md" { check_page docs/mha.md; }
 @test "docs: docs/posenc.md" { check_page docs/posenc.md; }
+@test "docs: docs/pytorch.md" { check_page docs/pytorch.md; }
 @test "docs: docs/README.md" { check_page docs/README.md; }
 @test "docs: docs/rnn-seq2seq.md" { check_page docs/rnn-seq2seq.md; }
 @test "docs: docs/stages.md" { check_page docs/stages.md; }
 @test "docs: docs/tensor.md" { check_page docs/tensor.md; }
 @test "docs: docs/train.md" { check_page docs/train.md; }
 @test "docs: docs/transformer.md" { check_page docs/transformer.md; }
+@test "docs: docs/vision.md" { check_page docs/vision.md; }
 @test "docs: docs/course/01-seq2seq-and-attention.md" { check_page docs/course/01-seq2seq-and-attention.md; }
 @test "docs: docs/course/02-attention-layer.md" { check_page docs/course/02-attention-layer.md; }
 @test "docs: docs/course/03-self-attention.md" { check_page docs/course/03-self-attention.md; }

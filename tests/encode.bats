@@ -79,9 +79,9 @@ ENC="--layers 2 --heads 2 --ff 16"
 	[[ "${lines[0]}" == "#tensor 3 16" ]]
 }
 
-@test "encode: a weight of another shape than the input makes is an error naming both shapes" {
+@test "encode: an input of another width than the weights' d_model is an error naming both" {
 	run encode --layers 2 --heads 2 --ff 32 --final-norm --prefix encoder. --weights "$G/model.npz" "$G/enc_x.txt"
-	assert_fails 1 "encoder.layers.0.self_attn.in_proj_weight has shape 48x16, expected 24x8"
+	assert_fails 1 "d_model \(the input's width\) 8, but encoder.layers.0.linear1.weight is 32x16"
 }
 
 @test "encode: --seed with --save-weights then --weights gives the same output" {
@@ -239,4 +239,11 @@ ENC="--layers 2 --heads 2 --ff 16"
 	touch "$BATS_TEST_TMPDIR/file"
 	run encode --layers 1 --heads 2 --dump "$BATS_TEST_TMPDIR/file/sub" "$GOLDEN/stages/x.txt"
 	assert_fails 1 "encode: .*file/sub: Not a directory"
+}
+
+@test "encode: no help text speaks of the project's own notes (the seeds)" {
+	run encode --help
+	[ "$status" -eq 0 ]
+	[[ "$output" != *seed?\'* ]]
+	[[ "$output" == *"--over-time         rnn: attention over time (a Keras recipe)"* ]]
 }

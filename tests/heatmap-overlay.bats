@@ -72,14 +72,16 @@ setup() {
 
 @test "heatmap --overlay: per-head weights give one titled panel per head" {
 	heatmap --overlay "$PIC" --font builtin -o "$T/o.png" "$T/heads.txt"
-	# two panels of 6 x 4, 8 pixels apart and around, each under a line of the bitmap font (10 pixels)
-	[ "$(png "$T/o.png" size)" = "36 30" ]
-	# head 0 (at x 8, y 18) tints p0_2, head 1 (at x 22) tints p1_0
+	# two panels of 6 x 4 under a line of the bitmap font (10 pixels), in columns as wide as the title
+	# "head 0" (6 glyphs of 6 pixels but the last gap: 35), 8 pixels apart and around
+	[ "$(png "$T/o.png" size)" = "$((8 + 2 * (35 + 8))) $((8 + 10 + 4 + 8))" ]
+	# head 0 (at x 8, y 18) tints p0_2, head 1 (at x 51) tints p1_0
 	[ "$(png "$T/o.png" pixel $((8 + 4)) 18)" != "25 25 25" ]
 	[ "$(png "$T/o.png" pixel $((8 + 0)) $((18 + 2)))" = "35 35 35" ]
-	[ "$(png "$T/o.png" pixel $((22 + 4)) 18)" = "25 25 25" ]
-	[ "$(png "$T/o.png" pixel $((22 + 0)) $((18 + 2)))" != "35 35 35" ]
-	[ "$(png "$T/o.png" ink 8 8 14 18)" -gt 0 ]    # the title "head 0"
+	[ "$(png "$T/o.png" pixel $((51 + 4)) 18)" = "25 25 25" ]
+	[ "$(png "$T/o.png" pixel $((51 + 0)) $((18 + 2)))" != "35 35 35" ]
+	[ "$(png "$T/o.png" ink 8 8 43 18)" -gt 0 ]    # the title "head 0"
+	[ "$(png "$T/o.png" ink 51 8 86 18)" -gt 0 ]   # and "head 1"
 }
 
 @test "heatmap --overlay: --head keeps one head's panel, the size of the picture" {

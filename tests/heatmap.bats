@@ -706,3 +706,9 @@ print(json.dumps(json.loads(re.search(r"<script id=\"data\" type=\"application/j
 	assert_fails 2 "^heatmap: --format: 'gif' is not png, svg or html"
 	[ ! -e "$T/a.html" ]
 }
+
+@test "heatmap: a PNG given as the input is named a PNG image, not a tensor" {
+	heatmap -o "$T/a.png" "$T/known.txt"
+	run heatmap -o "$T/x.png" "$T/a.png"
+	assert_fails 1 "^heatmap: .*/a.png: a PNG image, not a tensor stream: give the tensor the picture was drawn from"
+}

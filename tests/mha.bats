@@ -67,6 +67,47 @@ golden() {
 	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --additive-mask "$GOLDEN/mha-mask-add.txt"
 }
 
+# golden_mask NAME OPTIONS...: output and per-head weights equal torch's (mask_case of make_mha.py)
+golden_mask() {
+	local name=$1
+	shift
+	mha --weights "$GOLDEN/mha-$name.npz" --attn "$BATS_TEST_TMPDIR/attn.txt" "$@" \
+		"$GOLDEN/mha-$name-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-$name-out.txt"
+	assert_close "$BATS_TEST_TMPDIR/attn.txt" "$GOLDEN/mha-$name-attn.txt"
+}
+
+@test "mha: an additive mask of any finite values and -inf is added to the scores, as torch's float attn_mask" {
+	golden_mask bias --heads 2 --memory "$GOLDEN/mha-bias-k.txt" --additive-mask "$GOLDEN/mha-bias-add.txt"
+}
+
+@test "mha: an additive mask's bias goes through --incremental too" {
+	golden_mask bias --heads 2 --memory "$GOLDEN/mha-bias-k.txt" --additive-mask "$GOLDEN/mha-bias-add.txt" \
+		--incremental
+}
+
+@test "mha: a 3-D additive mask gives each head its own, as torch's (N*H, L, S) attn_mask" {
+	golden_mask heads-add --heads 2 --additive-mask "$GOLDEN/mha-heads-add-add.txt"
+}
+
+@test "mha: a 3-D 0/1 mask gives each head its own, as torch's (N*H, L, S) bool attn_mask negated" {
+	golden_mask heads-mask --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt"
+}
+
+@test "mha: a 3-D mask per head goes through --incremental too" {
+	mha --weights "$GOLDEN/mha-heads-mask.npz" --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt" --causal \
+		"$GOLDEN/mha-heads-mask-q.txt" >"$BATS_TEST_TMPDIR/whole.txt"
+	mha --weights "$GOLDEN/mha-heads-mask.npz" --heads 2 --mask "$GOLDEN/mha-heads-mask-mask.txt" --causal \
+		--incremental "$GOLDEN/mha-heads-mask-q.txt" >"$BATS_TEST_TMPDIR/steps.txt"
+	assert_close "$BATS_TEST_TMPDIR/steps.txt" "$BATS_TEST_TMPDIR/whole.txt"
+}
+
+@test "mha: a mask stream pairs its i-th mask with the i-th input tensor" {
+	mha --weights "$GOLDEN/mha-stream.npz" --heads 2 --additive-mask "$GOLDEN/mha-stream-add.txt" \
+		"$GOLDEN/mha-stream-q.txt" >"$BATS_TEST_TMPDIR/out.txt"
+	assert_close "$BATS_TEST_TMPDIR/out.txt" "$GOLDEN/mha-stream-out.txt"
+}
+
 @test "mha: an additive mask value <= -1e9 counts as -inf" {
 	sed 's/-inf/-1e9/g' "$GOLDEN/mha-mask-add.txt" >"$BATS_TEST_TMPDIR/add.txt"
 	golden mask --heads 2 --memory "$GOLDEN/mha-mask-k.txt" --additive-mask "$BATS_TEST_TMPDIR/add.txt"
@@ -297,10 +338,29 @@ golden() {
 	assert_fails 1 "m.txt: mask value 0.5 at \[0,1\]: a mask holds 1 \(attend\) and 0 \(blocked\) only"
 }
 
-@test "mha: an additive mask value other than 0 and -inf is an error" {
-	printf '#tensor 1 2\n0 -3\n' >"$BATS_TEST_TMPDIR/m.txt"
+@test "mha: an additive mask with +inf is an error" {
+	printf '#tensor 4 4\n0 0 0 0\n0 0 inf 0\n0 0 0 0\n0 0 0 0\n' >"$BATS_TEST_TMPDIR/m.txt"
 	run mha --heads 1 --seed 1 --additive-mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
-	assert_fails 1 "m.txt: additive mask value -3 at \[0,1\]: only 0 \(attend\) and -inf"
+	assert_fails 1 "m.txt: additive mask value inf at \[1,2\]: an additive mask holds finite values"
+}
+
+@test "mha: a 3-D mask needs one matrix per head" {
+	{ echo '#tensor 3 4 4'; for i in $(seq 12); do echo 1 1 1 1; done; } >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --heads 2 --seed 1 --mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "m.txt: mask is 3x4x4: a 3-D mask gives each head its own \(heads x queries x keys\), and the attention has 2 heads"
+}
+
+@test "mha: a 4-D mask is an error" {
+	printf '#tensor 1 1 1 4\n1 1 1 1\n' >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --heads 1 --seed 1 --mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "m.txt: a mask is queries x keys, or heads x queries x keys; this tensor is 1x1x1x4"
+}
+
+@test "mha: a mask stream with more tensors than the input is an error" {
+	cat "$GOLDEN/mha-mask-mask.txt" "$GOLDEN/mha-mask-mask.txt" >"$BATS_TEST_TMPDIR/m.txt"
+	run mha --weights "$GOLDEN/mha-mask.npz" --heads 2 --memory "$GOLDEN/mha-mask-k.txt" \
+		--mask "$BATS_TEST_TMPDIR/m.txt" "$GOLDEN/mha-mask-q.txt"
+	assert_fails 1 "m.txt: holds more tensors than the input \(1\)"
 }
 
 @test "mha: an additive mask with NaN is an error" {
@@ -436,6 +496,66 @@ golden() {
 	mha --heads 2 --normalize softmax --attn "$BATS_TEST_TMPDIR/a2.txt" "$GOLDEN/mha-self-q.txt" >"$BATS_TEST_TMPDIR/o2.txt"
 	cmp "$BATS_TEST_TMPDIR/o1.txt" "$BATS_TEST_TMPDIR/o2.txt"
 	cmp "$BATS_TEST_TMPDIR/a1.txt" "$BATS_TEST_TMPDIR/a2.txt"
+}
+
+# ---- add_bias_kv and add_zero_attn (make_mha.py mask_case) ----
+
+@test "mha: --add-bias-kv equals torch's add_bias_kv=True, with an additive mask and <pad> keys" {
+	golden_mask biaskv --heads 2 --memory "$GOLDEN/mha-biaskv-k.txt" --additive-mask "$GOLDEN/mha-biaskv-add.txt" \
+		--add-bias-kv
+}
+
+@test "mha: --add-zero-attn equals torch's add_zero_attn=True, causal" {
+	golden_mask zeroattn --heads 3 --causal --add-zero-attn
+}
+
+@test "mha: both extra keys with a per-head mask and <pad> equal torch's, a fully masked row included" {
+	golden_mask kvzero --heads 2 --memory "$GOLDEN/mha-kvzero-k.txt" --mask "$GOLDEN/mha-kvzero-mask.txt" \
+		--add-bias-kv --add-zero-attn
+}
+
+@test "mha: --incremental computes the extra keys as the whole attention does" {
+	golden_mask biaskv --heads 2 --memory "$GOLDEN/mha-biaskv-k.txt" --additive-mask "$GOLDEN/mha-biaskv-add.txt" \
+		--add-bias-kv --incremental
+	golden_mask zeroattn --heads 3 --causal --add-zero-attn --incremental
+	golden_mask kvzero --heads 2 --memory "$GOLDEN/mha-kvzero-k.txt" --mask "$GOLDEN/mha-kvzero-mask.txt" \
+		--add-bias-kv --add-zero-attn --incremental
+}
+
+@test "mha: --attn labels the extra keys' columns <bias_k> and <zero>, and --average keeps them" {
+	mha --heads 2 --weights "$GOLDEN/mha-kvzero.npz" --memory "$GOLDEN/mha-kvzero-k.txt" --add-bias-kv \
+		--add-zero-attn --attn "$BATS_TEST_TMPDIR/a.txt" --average "$GOLDEN/mha-kvzero-q.txt" > /dev/null
+	run tensor info "$BATS_TEST_TMPDIR/a.txt"
+	[[ "$output" == *"3x7"* ]]
+	[[ "$output" == *"cols: k0 k1 <pad> k3 k4 <bias_k> <zero>"* ]]
+}
+
+@test "mha: --add-bias-kv saves bias_k and bias_v of shape 1x1xE, drawn by --seed, and loads them back" {
+	mha --heads 2 --seed 3 --add-bias-kv --save-weights "$BATS_TEST_TMPDIR/w.npz" "$GOLDEN/mha-self-q.txt" \
+		> "$BATS_TEST_TMPDIR/seeded.txt"
+	unzip -p "$BATS_TEST_TMPDIR/w.npz" bias_k.npy | tensor info > "$BATS_TEST_TMPDIR/info.txt"
+	grep -q "1x1x8" "$BATS_TEST_TMPDIR/info.txt"
+	unzip -p "$BATS_TEST_TMPDIR/w.npz" bias_v.npy | tensor info | grep -q "1x1x8"
+	mha --heads 2 --add-bias-kv --weights "$BATS_TEST_TMPDIR/w.npz" "$GOLDEN/mha-self-q.txt" > "$BATS_TEST_TMPDIR/loaded.txt"
+	assert_close "$BATS_TEST_TMPDIR/loaded.txt" "$BATS_TEST_TMPDIR/seeded.txt" 0
+	mha --heads 2 --seed 3 "$GOLDEN/mha-self-q.txt" > "$BATS_TEST_TMPDIR/plain.txt"
+	run cmp -s "$BATS_TEST_TMPDIR/plain.txt" "$BATS_TEST_TMPDIR/seeded.txt"
+	[ "$status" -ne 0 ]
+}
+
+@test "mha: --add-bias-kv with weights that lack bias_k, or bias_k without the option, is an error" {
+	run mha --heads 2 --add-bias-kv --weights "$GOLDEN/mha-self.npz" "$GOLDEN/mha-self-q.txt"
+	assert_fails 1 "mha-self.npz: missing parameter bias_k \(shape 1x1x8\)"
+	run mha --heads 2 --weights "$GOLDEN/mha-biaskv.npz" --memory "$GOLDEN/mha-biaskv-k.txt" "$GOLDEN/mha-biaskv-q.txt"
+	assert_fails 1 "unused parameter bias_k"
+}
+
+@test "mha: --explain shows the extra keys" {
+	run mha --heads 2 --weights "$GOLDEN/mha-kvzero.npz" --memory "$GOLDEN/mha-kvzero-k.txt" --add-bias-kv \
+		--add-zero-attn --explain "$GOLDEN/mha-kvzero-q.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"extra keys, after the projection (PyTorch's add_bias_kv: bias_k and bias_v, add_zero_attn: zeros)"* ]]
+	[[ "$output" == *"<bias_k>"* ]]
 }
 
 @test "mha: a mask labelled with other nodes than the queries' rows is an error" {

@@ -8,7 +8,7 @@ S="$GOLDEN/stages"
 @test "norm: --help prints the synopsis of the man page" {
 	run norm --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: norm [--rms] [--eps X]"* ]]
+	[[ "${lines[0]}" == "usage: norm [--rms | --annotated] [--eps X]"* ]]
 }
 
 @test "norm: equals torch.nn.LayerNorm with its weight and bias" {

@@ -158,7 +158,7 @@ zeros() {
 	run posenc < <(zeros 2 5)
 	assert_fails 1 "^posenc: stdin: tensor #0: d_model 5 is odd"
 	run posenc --only --len 2 --dim 5
-	assert_fails 1 "^posenc: --dim: d_model 5 is odd"
+	assert_fails 2 "^posenc: --dim 5 is odd"
 }
 
 @test "posenc: a tensor of 0 columns is an error" {
@@ -242,4 +242,14 @@ zeros() {
 	assert_close "$TMP/out.txt" "$GOLDEN/posenc-learned-the-cat-offset2.txt" 0
 	run posenc --prefix pos_embed. "$TMP/out.txt"
 	assert_fails 2 "--prefix need --learned"
+}
+
+@test "posenc: --only with an odd --dim is a usage error (exit 2)" {
+	run posenc --only --len 2 --dim 5
+	assert_fails 2 "^posenc: --dim 5 is odd: the sinusoidal table pairs a sin with a cos"
+}
+
+@test "posenc: --only --learned beyond --max-len is a usage error (exit 2)" {
+	run posenc --only --learned --len 4 --dim 2 --offset 8 --max-len 10
+	assert_fails 2 "^posenc: --len 4 from --offset 8 does not fit the learned table of --max-len 10"
 }

@@ -102,7 +102,7 @@ encode_case() {
 
 @test "encode --arch rnn|gru|lstm: --over-time needs one unidirectional LSTM layer" {
 	run encode --arch gru --over-time "$R/x.txt"
-	assert_fails 2 "encode: --over-time is the seeds' model"
+	assert_fails 2 "encode: --over-time goes with one unidirectional LSTM layer"
 }
 
 @test "encode --arch rnn|gru|lstm: --attn without --over-time is a usage error" {
@@ -119,7 +119,7 @@ encode_case() {
 @test "encode --arch rnn|gru|lstm: weights of the wrong shape are refused by name" {
 	run encode --arch gru --hidden 4 --weights "$R/gru-l1.npz" "$R/x.txt"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"weight_ih_l0"* ]]
+	[[ "$output" == *"weight_hh_l0"* ]]
 }
 
 @test "encode --arch rnn|gru|lstm: a 3-D tensor is not a sequence" {

@@ -441,3 +441,56 @@ ST="$GOLDEN/stages"
 	run tensor pick --rows -1 "$BATS_TEST_TMPDIR/z.txt"
 	assert_fails 1 "--rows -1: that axis is empty"
 }
+
+@test "tensor diff: the cells outside the tolerance are named by index, largest difference first" {
+	printf '1 2\n3 4\n' > "$BATS_TEST_TMPDIR/a"
+	printf '1 2.5\n3.25 4\n' > "$BATS_TEST_TMPDIR/b"
+	run tensor diff --atol 0.01 "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
+	[ "${lines[3]}" = "the largest differences:" ]
+	[ "${lines[4]}" = "  [0,1]: 2 in $BATS_TEST_TMPDIR/a, 2.5 in $BATS_TEST_TMPDIR/b" ]
+	[ "${lines[5]}" = "  [1,0]: 3 in $BATS_TEST_TMPDIR/a, 3.25 in $BATS_TEST_TMPDIR/b" ]
+	[ "${#lines[@]}" -eq 6 ]                     # the cells within the tolerance are not listed
+}
+
+@test "tensor diff: a differing cell is named by its row and column labels" {
+	printf '#tensor 2 2\n#rows the cat\n#cols the cat\n0.5 0.5\n0.25 0.75\n' > "$BATS_TEST_TMPDIR/a"
+	printf '#tensor 2 2\n#rows the cat\n#cols the cat\n0.5 0.5\n0.75 0.25\n' > "$BATS_TEST_TMPDIR/b"
+	run tensor diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"  [1,0] (row cat, col the): 0.25 in "* ]]
+	[[ "$output" == *"  [1,1] (row cat, col cat): 0.75 in "* ]]
+}
+
+@test "tensor diff: in a stream of several tensors the cell names its tensor" {
+	printf '1 2\n\n3 4\n' > "$BATS_TEST_TMPDIR/a"
+	printf '1 2\n\n3 5\n' > "$BATS_TEST_TMPDIR/b"
+	run tensor diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the value outside:"$'\n'"  tensor #1 [0,1]: 4 in "* ]]
+}
+
+@test "tensor diff: at most three cells are named" {
+	tensor rand --shape 4x4 --seed 1 > "$BATS_TEST_TMPDIR/a"
+	tensor rand --shape 4x4 --seed 2 > "$BATS_TEST_TMPDIR/b"
+	run tensor diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 7 ]
+}
+
+@test "tensor: a mistyped sub-command that is no file suggests the sub-command" {
+	cd "$BATS_TEST_TMPDIR"
+	run tensor ifno
+	assert_fails 2 "^tensor: ifno: no such file, and no sub-command: did you mean tensor info\?"
+}
+
+@test "tensor: a weights archive given as a stream points at tensor get" {
+	run tensor "$GOLDEN/mha-h1.npz"
+	assert_fails 1 "a .npz archive \(a zip of arrays\), not a tensor stream: tensor get .*mha-h1.npz NAME"
+}
+
+@test "tensor: a mistyped long option suggests the nearest one" {
+	run tensor diff --atoll 1 a b
+	assert_fails 2 "^tensor: unrecognized option '--atoll'"
+	[[ "$output" == *"tensor: did you mean --atol?"* ]]
+}

@@ -111,6 +111,18 @@ rnn_golden() {
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+@test "train: --bidirectional gives the encoder a reverse direction and the decoder states of 2 H" {
+	train --arch gru --bidirectional --dim 8 --hidden 5 --pairs "$T/batch.tsv" --eos --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	tensor get "$BATS_TEST_TMPDIR/m.npz" encoder.weight_hh_l0_reverse | grep -q '^#tensor 15 5$'
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.cell.weight_hh | grep -q '^#tensor 30 10$'
+}
+
+@test "train: --attn-hidden sets the additive score's width" {
+	train --arch lstm --dim 8 --hidden 6 --attn-hidden 3 --pairs "$T/batch.tsv" --eos --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.attn.W1 | grep -q '^#tensor 3 6$'
+	tensor get "$BATS_TEST_TMPDIR/m.npz" decoder.attn.v | grep -q '^#tensor 3$'
+}
+
 @test "train: the GRU seq2seq learns the toy translation and decode --generate translates held-out sentences" {
 	train --arch gru --bidirectional --dim 32 --hidden 32 --pairs "$T/toy_train.tsv" --valid-pairs "$T/toy_test.tsv" \
 		--eos --epochs 3 --batch-sentences 16 --schedule constant --lr 1e-2 --dropout 0 --label-smoothing 0 \
@@ -232,6 +244,13 @@ rnn_golden() {
 	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
 }
 
+@test "train: the shipped GRU reverse model (samples/train-reverse.sh) reverses sequences with decode --generate" {
+	printf '3 1 4 1 5 9 2 6\n2 7 1 8 2 8\n9 9 0 1 2 3 4 5 6 7\n' > "$BATS_TEST_TMPDIR/seq.txt"
+	awk '{ s = $NF; for (i = NF - 1; i >= 1; i--) s = s " " $i; print s }' "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/want.txt"
+	decode --generate --weights "$SAMPLES/models/reverse-gru.npz" "$BATS_TEST_TMPDIR/seq.txt" > "$BATS_TEST_TMPDIR/got.txt"
+	diff "$BATS_TEST_TMPDIR/want.txt" "$BATS_TEST_TMPDIR/got.txt"
+}
+
 @test "train: --chars splits the source into characters (<sp> between words) and keeps the target in words" {
 	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
 	train --pairs "$T/batch.tsv" --chars --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
@@ -276,4 +295,135 @@ rnn_golden() {
 	grep -q "(interrupted)" "$BATS_TEST_TMPDIR/err.txt"
 	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
 	[ "$status" -eq 0 ]
+}
+
+@test "train: --normalize other than softmax is refused: no backward pass for it" {
+	run train --pairs "$GOLDEN/train/toy_train.tsv" -o "$BATS_TEST_TMPDIR/m.npz" --normalize sparsemax
+	assert_fails 2 "--normalize sparsemax: train has the backward pass of the softmax only; sparsemax attention runs forward in attend and mha, but cannot be trained"
+	[ ! -e "$BATS_TEST_TMPDIR/m.npz" ]
+	run train --pairs "$GOLDEN/train/toy_train.tsv" -o "$BATS_TEST_TMPDIR/m.npz" --normalize tanh
+	assert_fails 2 "--normalize: 'tanh' is not one of softmax"
+}
+
+# resume_run ARGS...: the three pairs as one batch, dropout 0, constant lr: every step sees the same batch
+resume_run() {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --batch-sentences 3 --no-shuffle \
+		--dropout 0 --schedule constant --lr 1e-2 "$@" 2>/dev/null
+}
+
+@test "train: --resume continues a run: 2 steps, then 2 more, equal 4 steps at once (parameters and moments)" {
+	resume_run --steps 4 -o "$BATS_TEST_TMPDIR/full.npz"
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/half.npz"
+	resume_run --resume "$BATS_TEST_TMPDIR/half.npz" --steps 4 -o "$BATS_TEST_TMPDIR/resumed.npz"
+	assert_close <(tensor get "$BATS_TEST_TMPDIR/full.npz") <(tensor get "$BATS_TEST_TMPDIR/resumed.npz") 0
+}
+
+@test "train: --resume continues the step count (the log's first step is the archive's next)" {
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/half.npz"
+	resume_run --resume "$BATS_TEST_TMPDIR/half.npz" --steps 4 --log "$BATS_TEST_TMPDIR/log.tsv" --log-every 1 \
+		-o "$BATS_TEST_TMPDIR/resumed.npz"
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/log.tsv" | tail -n +2 | tr '\n' ' ')" = "3 4 " ]
+}
+
+@test "train: the archive keeps Adam's state as adam.m.<name>, adam.v.<name> and adam.step, and decode reads it" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	resume_run --steps 2 -o "$BATS_TEST_TMPDIR/m.npz"
+	[ "$(unzip -p "$BATS_TEST_TMPDIR/m.npz" adam.step.npy | tail -c 2 | head -c 1)" = 2 ]
+	tensor get "$BATS_TEST_TMPDIR/m.npz" adam.m.generator.bias adam.v.encoder.layers.0.linear1.weight > /dev/null
+	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "the cat"
+	[ "$status" -eq 0 ]
+}
+
+@test "train: --weights-only leaves Adam's state out of the archive" {
+	resume_run --steps 2 --weights-only -o "$BATS_TEST_TMPDIR/m.npz"
+	run tensor get "$BATS_TEST_TMPDIR/m.npz" adam.m.generator.bias
+	[ "$status" -ne 0 ]
+	tensor get "$BATS_TEST_TMPDIR/m.npz" generator.bias > /dev/null
+}
+
+@test "train: --resume of an archive without Adam's state is an error that says so" {
+	resume_run --steps 2 --weights-only -o "$BATS_TEST_TMPDIR/m.npz"
+	run train --resume "$BATS_TEST_TMPDIR/m.npz" --pairs "$T/batch.tsv" --steps 4 -o "$BATS_TEST_TMPDIR/r.npz"
+	assert_fails 1 "m.npz: no adam.m..*: the archive has no Adam state to resume"
+	[ ! -e "$BATS_TEST_TMPDIR/r.npz" ]
+}
+
+@test "train: --resume and --init together are a usage error" {
+	run train --resume "$T/post_relu_init.npz" --init "$T/post_relu_init.npz" --pairs "$T/batch.tsv" -o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 2 "train: --resume continues a run, --init starts one from given weights: not both"
+}
+
+@test "train: --resume past --steps is an error (steps count from the first run's start)" {
+	resume_run --steps 3 -o "$BATS_TEST_TMPDIR/m.npz"
+	run train --resume "$BATS_TEST_TMPDIR/m.npz" --pairs "$T/batch.tsv" --steps 2 -o "$BATS_TEST_TMPDIR/r.npz"
+	assert_fails 1 "m.npz: its run has taken 3 steps already, --steps 2"
+}
+
+@test "train: --checkpoint-every N writes the model (with its step) every N steps while training" {
+	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
+	# a run stopped by SIGKILL (no final write): what is there is a checkpoint, at a multiple of 3 steps
+	train --pairs "$T/toy_train.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1000000 --batch-sentences 1 \
+		--checkpoint-every 3 -o "$BATS_TEST_TMPDIR/k.npz" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/k.npz" ] && break; sleep 0.1; done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	step=$(unzip -p "$BATS_TEST_TMPDIR/k.npz" adam.step.npy | tail -n 1 | tr -dc 0-9)
+	echo "checkpoint at step $step"
+	[ "$step" -gt 0 ]
+	[ $((step % 3)) -eq 0 ]
+}
+
+# plot_run ARGS...: a few epochs of the toy translation with --plot
+plot_run() {
+	train --pairs "$T/toy_train.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --eos --epochs 3 --batch-sentences 32 \
+		--schedule constant --lr 3e-3 --dropout 0 --plot "$BATS_TEST_TMPDIR/loss.png" \
+		-o "$BATS_TEST_TMPDIR/m.npz" "$@" 2>/dev/null
+}
+png() {
+	local py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	"$py" "$BATS_TEST_DIRNAME/pngread.py" "$@"
+}
+
+@test "train: --plot draws a sound 640 x 400 PNG" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" check)" = "ok 640 400" ]
+}
+
+@test "train: --plot draws the training loss in blue, falling from left to right" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 31 119 180)" -gt 300 ]
+	# the highest blue pixel near the start is above the highest one near the end (PNG rows go down)
+	read -r _ y_start <<< "$(png "$BATS_TEST_TMPDIR/loss.png" find 31 119 180 100 40 130 360)"
+	read -r _ y_end <<< "$(png "$BATS_TEST_TMPDIR/loss.png" find 31 119 180 590 40 620 360)"
+	echo "start $y_start end $y_end"
+	[ "$y_start" -lt "$y_end" ]
+}
+
+@test "train: --plot draws the validation loss in orange only when there are validation pairs" {
+	plot_run
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 255 127 14)" -eq 0 ]
+	plot_run --valid-pairs "$T/toy_test.tsv"
+	[ "$(png "$BATS_TEST_TMPDIR/loss.png" count 255 127 14)" -gt 100 ]
+}
+
+@test "train: --plot into a folder that does not exist is an error naming the file" {
+	run train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 --plot /nonexistent/loss.png \
+		-o "$BATS_TEST_TMPDIR/m.npz"
+	assert_fails 1 "/nonexistent/loss.png"
+}
+
+@test "train: <pad>'s embedding rows get no gradient (nn.Embedding's padding_idx: every pair runs unpadded)" {
+	train --pairs "$T/batch.tsv" --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 --save-grads "$BATS_TEST_TMPDIR/g.npz" \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	train --arch gru --pairs "$T/batch.tsv" --dim 8 --steps 1 --save-grads "$BATS_TEST_TMPDIR/r.npz" \
+		-o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
+	for f in g r; do
+		for table in src_embed.weight tgt_embed.weight; do
+			# row 0 (<pad>) is all zeros; row 4 (a word) is not
+			tensor get "$BATS_TEST_TMPDIR/$f.npz" "$table" | grep -v '^#' | sed -n 1p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) exit 1 }'
+			tensor get "$BATS_TEST_TMPDIR/$f.npz" "$table" | grep -v '^#' | sed -n 5p | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) exit 0; exit 1 }'
+		done
+	done
 }

@@ -28,7 +28,7 @@ MANPATH=$prefix/share/man man -w attend
 
 echo "== the bash completion"
 bash -c '. "$1/share/bash-completion/completions/mha"
-	COMP_WORDS=(mha --add) COMP_CWORD=1
+	COMP_WORDS=(mha --addi) COMP_CWORD=1
 	_pipeformer_complete mha
 	[ "${COMPREPLY[*]}" = --additive-mask ]' sh "$prefix"
 echo "== installed pipeformer at $prefix works"

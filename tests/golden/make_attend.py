@@ -141,3 +141,18 @@ def rope(a, offset, base):
 
 out, _ = sdpa_reference(rope(x64, 3, 100.0), rope(x64, 3, 100.0), x64, causal)
 write("attend_rope_causal.txt", out, rows=WORDS)
+
+
+# an additive mask of any finite values (a bias: relative positions, ALiBi) and -inf (blocked), added to
+# the scaled scores as PyTorch adds a float attn_mask: softmax(QK^T/sqrt(d) + mask) V, cross-attention
+bias = rng.standard_normal((5, 6)) * 2.0
+bias[1, 2] = bias[3, 0] = -np.inf
+with open(os.path.join(HERE, "attend_bias_mask.txt"), "w") as f:
+    f.write("#tensor 5 6\n")
+    for row in bias.astype(np.float32):
+        f.write(" ".join("-inf" if v == -np.inf else repr(float(v)) for v in row) + "\n")
+bias = np.loadtxt(os.path.join(HERE, "attend_bias_mask.txt"), skiprows=1)  # the float32 values, as read
+q, k = torch.tensor(x64), torch.tensor(m64)
+w = torch.softmax(q @ k.T / math.sqrt(8) + torch.tensor(bias), dim=-1)
+write("attend_bias.txt", (w @ k).numpy(), rows=WORDS)
+write("attend_bias_attn.txt", w.numpy(), rows=WORDS, cols=MEMORY)

@@ -89,6 +89,83 @@ def case(name, E, H, T, S=None, cross=False, kdim=None, vdim=None, bias=True, ca
     write_text(f"mha-{name}-avg.txt", avg[0].numpy(), rows=qlabels, cols=klabels)
 
 
+def mask_case(name, E, H, T, S=None, cross=False, pad=None, allowed=None, additive=None, per_head=False,
+              bias_kv=False, zero_attn=False, causal=False, seed=0):
+    """PyTorch's masks in every form: allowed (ours: 1 = attend; torch's bool is its negation), additive
+    (torch's float attn_mask: any finite value or -inf, added to the scores), each H x T x S when per_head
+    (torch's (N * num_heads, L, S) form); with add_bias_kv / add_zero_attn, which pad the masks with a
+    column. Writes mha-NAME.npz, -q.txt, -k.txt, -mask.txt (0/1), -add.txt (floats), -out.txt, -attn.txt."""
+    torch.manual_seed(seed)
+    S = T if S is None else S
+    m = torch.nn.MultiheadAttention(E, H, batch_first=True, add_bias_kv=bias_kv, add_zero_attn=zero_attn)
+    with torch.no_grad():
+        m.in_proj_bias.uniform_(-0.5, 0.5)
+        m.out_proj.bias.uniform_(-0.5, 0.5)
+    np.savez(os.path.join(HERE, f"mha-{name}.npz"),
+             **{k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()})
+    klabels = ["<pad>" if pad and s in pad else f"k{s}" for s in range(S)]
+    qlabels = [f"q{t}" for t in range(T)] if cross else klabels
+    q = torch.randn(1, T, E)
+    k = torch.randn(1, S, E) if cross else q
+    write_text(f"mha-{name}-q.txt", q[0].numpy(), rows=qlabels)
+    if cross:
+        write_text(f"mha-{name}-k.txt", k[0].numpy(), rows=klabels)
+    attn_mask = None
+    if causal:
+        attn_mask = torch.triu(torch.ones(T, S, dtype=torch.bool), diagonal=1)
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=np.float32)
+        write_text(f"mha-{name}-mask.txt", allowed)
+        attn_mask = torch.from_numpy(allowed == 0)  # torch's bool: True = blocked
+    if additive is not None:
+        additive = np.asarray(additive, dtype=np.float32)
+        write_text(f"mha-{name}-add.txt", additive)
+        attn_mask = torch.from_numpy(additive)
+    key_padding_mask = None
+    if pad is not None:
+        key_padding_mask = torch.zeros(1, S, dtype=torch.bool)
+        key_padding_mask[0, list(pad)] = True
+    with torch.no_grad():
+        out, w = m(q, k, k, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=True,
+                   average_attn_weights=False)
+    extra = ["<bias_k>"] * bias_kv + ["<zero>"] * zero_attn
+    write_text(f"mha-{name}-out.txt", out[0].numpy(), rows=qlabels)
+    write_text(f"mha-{name}-attn.txt", w[0].numpy(), rows=qlabels, cols=klabels + extra)
+
+
+def stream_case(name, E, H, lengths, seed):
+    """A stream of query tensors (self-attention, T = lengths[i]) with a stream of additive masks, the i-th
+    with the i-th: each computed by torch on its own."""
+    torch.manual_seed(seed)
+    m = torch.nn.MultiheadAttention(E, H, batch_first=True)
+    with torch.no_grad():
+        m.in_proj_bias.uniform_(-0.5, 0.5)
+        m.out_proj.bias.uniform_(-0.5, 0.5)
+    np.savez(os.path.join(HERE, f"mha-{name}.npz"),
+             **{k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()})
+    files = {"q": [], "add": [], "out": []}
+    for T in lengths:
+        x = torch.randn(1, T, E)
+        # ALiBi-like: -slope * |t - s|, and the last key blocked for the first query
+        add = -0.5 * np.abs(np.arange(T)[:, None] - np.arange(T)[None, :]).astype(np.float32)
+        add[0, T - 1] = -np.inf
+        with torch.no_grad():
+            out, _ = m(x, x, x, attn_mask=torch.from_numpy(add))
+        files["q"].append(x[0].numpy())
+        files["add"].append(add)
+        files["out"].append(out[0].numpy())
+    for kind, tensors in files.items():
+        path = os.path.join(HERE, f"mha-{name}-{kind}.txt")
+        with open(path, "w"):
+            pass
+        for t in tensors:
+            tmp = f"mha-{name}-part.txt"
+            write_text(tmp, t)
+            with open(os.path.join(HERE, tmp)) as src, open(path, "a") as dst:
+                dst.write(src.read())
+            os.remove(os.path.join(HERE, tmp))
+
+
 def rope(x, offset, base):
     """RoFormer eq. 34 on x[N, D]: pair (2i, 2i+1) of row n turned by (offset + n) * base^(-2i/D)."""
     n, d = x.shape
@@ -154,6 +231,28 @@ def main():
     case("hE", E=4, H=4, T=3, seed=8)
     case("mask", E=4, H=2, T=3, S=4, cross=True, seed=9,
          mask=[[1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 1]])
+
+    # masks as PyTorch takes them (issue 15): any finite additive value, one mask per head, streams
+    rng = np.random.default_rng(15)
+    bias = rng.normal(0.0, 2.0, size=(3, 5)).astype(np.float32)
+    bias[0, 2] = bias[2, 0] = -np.inf
+    mask_case("bias", E=4, H=2, T=3, S=5, cross=True, pad={4}, additive=bias, seed=11)
+    per_head = rng.normal(0.0, 1.5, size=(2, 4, 4)).astype(np.float32)
+    per_head[0, 1, 3] = per_head[1, 3, 0] = -np.inf
+    mask_case("heads-add", E=6, H=2, T=4, additive=per_head, per_head=True, seed=12)
+    heads_allowed = (rng.uniform(size=(2, 4, 4)) < 0.7).astype(np.float32)
+    heads_allowed[:, :, 0] = 1  # every row sees a key
+    mask_case("heads-mask", E=6, H=2, T=4, allowed=heads_allowed, per_head=True, seed=12)
+    stream_case("stream", E=4, H=2, lengths=[3, 5], seed=13)
+    # add_bias_kv and add_zero_attn, with the masks PyTorch pads with a column for each extra key
+    kv_bias = rng.normal(0.0, 1.0, size=(3, 4)).astype(np.float32)
+    kv_bias[1, 0] = -np.inf
+    mask_case("biaskv", E=4, H=2, T=3, S=4, cross=True, pad={3}, additive=kv_bias, bias_kv=True, seed=14)
+    mask_case("zeroattn", E=6, H=3, T=4, causal=True, zero_attn=True, seed=15)
+    both_allowed = (rng.uniform(size=(2, 3, 5)) < 0.6).astype(np.float32)
+    both_allowed[0, 1, :] = 0  # a row with every key blocked: the extra keys still take its weight
+    mask_case("kvzero", E=4, H=2, T=3, S=5, cross=True, pad={2}, allowed=both_allowed, per_head=True,
+              bias_kv=True, zero_attn=True, seed=16)
 
     rope_case("rope", E=8, H=2, T=5, offset=0, base=10000.0, seed=10)
     rope_case("rope-offset", E=8, H=2, T=5, offset=3, base=100.0, seed=10)

@@ -80,11 +80,58 @@ def embedding():
     write("embed-padding-rows.txt", (drawn != 0).astype(np.float32))
 
 
+def shapes():
+    # embed --weights without --dim: nn.Embedding(12, 10), its table saved by state_dict() name
+    vocab = ["<pad>", "<unk>", "<s>", "</s>", "a", "b", "c", "d", "e", "f", "g", "h"]
+    emb = torch.nn.Embedding(12, 10)
+    np.savez(os.path.join(OUT, "embed-12x10.npz"), **{k: v.numpy() for k, v in emb.state_dict().items()})
+    with open(os.path.join(OUT, "vocab12.txt"), "w") as f:
+        f.write("".join(t + "\n" for t in vocab))
+    with torch.no_grad():
+        write("embed-12x10-a-c-h.txt", emb(torch.tensor([4, 6, 11])).numpy(), rows=["a", "c", "h"])
+    # posenc --learned --weights without --max-len: an nn.Embedding(20, 4) of positions
+    pos = torch.nn.Embedding(20, 4)
+    np.savez(os.path.join(OUT, "posenc-learned-20x4.npz"), weight=pos.weight.detach().numpy())
+    write("posenc-learned-20x4-first3.txt", pos.weight.detach().numpy()[:3])
+
+
+def final_eps():
+    # encode --eps 0.1 --final-eps 0.5: torchmultimodal's way, one eps in the layers and another at the end
+    # (large values, so that a wrong one shows); the final norm is a separate nn.LayerNorm in PyTorch
+    layer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, layer_norm_eps=0.1)
+    enc = torch.nn.TransformerEncoder(layer, 1, norm=torch.nn.LayerNorm(8, eps=0.5), enable_nested_tensor=False)
+    with torch.no_grad():
+        for p in enc.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    enc.eval()
+    np.savez(os.path.join(OUT, "final-eps.npz"), **{k: v.numpy() for k, v in enc.state_dict().items()})
+    x = (0.3 * torch.randn(1, 4, 8)).float()
+    write("final-eps-x.txt", x[0].numpy())
+    with torch.no_grad():
+        write("final-eps-y.txt", enc(x)[0].numpy())
+
+
+def cell_state():
+    # encode --arch lstm --last --cell-state: torch's c_n[-D:] of the committed 2-layer bidirectional LSTM
+    w = np.load(os.path.join(HERE, "rnn", "lstm-l2-bi.npz"))
+    x = read_text(os.path.join("rnn", "x.txt"))
+    H, I = w["weight_hh_l0"].shape[1], w["weight_ih_l0"].shape[1]
+    lstm = torch.nn.LSTM(I, H, num_layers=2, bidirectional=True, batch_first=True)
+    lstm.load_state_dict({k: torch.tensor(v) for k, v in w.items()})
+    with torch.no_grad():
+        _, (h_n, c_n) = lstm(torch.tensor(x)[None])
+    write("lstm-l2-bi-c_n.txt", c_n[-2:, 0].reshape(1, -1).numpy())
+    write("lstm-l2-bi-h_n.txt", h_n[-2:, 0].reshape(1, -1).numpy())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(15)
     temperature()
     embedding()
+    shapes()
+    final_eps()
+    cell_state()
 
 
 if __name__ == "__main__":

@@ -81,8 +81,9 @@ int main(int argc, char **argv)
 		for (int causal = 0; causal <= 1; causal++) {
 			double d_fwd, d_tiled, d_plain;
 			reference(ref, q, k, v, causal, scale, T, S, D);
-			attention_forward(fwd, NULL, NULL, scratch, q, k, v, NULL, causal, scale, NORMALIZE_SOFTMAX, T, S, D, D);
-			attention_tiled(tiled, work, &scorer, q, k, v, NULL, causal, T, S, D, D, D);
+			attention_forward(fwd, NULL, NULL, scratch, q, k, v, NULL, NULL, causal, scale, NORMALIZE_SOFTMAX, T, S,
+					  D, D);
+			attention_tiled(tiled, work, &scorer, q, k, v, NULL, NULL, causal, T, S, D, D, D);
 			/* the plain path of attend --attn: scores, masked softmax, weighted sum */
 			attention_scores(w, &scorer, q, k, NULL, T, S, D, D);
 			masked_softmax(w, w, NULL, causal, T, S);

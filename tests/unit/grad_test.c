@@ -150,7 +150,7 @@ static void softmax_bwd(Case *c)
 static void attn_fwd(Case *c)
 {
 	attention_forward(c->out, c->saved, NULL, c->work, c->in[0].x, c->in[1].x, c->in[2].x, c->allowed,
-			  c->causal, 1.0f / sqrtf((float)c->E), NORMALIZE_SOFTMAX, c->T, c->S, c->E, c->F);
+			  NULL, c->causal, 1.0f / sqrtf((float)c->E), NORMALIZE_SOFTMAX, c->T, c->S, c->E, c->F);
 }
 static void attn_bwd(Case *c)
 {
@@ -164,7 +164,8 @@ static void mha_fwd(Case *c)
 {
 	const float *key = c->S ? c->in[1].x : c->in[0].x;
 	size_t S = c->S ? c->S : c->T;
-	mha_forward_train(c->out, c->saved, c->saved2, c->work, &c->mw, c->in[0].x, key, key, c->allowed, c->causal,
+	mha_forward_train(c->out, c->saved, c->saved2, c->work, &c->mw, c->in[0].x, key, key,
+			  c->allowed ? &(Mask){ .allowed = c->allowed, .heads = 1 } : NULL, c->causal,
 			  c->T, S);
 }
 static void mha_bwd(Case *c)
