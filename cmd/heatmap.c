@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "colormap.h"
@@ -25,14 +26,16 @@ static const char usage_text[] =
 	"usage: heatmap [-o FILE.png | -o FILE.svg | --html FILE.html | --ansi] [--format png|svg|html]\n"
 	"               [--cmap viridis|magma|gray|coolwarm] [--vmin X] [--vmax Y] [--title TEXT] [--cell N]\n"
 	"               [--annotate] [--font FILE|builtin] [--font-size PX] [--scale K] [--layer L]\n"
-	"               [--head H] [--rows A:B] [--cols A:B] [FILE]\n"
+	"               [--head H] [--rows A:B] [--cols A:B] [--causal] [--mask FILE]\n"
+	"               [--additive-mask FILE] [--no-pad-mask] [FILE]\n"
 	"       heatmap --overlay FILE.png [--query N|LABEL] [--alpha A] [-o FILE.png] [--cmap NAME]\n"
 	"               [--vmin X] [--vmax Y] [--scale K] [--font FILE|builtin] [--font-size PX]\n"
 	"               [--layer L] [--head H] [FILE]\n"
 	"\n"
 	"Draw each tensor of the stream as a heatmap: a 2-D [T,S] tensor as one, a 3-D [H,T,S] one as a\n"
 	"grid of heads, a 4-D [L,H,T,S] one with layers as rows and heads as columns; token labels on\n"
-	"both axes, a colour bar with the scale's ends.\n"
+	"both axes, a colour bar with the scale's ends. Masked cells (-inf, as a blocked score, or blocked by\n"
+	"the mask options) are hatched in grey, outside the scale, with a legend entry.\n"
 	"\n"
 	"  -o, --output FILE  the picture (default -, stdout); FILE with %d (out-%d.png) numbers the\n"
 	"                     images of a stream of several tensors from 0\n"
@@ -40,12 +43,15 @@ static const char usage_text[] =
 	"                     .html, else png)\n"
 	"      --html FILE    an interactive page: the head view (lines from each token to those it\n"
 	"                     attends to) and the matrix view; the same as -o FILE --format html\n"
-	"      --ansi         draw in the terminal with 24-bit colours instead\n"
-	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm when a value is\n"
-	"                     negative, else viridis)\n"
-	"      --vmin X       the value of the first colour (default: the smallest value; 0 for\n"
-	"                     weights in [0,1]; -max|x| for signed data, 0 in the middle)\n"
-	"      --vmax Y       the value of the last colour (default: the largest value, or max|x|)\n"
+	"      --ansi         draw in the terminal with 24-bit colours instead, cropped to $COLUMNS\n"
+	"      --cmap NAME    viridis, magma, gray or coolwarm (default: coolwarm for signed values,\n"
+	"                     else viridis)\n"
+	"      --vmin X       the value of the first colour (default: 0 for attention weights, whose\n"
+	"                     rows sum to 1, and for values in [0,1]; -max|x| for signed values, 0 in\n"
+	"                     the middle; else the smallest value)\n"
+	"      --vmax Y       the value of the last colour (default: 1 for attention weights; 0 for\n"
+	"                     values all at or below 0, such as log-probabilities; max|x| for signed\n"
+	"                     values; else the largest value)\n"
 	"      --title TEXT   a title above the heatmaps (default: the tensor's name)\n"
 	"      --cell N       pixels per cell (default: 1 to 32, keeping the grid near 2048 pixels)\n"
 	"      --annotate     write each value in its cell (cells wide enough for \"0.00\")\n"
@@ -57,6 +63,10 @@ static const char usage_text[] =
 	"      --head H       only head H of a 3-D or 4-D tensor\n"
 	"      --rows A:B     only query rows A to B-1 (A: or :B leave an end open)\n"
 	"      --cols A:B     only key columns A to B-1\n"
+	"      --causal       mask the cells above the diagonal (key after query), as attend --causal\n"
+	"      --mask FILE    mask the cells where FILE (T x S) holds 0, as attend --mask\n"
+	"      --additive-mask FILE  mask the cells where FILE holds -inf, as attend --additive-mask\n"
+	"      --no-pad-mask  do not mask the columns labelled <pad> (masked by default, as attend does)\n"
 	"      --overlay FILE.png  paint one query's weights over the patches of the picture that\n"
 	"                     embed --image read (columns labelled p<row>_<column>): the picture at\n"
 	"                     --scale times its size, one panel per head with titles\n"
@@ -66,7 +76,7 @@ static const char usage_text[] =
 
 enum { OPT_ANSI = OPT_PROGRAM, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_TITLE, OPT_CELL, OPT_ANNOTATE, OPT_LAYER,
        OPT_HEAD, OPT_ROWS, OPT_COLS, OPT_FORMAT, OPT_FONT, OPT_FONT_SIZE, OPT_SCALE, OPT_HTML, OPT_OVERLAY,
-       OPT_QUERY, OPT_ALPHA };
+       OPT_QUERY, OPT_ALPHA, OPT_CAUSAL };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -89,6 +99,8 @@ static const struct option long_options[] = {
 	{ "overlay", required_argument, NULL, OPT_OVERLAY },
 	{ "query", required_argument, NULL, OPT_QUERY },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "causal", no_argument, NULL, OPT_CAUSAL },
+	MASK_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -106,6 +118,32 @@ static PanelSelect sel = { -1, -1, 0, SIZE_MAX, 0, SIZE_MAX };
 static const char *overlay_path, *query = "0";
 static Image *picture;          /* --overlay: the picture, as RGB */
 static double alpha = 0.6;
+static MaskSource masks;
+static int causal;
+
+/*
+ * Mark what the mask options block as -inf (HEATMAP_MASKED) in every T x S matrix of t, and die on the
+ * values that are not finite and not -inf: a heatmap cannot place NaN or +inf on a scale.
+ */
+static void mark_masked(Tensor *t, size_t k, const char *where)
+{
+	size_t T = t->ndim >= 2 ? tensor_rows(t) : 1, S = tensor_cols(t), TS = T * S;
+	size_t H = t->ndim >= 3 ? t->shape[t->ndim - 3] : 1; /* a per-head mask goes with [.., H, T, S] */
+	Mask mask = { 0 };
+	bool blocked = t->size > 0 && mask_build(&mask, &masks, k, t->col_labels, H, T, S);
+	char buf[TENSOR_SHAPE_STR];
+
+	for (size_t i = 0; i < t->size; i++) {
+		size_t ts = i % TS;
+		const unsigned char *allowed = blocked ? mask_head_allowed(&mask, (i / TS) % H, T, S) : NULL;
+		if (isnan(t->data[i]) || t->data[i] == INFINITY)
+			die("%s: %s at %s: only -inf (a masked cell) can be drawn of what is not a number", where,
+			    isnan(t->data[i]) ? "NaN" : "+inf", tensor_index_str(t, i, buf));
+		if ((allowed && !allowed[ts]) || (causal && ts % S > ts / S))
+			t->data[i] = -INFINITY;
+	}
+	mask_release(&mask);
+}
 
 /* "A:B", "A:", ":B" or "A" (one position) into [*begin, *end). */
 static void parse_range(const char *s, const char *option, size_t *begin, size_t *end)
@@ -187,7 +225,7 @@ static void draw_overlay(const Tensor *t, const char *where, size_t k)
 	for (size_t n = 0; n < count; n++) /* the scale of the weights shown: the patches' */
 		for (size_t c = 0; c < R * G; c++)
 			lo = fmin(lo, panels[n].data[cells[c]]), hi = fmax(hi, panels[n].data[cells[c]]);
-	heatmap_default_scale(lo, hi, &style.vmin, &style.vmax);
+	heatmap_default_scale(lo, hi, false, &style.vmin, &style.vmax); /* the patches' range */
 	style.vmin = vmin_set ? vmin : style.vmin;
 	style.vmax = vmax_set ? vmax : style.vmax;
 	if (style.vmin >= style.vmax)
@@ -207,25 +245,43 @@ static void draw_overlay(const Tensor *t, const char *where, size_t k)
 	free(panels);
 }
 
-static void draw(const Tensor *t, const char *where, size_t k)
+/* The terminal's width for --ansi: $COLUMNS, else the width of the terminal on stdout or stderr, else 0 (none). */
+static size_t terminal_columns(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (env && *env)
+		return (size_t)parse_long(env, "$COLUMNS", 1, 1000000);
+	if ((ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
+static void draw(Tensor *t, const char *where, size_t k)
 {
 	size_t count, grid_cols;
-	Panel *panels = heatmap_panels(t, &sel, where, &count, &grid_cols);
+	Panel *panels;
 	double lo, hi;
 	HeatmapStyle style = { 0 };
 	Colormap map;
+	bool weights;
 
-	heatmap_range(panels, count, &lo, &hi);
+	if (t->ndim >= 2)
+		mark_masked(t, k, where);
+	weights = heatmap_rows_sum_to_one(t); /* over whole rows, before --cols crops them */
+	panels = heatmap_panels(t, &sel, where, &count, &grid_cols);
+	style.masked = heatmap_range(panels, count, &lo, &hi) > 0;
 	if (vmin_set || vmax_set) {
 		style.vmin = vmin_set ? vmin : lo;
 		style.vmax = vmax_set ? vmax : hi;
 	} else {
-		heatmap_default_scale(lo, hi, &style.vmin, &style.vmax);
+		heatmap_default_scale(lo, hi, weights, &style.vmin, &style.vmax);
 	}
 	if (style.vmin >= style.vmax)
 		die("%s: the scale is empty: --vmin %g is not below --vmax %g (the values are %g to %g)", where,
 		    style.vmin, style.vmax, lo, hi);
-	colormap_init(&map, cmap_name ? cmap_name : lo < 0 ? "coolwarm" : "viridis"); /* a known name: checked when parsed */
+	colormap_init(&map, cmap_name ? cmap_name : lo < 0 && hi > 0 ? "coolwarm" : "viridis"); /* a known name: checked when parsed */
 	style.map = &map;
 	style.cell = (size_t)lround((double)(cell ? cell : heatmap_default_cell(panels, count, grid_cols)) * scale);
 	if (style.cell < 1)
@@ -239,6 +295,7 @@ static void draw(const Tensor *t, const char *where, size_t k)
 			style.cell, (size_t)ceil((double)heatmap_annotate_cell(font) / scale));
 
 	if (ansi) {
+		style.columns = terminal_columns();
 		heatmap_ansi(stdout, panels, count, &style);
 	} else if (strcmp(format, "svg") == 0) {
 		char *name = output_name(output, k);
@@ -273,8 +330,9 @@ int main(int argc, char **argv)
 
 	set_progname(argv[0]);
 	common_init(&common);
+	mask_init(&masks);
 	while ((c = options_next(argc, argv, "o:h", long_options, NULL)) != -1) {
-		if (common_option(&common, c, optarg, usage_text))
+		if (common_option(&common, c, optarg, usage_text) || mask_option(&masks, c, optarg))
 			continue;
 		switch (c) {
 		case 'o':
@@ -334,6 +392,9 @@ int main(int argc, char **argv)
 		case OPT_FONT_SIZE:
 			font_size = parse_double(optarg, "--font-size", 4, 200);
 			break;
+		case OPT_CAUSAL:
+			causal = 1;
+			break;
 		case OPT_SCALE:
 			scale = parse_double(optarg, "--scale", 0.25, 16);
 			break;
@@ -372,9 +433,9 @@ int main(int argc, char **argv)
 								     : "png";
 	if (overlay_path && (ansi || html || (format && strcmp(format, "png") != 0) || title || annotate || cell ||
 			     sel.row_begin != 0 || sel.row_end != SIZE_MAX || sel.col_begin != 0 ||
-			     sel.col_end != SIZE_MAX))
+			     sel.col_end != SIZE_MAX || causal || masks.mask || masks.additive))
 		usage_error("--overlay draws one query's row over the picture as a PNG: no --ansi, --html, --format "
-			    "svg, --title, --annotate, --cell, --rows or --cols");
+			    "svg, --title, --annotate, --cell, --rows, --cols or mask options");
 	if (overlay_path == NULL && (strcmp(query, "0") != 0 || alpha != 0.6))
 		usage_error("--query and --alpha go with --overlay");
 	if (!ansi && strcmp(format, "html") != 0) /* the page's text is the browser's */
@@ -386,9 +447,12 @@ int main(int argc, char **argv)
 		picture_free(pic);
 	}
 	r = stream_open(path);
+	if (!overlay_path) /* -inf is a masked cell; mark_masked refuses NaN and +inf */
+		stream_allow_nonfinite(r);
 	if (!stream_read(r, &t))
 		die("%s: empty stream: no tensor", path);
-	for (size_t k = 0; t; k++, t = next) {
+	size_t k;
+	for (k = 0; t; k++, t = next) {
 		char *where = xmalloc(strlen(path) + 32); /* "path" or, in a stream of several, "path #k" */
 		if (!stream_read(r, &next))
 			next = NULL;
@@ -406,7 +470,10 @@ int main(int argc, char **argv)
 		tensor_free(t);
 	}
 	stream_close(r);
+	if (!overlay_path)
+		mask_end(&masks, k); /* a mask stream with more tensors than the input is an error */
 	image_free(picture);
+	mask_free(&masks);
 	font_free(font);
 	close_stdout();
 	return 0;

@@ -123,6 +123,8 @@ PairIds *corpus_ids(const Corpus *c, const Vocab *src_vocab, const Vocab *tgt_vo
 		p[k] = (PairIds){ s.ids, t.ids, s.len, t.len };
 		labels_free(s.tokens, s.len);
 		labels_free(t.tokens, t.len);
+		free(s.unknown);
+		free(t.unknown);
 	}
 	return p;
 }

@@ -162,6 +162,8 @@ void generate_stream(const char *input, FILE *out, StreamWriter *attn, StreamWri
 		if (memchr(line, '\0', (size_t)len))
 			die("%s: NUL byte: binary data, not text?", where);
 		sequence_encode(&src, m->tok.src_vocab, line, &m->tok.src_tok, where);
+		if (src.unknown) /* once a line: a translation of <unk> should not pass for one of the words */
+			warning("%s: not in the source vocabulary, translated as %s: %s", where, VOCAB_UNK, src.unknown);
 		if (src.len == 0) { /* nothing to translate: an empty line for an empty line */
 			fputc('\n', out);
 			sequence_free(&src);

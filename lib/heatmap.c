@@ -92,26 +92,63 @@ Panel *heatmap_panels(const Tensor *t, const PanelSelect *sel, const char *where
 	return panels;
 }
 
-void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi)
+size_t heatmap_range(const Panel *panels, size_t count, double *lo, double *hi)
 {
+	size_t masked = 0;
+
 	*lo = INFINITY;
 	*hi = -INFINITY;
 	for (size_t i = 0; i < count; i++)
 		for (size_t r = 0; r < panels[i].rows; r++) {
 			const float *row = panels[i].data + r * panels[i].stride;
 			for (size_t c = 0; c < panels[i].cols; c++) {
+				if (HEATMAP_MASKED(row[c])) {
+					masked++;
+					continue;
+				}
 				*lo = fmin(*lo, row[c]);
 				*hi = fmax(*hi, row[c]);
 			}
 		}
+	if (masked && *lo > *hi) /* every cell masked: any scale will do */
+		*lo = *hi = 0;
+	return masked;
 }
 
-void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax)
+bool heatmap_rows_sum_to_one(const Tensor *t)
 {
+	size_t S = tensor_cols(t);
+
+	for (size_t i = 0; i < t->size; i += S) {
+		/* the sum in double: a float32 softmax row of S weights is within S * 2^-24 of 1 */
+		double sum = 0;
+		for (size_t s = 0; s < S; s++) {
+			float w = t->data[i + s];
+			if (HEATMAP_MASKED(w))
+				continue;
+			if (!(w >= 0 && w <= 1))
+				return false;
+			sum += w;
+		}
+		/* a row whose every key is blocked weighs 0 everywhere (lib/attention): still weights */
+		if (fabs(sum - 1) > 1e-3 && sum != 0)
+			return false;
+	}
+	return t->size > 0;
+}
+
+void heatmap_default_scale(double lo, double hi, bool weights, double *vmin, double *vmax)
+{
+	if (weights) { /* a weight is a share of 1: the same colour means the same share in every picture */
+		*vmin = 0, *vmax = 1;
+		return;
+	}
 	*vmin = lo >= 0 && hi <= 1 ? 0 : lo;
 	*vmax = hi;
-	if (lo < 0)
+	if (lo < 0 && hi > 0) /* signed data: 0 in the middle */
 		*vmax = fmax(-lo, hi), *vmin = -*vmax;
+	else if (hi <= 0 && lo < 0) /* all at or below 0 (log-probabilities): lo up to 0, the best */
+		*vmax = 0;
 	if (lo == hi)
 		*vmax = lo + 1;
 }
@@ -162,6 +199,40 @@ static void canvas_rect(Canvas *cv, long x, long y, long w, long h, Rgb c)
 	else
 		fprintf(cv->svg, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"#%02x%02x%02x\"/>\n", x,
 			y, w, h, c.r, c.g, c.b);
+}
+
+/*
+ * Masked cells: a light grey hatched with dark grey lines going up to the right, HATCH pixels apart, in
+ * the picture's coordinates (the lines of neighbouring cells join). No colour map has the pattern.
+ */
+#define HATCH 6
+static const Rgb masked_fill = { 232, 232, 232 }, masked_line = { 150, 150, 150 };
+
+static void canvas_masked(Canvas *cv, long x, long y, long w, long h)
+{
+	if (cv->svg) {
+		fprintf(cv->svg, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"url(#masked)\"/>\n", x, y,
+			w, h);
+		return;
+	}
+	image_fill(cv->im, x, y, w, h, masked_fill);
+	for (long j = y; j < y + h; j++)
+		for (long i = x; i < x + w; i++)
+			if ((i + j) % HATCH == 0)
+				image_fill(cv->im, i, j, 1, 1, masked_line);
+}
+
+/* The SVG pattern canvas_masked fills with: the same pixels as the raster's hatching. */
+static void svg_masked_pattern(FILE *f)
+{
+	fprintf(f,
+		"<defs><pattern id=\"masked\" width=\"%d\" height=\"%d\" patternUnits=\"userSpaceOnUse\">"
+		"<rect width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"/>",
+		HATCH, HATCH, HATCH, HATCH, masked_fill.r, masked_fill.g, masked_fill.b);
+	for (int k = 0; k < HATCH; k++) /* the pixels with (x + y) % HATCH == 0 */
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"1\" height=\"1\" fill=\"#%02x%02x%02x\"/>", k,
+			(HATCH - k) % HATCH, masked_line.r, masked_line.g, masked_line.b);
+	fputs("</pattern></defs>\n", f);
 }
 
 void heatmap_xml_text(FILE *f, const char *s)
@@ -269,19 +340,26 @@ static void draw_panel(Canvas *cv, const Panel *p, const Layout *lo, const Heatm
 		canvas_text(cv, TEXT_LABEL, cx, 0, y, p->title, black, ALIGN_START, false);
 	for (size_t r = 0; r < p->rows; r++) {
 		const float *row = p->data + r * p->stride;
-		/* a run of cells of one colour is one rectangle (the same pixels; a smaller SVG) */
+		/* a run of cells of one colour (or masked) is one rectangle (the same pixels; a smaller SVG) */
 		for (size_t c = 0, c1; c < p->cols; c = c1) {
 			Rgb color = colormap_color(st->map, row[c], st->vmin, st->vmax), next;
+			bool masked = HEATMAP_MASKED(row[c]);
 			for (c1 = c + 1; c1 < p->cols; c1++) {
 				next = colormap_color(st->map, row[c1], st->vmin, st->vmax);
-				if (next.r != color.r || next.g != color.g || next.b != color.b)
+				if (HEATMAP_MASKED(row[c1]) != masked ||
+				    (!masked && (next.r != color.r || next.g != color.g || next.b != color.b)))
 					break;
 			}
-			canvas_rect(cv, cx + (long)c * cell, cy + (long)r * cell, (long)(c1 - c) * cell, cell, color);
+			if (masked)
+				canvas_masked(cv, cx + (long)c * cell, cy + (long)r * cell, (long)(c1 - c) * cell, cell);
+			else
+				canvas_rect(cv, cx + (long)c * cell, cy + (long)r * cell, (long)(c1 - c) * cell, cell, color);
 		}
 		if (!st->annotate || cell < lo->annotate_min)
 			continue;
 		for (size_t c = 0; c < p->cols; c++) {
+			if (HEATMAP_MASKED(row[c]))
+				continue;
 			format_value(buf, sizeof(buf), row[c], cv->font, cell);
 			if (font_width(cv->font, TEXT_LABEL, buf) + 2 <= cell)
 				canvas_text(cv, TEXT_LABEL, cx + (long)c * cell, cell, cy + (long)r * cell + (cell - lo->label.cap) / 2,
@@ -357,6 +435,13 @@ static void heatmap_draw(Canvas *cv, const Panel *panels, size_t count, size_t g
 	height = pad + title_h + grid_h;
 	if (height < bar_y + bar_h)
 		height = bar_y + bar_h;
+	if (st->masked) { /* the legend of the hatching: a swatch and "masked" under the bar */
+		long need = bar_x + lo.bar_width + lo.gap + font_width(font, TEXT_LABEL, "masked") + pad;
+		if (height < bar_y + bar_h + 2 * lo.gap + lo.label.line)
+			height = bar_y + bar_h + 2 * lo.gap + lo.label.line;
+		if (width < need)
+			width = need;
+	}
 	height += pad;
 
 	if (cv->svg) {
@@ -371,6 +456,8 @@ static void heatmap_draw(Canvas *cv, const Panel *panels, size_t count, size_t g
 			fputs("</title>\n", cv->svg);
 		}
 		canvas_rect(cv, 0, 0, width, height, white);
+		if (st->masked)
+			svg_masked_pattern(cv->svg);
 	} else {
 		cv->im = image_new((size_t)width, (size_t)height, white);
 	}
@@ -391,6 +478,12 @@ static void heatmap_draw(Canvas *cv, const Panel *panels, size_t count, size_t g
 	canvas_text(cv, TEXT_LABEL, bar_x + lo.bar_width + lo.gap, 0, bar_y, vmax_s, black, ALIGN_START, false);
 	canvas_text(cv, TEXT_LABEL, bar_x + lo.bar_width + lo.gap, 0, bar_y + bar_h - lo.label.cap, vmin_s, black,
 		    ALIGN_START, false);
+	if (st->masked) {
+		long y = bar_y + bar_h + 2 * lo.gap;
+		canvas_masked(cv, bar_x, y, lo.bar_width, lo.label.line);
+		canvas_text(cv, TEXT_LABEL, bar_x + lo.bar_width + lo.gap, 0, y + (lo.label.line - lo.label.cap) / 2, "masked",
+			    black, ALIGN_START, false);
+	}
 	if (cv->svg)
 		fputs("</svg>\n", cv->svg);
 }
@@ -452,10 +545,28 @@ static void term_char(FILE *f, const TermLabel *l, size_t k, size_t w)
 	fwrite(p, 1, n, f);
 }
 
+/* A cell in the terminal: its colour, or the masked hatching ("//" on grey), with text (the cell's width). */
+static void ansi_value(FILE *f, const HeatmapStyle *st, float v, bool annotate)
+{
+	char text[32];
+
+	if (HEATMAP_MASKED(v)) {
+		fprintf(f, "\033[48;2;%d;%d;%dm\033[38;2;%d;%d;%dm%s", masked_fill.r, masked_fill.g, masked_fill.b,
+			masked_line.r / 2, masked_line.g / 2, masked_line.b / 2, annotate ? " masked" : "//");
+		return;
+	}
+	/* with --annotate a space and six characters: 2 decimals, else none, else a power of ten */
+	if (!annotate)
+		snprintf(text, sizeof(text), "  ");
+	else if (snprintf(text, sizeof(text), " %6.2f", v) > 7 && snprintf(text, sizeof(text), " %6.0f", v) > 7)
+		snprintf(text, sizeof(text), " %6.0e", v);
+	ansi_cells(f, colormap_color(st->map, v, st->vmin, st->vmax), text);
+}
+
 void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle *st)
 {
 	size_t w = st->annotate ? 7 : 2; /* characters per cell */
-	char buf[32], text[32];
+	char buf[32], text_end[32];
 
 	if (st->title && st->title[0]) { /* names come from the input: escape what would command the terminal */
 		fputs_printable(st->title, f);
@@ -463,13 +574,16 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 	}
 	for (size_t i = 0; i < count; i++) {
 		const Panel *p = &panels[i];
-		size_t label_w = 0, col_len = 0;
+		size_t label_w = 0, col_len = 0, shown = p->cols;
 		TermLabel *rl = xcalloc(p->rows, sizeof(*rl)), *cl = xcalloc(p->cols, sizeof(*cl));
 		for (size_t r = 0; r < p->rows; r++) {
 			rl[r] = term_label(heatmap_label(p->row_labels, p->row0, r, buf, sizeof(buf)));
 			label_w = rl[r].width > label_w ? rl[r].width : label_w;
 		}
-		for (size_t c = 0; c < p->cols; c++) {
+		/* the columns that fit the terminal after the row labels (one at least) */
+		if (st->columns && label_w + 1 + shown * w > st->columns)
+			shown = st->columns > label_w + 1 + w ? (st->columns - label_w - 1) / w : 1;
+		for (size_t c = 0; c < shown; c++) {
 			cl[c] = term_label(heatmap_label(p->col_labels, p->col0, c, buf, sizeof(buf)));
 			col_len = cl[c].chars > col_len ? cl[c].chars : col_len;
 		}
@@ -480,35 +594,40 @@ void heatmap_ansi(FILE *f, const Panel *panels, size_t count, const HeatmapStyle
 		/* column labels written downward, one character per line */
 		for (size_t k = 0; k < col_len; k++) {
 			fprintf(f, "%*s ", (int)label_w, "");
-			for (size_t c = 0; c < p->cols; c++)
+			for (size_t c = 0; c < shown; c++)
 				term_char(f, &cl[c], k, w);
 			fputc('\n', f);
 		}
 		for (size_t r = 0; r < p->rows; r++) {
 			const float *row = p->data + r * p->stride;
 			fprintf(f, "%*s%s ", (int)(label_w - rl[r].width), "", rl[r].text);
-			for (size_t c = 0; c < p->cols; c++) {
-				/* with --annotate a space and six characters: 2 decimals, else none, else a power of ten */
-				if (!st->annotate)
-					snprintf(text, sizeof(text), "  ");
-				else if (snprintf(text, sizeof(text), " %6.2f", row[c]) > 7 &&
-					 snprintf(text, sizeof(text), " %6.0f", row[c]) > 7)
-					snprintf(text, sizeof(text), " %6.0e", row[c]);
-				ansi_cells(f, colormap_color(st->map, row[c], st->vmin, st->vmax), text);
-			}
+			for (size_t c = 0; c < shown; c++)
+				ansi_value(f, st, row[c], st->annotate);
 			fputs("\033[0m\n", f);
 		}
+		if (shown < p->cols)
+			fprintf(f, "(columns %zu to %zu of %zu to %zu shown: the terminal is %zu wide; --cols %zu: shows the "
+				   "next)\n", p->col0, p->col0 + shown - 1, p->col0, p->col0 + p->cols - 1, st->columns,
+				p->col0 + shown);
 		fputc('\n', f);
 		for (size_t r = 0; r < p->rows; r++)
 			free(rl[r].text);
-		for (size_t c = 0; c < p->cols; c++)
+		for (size_t c = 0; c < shown; c++)
 			free(cl[c].text);
 		free(rl);
 		free(cl);
 	}
-	/* the colour bar: 32 steps from vmin to vmax */
-	fprintf(f, "%.4g ", st->vmin);
-	for (size_t k = 0; k < 32; k++)
-		ansi_cells(f, st->map->lut[k * (COLORMAP_N - 1) / 31], " ");
-	fprintf(f, "\033[0m %.4g\n", st->vmax);
+	/* the colour bar: 32 steps from vmin to vmax, fewer (8 at least) when the terminal is narrower */
+	int ends = snprintf(buf, sizeof(buf), "%.4g ", st->vmin) + snprintf(text_end, sizeof(text_end), " %.4g", st->vmax);
+	size_t steps = 32;
+	if (st->columns && st->columns < (size_t)ends + steps)
+		steps = st->columns > (size_t)ends + 8 ? st->columns - (size_t)ends : 8;
+	fputs(buf, f);
+	for (size_t k = 0; k < steps; k++)
+		ansi_cells(f, st->map->lut[k * (COLORMAP_N - 1) / (steps - 1)], " ");
+	fprintf(f, "\033[0m%s\n", text_end);
+	if (st->masked) {
+		ansi_value(f, st, -INFINITY, false);
+		fputs("\033[0m masked\n", f);
+	}
 }

@@ -3,6 +3,7 @@
 #ifndef PF_HEATMAP_H
 #define PF_HEATMAP_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -45,16 +46,31 @@ const char *heatmap_label(char *const *labels, size_t offset, size_t i, char *bu
 /* s as XML or HTML text: the characters the pictures draw (\xHH for bytes that are no character), & < > " escaped. */
 void heatmap_xml_text(FILE *f, const char *s);
 
-/* Smallest and largest value shown. */
-void heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
+/*
+ * A masked cell: -inf, as a score that a mask blocked (or a cell heatmap's own mask options block);
+ * drawn hatched in grey, outside the colour scale, with a legend entry.
+ */
+#define HEATMAP_MASKED(v) ((v) == -INFINITY)
+
+/* Smallest and largest value shown, masked cells left out; returns how many cells are masked. */
+size_t heatmap_range(const Panel *panels, size_t count, double *lo, double *hi);
 
 /*
- * The scale for values lo..hi when the user gives none: [lo, hi]; [0, hi] for weights (all in
- * [0, 1]), so that a colour says which fraction of the strongest weight a cell holds; [-m, m]
- * with m = max(-lo, hi) when a value is negative, so that 0 is the middle colour of a diverging
- * map; [lo, lo + 1] for a constant, which then takes the first colour (as matplotlib).
+ * Attention weights: every value in [0, 1] and every row (the last axis) summing to 1 (within 1e-3),
+ * or to 0 (a query whose every key is blocked); masked cells count as 0.
  */
-void heatmap_default_scale(double lo, double hi, double *vmin, double *vmax);
+bool heatmap_rows_sum_to_one(const Tensor *t);
+
+/*
+ * The scale for values lo..hi when the user gives none:
+ *   weights (heatmap_rows_sum_to_one)  [0, 1]: the same colour is the same share in every picture, so an
+ *                                      almost uniform row looks uniform, not bright;
+ *   other values in [0, 1]             [0, hi];
+ *   signed values                      [-m, m], m = max(-lo, hi): 0 is the middle of a diverging map;
+ *   values all at or below 0           [lo, 0]: one-sided, 0 (a log-probability's best) at the top;
+ *   else                               [lo, hi]; [lo, lo + 1] for a constant (its first colour, as matplotlib).
+ */
+void heatmap_default_scale(double lo, double hi, bool weights, double *vmin, double *vmax);
 
 /* Pixels per cell that keep the grid near 2048 pixels on its longer side: 1 to 32. */
 size_t heatmap_default_cell(const Panel *panels, size_t count, size_t grid_cols);
@@ -67,6 +83,8 @@ typedef struct {
 	const char *title; /* NULL: none */
 	Font *font;        /* the text renderer (font_open) */
 	double scale;      /* margins and the colour bar times this (0: 1) */
+	bool masked;       /* some cell is masked (HEATMAP_MASKED): the legend explains the hatching */
+	size_t columns;    /* --ansi: the terminal's width; wider panels are cropped, with a note (0: no limit) */
 } HeatmapStyle;
 
 /* The smallest cell that holds a value of 4 characters ("0.25") with a pixel of margin each side. */

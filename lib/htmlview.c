@@ -205,6 +205,16 @@ static const char page[] =
 	"\t\tfor (let t = 0; t < T; t++)\n"
 	"\t\t\tfor (let s = 0; s < S; s++) {\n"
 	"\t\t\t\tconst v = p.w[t * S + s];\n"
+	"\t\t\t\tif (v === null) { // masked (-inf): light grey, hatched, outside the scale\n"
+	"\t\t\t\t\tctx.fillStyle = \"#e8e8e8\";\n"
+	"\t\t\t\t\tctx.fillRect(x0 + s * cell, y0 + t * cell, cell, cell);\n"
+	"\t\t\t\t\tctx.strokeStyle = \"#969696\";\n"
+	"\t\t\t\t\tctx.beginPath();\n"
+	"\t\t\t\t\tctx.moveTo(x0 + s * cell, y0 + (t + 1) * cell);\n"
+	"\t\t\t\t\tctx.lineTo(x0 + (s + 1) * cell, y0 + t * cell);\n"
+	"\t\t\t\t\tctx.stroke();\n"
+	"\t\t\t\t\tcontinue;\n"
+	"\t\t\t\t}\n"
 	"\t\t\t\tlet i = Math.floor((v - D.vmin) / (D.vmax - D.vmin) * 256);\n"
 	"\t\t\t\tctx.fillStyle = D.lut[Math.max(0, Math.min(255, isNaN(i) ? 0 : i))];\n"
 	"\t\t\t\tctx.fillRect(x0 + s * cell, y0 + t * cell, cell, cell);\n"
@@ -236,7 +246,7 @@ static const char page[] =
 	"\t\treturn;\n"
 	"\t}\n"
 	"\tconst p = g.panels[k];\n"
-	"\ttip.textContent = D.rows[t] + \" \\u2192 \" + D.cols[s] + \": \" + p.w[t * S + s] + (p.title ? \"  (\" + p.title + \")\" : \"\");\n"
+	"\ttip.textContent = D.rows[t] + \" \\u2192 \" + D.cols[s] + \": \" + (p.w[t * S + s] === null ? \"masked\" : p.w[t * S + s]) + (p.title ? \"  (\" + p.title + \")\" : \"\");\n"
 	"\ttip.style.left = e.clientX + 14 + \"px\";\n"
 	"\ttip.style.top = e.clientY + 14 + \"px\";\n"
 	"\ttip.style.display = \"block\";\n"
@@ -257,7 +267,7 @@ static const char page[] =
 	"\t\t}\n"
 	"\t$(\"status\").textContent = state.view === \"head\" ?\n"
 	"\t\tstate.drawn + \" lines (weights above \" + state.thr + \")\" + (state.side ? \"\" : \"; hover a token to see only its lines\") :\n"
-	"\t\t\"colours \" + D.vmin + \" to \" + D.vmax + \"; hover a cell for its value\";\n"
+	"\t\t\"colours \" + D.vmin + \" to \" + D.vmax + (D.masked ? \"; hatched grey: masked\" : \"\") + \"; hover a cell for its value\";\n"
 	"\tdocument.body.dataset.lines = state.drawn;\n"
 	"}\n"
 	"\n"
@@ -388,6 +398,7 @@ static void write_data(FILE *f, const Panel *panels, size_t count, const Heatmap
 	json_number(f, st->vmin);
 	fputs(",\"vmax\":", f);
 	json_number(f, st->vmax);
+	fprintf(f, ",\"masked\":%s", st->masked ? "true" : "false");
 	fputs(",\n\"rows\":", f);
 	json_labels(f, &panels[0], true);
 	fputs(",\n\"cols\":", f);

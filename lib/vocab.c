@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "outfile.h"
+#include "stream.h"
 
 /* V = vocabulary size, T = positions (tokens of one sequence), E = d_model */
 
@@ -304,6 +305,17 @@ static size_t parse_id(const Vocab *v, const char *s, const char *where)
 	return (size_t)id;
 }
 
+/* Add 'word' (escaped as a label) to the list *list of unknown words. */
+static void append_unknown(char **list, const char *word)
+{
+	char *e = label_escape_str(word, NULL);
+	size_t old = *list ? strlen(*list) : 0;
+
+	*list = xrealloc(*list, old + strlen(e) + 5);
+	sprintf(*list + old, "%s'%s'", old ? ", " : "", e);
+	free(e);
+}
+
 void sequence_encode(Sequence *s, const Vocab *v, const char *line, const TokenizeOptions *o, const char *where)
 {
 	char **words;
@@ -318,6 +330,7 @@ void sequence_encode(Sequence *s, const Vocab *v, const char *line, const Tokeni
 	s->len = len;
 	s->ids = xcalloc(len, sizeof(size_t));
 	s->tokens = xcalloc(len, sizeof(char *));
+	s->unknown = NULL;
 	if (o->bos)
 		s->ids[t++] = require_special(v, VOCAB_BOS, "--bos", where);
 	for (size_t k = 0; k < n; k++, t++) {
@@ -328,6 +341,7 @@ void sequence_encode(Sequence *s, const Vocab *v, const char *line, const Tokeni
 				die("%s: unknown word '%s' (the vocabulary has no %s to stand for it)", where, words[k],
 				    VOCAB_UNK);
 			s->ids[t] = unk;
+			append_unknown(&s->unknown, words[k]);
 		}
 	}
 	if (o->eos)
@@ -346,6 +360,8 @@ void sequence_free(Sequence *s)
 {
 	free(s->ids);
 	labels_free(s->tokens, s->len);
+	free(s->unknown);
+	s->unknown = NULL;
 	s->ids = NULL;
 	s->tokens = NULL;
 	s->len = 0;

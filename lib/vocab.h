@@ -74,6 +74,7 @@ typedef struct {
 	size_t *ids;     /* [T] */
 	char **tokens;   /* [T] the vocabulary's spelling: an unknown word is "<unk>" */
 	size_t len;      /* T (0 for an empty line without --bos/--eos/--pad-to) */
+	char *unknown;   /* the words read as <unk>, quoted and escaped: "'The', 'mat.'"; NULL when none */
 } Sequence;
 
 /* Split a line into tokens (words, or characters with --chars); returns their number, *out [n] (caller frees

@@ -31,6 +31,10 @@ words="the cat sat on the mat"
 echo "$words" | embed --dim 8 --seed 7 | attend --attn "$tmp/head.txt" > /dev/null
 heatmap --cell 36 --annotate --title "one head" -o "$out/heatmap-head.png" "$tmp/head.txt"
 
+# 2b. Causal self-attention of the same sentence, the blocked cells hatched (docs/heatmap.md, "Masked cells").
+echo "$words" | embed --dim 8 --seed 7 | attend --causal --attn "$tmp/causal.txt" > /dev/null
+heatmap --causal --cell 36 --title "causal self-attention" -o "$out/heatmap-causal.png" "$tmp/causal.txt"
+
 # 3. Four heads of the same sentence: a 4 x 6 x 6 tensor gives a grid of panels.
 echo "$words" | embed --dim 16 --seed 8 | mha --heads 4 --attn "$tmp/heads.txt" > /dev/null
 heatmap --cell 20 --title "four heads" -o "$out/heatmap-heads.png" "$tmp/heads.txt"

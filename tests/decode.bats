@@ -405,3 +405,13 @@ DEC="--layers 2 --heads 2 --ff 16"
 	run decode --generate --weights "$G/model.npz" --no-causal < /dev/null
 	assert_fails 2 "--generate predicts one token at a time"
 }
+
+@test "decode --generate: words the source vocabulary lacks are named in one warning per line" {
+	printf 'The cat sat on the mat.\nthe cat sat\nthe Dog\n' > "$BATS_TEST_TMPDIR/in.txt"
+	decode --generate --weights "$SAMPLES/models/en-fr.npz" "$BATS_TEST_TMPDIR/in.txt" \
+		> "$BATS_TEST_TMPDIR/out.txt" 2> "$BATS_TEST_TMPDIR/err.txt"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out.txt")" -eq 3 ]          # still one translation a line
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/err.txt")" -eq 2 ]          # line 2 has no unknown word
+	grep -qx "decode: warning: .*in.txt: line 1: not in the source vocabulary, translated as <unk>: 'The', 'mat.'" "$BATS_TEST_TMPDIR/err.txt"
+	grep -qx "decode: warning: .*in.txt: line 3: not in the source vocabulary, translated as <unk>: 'Dog'" "$BATS_TEST_TMPDIR/err.txt"
+}

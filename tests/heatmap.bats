@@ -712,3 +712,108 @@ print(json.dumps(json.loads(re.search(r"<script id=\"data\" type=\"application/j
 	run heatmap -o "$T/x.png" "$T/a.png"
 	assert_fails 1 "^heatmap: .*/a.png: a PNG image, not a tensor stream: give the tensor the picture was drawn from"
 }
+
+# ---- defaults that tell the truth: the scale, masked cells, the terminal's width ----
+
+ansi_plain() { sed 's/\x1b\[[0-9;]*m//g'; }
+
+@test "heatmap: attention weights (rows summing to 1) take the fixed scale 0 to 1" {
+	printf '0.32 0.34 0.34\n0.33 0.33 0.34\n' > "$T/w.txt"       # almost uniform: not bright yellow
+	run heatmap --ansi "$T/w.txt"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "0 "*" 1" ]]
+	[[ "$output" != *$'\e[48;2;253;231;37m\e[38;2;0;0;0m  '* ]]   # no cell takes the top colour
+}
+
+@test "heatmap: values in [0,1] whose rows do not sum to 1 keep the scale 0 to their largest" {
+	printf '0.1 0.4\n0.2 0.3\n' > "$T/p.txt"
+	run heatmap --ansi "$T/p.txt"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "0 "*" 0.4" ]]
+}
+
+@test "heatmap: values all below 0 (log-probabilities) take a one-sided scale up to 0, in viridis" {
+	printf -- '-0.1 -2.3\n-4 -0.7\n' > "$T/lp.txt"
+	run heatmap --ansi "$T/lp.txt"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "-4 "*" 0" ]]
+	[[ "$output" == *$'\e[48;2;68;1;84m\e[38;2;255;255;255m  '* ]]   # viridis' first colour for -4
+}
+
+@test "heatmap: signed values keep the symmetric scale and coolwarm" {
+	printf -- '-1 2\n0.5 -0.25\n' > "$T/s.txt"
+	run heatmap --ansi "$T/s.txt"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "-2 "*" 2" ]]
+}
+
+@test "heatmap: a -inf cell is drawn masked (hatched grey) in the terminal, with a legend line" {
+	printf '#tensor 2 2\n0 -inf\n-1 -2\n' > "$T/m.txt"
+	run heatmap --ansi --annotate "$T/m.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\e[48;2;232;232;232m\e[38;2;75;75;75m masked'* ]]
+	[ "$(printf '%s\n' "${lines[-1]}" | ansi_plain)" = "// masked" ]
+	[[ "${lines[-2]}" == "-2 "*" 0" ]]                           # the scale leaves -inf out
+}
+
+@test "heatmap: --causal masks the cells above the diagonal of a PNG, hatched, and the legend says so" {
+	printf '1 0 0\n0.5 0.5 0\n0.2 0.3 0.5\n' > "$T/w.txt"
+	heatmap --cell 24 --causal -o "$T/c.png" "$T/w.txt"
+	heatmap --cell 24 -o "$T/p.png" "$T/w.txt"
+	[ "$(png "$T/c.png" count 232 232 232)" -gt 600 ]              # three hatched cells and the swatch
+	[ "$(png "$T/c.png" count 150 150 150)" -gt 100 ]
+	[ "$(png "$T/p.png" count 232 232 232)" -eq 0 ]               # without --causal: plain weight 0
+}
+
+@test "heatmap: masked cells in SVG fill with the hatch pattern, and the legend names them" {
+	printf '1 0\n0.5 0.5\n' > "$T/w.txt"
+	heatmap --causal -o "$T/c.svg" "$T/w.txt"
+	grep -q '<pattern id="masked"' "$T/c.svg"
+	[ "$(grep -c 'fill="url(#masked)"' "$T/c.svg")" -eq 2 ]       # the cell and the legend's swatch
+	grep -q '>masked</text>' "$T/c.svg"
+}
+
+@test "heatmap: columns labelled <pad> are masked by default, as attend blocks them" {
+	printf '#tensor 1 3\n#cols a b <pad>\n0.5 0.5 0\n' > "$T/w.txt"
+	run heatmap --ansi "$T/w.txt"
+	[[ "$(printf '%s\n' "${lines[-1]}" | ansi_plain)" = "// masked" ]]
+	run heatmap --ansi --no-pad-mask "$T/w.txt"
+	[[ "$output" != *masked* ]]
+}
+
+@test "heatmap: --mask FILE masks where the file holds 0" {
+	printf '1 0\n1 1\n' > "$T/m.txt"
+	printf '0.5 0.5\n0.5 0.5\n' > "$T/w.txt"
+	run heatmap --ansi --annotate --mask "$T/m.txt" "$T/w.txt"
+	[ "$(printf '%s\n' "$output" | ansi_plain | grep -c ' masked')" -eq 2 ]   # one cell and the legend
+}
+
+@test "heatmap: the interactive page marks masked cells (null) and says what the hatching means" {
+	printf '1 0\n0.5 0.5\n' > "$T/w.txt"
+	heatmap --causal --html "$T/c.html" "$T/w.txt"
+	grep -q '"masked":true' "$T/c.html"
+	grep -q 'hatched grey: masked' "$T/c.html"
+}
+
+@test "heatmap: NaN in the input is an error naming the cell" {
+	printf '1 nan\n' > "$T/n.txt"
+	run heatmap --ansi "$T/n.txt"
+	assert_fails 1 "n.txt: NaN at \[0,1\]: only -inf \(a masked cell\) can be drawn"
+}
+
+@test "heatmap: --ansi crops the columns to \$COLUMNS, with a note naming the next ones" {
+	tensor rand --shape 3x64 --seed 1 > "$T/wide.txt"
+	COLUMNS=40 run heatmap --ansi "$T/wide.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(columns 0 to 18 of 0 to 63 shown: the terminal is 40 wide; --cols 19: shows the next)"* ]]
+	while IFS= read -r line; do
+		[ "${#line}" -le 88 ] || { echo "too wide: $line"; return 1; }   # the note may wrap; cells may not
+	done < <(printf '%s\n' "$output" | ansi_plain | grep -v '^(columns')
+}
+
+@test "heatmap: --ansi draws every column when \$COLUMNS holds them" {
+	tensor rand --shape 3x64 --seed 1 > "$T/wide.txt"
+	COLUMNS=200 run heatmap --ansi "$T/wide.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"(columns"* ]]
+}
