@@ -56,7 +56,7 @@ echo "the big cat sat on the mat" |
 mha --heads 2 --weights $M --prefix encoder.layers.0.self_attn. --attn "$tmp/attn.txt" "$tmp/x.txt" > /dev/null
 heatmap --title "encoder layer 0: mha --attn" -o "$out/stages-attn.png" "$tmp/attn.txt"
 encode --layers 2 --heads 2 --ff 32 --final-norm --weights $M --prefix encoder. "$tmp/x.txt" > "$tmp/memory.txt"
-echo "<s> le chat grand assis sur le tapis" |
+echo "<s> le grand chat est assis sur le tapis" |
 	embed --vocab "$tmp/tgt_vocab.txt" --scale --dim 16 --weights $M --prefix tgt_embed. | posenc |
 	decode --layers 2 --heads 2 --ff 32 --final-norm --weights $M --prefix decoder. --memory "$tmp/memory.txt" |
 	linear --weights $M --prefix generator. --vocab "$tmp/tgt_vocab.txt" |
@@ -76,7 +76,7 @@ heatmap --title "cross-attention" --html "$out/heatmap-align.html" "$tmp/align.t
 heatmap --title "cross-attention" -o "$out/heatmap-align.png" "$tmp/align.txt"
 heatmap --title "cross-attention" -o "$out/heatmap-align.svg" "$tmp/align.txt"
 if command -v chromium > /dev/null; then
-	sed 's|^start();$|start(); document.querySelectorAll(".tok.q")[1].dispatchEvent(new MouseEvent("mouseenter"));|' \
+	sed 's|^start();$|start(); document.querySelectorAll(".tok.q")[2].dispatchEvent(new MouseEvent("mouseenter"));|' \
 		"$out/heatmap-align.html" > "$tmp/hover.html"
 	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
 		--disable-sync --no-first-run --user-data-dir="$tmp/profile" --window-size=760,260 \

@@ -27,9 +27,9 @@ echo "$target" | embed --bos --dim 8 --seed 3 |
 tensor info out/rnn-memory.txt out/rnn-context.txt out/rnn-outputs.txt out/rnn-align.txt
 
 # 4. untrained, the weights above are nearly uniform. A GRU seq2seq trained a little on a toy translation
-#    (samples/models/en-fr-gru.npz, made by tests/golden/make_rnn.py) has learnt where to look: French puts the adjective after the noun, and
-#    the alignment row of "grand" points back at "big"
-echo "the big cat sat on the mat" |
+#    (samples/models/en-fr-gru.npz, made by tests/golden/make_rnn.py) has learnt where to look: French puts "noir" after
+#    the noun, and the alignment row of "noir" points back at "black"; "est" and "assis" both read "sat"
+echo "a small black dog sat on the big mat" |
 	decode --generate --weights samples/models/en-fr-gru.npz --attn out/rnn-translate-align.txt
 tensor --digits 2 out/rnn-translate-align.txt
 

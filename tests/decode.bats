@@ -188,14 +188,14 @@ DEC="--layers 2 --heads 2 --ff 16"
 	head -1 "$G/model_src.txt" | decode --generate --weights "$G/model.npz" --scores "$BATS_TEST_TMPDIR/s.txt" > /dev/null
 	assert_close "$BATS_TEST_TMPDIR/s.txt" "$G/model_scores.txt" 1e-4
 	run tensor info "$BATS_TEST_TMPDIR/s.txt"
-	[[ "$output" == *"rows: le chat grand assis sur le tapis </s>"* ]]
+	[[ "$output" == *"rows: le grand chat est assis sur le tapis </s>"* ]]
 }
 
 @test "decode --generate: --attn writes output x source cross-attention, rows summing to 1" {
 	head -1 "$G/model_src.txt" | decode --generate --weights "$G/model.npz" --attn "$BATS_TEST_TMPDIR/a.txt" > /dev/null
 	run tensor info "$BATS_TEST_TMPDIR/a.txt"
-	[[ "$output" == *"8x8"* ]]
-	[[ "$output" == *"rows: le chat grand assis sur le tapis </s>"* ]]
+	[[ "$output" == *"9x8"* ]]
+	[[ "$output" == *"rows: le grand chat est assis sur le tapis </s>"* ]]
 	[[ "$output" == *"cols: the big cat sat on the mat </s>"* ]]
 	run awk '!/^#/ && NF { s = 0; for (i = 1; i <= NF; i++) s += $i; if (s < 0.9999 || s > 1.0001) bad++ } END { print bad + 0 }' \
 		"$BATS_TEST_TMPDIR/a.txt"
@@ -257,7 +257,7 @@ DEC="--layers 2 --heads 2 --ff 16"
 @test "decode --generate: --max-len cuts the output" {
 	run decode --generate --weights "$G/model.npz" --max-len 3 "$G/model_src.txt"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "le chat grand" ]
+	[ "${lines[0]}" = "le grand chat" ]
 }
 
 @test "decode --generate: an empty line gives an empty line" {

@@ -257,7 +257,9 @@ setup() {
 	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix tgt_embed. >"$BATS_TEST_TMPDIR/a.txt"
 	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/tgt_embed.npz" >"$BATS_TEST_TMPDIR/b.txt"
 	cmp "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
-	echo "le chat" | embed --vocab "$M/tgt_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix src_embed. >"$BATS_TEST_TMPDIR/c.txt"
+	echo "the cat" | embed --vocab "$M/src_vocab.txt" --dim 16 --weights "$M/model.npz" --prefix src_embed. >"$BATS_TEST_TMPDIR/c.txt"
+	echo "the cat" | embed --vocab "$M/src_vocab.txt" --dim 16 --weights "$M/src_embed.npz" >"$BATS_TEST_TMPDIR/d.txt"
+	cmp "$BATS_TEST_TMPDIR/c.txt" "$BATS_TEST_TMPDIR/d.txt"
 	! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
 }
 

@@ -255,7 +255,7 @@ rnn_golden() {
 	command -v unzip >/dev/null || skip "needs unzip to read the .npz"
 	train --pairs "$T/batch.tsv" --chars --dim 8 --heads 2 --layers 1 --ff 16 --steps 1 -o "$BATS_TEST_TMPDIR/m.npz" 2>/dev/null
 	unzip -p "$BATS_TEST_TMPDIR/m.npz" src_vocab.npy | grep -a -qx '<sp>'
-	unzip -p "$BATS_TEST_TMPDIR/m.npz" tgt_vocab.npy | grep -a -qx 'canape'
+	unzip -p "$BATS_TEST_TMPDIR/m.npz" tgt_vocab.npy | grep -a -qx 'canapé'
 	unzip -p "$BATS_TEST_TMPDIR/m.npz" config.npy | grep -a -qx 'chars 1'
 	run decode --generate --weights "$BATS_TEST_TMPDIR/m.npz" --max-len 3 <<< "a cat"
 	[ "$status" -eq 0 ]

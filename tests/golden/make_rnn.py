@@ -129,7 +129,7 @@ for arch, cls in cells.items():
 # The archive convention (docs/rnn-seq2seq.md): encoder.* = torch.nn.GRU/LSTM/RNN's state_dict,
 # decoder.* = the decoder above (cell.*, out.*, attn.*), src_embed.weight, tgt_embed.weight,
 # generator.weight and .bias, and the text entries config, src_vocab, tgt_vocab.
-from toy_grammar import SPECIALS, lexicon, sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
+from toy_grammar import SPECIALS, UNTRAINED_TGT_VOCAB, lexicon, sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
 from reference_beam import beam_search as beam  # noqa: E402
 
 
@@ -242,7 +242,7 @@ with open(os.path.join(OUT, "model-src.txt"), "w") as f:
 torch.manual_seed(11)
 gru = Seq2seq("gru", 16, 16, 1, True, 32, "additive", 16, "last")
 opt = torch.optim.Adam(gru.parameters(), lr=3e-3)
-for step in range(1500):
+for step in range(2500):
     s, t = sentence()
     src = torch.tensor([si[w] for w in s] + [si["</s>"]])
     tgt = [ti["<s>"]] + [ti[w] for w in t] + [ti["</s>"]]
@@ -265,6 +265,9 @@ save_model(os.path.join(OUT, "model-bad-shape.npz"), gru,
 np.savez_compressed(os.path.join(OUT, "model-bad-key.npz"), **{
     "src_embed.weight": np.zeros((4, 8), np.float32), "tgt_embed.weight": np.zeros((4, 8), np.float32),
     "config": np.frombuffer(b"arch lstm\nheads 2\n", dtype=np.uint8)})
+
+tgt_vocab = UNTRAINED_TGT_VOCAB  # the untrained models from here on (toy_grammar.py says why)
+ti = {w: i for i, w in enumerate(tgt_vocab)}
 
 # an untrained LSTM seq2seq (2 encoder layers, general score, s_0 = 0): the other code paths
 torch.manual_seed(12)

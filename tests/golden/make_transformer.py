@@ -132,7 +132,7 @@ for norm_first in (False, True):
 
 
 # ---- a whole model, trained a little on a toy translation, for decode --generate ----
-from toy_grammar import SPECIALS, lexicon, sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
+from toy_grammar import SPECIALS, UNTRAINED_TGT_VOCAB, lexicon, sentence, si, src_vocab, ti, tgt_vocab  # noqa: E402
 from reference_beam import beam_search as beam  # noqa: E402
 
 
@@ -263,6 +263,8 @@ for name, vocab in (("src_vocab.txt", src_vocab), ("tgt_vocab.txt", tgt_vocab)):
 
 
 # ---- beam search, over an untrained model (a trained one is too sure of itself to need a beam) ----
+tgt_vocab = UNTRAINED_TGT_VOCAB  # from here on (toy_grammar.py says why)
+ti = {w: i for i, w in enumerate(tgt_vocab)}
 torch.manual_seed(1)
 r_model = nn.Transformer(D, HEADS, LAYERS, LAYERS, FF, dropout=0.0, batch_first=True)
 r_src, r_tgt = nn.Embedding(len(src_vocab), D), nn.Embedding(len(tgt_vocab), D)
