@@ -425,7 +425,6 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 	size_t blocked_rows = 0;
 
 	/* the query blocks share the threads; each thread has its own part of work */
-	threads_blas_serial_begin();
 #pragma omp parallel for schedule(dynamic) reduction(+ : blocked_rows) num_threads(threads_count()) \
 	if (blocks > 1 && T * S * Dk >= PARALLEL_MIN_WORK)
 	for (size_t b = 0; b < blocks; b++) {
@@ -433,7 +432,6 @@ size_t attention_tiled(float *out, float *work, const Scorer *f, const float *q,
 		blocked_rows += tiled_block(out, work + (size_t)thread_index() * per_thread, f, q, k, v, allowed,
 					    bias, causal, t0, nt, S, Dq, Dk, Dv);
 	}
-	threads_blas_serial_end();
 	return blocked_rows;
 }
 

@@ -243,7 +243,6 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 		causal = false;
 	}
 	/* step 3: scaled dot-product attention in each head, independently (eq. 1): the heads share the threads */
-	threads_blas_serial_begin();
 #pragma omp parallel for schedule(dynamic) reduction(+ : blocked) if (H > 1 && T * S * Dh >= PARALLEL_MIN_WORK)
 	for (size_t h = 0; h < H; h++) {
 		const float *q_h = p->qh + h * T * Dh, *k_h = p->kh + h * S * Dh, *v_h = p->vh + h * S * Dh;
@@ -267,7 +266,6 @@ static size_t attend_projected(float *out, float *attn, const MhaParts *p, const
 				memset(attn_t + visible, 0, (S - visible) * sizeof(float));
 		}
 	}
-	threads_blas_serial_end();
 	/* step 4: [H,T,Dh] -> [T,E]: the heads' outputs side by side */
 	merge_heads(p->concat, p->oh, T, H, Dh);
 	/* step 5: out = concat W_o^T + b_o, the output projection that mixes the heads */

@@ -34,13 +34,16 @@ int thread_index(void)
 #endif
 }
 
-/* the BLAS's thread count (OpenBLAS's; another CBLAS keeps its own setting) */
-static void blas_threads(int n)
+/*
+ * The BLAS runs on the calling thread only (OpenBLAS's setting; another CBLAS keeps its own): linalg.c
+ * splits each large product over OpenMP's threads itself. Two pools of threads, OpenMP's and the BLAS's,
+ * each spinning while the other works, cost a fifth to a quarter of a Transformer layer's time on two
+ * cores (make bench).
+ */
+static void blas_serial(void)
 {
 #ifdef PF_OPENBLAS
-	openblas_set_num_threads(n);
-#else
-	(void)n;
+	openblas_set_num_threads(1);
 #endif
 }
 
@@ -50,7 +53,7 @@ void threads_set(int n)
 #ifdef _OPENMP
 	omp_set_num_threads(count);
 #endif
-	blas_threads(count);
+	blas_serial();
 }
 
 void threads_from_env(void)
@@ -59,6 +62,7 @@ void threads_from_env(void)
 	char *end;
 	long n;
 
+	blas_serial(); /* every program starts here (opts.c), --threads or not */
 	if (s == NULL || *s == '\0')
 		return;
 	errno = 0;
@@ -66,16 +70,4 @@ void threads_from_env(void)
 	if (end == s || *end != '\0' || errno == ERANGE || n < 1 || n > THREADS_MAX)
 		usage_error("PIPEFORMER_THREADS: '%s' is not a whole number from 1 to %d", s, THREADS_MAX);
 	threads_set((int)n);
-}
-
-void threads_blas_serial_begin(void)
-{
-	if (threads_count() > 1)
-		blas_threads(1);
-}
-
-void threads_blas_serial_end(void)
-{
-	if (threads_count() > 1)
-		blas_threads(threads_count());
 }

@@ -6,8 +6,8 @@
 /*
  * The kernels split their work (heads, query blocks, rows) into pieces whose size never depends on
  * the number of threads, and each piece is computed the same way by whichever thread takes it: the
- * output is the same, bit for bit, for any number of threads. The BLAS splits a product's output, never
- * its sums, which keeps that true inside matrix products too.
+ * output is the same, bit for bit, for any number of threads. Matrix products are split the same way, by
+ * blocks of output columns (linalg.c), never by their sums.
  */
 
 /* The number in use: threads_set's, else $PIPEFORMER_THREADS, else the online cores. */
@@ -23,11 +23,5 @@ void threads_from_env(void);
 /* Loops smaller than this (in multiply-adds or elements) stay on one thread: starting threads costs more. */
 #define PARALLEL_MIN_WORK 32768
 
-/*
- * Around a parallel loop whose pieces call the BLAS: inside it the BLAS runs on the calling thread only
- * (the loop already keeps every core busy; two layers of threads would fight over them).
- */
-void threads_blas_serial_begin(void);
-void threads_blas_serial_end(void);
 
 #endif

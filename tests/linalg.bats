@@ -7,5 +7,11 @@ load helpers
 	run "$PF_UNIT/linalg_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 13 ]
+	[ "${#lines[@]}" -eq 14 ]
+}
+
+@test "linalg: the products split over threads give the same results for 1 and 3 threads (equal differences from the references)" {
+	PIPEFORMER_THREADS=1 "$PF_UNIT/linalg_test" > "$BATS_TEST_TMPDIR/one.txt"
+	PIPEFORMER_THREADS=3 "$PF_UNIT/linalg_test" > "$BATS_TEST_TMPDIR/three.txt"
+	diff "$BATS_TEST_TMPDIR/one.txt" "$BATS_TEST_TMPDIR/three.txt"
 }

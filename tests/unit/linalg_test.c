@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "linalg.h"
+#include "threads.h"
 #include "rng.h"
 #include "softmax.h"
 
@@ -61,12 +62,13 @@ int main(int argc, char **argv)
 {
 	static const size_t shapes[][3] = { { 1, 1, 1 }, { 3, 7, 5 }, { 4, 8, 4 }, { 5, 17, 3 }, { 9, 64, 33 },
 					    { 13, 129, 7 }, { 128, 512, 64 }, { 1, 1031, 7 }, { 7, 257, 33 },
-					    { 33, 7, 1031 }, { 257, 33, 257 }, { 1031, 64, 7 } };
+					    { 33, 7, 1031 }, { 257, 33, 257 }, { 1031, 64, 7 }, { 33, 257, 1031 } };
 	int failed = 0;
 	Rng rng;
 
 	(void)argc;
 	set_progname(argv[0]);
+	threads_from_env(); /* as every program: the products are split over $PIPEFORMER_THREADS threads */
 	rng_seed(&rng, 42);
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		size_t N = shapes[i][0], K = shapes[i][1], M = shapes[i][2];
