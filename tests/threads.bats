@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # --threads and PIPEFORMER_THREADS (lib/threads): every program gives the same bytes with 1 and with 3 threads,
 # on sizes that fill no block of the kernels (257 queries, widths 33 and 64), so that each parallel loop
-# (heads, query blocks, rows; the BLAS's own threads) and each tail runs.
+# (heads, query blocks, rows, the column blocks of matrix products) and each tail runs.
 load helpers
 
 setup() {
