@@ -101,35 +101,61 @@ static void linear_loops(float *out, const float *x, const float *w, const float
  * With a BLAS (make BLAS=openblas, the default), both products are cblas_sgemm, which blocks them for
  * the caches and the vector registers far better than the loops above. The BLAS runs on one thread
  * (threads.c): a product big enough to share is cut here into at most MAX_BLOCKS blocks of at least
- * BLAS_COLS output columns, one cblas_sgemm each, spread over OpenMP's threads, the same threads as every
- * other loop, so that no second pool of threads spins beside them. The blocks are as wide whatever the
- * number of threads and each output is one block's whole sum over k: the numbers do not depend on the
- * threads. Sizes beyond a BLAS int fall back to the loops.
+ * BLAS_COLS output columns (or, when the columns are too few, BLAS_ROWS rows), one cblas_sgemm each,
+ * spread over OpenMP's threads, the same threads as every other loop, so that no second pool of threads
+ * spins beside them. The blocks are as wide whatever the number of threads and each output is one
+ * block's whole sum over k: the numbers do not depend on the threads. Sizes beyond a BLAS int fall back
+ * to the loops.
  */
 #ifdef PF_BLAS
-enum { BLAS_COLS = 128, MAX_BLOCKS = 4 };
+enum { BLAS_COLS = 128, BLAS_ROWS = 64, MAX_BLOCKS = 4 };
+/* below this many multiply-adds a product stays whole: cutting it would cost more than it shares */
+#define SPLIT_MIN_WORK (16 * (size_t)PARALLEL_MIN_WORK)
 
 static bool blas_fits(size_t N, size_t K, size_t M)
 {
 	return N > 0 && K > 0 && M > 0 && N <= INT_MAX && K <= INT_MAX && M <= INT_MAX;
 }
 
-/* c[rows,cols] = op(a)[rows,inner] op(b)[inner,cols] + beta c, row-major; op = transpose where asked */
-static void sgemm_by_columns(bool trans_a, bool trans_b, size_t rows, size_t cols, size_t inner, const float *a,
-			     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc)
+/* how many blocks of at least min_width to cut n into (1: do not cut), and their width */
+static size_t split_blocks(size_t n, size_t min_width, size_t *width)
 {
-	bool split = cols > BLAS_COLS && rows * cols * inner >= 16 * (size_t)PARALLEL_MIN_WORK;
-	size_t blocks = split ? (cols + BLAS_COLS - 1) / BLAS_COLS : 1, width;
+	size_t blocks = n / min_width < MAX_BLOCKS ? n / min_width : MAX_BLOCKS;
 
-	blocks = blocks < MAX_BLOCKS ? blocks : MAX_BLOCKS; /* few calls: each packs a and takes the BLAS's lock */
-	width = (cols + blocks - 1) / blocks;
-	blocks = (cols + width - 1) / width;
-#pragma omp parallel for schedule(static) if (split)
+	blocks = blocks < 1 ? 1 : blocks; /* few calls: each packs its operands again */
+	*width = (n + blocks - 1) / blocks;
+	return (n + *width - 1) / *width;
+}
+
+/* c[rows,cols] = op(a)[rows,inner] op(b)[inner,cols] + beta c, row-major; op = transpose where asked */
+static void sgemm(bool trans_a, bool trans_b, size_t rows, size_t cols, size_t inner, const float *a, size_t lda,
+		  const float *b, size_t ldb, float beta, float *c, size_t ldc)
+{
+	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)rows,
+		    (int)cols, (int)inner, 1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+/* sgemm, cut into blocks of columns (or rows) shared by OpenMP's threads when it is big enough */
+static void sgemm_split(bool trans_a, bool trans_b, size_t rows, size_t cols, size_t inner, const float *a,
+			size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc)
+{
+	const bool by_cols = cols >= 2 * BLAS_COLS;
+	size_t width, blocks = by_cols ? split_blocks(cols, BLAS_COLS, &width) : split_blocks(rows, BLAS_ROWS, &width);
+
+	if (blocks == 1 || rows * cols * inner < SPLIT_MIN_WORK) {
+		sgemm(trans_a, trans_b, rows, cols, inner, a, lda, b, ldb, beta, c, ldc); /* no team of threads */
+		return;
+	}
+#pragma omp parallel for schedule(static)
 	for (size_t j = 0; j < blocks; j++) {
-		size_t first = j * width, n = cols - first < width ? cols - first : width;
-		const float *b_j = trans_b ? b + first * ldb : b + first; /* op(b)'s columns first .. first + n */
-		cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-			    (int)rows, (int)n, (int)inner, 1.0f, a, (int)lda, b_j, (int)ldb, beta, c + first, (int)ldc);
+		const size_t first = j * width, end = by_cols ? cols : rows, n = end - first < width ? end - first : width;
+
+		if (by_cols) /* op(b)'s columns first .. first + n */
+			sgemm(trans_a, trans_b, rows, n, inner, a, lda, trans_b ? b + first * ldb : b + first, ldb,
+			      beta, c + first, ldc);
+		else /* op(a)'s rows */
+			sgemm(trans_a, trans_b, n, cols, inner, trans_a ? a + first : a + first * lda, lda, b, ldb,
+			      beta, c + first * ldc, ldc);
 	}
 }
 #endif
@@ -138,7 +164,7 @@ void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size
 {
 #ifdef PF_BLAS
 	if (blas_fits(N, K, M)) {
-		sgemm_by_columns(false, false, N, M, K, a, K, b, M, 0.0f, out, M);
+		sgemm_split(false, false, N, M, K, a, K, b, M, 0.0f, out, M);
 		return;
 	}
 #endif
@@ -152,7 +178,7 @@ void linear(float *out, const float *x, const float *w, const float *bias, size_
 		/* out = 1 * x w^T + beta * out, with out preset to the bias (beta = 1) or not read (beta = 0) */
 		for (size_t n = 0; bias && n < N; n++)
 			memcpy(out + n * M, bias, M * sizeof(float));
-		sgemm_by_columns(false, true, N, M, K, x, K, w, K, bias ? 1.0f : 0.0f, out, M);
+		sgemm_split(false, true, N, M, K, x, K, w, K, bias ? 1.0f : 0.0f, out, M);
 		return;
 	}
 #endif
@@ -189,9 +215,9 @@ void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, 
 	if (blas_fits(N, K, M)) {
 		/* d_x[N,K] += d_out[N,M] w[M,K];  d_w[M,K] += d_out^T x: beta = 1 accumulates */
 		if (d_x)
-			sgemm_by_columns(false, false, N, K, M, d_out, M, w, K, 1.0f, d_x, K);
+			sgemm_split(false, false, N, K, M, d_out, M, w, K, 1.0f, d_x, K);
 		if (d_w)
-			sgemm_by_columns(true, false, M, K, N, d_out, M, x, K, 1.0f, d_w, K);
+			sgemm_split(true, false, M, K, N, d_out, M, x, K, 1.0f, d_w, K);
 		for (size_t n = 0; d_bias && n < N; n++)
 			for (size_t m = 0; m < M; m++)
 				d_bias[m] += d_out[n * M + m];

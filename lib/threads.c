@@ -9,7 +9,9 @@
 #include <omp.h>
 #endif
 #ifdef PF_OPENBLAS
-#include <cblas.h> /* openblas_set_num_threads */
+#include <cblas.h> /* openblas_set_num_threads, openblas_get_parallel */
+/* OpenBLAS's pthread build only (weak: the serial build has none): stops its pool of threads */
+extern void blas_thread_shutdown_(void) __attribute__((weak));
 #endif
 
 #include "err.h"
@@ -44,6 +46,10 @@ static void blas_serial(void)
 {
 #ifdef PF_OPENBLAS
 	openblas_set_num_threads(1);
+	/* the pthread build started its threads when it was loaded, and they spin for about a tenth of a second
+	 * waiting for work that will never come: stop them (the OpenMP build shares OpenMP's threads) */
+	if (blas_thread_shutdown_ && openblas_get_parallel() == 1)
+		blas_thread_shutdown_();
 #endif
 }
 

@@ -7,7 +7,7 @@ load helpers
 	run "$PF_UNIT/linalg_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 14 ]
+	[ "${#lines[@]}" -eq 15 ]
 }
 
 @test "linalg: the products split over threads give the same results for 1 and 3 threads (equal differences from the references)" {
