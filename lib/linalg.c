@@ -127,35 +127,48 @@ static size_t split_blocks(size_t n, size_t min_width, size_t *width)
 	return (n + *width - 1) / *width;
 }
 
-/* c[rows,cols] = op(a)[rows,inner] op(b)[inner,cols] + beta c, row-major; op = transpose where asked */
-static void sgemm(bool trans_a, bool trans_b, size_t rows, size_t cols, size_t inner, const float *a, size_t lda,
-		  const float *b, size_t ldb, float beta, float *c, size_t ldc)
+/*
+ * c[rows,cols] = op(a)[rows,inner] op(b)[inner,cols] + beta c, row-major, op = transpose where asked;
+ * with a bias, each row of c is first set to it (and beta is 1)
+ */
+typedef struct {
+	bool trans_a, trans_b;
+	size_t rows, cols, inner, lda, ldb, ldc;
+	const float *a, *b, *bias;
+	float beta;
+	float *c;
+} Product;
+
+/* the columns (by_cols) or the rows first .. first + n - 1 of a product: one cblas_sgemm */
+static void product_block(const Product *p, bool by_cols, size_t first, size_t n)
 {
-	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)rows,
-		    (int)cols, (int)inner, 1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+	const size_t rows = by_cols ? p->rows : n, cols = by_cols ? n : p->cols;
+	const float *a = by_cols ? p->a : p->trans_a ? p->a + first : p->a + first * p->lda;
+	const float *b = !by_cols ? p->b : p->trans_b ? p->b + first * p->ldb : p->b + first;
+	float *c = by_cols ? p->c + first : p->c + first * p->ldc;
+
+	/* the bias is written here, by the thread that computes the block: its pages are touched in parallel */
+	for (size_t r = 0; p->bias && r < rows; r++)
+		memcpy(c + r * p->ldc, p->bias + (by_cols ? first : 0), cols * sizeof(float));
+	cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, p->trans_b ? CblasTrans : CblasNoTrans,
+		    (int)rows, (int)cols, (int)p->inner, 1.0f, a, (int)p->lda, b, (int)p->ldb, p->bias ? 1.0f : p->beta,
+		    c, (int)p->ldc);
 }
 
-/* sgemm, cut into blocks of columns (or rows) shared by OpenMP's threads when it is big enough */
-static void sgemm_split(bool trans_a, bool trans_b, size_t rows, size_t cols, size_t inner, const float *a,
-			size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc)
+/* a product, cut into blocks of columns (or rows) shared by OpenMP's threads when it is big enough */
+static void product(const Product *p)
 {
-	const bool by_cols = cols >= 2 * BLAS_COLS;
-	size_t width, blocks = by_cols ? split_blocks(cols, BLAS_COLS, &width) : split_blocks(rows, BLAS_ROWS, &width);
+	const bool by_cols = p->cols >= 2 * BLAS_COLS;
+	size_t width, blocks = split_blocks(by_cols ? p->cols : p->rows, by_cols ? BLAS_COLS : BLAS_ROWS, &width);
 
-	if (blocks == 1 || rows * cols * inner < SPLIT_MIN_WORK) {
-		sgemm(trans_a, trans_b, rows, cols, inner, a, lda, b, ldb, beta, c, ldc); /* no team of threads */
+	if (blocks == 1 || p->rows * p->cols * p->inner < SPLIT_MIN_WORK) {
+		product_block(p, true, 0, p->cols); /* whole, without starting a team of threads */
 		return;
 	}
 #pragma omp parallel for schedule(static)
 	for (size_t j = 0; j < blocks; j++) {
-		const size_t first = j * width, end = by_cols ? cols : rows, n = end - first < width ? end - first : width;
-
-		if (by_cols) /* op(b)'s columns first .. first + n */
-			sgemm(trans_a, trans_b, rows, n, inner, a, lda, trans_b ? b + first * ldb : b + first, ldb,
-			      beta, c + first, ldc);
-		else /* op(a)'s rows */
-			sgemm(trans_a, trans_b, n, cols, inner, trans_a ? a + first : a + first * lda, lda, b, ldb,
-			      beta, c + first * ldc, ldc);
+		const size_t first = j * width, end = by_cols ? p->cols : p->rows;
+		product_block(p, by_cols, first, end - first < width ? end - first : width);
 	}
 }
 #endif
@@ -164,7 +177,8 @@ void matmul(float *out, const float *a, const float *b, size_t N, size_t K, size
 {
 #ifdef PF_BLAS
 	if (blas_fits(N, K, M)) {
-		sgemm_split(false, false, N, M, K, a, K, b, M, 0.0f, out, M);
+		product(&(Product){ .rows = N, .cols = M, .inner = K, .a = a, .lda = K, .b = b, .ldb = M, .c = out,
+				    .ldc = M });
 		return;
 	}
 #endif
@@ -175,10 +189,9 @@ void linear(float *out, const float *x, const float *w, const float *bias, size_
 {
 #ifdef PF_BLAS
 	if (blas_fits(N, K, M)) {
-		/* out = 1 * x w^T + beta * out, with out preset to the bias (beta = 1) or not read (beta = 0) */
-		for (size_t n = 0; bias && n < N; n++)
-			memcpy(out + n * M, bias, M * sizeof(float));
-		sgemm_split(false, true, N, M, K, x, K, w, K, bias ? 1.0f : 0.0f, out, M);
+		/* out = x w^T + out, with out preset to the bias; without one, out = x w^T (beta = 0, not read) */
+		product(&(Product){ .trans_b = true, .rows = N, .cols = M, .inner = K, .a = x, .lda = K, .b = w, .ldb = K,
+				    .bias = bias, .c = out, .ldc = M });
 		return;
 	}
 #endif
@@ -215,9 +228,11 @@ void linear_backward(float *d_x, float *d_w, float *d_bias, const float *d_out, 
 	if (blas_fits(N, K, M)) {
 		/* d_x[N,K] += d_out[N,M] w[M,K];  d_w[M,K] += d_out^T x: beta = 1 accumulates */
 		if (d_x)
-			sgemm_split(false, false, N, K, M, d_out, M, w, K, 1.0f, d_x, K);
+			product(&(Product){ .rows = N, .cols = K, .inner = M, .a = d_out, .lda = M, .b = w, .ldb = K,
+					    .beta = 1.0f, .c = d_x, .ldc = K });
 		if (d_w)
-			sgemm_split(true, false, M, K, N, d_out, M, x, K, 1.0f, d_w, K);
+			product(&(Product){ .trans_a = true, .rows = M, .cols = K, .inner = N, .a = d_out, .lda = M, .b = x,
+					    .ldb = K, .beta = 1.0f, .c = d_w, .ldc = K });
 		for (size_t n = 0; d_bias && n < N; n++)
 			for (size_t m = 0; m < M; m++)
 				d_bias[m] += d_out[n * M + m];

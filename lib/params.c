@@ -9,6 +9,10 @@
 #include "err.h"
 #include "npz.h"
 #include "rng.h"
+#include "threads.h"
+
+/* fewer bytes of parameters than this are filled without a second thread: starting it costs more */
+#define PREFAULT_MIN_BYTES ((size_t)1 << 20)
 
 void params_add(Params *p, float **slot, const char *name, InitRule init, double arg, int ndim,
 		const size_t *shape)
@@ -42,40 +46,72 @@ static const char *shape_str(int ndim, const size_t *shape, char *buf)
 	return tensor_shape_str(&fake, buf);
 }
 
+/* q's data by its init rule, drawing its numbers from rng (the next ones, in order) */
+static void init_one(Param *q, Tensor *t, Rng *rng)
+{
+	size_t fan_in = q->ndim >= 2 ? q->shape[1] : q->shape[0], fan_out = q->shape[0];
+
+	switch (q->init) {
+	case INIT_ZEROS:
+		break;
+	case INIT_ONES:
+		for (size_t k = 0; k < t->size; k++)
+			t->data[k] = 1.0f;
+		break;
+	case INIT_NORMAL:
+		fill_normal(rng, t->data, t->size, q->arg);
+		break;
+	case INIT_UNIFORM:
+		fill_uniform(rng, t->data, t->size, q->arg);
+		break;
+	case INIT_LINEAR:
+		fill_uniform(rng, t->data, t->size, fan_in ? 1.0 / sqrt((double)fan_in) : 0.0);
+		break;
+	case INIT_XAVIER_UNIFORM:
+		fill_uniform(rng, t->data, t->size, fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0);
+		break;
+	}
+	if (q->zero_row) /* nn.Embedding: normal_, then the padding_idx row filled with 0 */
+		memset(t->data + q->padding_row * q->shape[1], 0, q->shape[1] * sizeof(float));
+}
+
 void params_init(Params *p, uint64_t seed)
 {
+	Tensor **made = xcalloc(p->count, sizeof(Tensor *));
+	size_t total = 0, filling = 0; /* floats in all; the tensor thread 0 is filling */
 	Rng rng;
 
-	rng_seed(&rng, seed);
 	for (size_t i = 0; i < p->count; i++) {
-		Param *q = &p->items[i];
-		Tensor *t = tensor_new(q->ndim, q->shape);
-		size_t fan_in = q->ndim >= 2 ? q->shape[1] : q->shape[0], fan_out = q->shape[0];
-		switch (q->init) {
-		case INIT_ZEROS:
-			break;
-		case INIT_ONES:
-			for (size_t k = 0; k < t->size; k++)
-				t->data[k] = 1.0f;
-			break;
-		case INIT_NORMAL:
-			fill_normal(&rng, t->data, t->size, q->arg);
-			break;
-		case INIT_UNIFORM:
-			fill_uniform(&rng, t->data, t->size, q->arg);
-			break;
-		case INIT_LINEAR:
-			fill_uniform(&rng, t->data, t->size, fan_in ? 1.0 / sqrt((double)fan_in) : 0.0);
-			break;
-		case INIT_XAVIER_UNIFORM:
-			fill_uniform(&rng, t->data, t->size,
-				     fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0);
-			break;
-		}
-		if (q->zero_row) /* nn.Embedding: normal_, then the padding_idx row filled with 0 */
-			memset(t->data + q->padding_row * q->shape[1], 0, q->shape[1] * sizeof(float));
-		adopt(q, t);
+		made[i] = tensor_new(p->items[i].ndim, p->items[i].shape);
+		total += made[i]->size;
 	}
+	/*
+	 * The numbers are one random stream, drawn in order: one thread fills every tensor. A second one has
+	 * the kernel map their pages meanwhile, from the last tensor back, until it meets the first thread
+	 * (prefault): each fresh page costs the kernel about as long as filling it.
+	 */
+	rng_seed(&rng, seed);
+#pragma omp parallel num_threads(2) if (threads_count() > 1 && total * sizeof(float) >= PREFAULT_MIN_BYTES)
+	{
+		if (thread_index() == 0)
+			for (size_t i = 0; i < p->count; i++) {
+#pragma omp atomic write
+				filling = i;
+				init_one(&p->items[i], made[i], &rng);
+			}
+		else
+			for (size_t i = p->count; i-- > 0;) {
+				size_t first;
+#pragma omp atomic read
+				first = filling;
+				if (i <= first)
+					break;
+				prefault(made[i]->data, made[i]->size * sizeof(float));
+			}
+	}
+	for (size_t i = 0; i < p->count; i++)
+		adopt(&p->items[i], made[i]);
+	free(made);
 }
 
 void params_zero_row(Params *p, size_t row)

@@ -61,3 +61,8 @@ same_for_threads() {
 	PIPEFORMER_THREADS=many run attend "$T/x33.txt"
 	assert_fails 2 "attend: PIPEFORMER_THREADS: 'many' is not a whole number from 1 to 1024"
 }
+
+@test "threads: a base layer's 3.1M random parameters (a second thread maps their pages meanwhile) are the same for 1 and 3 threads" {
+	tensor rand --shape 3x512 --seed 5 > "$T/x512.txt"
+	same_for_threads encode --layers 1 --heads 8 --ff 2048 --seed 6 "$T/x512.txt"
+}
