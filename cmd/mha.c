@@ -121,7 +121,8 @@ static void attend_one(const Tensor *x, const Tensor *k, const Tensor *v, const 
 	size_t TS = xmul(T, S2, "attention");
 	Tensor *y = tensor_new2(T, E);
 	Mask mask = { .heads = 1 };
-	float *attn = xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention"));
+	/* the weights, kept only when they are written or explained (8 MB of fresh pages at T = S = 512, H = 8) */
+	float *attn = attn_out || explain ? xmalloc(xmul(xmul(H, TS, "attention"), sizeof(float), "attention")) : NULL;
 	size_t work_size = incremental ? mha_incremental_work_size(w, S) : mha_work_size(w, T, S);
 	float *work = xmalloc(xmul(work_size, sizeof(float), "attention"));
 	char **key_labels = k->ndim >= 2 ? k->row_labels : NULL;
