@@ -161,7 +161,7 @@ static void product(const Product *p)
 	const bool by_cols = p->cols >= 2 * BLAS_COLS;
 	size_t width, blocks = split_blocks(by_cols ? p->cols : p->rows, by_cols ? BLAS_COLS : BLAS_ROWS, &width);
 
-	if (blocks == 1 || p->rows * p->cols * p->inner < SPLIT_MIN_WORK) {
+	if (blocks == 1 || p->rows * p->cols * p->inner < SPLIT_MIN_WORK || thread_in_parallel()) {
 		product_block(p, true, 0, p->cols); /* whole, without starting a team of threads */
 		return;
 	}

@@ -36,6 +36,15 @@ int thread_index(void)
 #endif
 }
 
+bool thread_in_parallel(void)
+{
+#ifdef _OPENMP
+	return omp_get_level() > 0;
+#else
+	return false;
+#endif
+}
+
 /*
  * The BLAS runs on the calling thread only (OpenBLAS's setting; another CBLAS keeps its own): linalg.c
  * splits each large product over OpenMP's threads itself. Two pools of threads, OpenMP's and the BLAS's,
