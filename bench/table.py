@@ -176,36 +176,47 @@ def main():
         row("attend -b T=4096 d=64 (%s)" % label, ours, ref, flop, "%s / %d" % (env_threads, threads),
             "%s / %s" % (ours_blas, t_blas))
 
-    # 3. one base encoder layer (512/8/2048) and mha E=512 H=8: whole program, one sequence
-    if torch:
+    # 3. one base encoder layer (512/8/2048) and mha E=512 H=8: whole program, one sequence, beside torch
+    # three ways: its forward alone (the reference), building the module (its weight init) and
+    # the forward, and the same as a program (python3 -c: start, import torch, build, forward)
+    reps = 2 * REPS + 1  # these whole programs take tens of milliseconds: more runs, less noise
+    code = {
+        "encode": "torch.nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True).eval()",
+        "mha": "torch.nn.MultiheadAttention(512, 8, batch_first=True).eval()",
+    }
+    call = {"encode": lambda m, x: m(x), "mha": lambda m, x: m(x, x, x, average_attn_weights=False)}
+
+    def torch_rows(name, T, case, ours, flop):
+        if not torch:
+            row(case, ours, None, flop, env_threads, ours_blas, "ours: startup + init")
+            return
         torch.set_num_threads(THREADS)
         torch.manual_seed(0)
-        layer = torch.nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True).eval()
-        attn = torch.nn.MultiheadAttention(512, 8, batch_first=True).eval()
+        x = torch.randn(1, T, 512)
+        with torch.no_grad():
+            module = eval(code[name])
+            call[name](module, x)
+            forward = best_of(lambda: call[name](module, x), reps)
+            built = best_of(lambda: call[name](eval(code[name]), x), reps)
+        script = ("import torch; torch.set_num_threads(%d); x = torch.randn(1, %d, 512); m = %s\n"
+                  "with torch.no_grad(): m(%s)" % (THREADS, T, code[name], "x" if name == "encode" else "x, x, x"))
+        program = best_of(lambda: subprocess.run(["/usr/bin/python3", "-c", script], check=True), REPS)
+        blas = "%s / %s" % (ours_blas, t_blas)
+        threads = "%s / %d" % (env_threads, THREADS)
+        row(case, ours, forward, flop, threads, blas, "ours: startup + init; ref: forward")
+        row(case, ours, built, flop, threads, blas, "ref: build the module + forward")
+        row(case, ours, program, flop, threads, blas, "ref: python3 -c (import, build, forward)")
+
     for T in (128, 512):
         xf = os.path.join(tmp, "enc%d.bin" % T)
         run([prog("tensor"), "rand", "--shape", "%dx512" % T, "--seed", "2", "-b"], stdout=open(xf, "wb"))
-        ours = time_program([prog("encode"), "--layers", "1", "--heads", "8", "--ff", "2048", "-b", xf])
-        ref = None
-        if torch:
-            x = torch.randn(1, T, 512)
-            with torch.no_grad():
-                layer(x)
-                ref = best_of(lambda: layer(x))
+        ours = time_program([prog("encode"), "--layers", "1", "--heads", "8", "--ff", "2048", "-b", xf], reps=reps)
         flop = 2e-9 * T * (4 * 512 * 512 + 2 * 512 * 2048) + 4e-9 * T * T * 512
-        row("encode -b 1 layer 512/8/2048 T=%d" % T, ours, ref, flop, "%s / %d" % (env_threads, THREADS),
-            "%s / %s" % (ours_blas, t_blas), "ours: startup + init")
+        torch_rows("encode", T, "encode -b 1 layer 512/8/2048 T=%d" % T, ours, flop)
     xf = os.path.join(tmp, "enc512.bin")
-    ours = time_program([prog("mha"), "--heads", "8", "-b", xf])
-    ref = None
-    if torch:
-        x = torch.randn(1, 512, 512)
-        with torch.no_grad():
-            attn(x, x, x, average_attn_weights=False)
-            ref = best_of(lambda: attn(x, x, x, average_attn_weights=False))
+    ours = time_program([prog("mha"), "--heads", "8", "-b", xf], reps=reps)
     flop = 2e-9 * 512 * 4 * 512 * 512 + 4e-9 * 512 * 512 * 512
-    row("mha -b E=512 H=8 T=512", ours, ref, flop, "%s / %d" % (env_threads, THREADS),
-        "%s / %s" % (ours_blas, t_blas), "ours: startup + init")
+    torch_rows("mha", 512, "mha -b E=512 H=8 T=512", ours, flop)
 
     # 4. the pipeline embed | posenc | encode --layers 6 at d 512: text, binary, and encode alone
     rnd = random.Random(1)

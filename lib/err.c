@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 const char *progname = "pipeformer";
@@ -138,18 +137,6 @@ void *xcalloc(size_t count, size_t size)
 	if (p == NULL)
 		die("out of memory (asked for %zu x %zu bytes)", count, size);
 	return p;
-}
-
-void prefault(void *p, size_t bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)p & ~(page - 1);
-
-	if (bytes > 0) /* an error (EINVAL: an older kernel) leaves the pages to be faulted in when written */
-		(void)madvise((void *)start, (uintptr_t)p + bytes - start, MADV_POPULATE_WRITE);
-#else
-	(void)p, (void)bytes;
-#endif
 }
 
 void *xrealloc(void *p, size_t n)

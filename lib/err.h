@@ -40,12 +40,6 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
-/*
- * Have the kernel map p[0 .. bytes) now, contents unchanged (Linux's MADV_POPULATE_WRITE; elsewhere or
- * on a kernel before 5.14, nothing): a first write there then costs no page fault. A fresh page costs
- * the kernel about as much as filling it with numbers, so a second thread doing it halves that time.
- */
-void prefault(void *p, size_t bytes);
 
 /*
  * A first run that explains itself: when standard input is a terminal, say once on stderr what the

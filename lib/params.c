@@ -11,8 +11,8 @@
 #include "rng.h"
 #include "threads.h"
 
-/* fewer bytes of parameters than this are filled without a second thread: starting it costs more */
-#define PREFAULT_MIN_BYTES ((size_t)1 << 20)
+/* fewer random numbers than this are drawn on one thread: starting the others costs more */
+#define PARALLEL_FILL_MIN ((size_t)1 << 18)
 
 void params_add(Params *p, float **slot, const char *name, InitRule init, double arg, int ndim,
 		const size_t *shape)
@@ -46,71 +46,87 @@ static const char *shape_str(int ndim, const size_t *shape, char *buf)
 	return tensor_shape_str(&fake, buf);
 }
 
-/* q's data by its init rule, drawing its numbers from rng (the next ones, in order) */
-static void init_one(Param *q, Tensor *t, Rng *rng)
+/* Whether q's rule fills by fill_uniform (one draw per number), and its U(-bound, bound) */
+static bool uniform_rule(const Param *q, double *bound)
 {
 	size_t fan_in = q->ndim >= 2 ? q->shape[1] : q->shape[0], fan_out = q->shape[0];
 
 	switch (q->init) {
-	case INIT_ZEROS:
-		break;
-	case INIT_ONES:
-		for (size_t k = 0; k < t->size; k++)
-			t->data[k] = 1.0f;
-		break;
-	case INIT_NORMAL:
-		fill_normal(rng, t->data, t->size, q->arg);
-		break;
 	case INIT_UNIFORM:
-		fill_uniform(rng, t->data, t->size, q->arg);
-		break;
+		*bound = q->arg;
+		return true;
 	case INIT_LINEAR:
-		fill_uniform(rng, t->data, t->size, fan_in ? 1.0 / sqrt((double)fan_in) : 0.0);
-		break;
+		*bound = fan_in ? 1.0 / sqrt((double)fan_in) : 0.0;
+		return true;
 	case INIT_XAVIER_UNIFORM:
-		fill_uniform(rng, t->data, t->size, fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0);
-		break;
+		*bound = fan_in + fan_out ? sqrt(6.0 / (double)(fan_in + fan_out)) : 0.0;
+		return true;
+	default:
+		return false;
 	}
-	if (q->zero_row) /* nn.Embedding: normal_, then the padding_idx row filled with 0 */
-		memset(t->data + q->padding_row * q->shape[1], 0, q->shape[1] * sizeof(float));
+}
+
+/*
+ * The tensors t[0 .. n) of q[0 .. n) by fill_uniform, one stream of `total` numbers from rng in order;
+ * rng then past them. The threads share the stream: each jumps to its part (rng_jump) and fills it, so
+ * the numbers are the same for any number of threads. Each fresh page costs the kernel about as long as
+ * filling it with numbers: the threads share that too.
+ */
+static void fill_uniform_run(const Param *q, Tensor **t, size_t n, size_t total, Rng *rng)
+{
+	const size_t parts = total >= PARALLEL_FILL_MIN ? (size_t)threads_count() : 1;
+
+#pragma omp parallel for num_threads(parts) if (parts > 1)
+	for (size_t c = 0; c < parts; c++) {
+		const size_t first = total / parts * c, last = c + 1 < parts ? first + total / parts : total;
+		Rng r = *rng;
+		double bound;
+
+		rng_jump(&r, first);
+		for (size_t i = 0, start = 0; i < n && start < last; start += t[i]->size, i++) {
+			size_t lo = first > start ? first : start, hi = last < start + t[i]->size ? last : start + t[i]->size;
+			if (lo < hi && uniform_rule(&q[i], &bound)) /* the numbers lo .. hi - 1 fall in t[i] */
+				fill_uniform(&r, t[i]->data + (lo - start), hi - lo, bound);
+		}
+	}
+	rng_jump(rng, total);
 }
 
 void params_init(Params *p, uint64_t seed)
 {
 	Tensor **made = xcalloc(p->count, sizeof(Tensor *));
-	size_t total = 0, filling = 0; /* floats in all; the tensor thread 0 is filling */
+	double bound;
 	Rng rng;
 
-	for (size_t i = 0; i < p->count; i++) {
-		made[i] = tensor_new(p->items[i].ndim, p->items[i].shape);
-		total += made[i]->size;
-	}
-	/*
-	 * The numbers are one random stream, drawn in order: one thread fills every tensor. A second one has
-	 * the kernel map their pages meanwhile, from the last tensor back, until it meets the first thread
-	 * (prefault): each fresh page costs the kernel about as long as filling it.
-	 */
-	rng_seed(&rng, seed);
-#pragma omp parallel num_threads(2) if (threads_count() > 1 && total * sizeof(float) >= PREFAULT_MIN_BYTES)
-	{
-		if (thread_index() == 0)
-			for (size_t i = 0; i < p->count; i++) {
-#pragma omp atomic write
-				filling = i;
-				init_one(&p->items[i], made[i], &rng);
-			}
-		else
-			for (size_t i = p->count; i-- > 0;) {
-				size_t first;
-#pragma omp atomic read
-				first = filling;
-				if (i <= first)
-					break;
-				prefault(made[i]->data, made[i]->size * sizeof(float));
-			}
-	}
 	for (size_t i = 0; i < p->count; i++)
-		adopt(&p->items[i], made[i]);
+		made[i] = tensor_new(p->items[i].ndim, p->items[i].shape);
+	rng_seed(&rng, seed);
+	for (size_t i = 0, end; i < p->count; i = end) {
+		Param *q = &p->items[i];
+		size_t total = 0;
+
+		/* the run of tensors from i on that fill_uniform fills: one stream, drawn in their order */
+		for (end = i; end < p->count && uniform_rule(&p->items[end], &bound); end++)
+			total += made[end]->size;
+		if (end > i) {
+			fill_uniform_run(q, made + i, end - i, total, &rng);
+			continue;
+		}
+		/* zeros, ones or normal_: Box-Muller draws in pairs, so how many numbers it takes is not known
+		 * in advance, and the stream cannot be shared */
+		end = i + 1;
+		if (q->init == INIT_ONES)
+			for (size_t k = 0; k < made[i]->size; k++)
+				made[i]->data[k] = 1.0f;
+		else if (q->init == INIT_NORMAL)
+			fill_normal(&rng, made[i]->data, made[i]->size, q->arg);
+	}
+	for (size_t i = 0; i < p->count; i++) {
+		Param *q = &p->items[i];
+		if (q->zero_row) /* nn.Embedding: normal_, then the padding_idx row filled with 0 */
+			memset(made[i]->data + q->padding_row * q->shape[1], 0, q->shape[1] * sizeof(float));
+		adopt(q, made[i]);
+	}
 	free(made);
 }
 

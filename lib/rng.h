@@ -17,6 +17,11 @@ typedef struct {
 
 void rng_seed(Rng *r, uint64_t seed);
 uint64_t rng_next(Rng *r);
+/*
+ * r as it will be after n more rng_next calls, in 256 steps whatever n is: threads that share one stream
+ * of numbers each jump to their part of it, and the numbers are the same as one thread's.
+ */
+void rng_jump(Rng *r, uint64_t n);
 /* Uniform in [0, 1) with 53 random bits. */
 double rng_uniform(Rng *r);
 /* Standard normal (Box-Muller in double precision, rounded to float by the caller). */

@@ -62,7 +62,7 @@ same_for_threads() {
 	assert_fails 2 "attend: PIPEFORMER_THREADS: 'many' is not a whole number from 1 to 1024"
 }
 
-@test "threads: a base layer's 3.1M random parameters (a second thread maps their pages meanwhile) are the same for 1 and 3 threads" {
+@test "threads: a base layer's 3.1M random parameters (the threads each jump to their part of the random stream) are the same for 1 and 3 threads" {
 	tensor rand --shape 3x512 --seed 5 > "$T/x512.txt"
 	same_for_threads encode --layers 1 --heads 8 --ff 2048 --seed 6 "$T/x512.txt"
 }
