@@ -138,8 +138,10 @@ static const float *proj_bias(const MhaWeights *w, int which)
 	return w->in_proj_bias ? w->in_proj_bias + (size_t)which * w->E : NULL;
 }
 
+/* (the threads share the copying: the first touch of fresh pages costs more than the copy) */
 void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
 {
+#pragma omp parallel for if (N * H * Dh >= PARALLEL_MIN_WORK && !thread_in_parallel())
 	for (size_t h = 0; h < H; h++)
 		for (size_t n = 0; n < N; n++)
 			memcpy(heads + (h * N + n) * Dh, x + n * H * Dh + h * Dh, Dh * sizeof(float));
@@ -147,8 +149,9 @@ void split_heads(float *heads, const float *x, size_t N, size_t H, size_t Dh)
 
 void merge_heads(float *x, const float *heads, size_t N, size_t H, size_t Dh)
 {
-	for (size_t h = 0; h < H; h++)
-		for (size_t n = 0; n < N; n++)
+#pragma omp parallel for if (N * H * Dh >= PARALLEL_MIN_WORK && !thread_in_parallel())
+	for (size_t n = 0; n < N; n++)
+		for (size_t h = 0; h < H; h++)
 			memcpy(x + n * H * Dh + h * Dh, heads + (h * N + n) * Dh, Dh * sizeof(float));
 }
 
