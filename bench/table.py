@@ -198,9 +198,13 @@ def main():
         torch.manual_seed(0)
         x = torch.randn(1, T, 512)
         with torch.no_grad():
-            module = eval(code[name])
-            call[name](module, x)
-            forward = best_of(lambda: call[name](module, x), reps)
+            # torch's forward time is bimodal here (at T=128: 10.5 or 32 ms, and it stays so for that
+            # module; the first module of a process is often the slow one): its best of three modules
+            forward = float("inf")
+            for _ in range(3):
+                module = eval(code[name])
+                call[name](module, x)
+                forward = min(forward, best_of(lambda: call[name](module, x), reps))
             built = best_of(lambda: call[name](eval(code[name]), x), reps)
         script = ("import torch; torch.set_num_threads(%d); x = torch.randn(1, %d, 512); m = %s\n"
                   "with torch.no_grad(): m(%s)" % (THREADS, T, code[name], "x" if name == "encode" else "x, x, x"))
