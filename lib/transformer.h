@@ -74,7 +74,8 @@ typedef struct {
 	float *norm;      /* [T,E] LayerNorm(x), the input of a pre-norm sublayer */
 	float *sublayer;  /* [T,E] the sublayer's output, before the residual connection */
 	float *hidden;    /* [T,F] the feed-forward network's hidden layer, after the activation */
-	float *mha;       /* the attention's own work space (MhaParts, mha_work_parts), `attention` floats */
+	float *mha;       /* the attention's own work space (MhaParts, mha_work_parts), `attention` floats;
+			   * the same memory as hidden: the feed-forward network overwrites it */
 } TransformerParts;
 
 /* Point p into work (NULL: only count) for T positions; returns the floats the parts take. */
