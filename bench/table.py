@@ -188,7 +188,8 @@ def main():
         "encode": "torch.nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True).eval()",
         "mha": "torch.nn.MultiheadAttention(512, 8, batch_first=True).eval()",
     }
-    call = {"encode": lambda m, x: m(x), "mha": lambda m, x: m(x, x, x, average_attn_weights=False)}
+    args = {"encode": "x", "mha": "x, x, x, average_attn_weights=False"}  # the forward's arguments
+    call = {name: eval("lambda m, x: m(%s)" % a) for name, a in args.items()}
 
     def torch_rows(name, T, case, ours, flop):
         if not torch:
@@ -207,7 +208,7 @@ def main():
                 forward = min(forward, best_of(lambda: call[name](module, x), reps))
             built = best_of(lambda: call[name](eval(code[name]), x), reps)
         script = ("import torch; torch.set_num_threads(%d); x = torch.randn(1, %d, 512); m = %s\n"
-                  "with torch.no_grad(): m(%s)" % (THREADS, T, code[name], "x" if name == "encode" else "x, x, x"))
+                  "with torch.no_grad(): m(%s)" % (THREADS, T, code[name], args[name]))
         program = best_of(lambda: subprocess.run(["/usr/bin/python3", "-c", script], check=True), REPS)
         blas = "%s / %s" % (ours_blas, t_blas)
         threads = "%s / %d" % (env_threads, THREADS)

@@ -75,6 +75,7 @@ static bool uniform_rule(const Param *q, double *bound)
 static void fill_uniform_run(const Param *q, Tensor **t, size_t n, size_t total, Rng *rng)
 {
 	const size_t parts = total >= PARALLEL_FILL_MIN ? (size_t)threads_count() : 1;
+	Rng past; /* where the last part ends: rng past the whole run */
 
 #pragma omp parallel for num_threads(parts) if (parts > 1)
 	for (size_t c = 0; c < parts; c++) {
@@ -88,8 +89,10 @@ static void fill_uniform_run(const Param *q, Tensor **t, size_t n, size_t total,
 			if (lo < hi && uniform_rule(&q[i], &bound)) /* the numbers lo .. hi - 1 fall in t[i] */
 				fill_uniform(&r, t[i]->data + (lo - start), hi - lo, bound);
 		}
+		if (c + 1 == parts)
+			past = r;
 	}
-	rng_jump(rng, total);
+	*rng = past;
 }
 
 void params_init(Params *p, uint64_t seed)

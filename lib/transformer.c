@@ -171,9 +171,7 @@ static size_t max_size(size_t a, size_t b)
 
 size_t transformer_work_parts(TransformerParts *p, float *work, const Transformer *m, size_t T, size_t attention)
 {
-	size_t used = 0, E = m->cfg.E, F = m->cfg.F;
-
-	size_t hidden = xmul(T, F, "transformer work");
+	size_t used = 0, E = m->cfg.E, hidden = xmul(T, m->cfg.F, "transformer work");
 
 	p->norm = work_part(work, &used, xmul(T, E, "transformer work"));
 	p->sublayer = work_part(work, &used, xmul(T, E, "transformer work"));
